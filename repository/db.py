@@ -1,0 +1,108 @@
+"""Engines, sessions and the unit of work: one transaction per use case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import audit
+from .actor import set_actor
+from .errors import Conflict
+
+_writing: ContextVar[bool] = ContextVar("biorepo_writing", default=False)
+
+# Unique and check constraints a racing or careless write can hit, with what they mean to a user.
+CONSTRAINT_MESSAGES = {
+    "uq_items_container_id_row_col": ("position", "That position is already occupied."),
+    "uq_materials_collection_id_accession_number": (
+        "accession_number",
+        "That accession number is already used in this collection.",
+    ),
+    "pk_barcodes": ("barcode", "That barcode is already in use."),
+    "ck_storage_units_occupied": ("container", "The storage unit is full."),
+    "ck_items_quantity": ("quantity", "The quantity would fall below zero."),
+    "uq_collections_code": ("code", "A collection with that code already exists."),
+    "uq_storage_units_parent_id_slot": ("slot", "That slot of the parent is already taken."),
+}
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and write locks taken
+    at the start of write transactions (BEGIN IMMEDIATE), so concurrent writers queue."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection, _record) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url and url not in ("sqlite://", "sqlite+pysqlite://"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on `engine`, each audited."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    audit.install(factory)
+    return factory
+
+
+def conflict_from(error: IntegrityError) -> Conflict:
+    """A domain conflict naming the field behind a violated constraint."""
+    text = str(error.orig)
+    for name, (field, message) in CONSTRAINT_MESSAGES.items():
+        if name in text:
+            return Conflict(message, field=field)
+    if "UNIQUE constraint failed: items.container_id, items.row, items.col" in text:
+        return Conflict(CONSTRAINT_MESSAGES["uq_items_container_id_row_col"][1], field="position")
+    if "UNIQUE constraint failed: barcodes.value" in text:
+        return Conflict(CONSTRAINT_MESSAGES["pk_barcodes"][1], field="barcode")
+    return Conflict(f"The change breaks a rule of the database: {text.splitlines()[0]}")
+
+
+@contextmanager
+def unit_of_work(
+    factory: sessionmaker[Session], *, actor: int | None = None, write: bool = True
+) -> Iterator[Session]:
+    """One use case, one transaction: commit at the end, roll back on any error.
+
+    Constraint violations surface as `Conflict`, so a race lost in the database reads like
+    the same conflict found by a service."""
+    token = _writing.set(write)
+    session = factory()
+    set_actor(session, actor)
+    try:
+        yield session
+        if write:
+            session.commit()
+        else:
+            session.rollback()
+    except IntegrityError as error:
+        session.rollback()
+        raise conflict_from(error) from error
+    except OperationalError as error:
+        session.rollback()
+        if "database is locked" in str(error.orig):
+            raise Conflict("The database is busy with another change; try again.") from error
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+        _writing.reset(token)

@@ -1,0 +1,257 @@
+"""The demo: collections of every kind, their materials, a storage layout, placed lots and some
+history, loaded from `sample_data/` through the services (validated like any input)."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import sample_data
+
+from .actor import set_actor
+from .errors import Conflict
+from .models import Collection, Item, Lot, Material, StorageUnit, User
+from .services import collections, inventory, materials, storage
+from .vocabulary import METHOD_TEMPERATURE, MaterialKind, PreservationMethod, Sex, StorageKind
+
+DATA = Path(sample_data.__file__).parent
+MATERIAL_FILES = ("strains", "seeds", "cell_lines", "animal_lines", "specimens")
+KIND_OF_FILE = {
+    "strains": MaterialKind.STRAIN,
+    "seeds": MaterialKind.SEED,
+    "cell_lines": MaterialKind.CELL_LINE,
+    "animal_lines": MaterialKind.ANIMAL_LINE,
+    "specimens": MaterialKind.SPECIMEN,
+}
+CURATORS = {
+    "CCBR": "curator.microbes@biorepo.example",
+    "CHN901": "curator.seeds@biorepo.example",
+    "CBBR": "curator.cells@biorepo.example",
+    "LAFBR": "curator.animals@biorepo.example",
+    "BBBR": "curator.biobank@biorepo.example",
+}
+
+
+def read(name: str) -> Any:
+    return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def load(session: Session) -> str:
+    """Load everything in one go; does nothing when the demo collections exist already."""
+    setup = read("collections")
+    codes = [c["code"] for c in setup["collections"]]
+    if session.scalar(select(Collection.id).where(Collection.code.in_(codes))):
+        return "Demo data is loaded already; nothing to do."
+    for organisation in setup["organisations"]:
+        collections.create_organisation(session, organisation)
+    for user in setup["users"]:
+        collections.create_user(session, **user)
+    for collection in setup["collections"]:
+        collections.create_collection(session, collection)
+    for root in read("storage")["tree"]:
+        _build(session, root, None)
+
+    counts = {}
+    for name in MATERIAL_FILES:
+        data = read(name)
+        code = data["collection"]
+        set_actor(session, session.scalar(select(User.id).where(User.email == CURATORS[code])))
+        for donor in data.get("donors", []):
+            materials.register_donor(session, code, donor)
+        for record in data["materials"]:
+            lots = record.pop("lots", [])
+            material = materials.register_material(
+                session, code, {"kind": KIND_OF_FILE[name].value, **record}
+            )
+            for lot in lots:
+                _preserve(session, material, lot)
+        counts[name] = len(data["materials"])
+    _history(session)
+    set_actor(session, None)
+    items = session.query(Item).count()
+    return (
+        "Demo data loaded: "
+        + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
+        + f"; {items} items placed."
+    )
+
+
+def _build(session: Session, spec: dict, parent: StorageUnit | None) -> None:
+    count = spec.get("count")
+    for n in range(1, (count or 1) + 1):
+        fields = {k: v for k, v in spec.items() if k not in ("children", "count")}
+        fields["name"] = spec["name"].format(n=n)
+        if count:
+            fields["slot"] = n
+        unit = storage.create_unit(session, fields, parent)
+        for child in spec.get("children", []):
+            _build(session, child, unit)
+
+
+def _preserve(session: Session, material: Material, data: dict) -> Lot:
+    """Preserve a lot and put its items where its method says they belong."""
+    data = dict(data)
+    if data["method"] == PreservationMethod.LIVE:
+        data["animals"] = _animals(data["items"], date.fromisoformat(data["preserved_on"]))
+    lot = inventory.create_lot(session, material, data)
+    new = list(session.scalars(select(Item).where(Item.lot_id == lot.id).order_by(Item.id)))
+    if lot.method is PreservationMethod.LIVE:
+        _cage(session, new)
+    elif lot.method is PreservationMethod.AMBIENT and new[0].form.value == "sheet":
+        cabinet = session.scalar(
+            select(StorageUnit).where(StorageUnit.name == "Herbarium cabinet 1")
+        )
+        storage.place_items(session, new, cabinet)
+    else:
+        _store(session, new, METHOD_TEMPERATURE[lot.method])
+    return lot
+
+
+def _store(session: Session, new: list[Item], temperature: float | None) -> None:
+    """Side by side in one box if there is room, else wherever positions are free."""
+    try:
+        places = storage.find_free_positions(session, temperature, len(new), contiguous=True)
+    except Conflict:
+        places = storage.find_free_positions(session, temperature, len(new))
+    storage.relocate(session, list(zip(new, places, strict=True)))
+
+
+def _animals(count: int, set_up: date) -> list[dict]:
+    rng = random.Random(count * 7919 + set_up.toordinal())
+    return [
+        {
+            "sex": (Sex.FEMALE if i % 2 else Sex.MALE).value,
+            "birth_date": (set_up + timedelta(days=21 + rng.randint(0, 20))).isoformat(),
+            "ear_tag": f"ET{set_up:%y%m}{i + 1:02d}",
+        }
+        for i in range(count)
+    ]
+
+
+def _cage(session: Session, animals: list[Item]) -> None:
+    """One line per cage: fill empty cages, five animals at most."""
+    per_cage = 5
+    empty = session.scalars(
+        select(StorageUnit)
+        .where(StorageUnit.kind == StorageKind.CAGE, StorageUnit.occupied == 0)
+        .order_by(StorageUnit.id)
+        .limit(math.ceil(len(animals) / per_cage))
+    ).all()
+    for index, cage in enumerate(empty):
+        storage.place_items(session, animals[index * per_cage : (index + 1) * per_cage], cage)
+
+
+def _history(session: Session) -> None:
+    """Some life in the records: QC results, a passage, aliquots, a loss, a destruction."""
+    set_actor(
+        session, session.scalar(select(User.id).where(User.email == "technician@biorepo.example"))
+    )
+    today = date.today()
+    for lot in session.scalars(
+        select(Lot).join(Material).where(Material.kind == MaterialKind.CELL_LINE).order_by(Lot.id)
+    ).all()[:12]:
+        inventory.record_qc(
+            session,
+            lot,
+            {
+                "test": "post_thaw_viability",
+                "outcome": "pass",
+                "value": 88.0 + lot.id % 9,
+                "value_unit": "%",
+                "method": "trypan blue",
+                "tested_on": str(lot.preserved_on),
+            },
+        )
+        inventory.record_qc(
+            session,
+            lot,
+            {
+                "test": "mycoplasma",
+                "outcome": "pass",
+                "method": "PCR",
+                "tested_on": str(lot.preserved_on + timedelta(days=7)),
+            },
+        )
+    seed_lots = session.scalars(
+        select(Lot).join(Material).where(Material.kind == MaterialKind.SEED).order_by(Lot.id)
+    ).all()
+    for index, lot in enumerate(seed_lots[:10]):
+        initial = 96.0 - index % 4
+        inventory.record_qc(
+            session,
+            lot,
+            {
+                "test": "germination",
+                "outcome": "pass",
+                "value": initial,
+                "value_unit": "%",
+                "method": "ISTA between paper, 4 x 100 seeds",
+                "tested_on": str(lot.preserved_on),
+            },
+        )
+        if index in (2, 7):  # fell below 85 % of the initial value: due for regeneration
+            inventory.record_qc(
+                session,
+                lot,
+                {
+                    "test": "germination",
+                    "outcome": "fail",
+                    "value": round(initial * 0.78, 1),
+                    "value_unit": "%",
+                    "method": "ISTA between paper, 4 x 100 seeds",
+                    "tested_on": str(today - timedelta(days=30)),
+                    "note": "Regenerate.",
+                },
+            )
+
+    hela = session.scalar(select(Material).where(Material.designation == "HeLa"))
+    if hela is not None:
+        lot = session.scalars(select(Lot).where(Lot.material_id == hela.id)).first()
+        source = session.scalars(select(Item).where(Item.lot_id == lot.id)).first()
+        new_lot = inventory.passage(
+            session,
+            lot,
+            {
+                "preserved_on": str(today - timedelta(days=10)),
+                "items": 4,
+                "quantity": "1000000",
+                "unit": "cells",
+                "form": "cryovial",
+            },
+            source=source,
+        )
+        _store(
+            session,
+            list(session.scalars(select(Item).where(Item.lot_id == new_lot.id))),
+            METHOD_TEMPERATURE[new_lot.method],
+        )
+
+    plasma = session.scalar(
+        select(Item)
+        .join(Lot)
+        .join(Material)
+        .where(Material.kind == MaterialKind.SPECIMEN, Item.unit == "ml", Item.quantity >= 0.5)
+        .order_by(Item.id)
+    )
+    if plasma is not None:
+        aliquots = inventory.split(
+            session, plasma, {"count": 2, "quantity": "0.2", "note": "Aliquots for a study request"}
+        )
+        _store(session, aliquots, -80)
+    vials = session.scalars(
+        select(Item)
+        .join(Lot)
+        .join(Material)
+        .where(Material.kind == MaterialKind.STRAIN, Item.form == "cryovial")
+        .order_by(Item.id)
+    ).all()
+    inventory.destroy(session, vials[1], "Contaminated: mixed colonies on recovery plate.")
+    inventory.mark_missing(session, vials[5], "Not in its position at the annual inventory.")
+    inventory.consume(session, vials[9], note="Revived for a teaching lab.")

@@ -1,0 +1,125 @@
+"""Lots (preservation batches) and items (physical units with barcodes), and animals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..vocabulary import ItemForm, ItemStatus, PreservationMethod, Sex, Unit
+from .base import Base, Quantity, Timestamp, choice, utcnow
+from .material import Material
+from .storage import StorageUnit
+
+
+class Lot(Base):
+    """One preservation batch of a material."""
+
+    __tablename__ = "lots"
+    __table_args__ = (
+        UniqueConstraint("material_id", "number"),
+        CheckConstraint("number >= 1", name="number"),
+        CheckConstraint("passage_number >= 0", name="passage_number"),
+        CheckConstraint("regeneration_cycle >= 0", name="regeneration_cycle"),
+        CheckConstraint("initial_quantity >= 0", name="initial_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    parent_lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    method: Mapped[PreservationMethod] = mapped_column(choice(PreservationMethod, "method"))
+    preserved_on: Mapped[date] = mapped_column(Date)
+    passage_number: Mapped[int | None] = mapped_column(Integer)
+    generation: Mapped[str | None] = mapped_column(String(16))
+    regeneration_cycle: Mapped[int | None] = mapped_column(Integer)
+    initial_quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit: Mapped[Unit] = mapped_column(choice(Unit, "unit"))
+    remarks: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    material: Mapped[Material] = relationship()
+    parent_lot: Mapped[Lot | None] = relationship(remote_side=[id])
+
+    @property
+    def label(self) -> str:
+        return f"{self.material.accession_number} L{self.number}"
+
+
+class Item(Base):
+    """One physical unit with its own barcode: a vial, ampoule, packet, tube, slide or animal.
+
+    Its place is a storage unit and, in a box, a (row, col) position. The grid columns copy the
+    box's dimensions through a composite foreign key, so the database itself keeps every
+    position inside its box; a unique key keeps one item per position."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("container_id", "row", "col"),
+        ForeignKeyConstraint(
+            ["container_id", "grid_rows", "grid_cols"],
+            ["storage_units.id", "storage_units.rows", "storage_units.cols"],
+            name="fk_items_grid_storage_units",
+            onupdate="CASCADE",
+        ),
+        CheckConstraint("quantity >= 0", name="quantity"),
+        CheckConstraint(
+            "(row IS NULL AND col IS NULL) OR (grid_rows IS NOT NULL AND grid_cols IS NOT NULL"
+            " AND row BETWEEN 1 AND grid_rows AND col BETWEEN 1 AND grid_cols)",
+            name="position_in_grid",
+        ),
+        CheckConstraint(
+            "container_id IS NULL OR status NOT IN ('distributed', 'consumed', 'destroyed')",
+            name="gone_has_no_place",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    barcode: Mapped[str] = mapped_column(ForeignKey("barcodes.value"), unique=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    form: Mapped[ItemForm] = mapped_column(choice(ItemForm, "form"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit: Mapped[Unit] = mapped_column(choice(Unit, "unit"))
+    status: Mapped[ItemStatus] = mapped_column(
+        choice(ItemStatus, "item_status"), default=ItemStatus.AVAILABLE, index=True
+    )
+    container_id: Mapped[int | None] = mapped_column(ForeignKey("storage_units.id"))
+    row: Mapped[int | None] = mapped_column(Integer)
+    col: Mapped[int | None] = mapped_column(Integer)
+    grid_rows: Mapped[int | None] = mapped_column(Integer)
+    grid_cols: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    lot: Mapped[Lot] = relationship()
+    parent: Mapped[Item | None] = relationship(remote_side=[id])
+    container: Mapped[StorageUnit | None] = relationship(foreign_keys=[container_id])
+    animal: Mapped[Animal | None] = relationship(
+        back_populates="item", foreign_keys="Animal.item_id"
+    )
+
+
+class Animal(Base):
+    """The animal an item stands for: sex, date of birth, parents."""
+
+    __tablename__ = "animals"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    sex: Mapped[Sex] = mapped_column(choice(Sex, "sex"))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    sire_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    dam_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    ear_tag: Mapped[str | None] = mapped_column(String(32))
+
+    item: Mapped[Item] = relationship(back_populates="animal", foreign_keys=[item_id])

@@ -1,0 +1,71 @@
+"""The storage tree: sites, rooms, freezers, tanks, racks, boxes (grids), cages and containers."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..vocabulary import StorageKind
+from .base import Base, choice
+
+
+class Barcode(Base):
+    """Every barcode in use, of items and storage units alike: unique across both."""
+
+    __tablename__ = "barcodes"
+
+    value: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(16))  # "item" or "storage"
+
+
+class StorageUnit(Base):
+    """A node of the storage tree. Boxes are grids (rows x columns) with one item per position;
+    cages and containers hold items without positions, up to an optional capacity."""
+
+    __tablename__ = "storage_units"
+    __table_args__ = (
+        UniqueConstraint("id", "rows", "cols"),  # target of items' grid foreign key
+        UniqueConstraint("parent_id", "slot"),
+        CheckConstraint("(kind = 'box') = (rows IS NOT NULL AND cols IS NOT NULL)", name="grid"),
+        CheckConstraint("rows BETWEEN 1 AND 50 AND cols BETWEEN 1 AND 50", name="grid_size"),
+        CheckConstraint("capacity >= 0", name="capacity"),
+        CheckConstraint(
+            "occupied >= 0 AND (rows IS NULL OR occupied <= rows * cols)"
+            " AND (capacity IS NULL OR occupied <= capacity)",
+            name="occupied",
+        ),
+        CheckConstraint("slot >= 1", name="slot"),
+        CheckConstraint("parent_id <> id", name="not_own_parent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    barcode: Mapped[str] = mapped_column(ForeignKey("barcodes.value"), unique=True)
+    kind: Mapped[StorageKind] = mapped_column(choice(StorageKind, "storage_kind"))
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("storage_units.id"), index=True)
+    slot: Mapped[int | None] = mapped_column(Integer)  # place within the parent (rack 3, shelf 2)
+    rows: Mapped[int | None] = mapped_column(Integer)
+    cols: Mapped[int | None] = mapped_column(Integer)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer, default=0)
+    temperature_c: Mapped[float | None] = mapped_column(Float)  # set point; None: as the parent
+    description: Mapped[str | None] = mapped_column(String(500))
+
+    parent: Mapped[StorageUnit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[StorageUnit]] = relationship(
+        back_populates="parent", order_by="StorageUnit.slot"
+    )
+
+    @property
+    def size(self) -> int | None:
+        """How many items it can hold: a box's grid, a cage's capacity, or None (no limit)."""
+        if self.rows is not None and self.cols is not None:
+            return self.rows * self.cols
+        return self.capacity

@@ -1,0 +1,368 @@
+"""External forms (marshmallow) of the domain's input: each field validated once, everywhere."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from .errors import ValidationFailed
+from .vocabulary import (
+    AbsStatus,
+    AccessLevel,
+    BiologicalStatus,
+    CollectionKind,
+    ItemForm,
+    MaterialKind,
+    PreservationMethod,
+    QcOutcome,
+    QcTest,
+    Sex,
+    StorageKind,
+    Unit,
+)
+
+PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+MCPD_DATE = re.compile(r"^(\d{4}|----)(\d{2}|--)(\d{2}|--)$")
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def text(length: int = 200, **kwargs: Any) -> fields.String:
+    """A string of at most `length` characters, plus any further validators (`also`)."""
+    also = kwargs.pop("also", None)
+    validators = [validate.Length(max=length), *([also] if also else [])]
+    return fields.String(validate=validators, **kwargs)
+
+
+def one_of(enum_cls: type, **kwargs: Any) -> fields.Enum:
+    """A member of a vocabulary, given by its value."""
+    return fields.Enum(enum_cls, by_value=True, **kwargs)
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    def load_or_fail(self, data: Any, **kwargs: Any) -> dict:
+        """Load, or raise the domain's ValidationFailed naming every bad field."""
+        try:
+            return self.load(data, **kwargs)
+        except ValidationError as error:
+            raise ValidationFailed(error.normalized_messages()) from error
+
+
+class IdentifierSchema(StrictSchema):
+    scheme = text(32, required=True, also=validate.Regexp(CODE))
+    value = text(64, required=True, also=validate.Length(min=1, max=64))
+
+
+class MaterialSchema(StrictSchema):
+    """Fields every material has."""
+
+    kind = one_of(MaterialKind, required=True)
+    accession_number = text(64, also=validate.Length(min=1, max=64))
+    designation = text(required=True, also=validate.Length(min=1, max=200))
+    designation_zh = text()
+    taxon_name = text(required=True, also=validate.Length(min=2, max=200))
+    taxon_name_zh = text()
+    taxon_id = fields.Integer(validate=validate.Range(min=1))
+    identifiers = fields.List(fields.Nested(IdentifierSchema), load_default=list)
+    origin_country = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    origin_site = text(500)
+    latitude = fields.Float(validate=validate.Range(-90, 90))
+    longitude = fields.Float(validate=validate.Range(-180, 180))
+    elevation_m = fields.Integer(validate=validate.Range(-500, 9000))
+    collection_date = fields.String(validate=validate.Regexp(PARTIAL_DATE))
+    collector = text()
+    donor_institute = text()
+    donor_accession = text(64)
+    biological_status = one_of(BiologicalStatus)
+    access_level = one_of(AccessLevel)
+    risk_group = fields.Integer(validate=validate.Range(1, 4))
+    abs_status = one_of(AbsStatus)
+    abs_permits = text(500)
+    ipr = text(500)
+    restrictions_on_use = text(500)
+    remarks = text(5000)
+    internal_remarks = text(5000)
+
+    @validates("identifiers")
+    def _distinct_identifiers(self, value: list[dict], **_: Any) -> None:
+        keys = [(i["scheme"], i["value"]) for i in value]
+        if len(keys) != len(set(keys)):
+            raise ValidationError("An identifier is listed twice.")
+
+
+class StrainSchema(MaterialSchema):
+    organism_type = fields.String(
+        validate=validate.OneOf(
+            [
+                "bacterium",
+                "archaeon",
+                "yeast",
+                "fungus",
+                "alga",
+                "protist",
+                "virus",
+                "bacteriophage",
+            ]
+        )
+    )
+    type_strain = fields.Boolean()
+    isolation_source = text(500)
+    genotype = text(500)
+    plasmids = text(500)
+    genetically_modified = fields.Boolean()
+    growth_medium = text()
+    growth_temperature_c = fields.Float(validate=validate.Range(-20, 130))
+    oxygen_relationship = fields.String(
+        validate=validate.OneOf(["aerobe", "anaerobe", "facultative_anaerobe", "microaerophile"])
+    )
+    form_of_supply = fields.List(
+        fields.String(validate=validate.OneOf(["lyophilised", "frozen", "agar", "liquid", "dna"]))
+    )
+    applications = text(500)
+    literature = text(500)
+
+
+class SeedSchema(MaterialSchema):
+    crop_name = text()
+    crop_name_zh = text()
+    sample_status = fields.Integer(validate=validate.Range(100, 999))
+    acquisition_source = fields.Integer(validate=validate.Range(10, 99))
+    acquisition_date = fields.String(validate=validate.Regexp(MCPD_DATE))
+    ancestral_data = text(500)
+    breeding_institute = fields.String(validate=validate.Regexp(r"^[A-Z]{3}\d{3,4}$"))
+    storage_types = fields.List(fields.Integer(validate=validate.Range(10, 99)))
+    in_mls = fields.Boolean()
+    thousand_seed_weight_g = fields.Float(validate=validate.Range(min=0, min_inclusive=False))
+
+
+class CellLineSchema(MaterialSchema):
+    cellosaurus_id = fields.String(validate=validate.Regexp(r"^CVCL_[0-9A-Z]{4}$"))
+    category = text(64)
+    cell_type = text()
+    tissue = text()
+    disease = text()
+    disease_ncit = fields.String(validate=validate.Regexp(r"^C\d{1,7}$"))
+    donor_sex = fields.String(
+        validate=validate.OneOf(["Female", "Male", "Mixed sex", "Sex ambiguous", "Sex unspecified"])
+    )
+    donor_age = text(32)
+    population = text(100)
+    growth_mode = fields.String(validate=validate.OneOf(["adherent", "suspension", "mixed"]))
+    culture_medium = text()
+    problematic = text(2000)
+    str_profile = fields.Dict(
+        keys=text(32, also=validate.Length(min=1, max=32)),
+        values=fields.String(validate=validate.Regexp(r"^[0-9XY.,\s]+$")),
+    )
+
+
+class AnimalLineSchema(MaterialSchema):
+    background = text(100)
+    genotype = text(500)
+    zygosity = fields.String(
+        validate=validate.OneOf(["homozygous", "heterozygous", "hemizygous", "wild_type"])
+    )
+    breeding_scheme = fields.String(
+        validate=validate.OneOf(
+            [
+                "inbred",
+                "outbred",
+                "congenic",
+                "transgenic",
+                "knockout",
+                "knock_in",
+                "mutant",
+                "hybrid",
+            ]
+        )
+    )
+    coat_colour = text(64)
+    phenotype = text(500)
+    health_status = text(64)
+    protocol_number = text(64)
+
+
+SPECIMEN_TYPES = [
+    "whole_blood",
+    "serum",
+    "plasma",
+    "buffy_coat",
+    "dna",
+    "rna",
+    "tissue_frozen",
+    "tissue_ffpe",
+    "saliva",
+    "urine",
+    "faeces",
+    "cell_pellet",
+    "herbarium_sheet",
+    "other",
+]
+
+
+class SpecimenSchema(MaterialSchema):
+    specimen_type = fields.String(required=True, validate=validate.OneOf(SPECIMEN_TYPES))
+    anatomical_site = text(100)
+    sprec_code = fields.String(validate=validate.Regexp(r"^[A-Z0-9]{2,3}(-[A-Z0-9]{1,3}){0,7}$"))
+    donor = text(32)  # the donor's code in the collection
+    disease_icd10 = fields.String(validate=validate.Regexp(r"^[A-Z]\d{2}(\.\d{1,2})?$"))
+    ethics_approval = text(64)
+    collected_at = fields.AwareDateTime(default_timezone=None)
+    storage_temperature = text(32)
+
+
+KIND_SCHEMAS: dict[str, type[MaterialSchema]] = {
+    MaterialKind.STRAIN: StrainSchema,
+    MaterialKind.SEED: SeedSchema,
+    MaterialKind.CELL_LINE: CellLineSchema,
+    MaterialKind.ANIMAL_LINE: AnimalLineSchema,
+    MaterialKind.SPECIMEN: SpecimenSchema,
+}
+
+
+def load_material(data: Any) -> dict:
+    """Validate a material of any kind; the kind picks the schema."""
+    if not isinstance(data, dict):
+        raise ValidationFailed({"_schema": ["A material is an object."]})
+    kind = data.get("kind")
+    if kind not in KIND_SCHEMAS:
+        raise ValidationFailed(
+            {"kind": [f"Must be one of: {', '.join(k.value for k in MaterialKind)}."]}
+        )
+    return KIND_SCHEMAS[kind]().load_or_fail(data)
+
+
+class ConsentSchema(StrictSchema):
+    scope = fields.List(
+        fields.String(
+            validate=validate.OneOf(
+                ["research", "genetic_research", "commercial_use", "data_sharing", "recontact"]
+            )
+        ),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    signed_on = fields.Date(required=True)
+    withdrawn_on = fields.Date(allow_none=True)
+    document_ref = text(100, allow_none=True)
+
+    @validates_schema
+    def _withdrawn_after_signed(self, data: dict, **_: Any) -> None:
+        if data.get("withdrawn_on") and data["withdrawn_on"] < data["signed_on"]:
+            raise ValidationError("Withdrawn before it was signed.", "withdrawn_on")
+
+
+class DonorSchema(StrictSchema):
+    code = text(32, required=True, also=validate.Regexp(CODE))
+    sex = one_of(Sex, load_default=Sex.UNKNOWN)
+    year_of_birth = fields.Integer(validate=validate.Range(1880, 2200))
+    consents = fields.List(fields.Nested(ConsentSchema), load_default=list)
+
+
+class OrganisationSchema(StrictSchema):
+    name = text(required=True, also=validate.Length(min=1, max=200))
+    name_zh = text()
+    country = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    biosafety_level = fields.Integer(validate=validate.Range(1, 4))
+
+
+class CollectionSchema(StrictSchema):
+    code = text(32, required=True, also=validate.Regexp(CODE))
+    name = text(required=True, also=validate.Length(min=1, max=200))
+    name_zh = text()
+    kind = one_of(CollectionKind, required=True)
+    institute_code = fields.String(validate=validate.Regexp(r"^[A-Z]{3}\d{3,4}$"))
+    organisation = text()
+    accession_pattern = text(64)
+    mta_template = text(100_000)
+
+
+class PositionSchema(StrictSchema):
+    row = fields.Integer(required=True, validate=validate.Range(min=1))
+    col = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class AnimalSchema(StrictSchema):
+    sex = one_of(Sex, required=True)
+    birth_date = fields.Date()
+    ear_tag = text(32)
+    sire = text(32)  # barcode of the father
+    dam = text(32)  # barcode of the mother
+
+
+class LotSchema(StrictSchema):
+    method = one_of(PreservationMethod, required=True)
+    preserved_on = fields.Date(required=True)
+    passage_number = fields.Integer(validate=validate.Range(min=0, max=10_000))
+    generation = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9+/.-]{1,16}$"))
+    regeneration_cycle = fields.Integer(validate=validate.Range(min=0, max=1000))
+    items = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
+    quantity = fields.Decimal(
+        required=True, places=6, validate=validate.Range(min=0, min_inclusive=False)
+    )
+    unit = one_of(Unit, required=True)
+    form = one_of(ItemForm, required=True)
+    remarks = text(5000)
+    animals = fields.List(fields.Nested(AnimalSchema))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _one_animal_per_item(self, data: dict, **_: Any) -> None:
+        if "animals" in data and len(data["animals"]) != data.get("items"):
+            raise ValidationError("Describe one animal per item.", "animals")
+
+
+class ItemsSchema(StrictSchema):
+    """New items cut from a parent: aliquots, or derivatives (with their own lot method)."""
+
+    count = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    quantity = fields.Decimal(
+        required=True, places=6, validate=validate.Range(min=0, min_inclusive=False)
+    )
+    unit = one_of(Unit)
+    form = one_of(ItemForm)
+    taken = fields.Decimal(places=6, validate=validate.Range(min=0, min_inclusive=False))
+    method = one_of(PreservationMethod)
+    note = text(5000)
+
+
+class StorageUnitSchema(StrictSchema):
+    kind = one_of(StorageKind, required=True)
+    name = text(100, required=True, also=validate.Length(min=1, max=100))
+    slot = fields.Integer(validate=validate.Range(min=1, max=10_000))
+    rows = fields.Integer(validate=validate.Range(1, 50))
+    cols = fields.Integer(validate=validate.Range(1, 50))
+    capacity = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
+    temperature_c = fields.Float(validate=validate.Range(-273, 100))
+    description = text(500)
+    barcode = text(32)
+
+    @validates_schema
+    def _grid(self, data: dict, **_: Any) -> None:
+        is_box = data.get("kind") == StorageKind.BOX
+        has_grid = "rows" in data and "cols" in data
+        if is_box and not has_grid:
+            raise ValidationError("A box needs rows and cols.", "rows")
+        if not is_box and ("rows" in data or "cols" in data):
+            raise ValidationError("Only boxes have a grid.", "rows")
+
+
+class QcSchema(StrictSchema):
+    test = one_of(QcTest, required=True)
+    outcome = one_of(QcOutcome, required=True)
+    value = fields.Float()
+    value_unit = text(16)
+    method = text()
+    tested_on = fields.Date(required=True)
+    note = text(5000)

@@ -1,0 +1,100 @@
+"""Organisations, users and collections."""
+
+from __future__ import annotations
+
+import string
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..models import Collection, Organisation, User
+from ..schemas import CollectionSchema, OrganisationSchema
+
+PATTERN_FIELDS = {"code", "year", "seq"}
+
+
+def get_organisation(session: Session, name: str, *, create: bool = False) -> Organisation:
+    organisation = session.scalar(select(Organisation).where(Organisation.name == name))
+    if organisation is None:
+        if not create:
+            raise NotFound(f"No organisation named {name!r}.", field="organisation")
+        organisation = Organisation(name=name)
+        session.add(organisation)
+        session.flush()
+    return organisation
+
+
+def create_organisation(session: Session, data: Any) -> Organisation:
+    fields = OrganisationSchema().load_or_fail(data)
+    if session.scalar(select(Organisation.id).where(Organisation.name == fields["name"])):
+        raise Conflict(f"An organisation named {fields['name']!r} exists.", field="name")
+    organisation = Organisation(**fields)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def create_user(session: Session, email: str, name: str, organisation: str | None = None) -> User:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise ValidationFailed({"email": ["Not an email address."]})
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"A user with email {email} exists.", field="email")
+    user = User(email=email, name=name)
+    if organisation:
+        user.organisation = get_organisation(session, organisation, create=True)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_pattern(pattern: str) -> None:
+    """An accession pattern uses only {code}, {year} and {seq} (with a format spec)."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+        if "seq" not in names or not names <= PATTERN_FIELDS:
+            raise ValueError
+        pattern.format(code="X", year=2000, seq=1)
+    except (ValueError, KeyError, IndexError) as error:
+        raise ValidationFailed(
+            {
+                "accession_pattern": [
+                    "Use {seq} and optionally {code} and {year}, e.g. '{code} {seq:05d}'."
+                ]
+            }
+        ) from error
+
+
+def create_collection(session: Session, data: Any) -> Collection:
+    fields = CollectionSchema().load_or_fail(data)
+    if session.scalar(select(Collection.id).where(Collection.code == fields["code"])):
+        raise Conflict(f"A collection with code {fields['code']} exists.", field="code")
+    organisation = fields.pop("organisation", None)
+    if "accession_pattern" in fields:
+        check_pattern(fields["accession_pattern"])
+    collection = Collection(**fields)
+    if organisation:
+        collection.organisation = get_organisation(session, organisation, create=True)
+    session.add(collection)
+    session.flush()
+    return collection
+
+
+def get_collection(session: Session, code: str) -> Collection:
+    collection = session.scalar(select(Collection).where(Collection.code == code))
+    if collection is None:
+        raise NotFound(f"No collection with code {code!r}.", field="collection")
+    return collection
+
+
+def next_accession_number(session: Session, collection: Collection) -> str:
+    """The next number of the collection's pattern; the counter row is locked until commit."""
+    session.refresh(collection, with_for_update=True)
+    number = collection.accession_pattern.format(
+        code=collection.code, year=date.today().year, seq=collection.next_seq
+    )
+    collection.next_seq += 1
+    return number

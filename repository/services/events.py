@@ -1,0 +1,64 @@
+"""Writing history: the events of items, lots and materials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from ..actor import actor_id
+from ..audit import plain
+from ..models import Event
+from ..models.base import utcnow
+from ..vocabulary import EventType
+
+
+def record_events(
+    session: Session, type_: EventType, rows: Iterable[dict[str, Any]], note: str | None = None
+) -> None:
+    """Append one event of `type_` per row (`item_id`, `lot_id`, `material_id`, `data`) in
+    one statement."""
+    at, actor = utcnow(), actor_id(session)
+    values = [
+        {
+            "at": at,
+            "type": type_,
+            "actor_id": actor,
+            "material_id": row.get("material_id"),
+            "lot_id": row.get("lot_id"),
+            "item_id": row.get("item_id"),
+            "data": {k: plain(v) for k, v in row.get("data", {}).items()},
+            "note": note,
+        }
+        for row in rows
+    ]
+    if values:
+        session.execute(insert(Event), values)
+
+
+def record_event(
+    session: Session,
+    type_: EventType,
+    *,
+    material_id: int | None = None,
+    lot_id: int | None = None,
+    item_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> Event:
+    """Append one event and return it."""
+    event = Event(
+        type=type_,
+        actor_id=actor_id(session),
+        material_id=material_id,
+        lot_id=lot_id,
+        item_id=item_id,
+        data={k: plain(v) for k, v in (data or {}).items()},
+        note=note,
+        at=utcnow(),
+    )
+    session.add(event)
+    session.flush()
+    return event

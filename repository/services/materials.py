@@ -1,0 +1,90 @@
+"""Registering materials (accessions) of every kind, and the donors of specimens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..models import KIND_MODELS, Collection, Consent, Donor, Identifier, Material
+from ..schemas import DonorSchema, load_material
+from ..vocabulary import EventType, MaterialKind
+from .collections import get_collection, next_accession_number
+from .events import record_event
+
+
+def register_material(session: Session, collection_code: str, data: Any) -> Material:
+    """Register a material; its accession number is given or drawn from the pattern."""
+    fields = load_material(data)
+    collection = get_collection(session, collection_code)
+    kind = MaterialKind(fields.pop("kind"))
+    identifiers = fields.pop("identifiers")
+    donor_code = fields.pop("donor", None)
+    if donor_code is not None:
+        fields["donor"] = get_donor(session, collection, donor_code)
+    number = fields.pop("accession_number", None)
+    if number is None:
+        number = next_accession_number(session, collection)
+    elif session.scalar(
+        select(Material.id).where(
+            Material.collection_id == collection.id, Material.accession_number == number
+        )
+    ):
+        raise Conflict(
+            f"Accession number {number} is already used in {collection.code}.",
+            field="accession_number",
+        )
+    material = KIND_MODELS[kind](collection=collection, accession_number=number, **fields)
+    material.identifiers = [Identifier(**i) for i in identifiers]
+    session.add(material)
+    session.flush()
+    record_event(
+        session,
+        EventType.ACCESSIONED,
+        material_id=material.id,
+        data={"accession_number": number, "collection": collection.code},
+    )
+    return material
+
+
+def get_material(session: Session, collection_code: str, accession_number: str) -> Material:
+    material = session.scalar(
+        select(Material)
+        .join(Collection)
+        .where(Collection.code == collection_code, Material.accession_number == accession_number)
+    )
+    if material is None:
+        raise NotFound(f"No material {accession_number} in {collection_code}.")
+    return material
+
+
+def register_donor(session: Session, collection_code: str, data: Any) -> Donor:
+    fields = DonorSchema().load_or_fail(data)
+    collection = get_collection(session, collection_code)
+    if session.scalar(
+        select(Donor.id).where(Donor.collection_id == collection.id, Donor.code == fields["code"])
+    ):
+        raise Conflict(f"Donor {fields['code']} exists in {collection.code}.", field="code")
+    consents = [Consent(**c) for c in fields.pop("consents")]
+    donor = Donor(collection_id=collection.id, consents=consents, **fields)
+    session.add(donor)
+    session.flush()
+    return donor
+
+
+def get_donor(session: Session, collection: Collection, code: str) -> Donor:
+    donor = session.scalar(
+        select(Donor).where(Donor.collection_id == collection.id, Donor.code == code)
+    )
+    if donor is None:
+        raise ValidationFailed({"donor": [f"No donor {code!r} in {collection.code}."]})
+    return donor
+
+
+def get_by_id(session: Session, model: type, id_: int, what: str) -> Any:
+    found = session.get(model, id_)
+    if found is None:
+        raise NotFound(f"No {what} with id {id_}.")
+    return found

@@ -1,0 +1,249 @@
+"""Read-only questions: the scan lookup, lineage, item history, a box's grid, material search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from .. import barcodes
+from ..errors import NotFound, ValidationFailed
+from ..models import Collection, Event, Identifier, Item, Lot, Material, StorageUnit
+from ..vocabulary import ItemStatus, MaterialKind
+from .storage import effective_temperature, path_rows, position_label
+
+
+@dataclass
+class Scan:
+    """Everything a curator needs when a barcode is scanned."""
+
+    item: dict[str, Any]
+    material: dict[str, Any]
+    lot: dict[str, Any]
+    location: list[dict[str, Any]] = field(default_factory=list)
+    position: str | None = None
+    temperature_c: float | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+_SCAN_COLUMNS = (
+    Item.id,
+    Item.barcode,
+    Item.status,
+    Item.quantity,
+    Item.unit,
+    Item.form,
+    Item.row,
+    Item.col,
+    Item.container_id,
+    Item.parent_id,
+    Lot.id.label("lot_id"),
+    Lot.number.label("lot_number"),
+    Lot.method,
+    Lot.preserved_on,
+    Lot.passage_number,
+    Lot.generation,
+    Lot.regeneration_cycle,
+    Material.id.label("material_id"),
+    Material.accession_number,
+    Material.kind,
+    Material.designation,
+    Material.designation_zh,
+    Material.taxon_name,
+    Material.taxon_name_zh,
+    Material.risk_group,
+    Material.access_level,
+    Collection.code.label("collection"),
+)
+_SCAN = (
+    select(*_SCAN_COLUMNS)
+    .join(Lot, Lot.id == Item.lot_id)
+    .join(Material, Material.id == Lot.material_id)
+    .join(Collection, Collection.id == Material.collection_id)
+)
+
+
+def scan(session: Session, barcode: str, history: int = 10) -> Scan:
+    """Barcode to item, material, lot, full location path, status and recent history."""
+    code = barcodes.normalise(barcode)
+    row = session.execute(_SCAN.where(Item.barcode == code)).first()
+    if row is None:
+        raise NotFound(f"No item with barcode {barcode!r}.", field="barcode")
+    path = path_rows(session, [row.container_id])[row.container_id] if row.container_id else []
+    events = session.execute(
+        select(Event.at, Event.type, Event.data, Event.note, Event.actor_id)
+        .where(Event.item_id == row.id)
+        .order_by(Event.id.desc())
+        .limit(history)
+    ).all()
+    return Scan(
+        item={
+            "barcode": row.barcode,
+            "status": row.status.value,
+            "quantity": row.quantity,
+            "unit": row.unit.value,
+            "form": row.form.value,
+            "parent_id": row.parent_id,
+        },
+        material={
+            "id": row.material_id,
+            "collection": row.collection,
+            "accession_number": row.accession_number,
+            "kind": row.kind.value,
+            "designation": row.designation,
+            "designation_zh": row.designation_zh,
+            "taxon_name": row.taxon_name,
+            "taxon_name_zh": row.taxon_name_zh,
+            "risk_group": row.risk_group,
+            "access_level": row.access_level.value,
+        },
+        lot={
+            "id": row.lot_id,
+            "number": row.lot_number,
+            "method": row.method.value,
+            "preserved_on": row.preserved_on,
+            "passage_number": row.passage_number,
+            "generation": row.generation,
+            "regeneration_cycle": row.regeneration_cycle,
+        },
+        location=[
+            {"barcode": p.barcode, "name": p.name, "kind": p.kind.value, "slot": p.slot}
+            for p in path
+        ],
+        position=position_label(row.row, row.col) or None,
+        temperature_c=effective_temperature(path),
+        history=[
+            {
+                "at": e.at,
+                "type": e.type.value,
+                "data": e.data,
+                "note": e.note,
+                "actor_id": e.actor_id,
+            }
+            for e in events
+        ],
+    )
+
+
+def lineage(session: Session, item: Item) -> dict[str, list[Item]]:
+    """Ancestors (parent first) and descendants (breadth first) of an item."""
+    up = (
+        select(Item.id, Item.parent_id, literal(1).label("depth"))
+        .where(Item.id == item.parent_id)
+        .cte("up", recursive=True)
+    )
+    parent = aliased(Item)
+    up = up.union_all(
+        select(parent.id, parent.parent_id, up.c.depth + 1).where(parent.id == up.c.parent_id)
+    )
+    down = (
+        select(Item.id, literal(1).label("depth"))
+        .where(Item.parent_id == item.id)
+        .cte("down", recursive=True)
+    )
+    child = aliased(Item)
+    down = down.union_all(select(child.id, down.c.depth + 1).where(child.parent_id == down.c.id))
+    ancestors = session.scalars(select(Item).join(up, up.c.id == Item.id).order_by(up.c.depth))
+    descendants = session.scalars(
+        select(Item).join(down, down.c.id == Item.id).order_by(down.c.depth, Item.id)
+    )
+    return {"ancestors": list(ancestors), "descendants": list(descendants)}
+
+
+def item_history(session: Session, item: Item) -> list[Event]:
+    """Every event of the item, oldest first, with the events of its lot and material."""
+    return list(
+        session.scalars(
+            select(Event)
+            .where(
+                or_(
+                    Event.item_id == item.id,
+                    (Event.lot_id == item.lot_id) & Event.item_id.is_(None),
+                    (Event.material_id == item.lot.material_id)
+                    & Event.item_id.is_(None)
+                    & Event.lot_id.is_(None),
+                )
+            )
+            .order_by(Event.id)
+        )
+    )
+
+
+def box_grid(session: Session, box: StorageUnit) -> list[list[dict[str, Any] | None]]:
+    """The box as rows of cells: each the item there (barcode, accession, status) or None."""
+    if box.rows is None:
+        raise ValidationFailed({"box": [f"{box.name} is not a box."]})
+    grid: list[list[dict[str, Any] | None]] = [[None] * box.cols for _ in range(box.rows)]
+    rows = session.execute(
+        select(
+            Item.row,
+            Item.col,
+            Item.barcode,
+            Item.status,
+            Material.accession_number,
+            Material.designation,
+            Lot.number,
+        )
+        .join(Lot, Lot.id == Item.lot_id)
+        .join(Material, Material.id == Lot.material_id)
+        .where(Item.container_id == box.id)
+    ).all()
+    for r in rows:
+        grid[r.row - 1][r.col - 1] = {
+            "barcode": r.barcode,
+            "status": r.status.value,
+            "position": position_label(r.row, r.col),
+            "accession_number": r.accession_number,
+            "designation": r.designation,
+            "lot": r.number,
+        }
+    return grid
+
+
+def search_materials(
+    session: Session,
+    *,
+    q: str | None = None,
+    kind: str | None = None,
+    collection: str | None = None,
+    available: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Material], int]:
+    """Materials matching a text (accession number, name, taxon, other identifiers), a kind,
+    a collection and availability; with the total count."""
+    query = select(Material).join(Collection)
+    if q:
+        term = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Material.accession_number).like(term),
+                func.lower(Material.designation).like(term),
+                Material.designation_zh.like(f"%{q.strip()}%"),
+                func.lower(Material.taxon_name).like(term),
+                Material.taxon_name_zh.like(f"%{q.strip()}%"),
+                exists().where(
+                    Identifier.material_id == Material.id, func.lower(Identifier.value).like(term)
+                ),
+            )
+        )
+    if kind:
+        if kind not in set(MaterialKind):
+            raise ValidationFailed({"kind": [f"Unknown kind {kind!r}."]})
+        query = query.where(Material.kind == kind)
+    if collection:
+        query = query.where(Collection.code == collection)
+    if available is not None:
+        has_stock = exists().where(
+            Lot.material_id == Material.id,
+            Item.lot_id == Lot.id,
+            Item.status == ItemStatus.AVAILABLE,
+        )
+        query = query.where(has_stock if available else ~has_stock)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    found = session.scalars(
+        query.order_by(Collection.code, Material.accession_number).limit(limit).offset(offset)
+    )
+    return list(found), total or 0

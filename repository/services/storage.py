@@ -1,0 +1,576 @@
+"""The storage tree and the places of items: create units, place and move items, move whole
+boxes, racks and freezers, empty a failed freezer into a twin, and find free positions."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from .. import audit, barcodes
+from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
+from ..models import Item, StorageUnit
+from ..schemas import StorageUnitSchema
+from ..vocabulary import GONE, HOLDS_ITEMS, STORAGE_CHILDREN, EventType, StorageKind
+from .events import record_events
+
+units = StorageUnit.__table__
+items = Item.__table__
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an item goes: a box position, or a cage or container (no position)."""
+
+    container: StorageUnit
+    row: int | None = None
+    col: int | None = None
+
+    @property
+    def label(self) -> str:
+        return position_label(self.row, self.col)
+
+
+def position_label(row: int | None, col: int | None) -> str:
+    """A1-style position (rows as letters up to Z, then numbers)."""
+    if row is None or col is None:
+        return ""
+    return f"{chr(64 + row) if row <= 26 else f'{row}:'}{col}"
+
+
+# --- the tree --------------------------------------------------------------------------------
+
+
+def create_unit(session: Session, data: Any, parent: StorageUnit | None = None) -> StorageUnit:
+    """Create a storage unit under `parent` (None: a site), with a new or given barcode."""
+    fields = StorageUnitSchema().load_or_fail(data)
+    kind = StorageKind(fields["kind"])
+    if parent is None and kind is not StorageKind.SITE:
+        raise ValidationFailed({"parent": ["Only a site stands at the top of the tree."]})
+    if parent is not None and kind not in STORAGE_CHILDREN[parent.kind]:
+        raise ValidationFailed({"kind": [f"A {kind.value} cannot stand in a {parent.kind.value}."]})
+    code = fields.pop("barcode", None)
+    fields["barcode"] = (
+        barcodes.claim(session, code, "storage")
+        if code
+        else barcodes.allocate(session, 1, "storage")[0]
+    )
+    if parent is not None and "slot" not in fields:
+        fields["slot"] = (
+            session.scalar(
+                select(func.max(StorageUnit.slot)).where(StorageUnit.parent_id == parent.id)
+            )
+            or 0
+        ) + 1
+    elif parent is not None and session.scalar(
+        select(StorageUnit.id).where(
+            StorageUnit.parent_id == parent.id, StorageUnit.slot == fields["slot"]
+        )
+    ):
+        raise Conflict(f"Slot {fields['slot']} of {parent.name} is taken.", field="slot")
+    unit = StorageUnit(parent=parent, occupied=0, **fields)
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def get_unit(session: Session, barcode: str) -> StorageUnit:
+    unit = session.scalar(
+        select(StorageUnit).where(StorageUnit.barcode == barcodes.normalise(barcode))
+    )
+    if unit is None:
+        raise NotFound(f"No storage unit with barcode {barcode!r}.", field="barcode")
+    return unit
+
+
+def path_rows(session: Session, unit_ids: Iterable[int]) -> dict[int, list[Any]]:
+    """For each unit, its ancestors and itself from the site down (id, name, kind, barcode,
+    slot, temperature_c), in one recursive query."""
+    wanted = set(unit_ids)
+    if not wanted:
+        return {}
+    up = (
+        select(units.c.id.label("start"), units.c.id, units.c.parent_id, literal(0).label("depth"))
+        .where(units.c.id.in_(wanted))
+        .cte("up", recursive=True)
+    )
+    parent = units.alias("parent")
+    up = up.union_all(
+        select(up.c.start, parent.c.id, parent.c.parent_id, up.c.depth + 1).where(
+            parent.c.id == up.c.parent_id
+        )
+    )
+    rows = session.execute(
+        select(
+            up.c.start,
+            up.c.depth,
+            units.c.id,
+            units.c.name,
+            units.c.kind,
+            units.c.barcode,
+            units.c.slot,
+            units.c.temperature_c,
+        )
+        .join(units, units.c.id == up.c.id)
+        .order_by(up.c.start, up.c.depth.desc())
+    ).all()
+    paths: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        paths[row.start].append(row)
+    return paths
+
+
+def path_label(path: Sequence[Any], row: int | None = None, col: int | None = None) -> str:
+    label = " › ".join(p.name for p in path)
+    return f"{label} [{position_label(row, col)}]" if row is not None else label
+
+
+def effective_temperature(path: Sequence[Any]) -> float | None:
+    """The set point of the nearest unit on the path that has one."""
+    for unit in reversed(path):
+        if unit.temperature_c is not None:
+            return unit.temperature_c
+    return None
+
+
+def subtree(root_id: int) -> Select:
+    """A select of the ids of a unit and everything below it."""
+    down = select(units.c.id).where(units.c.id == root_id).cte("down", recursive=True)
+    child = units.alias("child")
+    down = down.union_all(select(child.c.id).where(child.c.parent_id == down.c.id))
+    return select(down.c.id)
+
+
+# --- placing and moving items ------------------------------------------------------------------
+
+
+def relocate(
+    session: Session, moves: Sequence[tuple[Item, Place | None]], note: str | None = None
+) -> None:
+    """Move each item to its place (None: out of storage), checking every rule first, so that
+    either all move or none; one event per item that had or gets a place."""
+    moving = {item.id for item, _ in moves}
+    if len(moving) != len(moves):
+        raise ValidationFailed({"items": ["An item is listed twice."]})
+    targets: list[tuple[Item, Place]] = [(i, p) for i, p in moves if p is not None]
+    _check_places(session, targets, moving)
+
+    paths = path_rows(
+        session,
+        {i.container_id for i, _ in moves if i.container_id} | {p.container.id for _, p in targets},
+    )
+    before = {i.id: (i.container_id, i.row, i.col) for i, _ in moves}
+    delta: Counter[int] = Counter()
+    for item, _ in moves:  # vacate first, so items may swap or shift positions
+        if item.container_id is not None:
+            delta[item.container_id] -= 1
+            item.container_id = item.row = item.col = item.grid_rows = item.grid_cols = None
+    session.flush()
+    for item, place in targets:
+        item.container_id, item.row, item.col = place.container.id, place.row, place.col
+        item.grid_rows, item.grid_cols = place.container.rows, place.container.cols
+        delta[place.container.id] += 1
+    _adjust_occupancy(session, delta)
+    session.flush()
+
+    history = []
+    for item, place in moves:
+        old = before[item.id]
+        if old[0] is None and place is None:
+            continue
+        data = {
+            "from": path_label(paths[old[0]], old[1], old[2]) if old[0] else None,
+            "to": path_label(paths[place.container.id], place.row, place.col) if place else None,
+        }
+        history.append({"item_id": item.id, "lot_id": item.lot_id, "data": data})
+    record_events(session, EventType.MOVED, [h for h in history if h["data"]["from"]], note)
+    record_events(session, EventType.PLACED, [h for h in history if not h["data"]["from"]], note)
+
+
+def _check_places(
+    session: Session, targets: Sequence[tuple[Item, Place]], moving: set[int]
+) -> None:
+    wanted: dict[tuple[int, int | None, int | None], Item] = {}
+    incoming: Counter[int] = Counter()
+    for item, place in targets:
+        unit = place.container
+        if item.status in GONE:
+            raise InvalidState(
+                f"Item {item.barcode} is {item.status.value}; it cannot be placed or moved.",
+                field="status",
+            )
+        if unit.kind not in HOLDS_ITEMS:
+            raise ValidationFailed(
+                {
+                    "container": [
+                        f"{unit.name} is a {unit.kind.value}; items go in boxes, cages "
+                        "or containers."
+                    ]
+                }
+            )
+        if unit.rows is not None:
+            if place.row is None or place.col is None:
+                raise ValidationFailed({"position": [f"{unit.name} is a grid; give row and col."]})
+            if not (1 <= place.row <= unit.rows and 1 <= place.col <= unit.cols):
+                raise ValidationFailed(
+                    {
+                        "position": [
+                            f"{place.label or (place.row, place.col)} is outside the "
+                            f"{unit.rows}x{unit.cols} grid of {unit.name}."
+                        ]
+                    }
+                )
+        elif place.row is not None or place.col is not None:
+            raise ValidationFailed({"position": [f"{unit.name} has no positions."]})
+        key = (unit.id, place.row, place.col)
+        if unit.rows is not None and key in wanted:
+            raise ValidationFailed(
+                {"position": [f"Two items are going to {unit.name} {place.label}."]}
+            )
+        wanted[key] = item
+        incoming[unit.id] += 1
+
+    grid_keys = [k for k in wanted if k[1] is not None]
+    for chunk in _chunks(grid_keys, 500):
+        taken = session.execute(
+            select(Item.barcode, Item.container_id, Item.row, Item.col).where(
+                tuple_(Item.container_id, Item.row, Item.col).in_(chunk),
+                Item.id.not_in(moving),
+            )
+        ).first()
+        if taken is not None:
+            unit = next(p.container for _, p in targets if p.container.id == taken.container_id)
+            raise Conflict(
+                f"{unit.name} {position_label(taken.row, taken.col)} is occupied by "
+                f"{taken.barcode}.",
+                field="position",
+            )
+    units_by_id = {p.container.id: p.container for _, p in targets}
+    for unit_id, count in incoming.items():
+        unit = units_by_id[unit_id]
+        if unit.size is None:
+            continue
+        staying = session.scalar(
+            select(func.count())
+            .select_from(Item)
+            .where(Item.container_id == unit_id, Item.id.not_in(moving))
+        )
+        if staying + count > unit.size:
+            raise Conflict(
+                f"{unit.name} holds {unit.size}; {staying} are there and {count} would come.",
+                field="container",
+            )
+
+
+def _adjust_occupancy(session: Session, delta: Counter[int]) -> None:
+    for unit_id, change in delta.items():
+        if change:
+            session.execute(
+                update(StorageUnit)
+                .where(StorageUnit.id == unit_id)
+                .values(occupied=StorageUnit.occupied + change)
+                .execution_options(synchronize_session=False)
+            )
+    for unit in session.identity_map.values():
+        if isinstance(unit, StorageUnit) and unit.id in delta:
+            session.expire(unit, ["occupied"])
+
+
+def _chunks(seq: Sequence, size: int) -> Iterable[Sequence]:
+    for start in range(0, len(seq), size):
+        yield seq[start : start + size]
+
+
+def free_positions(
+    session: Session, box: StorageUnit, count: int | None = None, contiguous: bool = False
+) -> list[Place]:
+    """Free positions of a box in row-major order; `contiguous`: the first run of `count`."""
+    if box.rows is None:
+        raise ValidationFailed({"container": [f"{box.name} is not a box."]})
+    taken = set(
+        session.execute(select(Item.row, Item.col).where(Item.container_id == box.id)).all()
+    )
+    return _free_in_grid(box, taken, count, contiguous)
+
+
+def _free_in_grid(
+    box: StorageUnit, taken: set[tuple[int, int]], count: int | None, contiguous: bool
+) -> list[Place]:
+    run: list[Place] = []
+    for row in range(1, box.rows + 1):
+        for col in range(1, box.cols + 1):
+            if (row, col) in taken:
+                if contiguous:
+                    run = []
+                continue
+            run.append(Place(box, row, col))
+            if count is not None and len(run) == count:
+                return run
+    return [] if contiguous else run
+
+
+def place_items(
+    session: Session,
+    items_: Sequence[Item],
+    container: StorageUnit,
+    positions: Sequence[tuple[int, int]] | None = None,
+    note: str | None = None,
+) -> list[Place]:
+    """Place or move items into a container: at the given positions, or (boxes) the first
+    free ones in row-major order."""
+    if positions is not None:
+        if len(positions) != len(items_):
+            raise ValidationFailed({"positions": ["Give one position per item."]})
+        places = [Place(container, r, c) for r, c in positions]
+    elif container.rows is not None:
+        moving = {i.id for i in items_}
+        taken = set(
+            session.execute(
+                select(Item.row, Item.col).where(
+                    Item.container_id == container.id, Item.id.not_in(moving)
+                )
+            ).all()
+        )
+        places = _free_in_grid(container, taken, len(items_), contiguous=False)
+        if len(places) < len(items_):
+            raise Conflict(
+                f"{container.name} has {len(places)} free positions, {len(items_)} are needed.",
+                field="container",
+            )
+    else:
+        places = [Place(container)] * len(items_)
+    relocate(session, list(zip(items_, places, strict=True)), note)
+    return places
+
+
+def find_free_positions(
+    session: Session,
+    temperature_c: float,
+    count: int,
+    *,
+    contiguous: bool = False,
+    tolerance: float = 2.0,
+) -> list[Place]:
+    """`count` free box positions at a set temperature: fullest boxes first; with
+    `contiguous`, a run of `count` consecutive positions in one box."""
+    if count < 1:
+        raise ValidationFailed({"count": ["Ask for at least one position."]})
+    zone = (
+        select(units.c.id)
+        .where(units.c.temperature_c.between(temperature_c - tolerance, temperature_c + tolerance))
+        .cte("zone", recursive=True)
+    )
+    child = units.alias("child")
+    zone = zone.union_all(
+        select(child.c.id).where(child.c.parent_id == zone.c.id, child.c.temperature_c.is_(None))
+    )
+    need = count if contiguous else 1
+    boxes = session.scalars(
+        select(StorageUnit)
+        .where(
+            StorageUnit.id.in_(select(zone.c.id)),
+            StorageUnit.kind == StorageKind.BOX,
+            StorageUnit.rows * StorageUnit.cols - StorageUnit.occupied >= need,
+        )
+        .order_by(StorageUnit.occupied.desc(), StorageUnit.id)
+        .execution_options(yield_per=50)
+    )
+    found: list[Place] = []
+    for box in boxes:
+        free = free_positions(session, box, count if contiguous else count - len(found), contiguous)
+        found.extend(free)
+        if len(found) >= count:
+            return found[:count]
+    raise Conflict(
+        f"No {'run of ' if contiguous else ''}{count} free positions at {temperature_c} °C.",
+        field="count",
+    )
+
+
+# --- moving whole units -------------------------------------------------------------------------
+
+
+def move_unit(
+    session: Session,
+    unit: StorageUnit,
+    new_parent: StorageUnit,
+    slot: int | None = None,
+    note: str | None = None,
+) -> None:
+    """Move a box, rack, freezer... with all it holds; every item keeps its position and gets
+    a `moved` event."""
+    if unit.kind not in STORAGE_CHILDREN[new_parent.kind]:
+        raise ValidationFailed(
+            {"parent": [f"A {unit.kind.value} cannot stand in a {new_parent.kind.value}."]}
+        )
+    inside = set(session.scalars(subtree(unit.id)))  # the kinds' hierarchy rules out cycles
+    if slot is None:
+        slot = (
+            session.scalar(
+                select(func.max(StorageUnit.slot)).where(StorageUnit.parent_id == new_parent.id)
+            )
+            or 0
+        ) + 1
+    elif session.scalar(
+        select(StorageUnit.id).where(
+            StorageUnit.parent_id == new_parent.id, StorageUnit.slot == slot
+        )
+    ):
+        raise Conflict(f"Slot {slot} of {new_parent.name} is taken.", field="slot")
+    old_path = path_label(path_rows(session, [unit.id])[unit.id])
+    unit.parent_id, unit.slot = new_parent.id, slot
+    session.flush()
+    new_path = path_label(path_rows(session, [unit.id])[unit.id])
+    moved = session.execute(select(Item.id, Item.lot_id).where(Item.container_id.in_(inside))).all()
+    record_events(
+        session,
+        EventType.MOVED,
+        (
+            {
+                "item_id": i.id,
+                "lot_id": i.lot_id,
+                "data": {"with": unit.barcode, "from": old_path, "to": new_path},
+            }
+            for i in moved
+        ),
+        note,
+    )
+
+
+def evacuate(
+    session: Session, failed: StorageUnit, target: StorageUnit, note: str | None = None
+) -> int:
+    """Move everything stored in `failed` into the identically laid out `target`: each box's
+    items go to the same positions of the box at the same place (the same slots) in `target`.
+    Returns how many items moved. Nothing moves if any box has no twin or a position is taken."""
+    pairs = _twin_boxes(session, failed, target)
+    source_ids = [s.id for s, _ in pairs]
+    twin = {s.id: t for s, t in pairs}
+    rows = (
+        session.execute(
+            select(Item.id, Item.lot_id, Item.container_id, Item.row, Item.col).where(
+                Item.container_id.in_(source_ids)
+            )
+        ).all()
+        if source_ids
+        else []
+    )
+    if not rows:
+        return 0
+    taken = session.execute(
+        select(Item.barcode, Item.container_id, Item.row, Item.col).where(
+            Item.container_id.in_([t.id for _, t in pairs]),
+            or_(
+                *[
+                    and_(
+                        Item.container_id == twin[s].id,
+                        tuple_(Item.row, Item.col).in_(
+                            select(items.c.row, items.c.col).where(items.c.container_id == s)
+                        ),
+                    )
+                    for s in source_ids
+                ]
+            ),
+        )
+    ).first()
+    if taken is not None:
+        box = next(t for _, t in pairs if t.id == taken.container_id)
+        raise Conflict(
+            f"{box.name} {position_label(taken.row, taken.col)} in {target.name} is "
+            f"occupied by {taken.barcode}.",
+            field="position",
+        )
+
+    paths = path_rows(session, source_ids + [t.id for _, t in pairs])
+    counts = Counter(r.container_id for r in rows)
+    for source, box in pairs:
+        if counts[source.id]:
+            session.execute(
+                update(Item)
+                .where(Item.container_id == source.id)
+                .values(container_id=box.id, grid_rows=box.rows, grid_cols=box.cols)
+                .execution_options(synchronize_session=False)
+            )
+    delta: Counter[int] = Counter()
+    for source_id, count in counts.items():
+        delta[source_id] -= count
+        delta[twin[source_id].id] += count
+    _adjust_occupancy(session, delta)
+    for item in session.identity_map.values():
+        if isinstance(item, Item) and item.container_id in twin:
+            session.expire(item, ["container_id", "grid_rows", "grid_cols"])
+    record_events(
+        session,
+        EventType.MOVED,
+        (
+            {
+                "item_id": r.id,
+                "lot_id": r.lot_id,
+                "data": {
+                    "from": path_label(paths[r.container_id], r.row, r.col),
+                    "to": path_label(paths[twin[r.container_id].id], r.row, r.col),
+                },
+            }
+            for r in rows
+        ),
+        note,
+    )
+    audit.record(
+        session,
+        (
+            audit.entry(
+                "items",
+                r.id,
+                "update",
+                {"container_id": r.container_id},
+                {"container_id": twin[r.container_id].id},
+            )
+            for r in rows
+        ),
+    )
+    return len(rows)
+
+
+def _twin_boxes(
+    session: Session, failed: StorageUnit, target: StorageUnit
+) -> list[tuple[StorageUnit, StorageUnit]]:
+    """Pair every box below `failed` with the box at the same slot path below `target`."""
+    if failed.id == target.id:
+        raise ValidationFailed({"target": ["Choose another unit than the failed one."]})
+
+    def boxes_by_slots(root: StorageUnit) -> dict[tuple[int, ...], StorageUnit]:
+        found: dict[tuple[int, ...], StorageUnit] = {}
+        ids = set(session.scalars(subtree(root.id)))
+        nodes = {
+            u.id: u for u in session.scalars(select(StorageUnit).where(StorageUnit.id.in_(ids)))
+        }
+        for unit in nodes.values():
+            if unit.kind is StorageKind.BOX:
+                key: list[int] = []
+                node = unit
+                while node.id != root.id:
+                    key.append(node.slot or 0)
+                    node = nodes[node.parent_id]
+                found[tuple(reversed(key))] = unit
+        return found
+
+    source, destination = boxes_by_slots(failed), boxes_by_slots(target)
+    pairs = []
+    for key, box in sorted(source.items()):
+        twin = destination.get(key)
+        where = "/".join(map(str, key))
+        if twin is None:
+            raise InvalidState(
+                f"{target.name} has no box at slot {where} for {box.name}.", field="target"
+            )
+        if (twin.rows, twin.cols) != (box.rows, box.cols):
+            raise InvalidState(
+                f"{twin.name} is {twin.rows}x{twin.cols}, {box.name} is {box.rows}x{box.cols}.",
+                field="target",
+            )
+        pairs.append((box, twin))
+    return pairs

@@ -1,0 +1,210 @@
+"""Controlled vocabularies of the domain, shared by models, schemas and exchange formats."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CollectionKind(StrEnum):
+    CULTURE_COLLECTION = "culture_collection"
+    SEED_BANK = "seed_bank"
+    CELL_BANK = "cell_bank"
+    ANIMAL_FACILITY = "animal_facility"
+    BIOBANK = "biobank"
+
+
+class MaterialKind(StrEnum):
+    STRAIN = "strain"
+    SEED = "seed"
+    CELL_LINE = "cell_line"
+    ANIMAL_LINE = "animal_line"
+    SPECIMEN = "specimen"
+
+
+class AccessLevel(StrEnum):
+    OPEN = "open"
+    RESTRICTED = "restricted"
+    INTERNAL = "internal"
+
+
+class AbsStatus(StrEnum):
+    """Nagoya Protocol / access and benefit sharing status."""
+
+    OUT_OF_SCOPE = "out_of_scope"
+    IN_SCOPE = "in_scope"
+    UNKNOWN = "unknown"
+
+
+class BiologicalStatus(StrEnum):
+    WILD = "wild"
+    NATURAL_ISOLATE = "natural_isolate"
+    LANDRACE = "landrace"
+    BREEDING_MATERIAL = "breeding_material"
+    CULTIVAR = "cultivar"
+    LABORATORY_STRAIN = "laboratory_strain"
+    MUTANT = "mutant"
+    GENETICALLY_MODIFIED = "genetically_modified"
+    TRANSFORMED = "transformed"
+    PRIMARY = "primary"
+    OTHER = "other"
+
+
+class PreservationMethod(StrEnum):
+    GLYCEROL_MINUS80 = "glycerol_minus80"
+    FROZEN_MINUS80 = "frozen_minus80"
+    LN2_VAPOUR = "ln2_vapour"
+    LN2_LIQUID = "ln2_liquid"
+    LYOPHILISED = "lyophilised"
+    DRIED_SEED_MINUS18 = "dried_seed_minus18"
+    DRIED_SEED_4 = "dried_seed_4"
+    FFPE = "ffpe"
+    AMBIENT = "ambient"
+    LIVE = "live"
+
+
+# The storage temperature (°C) each preservation method calls for; None: kept alive, not stored.
+METHOD_TEMPERATURE: dict[PreservationMethod, float | None] = {
+    PreservationMethod.GLYCEROL_MINUS80: -80,
+    PreservationMethod.FROZEN_MINUS80: -80,
+    PreservationMethod.LN2_VAPOUR: -150,
+    PreservationMethod.LN2_LIQUID: -196,
+    PreservationMethod.LYOPHILISED: 4,
+    PreservationMethod.DRIED_SEED_MINUS18: -18,
+    PreservationMethod.DRIED_SEED_4: 4,
+    PreservationMethod.FFPE: 20,
+    PreservationMethod.AMBIENT: 20,
+    PreservationMethod.LIVE: None,
+}
+
+
+class ItemForm(StrEnum):
+    CRYOVIAL = "cryovial"
+    AMPOULE = "ampoule"
+    SEED_PACKET = "seed_packet"
+    TUBE = "tube"
+    SLIDE = "slide"
+    BLOCK = "block"
+    SHEET = "sheet"
+    PLATE = "plate"
+    ANIMAL = "animal"
+
+
+class ItemStatus(StrEnum):
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    DISTRIBUTED = "distributed"
+    CONSUMED = "consumed"
+    DESTROYED = "destroyed"
+    MISSING = "missing"
+
+
+# Statuses of items that have left the stores for good: they hold no place, never move or divide.
+GONE = frozenset({ItemStatus.DISTRIBUTED, ItemStatus.CONSUMED, ItemStatus.DESTROYED})
+
+
+class Unit(StrEnum):
+    ML = "ml"
+    UL = "ul"
+    UG = "ug"
+    MG = "mg"
+    G = "g"
+    SEEDS = "seeds"
+    AMPOULE = "ampoule"
+    CELLS = "cells"
+    ANIMAL = "animal"
+    EACH = "each"
+
+
+class StorageKind(StrEnum):
+    SITE = "site"
+    ROOM = "room"
+    FREEZER = "freezer"
+    LN2_TANK = "ln2_tank"
+    COLD_ROOM = "cold_room"
+    REFRIGERATOR = "refrigerator"
+    RACK = "rack"
+    SHELF = "shelf"
+    BOX = "box"
+    CAGE = "cage"
+    CONTAINER = "container"
+
+
+# Which kinds of unit may stand inside which; only the leaves (box, cage, container) hold items.
+STORAGE_CHILDREN: dict[StorageKind, frozenset[StorageKind]] = {
+    StorageKind.SITE: frozenset({StorageKind.ROOM}),
+    StorageKind.ROOM: frozenset(
+        {
+            StorageKind.FREEZER,
+            StorageKind.LN2_TANK,
+            StorageKind.COLD_ROOM,
+            StorageKind.REFRIGERATOR,
+            StorageKind.RACK,
+            StorageKind.SHELF,
+            StorageKind.CONTAINER,
+        }
+    ),
+    StorageKind.FREEZER: frozenset({StorageKind.RACK, StorageKind.SHELF, StorageKind.BOX}),
+    StorageKind.REFRIGERATOR: frozenset({StorageKind.RACK, StorageKind.SHELF, StorageKind.BOX}),
+    StorageKind.LN2_TANK: frozenset({StorageKind.RACK, StorageKind.BOX}),
+    StorageKind.COLD_ROOM: frozenset(
+        {StorageKind.RACK, StorageKind.SHELF, StorageKind.BOX, StorageKind.CONTAINER}
+    ),
+    StorageKind.RACK: frozenset(
+        {StorageKind.BOX, StorageKind.SHELF, StorageKind.CAGE, StorageKind.CONTAINER}
+    ),
+    StorageKind.SHELF: frozenset({StorageKind.BOX, StorageKind.CAGE, StorageKind.CONTAINER}),
+    StorageKind.BOX: frozenset(),
+    StorageKind.CAGE: frozenset(),
+    StorageKind.CONTAINER: frozenset(),
+}
+HOLDS_ITEMS = frozenset({StorageKind.BOX, StorageKind.CAGE, StorageKind.CONTAINER})
+
+
+class EventType(StrEnum):
+    COLLECTED = "collected"
+    RECEIVED = "received"
+    ACCESSIONED = "accessioned"
+    PRESERVED = "preserved"
+    QC = "qc"
+    PASSAGED = "passaged"
+    ALIQUOTED = "aliquoted"
+    DERIVED = "derived"
+    PLACED = "placed"
+    MOVED = "moved"
+    RESERVED = "reserved"
+    SHIPPED = "shipped"
+    RETURNED = "returned"
+    CONSUMED = "consumed"
+    DESTROYED = "destroyed"
+    MISSING = "missing"
+    FOUND = "found"
+    ANNOTATED = "annotated"
+
+
+class QcTest(StrEnum):
+    POST_THAW_VIABILITY = "post_thaw_viability"
+    GERMINATION = "germination"
+    MYCOPLASMA = "mycoplasma"
+    STERILITY = "sterility"
+    IDENTITY = "identity"
+    STR_PROFILE = "str_profile"
+    PURITY = "purity"
+    CONCENTRATION = "concentration"
+
+
+class QcOutcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNKNOWN = "unknown"
+
+
+class AuditAction(StrEnum):
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"

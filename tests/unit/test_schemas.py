@@ -1,0 +1,108 @@
+"""Input validation: every field named, unknown ones refused, kinds dispatched."""
+
+import pytest
+
+from repository.errors import ValidationFailed
+from repository.schemas import LotSchema, StorageUnitSchema, load_material
+from repository.services.collections import check_pattern
+from repository.services.storage import position_label
+from repository.vocabulary import MaterialKind
+
+
+def test_unknown_kind_names_the_field():
+    with pytest.raises(ValidationFailed) as error:
+        load_material({"kind": "virus", "designation": "x", "taxon_name": "Xx"})
+    assert "kind" in error.value.errors
+
+
+def test_missing_and_bad_fields_are_all_reported():
+    with pytest.raises(ValidationFailed) as error:
+        load_material(
+            {
+                "kind": "seed",
+                "risk_group": 7,
+                "origin_country": "China",
+                "latitude": 123,
+                "acquisition_date": "2024",
+            }
+        )
+    assert set(error.value.errors) >= {
+        "designation",
+        "taxon_name",
+        "risk_group",
+        "origin_country",
+        "latitude",
+        "acquisition_date",
+    }
+
+
+def test_unknown_fields_are_refused():
+    with pytest.raises(ValidationFailed) as error:
+        load_material({"kind": "strain", "designation": "x", "taxon_name": "Xx", "colour": 1})
+    assert "colour" in error.value.errors
+
+
+def test_kind_specific_fields_belong_to_their_kind():
+    with pytest.raises(ValidationFailed) as error:
+        load_material(
+            {
+                "kind": "strain",
+                "designation": "x",
+                "taxon_name": "Xx",
+                "cellosaurus_id": "CVCL_0030",
+            }
+        )
+    assert "cellosaurus_id" in error.value.errors
+    loaded = load_material(
+        {
+            "kind": "cell_line",
+            "designation": "HeLa",
+            "taxon_name": "Homo sapiens",
+            "cellosaurus_id": "CVCL_0030",
+            "str_profile": {"TH01": "7", "D5S818": "11,12"},
+        }
+    )
+    assert loaded["kind"] is MaterialKind.CELL_LINE
+
+
+def test_over_long_text_is_refused():
+    with pytest.raises(ValidationFailed) as error:
+        load_material({"kind": "strain", "designation": "x" * 201, "taxon_name": "Xx"})
+    assert "designation" in error.value.errors
+
+
+def test_lot_needs_positive_quantity_and_one_animal_per_item():
+    with pytest.raises(ValidationFailed) as error:
+        LotSchema().load_or_fail(
+            {
+                "method": "live",
+                "preserved_on": "2025-01-01",
+                "items": 2,
+                "quantity": "0",
+                "unit": "animal",
+                "form": "animal",
+                "animals": [{"sex": "male"}],
+            }
+        )
+    assert set(error.value.errors) == {"quantity", "animals"}
+
+
+def test_only_boxes_have_grids():
+    with pytest.raises(ValidationFailed):
+        StorageUnitSchema().load_or_fail({"kind": "box", "name": "B"})
+    with pytest.raises(ValidationFailed):
+        StorageUnitSchema().load_or_fail({"kind": "rack", "name": "R", "rows": 2, "cols": 2})
+
+
+def test_accession_patterns():
+    check_pattern("{code} {seq:05d}")
+    check_pattern("BB{year}{seq:06d}")
+    for bad in ("{code}", "{seq} {user}", "{seq:q}", "{0}{seq}"):
+        with pytest.raises(ValidationFailed):
+            check_pattern(bad)
+
+
+def test_position_labels():
+    assert position_label(1, 1) == "A1"
+    assert position_label(9, 10) == "I10"
+    assert position_label(None, None) == ""
