@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from repository import audit, migrate
-from repository.db import make_engine, unit_of_work
+from repository.db import make_engine, session_factory, unit_of_work
 from repository.models import Material, StorageUnit
 from repository.services import collections, inventory, materials, storage
 
@@ -30,24 +30,48 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(skip)
 
 
-def fresh_database(backend: str, tmp_path_factory) -> str:
-    """The URL of an empty database of `backend`, migrated to head."""
+def fresh_database(backend: str, tmp_path_factory, schema: str = "public") -> str:
+    """The URL of an empty database of `backend` (on PostgreSQL: an emptied schema), migrated
+    to head."""
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
-        url = POSTGRES_URL
-        engine = make_engine(url)
+        engine = make_engine(POSTGRES_URL)
         with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         engine.dispose()
+        url = POSTGRES_URL
+        if schema != "public":
+            separator = "&" if "?" in url else "?"
+            url = f"{url}{separator}options=-csearch_path%3D{schema}"
     migrate.upgrade(url)
     return url
+
+
+def drop_schema(schema: str) -> None:
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory) -> str:
     return fresh_database(request.param, tmp_path_factory)
+
+
+@pytest.fixture(params=BACKENDS)
+def committing_factory(request, tmp_path_factory) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a database of their own whose commits are real (for races between
+    connections); the database is dropped afterwards."""
+    schema = f"commits_{os.getpid()}"
+    url = fresh_database(request.param, tmp_path_factory, schema)
+    engine = make_engine(url)
+    yield session_factory(engine)
+    engine.dispose()
+    if request.param == "postgresql":
+        drop_schema(schema)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 15:23:44.961839
+Create Date: 2026-11-28 15:29:54.539428
 """
 
 from collections.abc import Sequence
@@ -21,7 +21,9 @@ def upgrade() -> None:
         "barcodes",
         sa.Column("value", sa.String(length=32), nullable=False),
         sa.Column("owner", sa.String(length=16), nullable=False),
+        sa.CheckConstraint("owner IN ('item', 'storage')", name=op.f("ck_barcodes_owner")),
         sa.PrimaryKeyConstraint("value", name=op.f("pk_barcodes")),
+        sa.UniqueConstraint("value", "owner", name=op.f("uq_barcodes_value_owner")),
     )
     op.create_table(
         "organisations",
@@ -77,6 +79,7 @@ def upgrade() -> None:
         "storage_units",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("barcode", sa.String(length=32), nullable=False),
+        sa.Column("barcode_owner", sa.String(length=16), nullable=False),
         sa.Column(
             "kind",
             sa.Enum(
@@ -111,6 +114,9 @@ def upgrade() -> None:
             "(kind = 'box') = (rows IS NOT NULL AND cols IS NOT NULL)",
             name=op.f("ck_storage_units_grid"),
         ),
+        sa.CheckConstraint(
+            "barcode_owner = 'storage'", name=op.f("ck_storage_units_barcode_owner")
+        ),
         sa.CheckConstraint("capacity >= 0", name=op.f("ck_storage_units_capacity")),
         sa.CheckConstraint(
             "occupied >= 0 AND (rows IS NULL OR occupied <= rows * cols) AND (capacity IS NULL OR occupied <= capacity)",
@@ -123,7 +129,9 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("slot >= 1", name=op.f("ck_storage_units_slot")),
         sa.ForeignKeyConstraint(
-            ["barcode"], ["barcodes.value"], name=op.f("fk_storage_units_barcode_barcodes")
+            ["barcode", "barcode_owner"],
+            ["barcodes.value", "barcodes.owner"],
+            name=op.f("fk_storage_units_barcode_barcode_owner_barcodes"),
         ),
         sa.ForeignKeyConstraint(
             ["parent_id"],
@@ -531,6 +539,7 @@ def upgrade() -> None:
         "items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("barcode", sa.String(length=32), nullable=False),
+        sa.Column("barcode_owner", sa.String(length=16), nullable=False),
         sa.Column("lot_id", sa.Integer(), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column(
@@ -595,6 +604,7 @@ def upgrade() -> None:
         sa.Column("grid_rows", sa.Integer(), nullable=True),
         sa.Column("grid_cols", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("barcode_owner = 'item'", name=op.f("ck_items_barcode_owner")),
         sa.CheckConstraint(
             "container_id IS NULL OR status NOT IN ('distributed', 'consumed', 'destroyed')",
             name=op.f("ck_items_gone_has_no_place"),
@@ -605,7 +615,9 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("quantity >= 0", name=op.f("ck_items_quantity")),
         sa.ForeignKeyConstraint(
-            ["barcode"], ["barcodes.value"], name=op.f("fk_items_barcode_barcodes")
+            ["barcode", "barcode_owner"],
+            ["barcodes.value", "barcodes.owner"],
+            name=op.f("fk_items_barcode_barcode_owner_barcodes"),
         ),
         sa.ForeignKeyConstraint(
             ["container_id", "grid_rows", "grid_cols"],

@@ -73,6 +73,8 @@ class Item(Base):
             name="fk_items_grid_storage_units",
             onupdate="CASCADE",
         ),
+        ForeignKeyConstraint(["barcode", "barcode_owner"], ["barcodes.value", "barcodes.owner"]),
+        CheckConstraint("barcode_owner = 'item'", name="barcode_owner"),
         CheckConstraint("quantity >= 0", name="quantity"),
         CheckConstraint(
             "(row IS NULL AND col IS NULL) OR (grid_rows IS NOT NULL AND grid_cols IS NOT NULL"
@@ -86,7 +88,8 @@ class Item(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    barcode: Mapped[str] = mapped_column(ForeignKey("barcodes.value"), unique=True)
+    barcode: Mapped[str] = mapped_column(String(32), unique=True)
+    barcode_owner: Mapped[str] = mapped_column(String(16), default="item")
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     form: Mapped[ItemForm] = mapped_column(choice(ItemForm, "form"))

@@ -6,6 +6,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     String,
     UniqueConstraint,
@@ -17,9 +18,15 @@ from .base import Base, choice
 
 
 class Barcode(Base):
-    """Every barcode in use, of items and storage units alike: unique across both."""
+    """Every barcode in use, of items and storage units alike: unique across both. Each owner
+    table points here with (barcode, owner) and fixes its owner by a check, so one code can
+    never label both an item and a storage unit."""
 
     __tablename__ = "barcodes"
+    __table_args__ = (
+        UniqueConstraint("value", "owner"),
+        CheckConstraint("owner IN ('item', 'storage')", name="owner"),
+    )
 
     value: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner: Mapped[str] = mapped_column(String(16))  # "item" or "storage"
@@ -43,10 +50,13 @@ class StorageUnit(Base):
         ),
         CheckConstraint("slot >= 1", name="slot"),
         CheckConstraint("parent_id <> id", name="not_own_parent"),
+        CheckConstraint("barcode_owner = 'storage'", name="barcode_owner"),
+        ForeignKeyConstraint(["barcode", "barcode_owner"], ["barcodes.value", "barcodes.owner"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    barcode: Mapped[str] = mapped_column(ForeignKey("barcodes.value"), unique=True)
+    barcode: Mapped[str] = mapped_column(String(32), unique=True)
+    barcode_owner: Mapped[str] = mapped_column(String(16), default="storage")
     kind: Mapped[StorageKind] = mapped_column(choice(StorageKind, "storage_kind"))
     name: Mapped[str] = mapped_column(String(100))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("storage_units.id"), index=True)

@@ -39,7 +39,17 @@ def create_lot(
 ) -> Lot:
     """Preserve a lot of N items of `material`; optionally place them in a container (at the
     given positions, or the first free ones)."""
-    fields = LotSchema().load_or_fail(data)
+    lot, new = _preserve(session, material, LotSchema().load_or_fail(data), parent_lot)
+    if place is not None:
+        place_items(session, new, place.container, positions)
+    return lot
+
+
+def _preserve(
+    session: Session, material: Material, fields: dict, parent_lot: Lot | None
+) -> tuple[Lot, list[Item]]:
+    """A lot and its items from validated fields, with one `preserved` event per item."""
+    fields = dict(fields)
     animals = fields.pop("animals", None)
     count, quantity, form = fields.pop("items"), fields.pop("quantity"), fields.pop("form")
     if material.kind is MaterialKind.CELL_LINE and fields.get("passage_number") is None:
@@ -88,9 +98,7 @@ def create_lot(
             for i in new
         ),
     )
-    if place is not None:
-        place_items(session, new, place.container, positions)
-    return lot
+    return lot, new
 
 
 def _add_animals(session: Session, new: list[Item], animals: list[dict]) -> None:
@@ -156,21 +164,20 @@ def split(session: Session, parent: Item, data: Any, *, place: Place | None = No
             field="quantity",
         )
     if derived:
-        lot = create_lot(
+        _, children = _preserve(
             session,
             parent.lot.material,
             {
                 "method": fields["method"],
-                "preserved_on": date.today().isoformat(),
+                "preserved_on": date.today(),
                 "items": count,
-                "quantity": str(quantity),
-                "unit": fields.get("unit", parent.unit.value),
-                "form": fields.get("form", parent.form.value),
+                "quantity": quantity,
+                "unit": fields.get("unit", parent.unit),
+                "form": fields.get("form", parent.form),
                 "passage_number": parent.lot.passage_number,
             },
-            parent_lot=parent.lot,
+            parent.lot,
         )
-        children = list(session.scalars(select(Item).where(Item.lot_id == lot.id)))
     else:
         if fields.get("unit", parent.unit) != parent.unit:
             raise ValidationFailed({"unit": ["Aliquots keep the parent's unit."]})
