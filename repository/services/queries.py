@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import bindparam, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import barcodes
 from ..errors import NotFound, ValidationFailed
 from ..models import Collection, Event, Identifier, Item, Lot, Material, StorageUnit
 from ..vocabulary import ItemStatus, MaterialKind
-from .storage import effective_temperature, path_rows, position_label
+from .storage import effective_temperature, path_of, position_label, with_path
 
 
 @dataclass
@@ -57,71 +57,69 @@ _SCAN_COLUMNS = (
     Material.access_level,
     Collection.code.label("collection"),
 )
-_SCAN = (
+# Statements built once (building costs more than running them). The scan is one statement:
+# the item with its lot, material, collection and the units above it, all by primary keys.
+_SCAN = with_path(
     select(*_SCAN_COLUMNS)
     .join(Lot, Lot.id == Item.lot_id)
     .join(Material, Material.id == Lot.material_id)
     .join(Collection, Collection.id == Material.collection_id)
+    .where(Item.barcode == bindparam("barcode")),
+    Item.container_id,
+)
+_RECENT = (
+    select(Event.at, Event.type, Event.data, Event.note, Event.actor_id)
+    .where(Event.item_id == bindparam("item_id"))
+    .order_by(Event.id.desc())
+    .limit(bindparam("limit"))
 )
 
 
 def scan(session: Session, barcode: str, history: int = 10) -> Scan:
     """Barcode to item, material, lot, full location path, status and recent history."""
-    code = barcodes.normalise(barcode)
-    row = session.execute(_SCAN.where(Item.barcode == code)).first()
+    connection = session.connection()
+    row = connection.execute(_SCAN, {"barcode": barcodes.normalise(barcode)}).first()
     if row is None:
         raise NotFound(f"No item with barcode {barcode!r}.", field="barcode")
-    path = path_rows(session, [row.container_id])[row.container_id] if row.container_id else []
-    events = session.execute(
-        select(Event.at, Event.type, Event.data, Event.note, Event.actor_id)
-        .where(Event.item_id == row.id)
-        .order_by(Event.id.desc())
-        .limit(history)
-    ).all()
+    path = path_of(row)
+    events = connection.execute(_RECENT, {"item_id": row.id, "limit": history}).all()
     return Scan(
         item={
             "barcode": row.barcode,
-            "status": row.status.value,
+            "status": row.status,
             "quantity": row.quantity,
-            "unit": row.unit.value,
-            "form": row.form.value,
+            "unit": row.unit,
+            "form": row.form,
             "parent_id": row.parent_id,
         },
         material={
             "id": row.material_id,
             "collection": row.collection,
             "accession_number": row.accession_number,
-            "kind": row.kind.value,
+            "kind": row.kind,
             "designation": row.designation,
             "designation_zh": row.designation_zh,
             "taxon_name": row.taxon_name,
             "taxon_name_zh": row.taxon_name_zh,
             "risk_group": row.risk_group,
-            "access_level": row.access_level.value,
+            "access_level": row.access_level,
         },
         lot={
             "id": row.lot_id,
             "number": row.lot_number,
-            "method": row.method.value,
+            "method": row.method,
             "preserved_on": row.preserved_on,
             "passage_number": row.passage_number,
             "generation": row.generation,
             "regeneration_cycle": row.regeneration_cycle,
         },
         location=[
-            {"barcode": p.barcode, "name": p.name, "kind": p.kind.value, "slot": p.slot}
-            for p in path
+            {"barcode": p.barcode, "name": p.name, "kind": p.kind, "slot": p.slot} for p in path
         ],
         position=position_label(row.row, row.col) or None,
         temperature_c=effective_temperature(path),
         history=[
-            {
-                "at": e.at,
-                "type": e.type.value,
-                "data": e.data,
-                "note": e.note,
-                "actor_id": e.actor_id,
-            }
+            {"at": e.at, "type": e.type, "data": e.data, "note": e.note, "actor_id": e.actor_id}
             for e in events
         ],
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, tuple_, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from .. import audit, barcodes
@@ -87,41 +87,65 @@ def get_unit(session: Session, barcode: str) -> StorageUnit:
     return unit
 
 
-def path_rows(session: Session, unit_ids: Iterable[int]) -> dict[int, list[Any]]:
-    """For each unit, its ancestors and itself from the site down (id, name, kind, barcode,
-    slot, temperature_c), in one recursive query."""
-    wanted = set(unit_ids)
+@dataclass(frozen=True)
+class PathUnit:
+    """One unit on a location path."""
+
+    id: int
+    name: str
+    kind: StorageKind
+    barcode: str
+    slot: int | None
+    temperature_c: float | None
+
+
+def _levels(kind: StorageKind) -> int:
+    return 1 + max((_levels(child) for child in STORAGE_CHILDREN[kind]), default=0)
+
+
+# The kinds' hierarchy is finite (site > room > cold room > rack > shelf > box), so every path
+# is at most this long, and a path is found with that many primary-key joins.
+MAX_DEPTH = _levels(StorageKind.SITE)
+_PATH_FIELDS = [f.name for f in fields(PathUnit)]
+
+
+def with_path(statement: Select, unit_id: Any) -> Select:
+    """`statement` with the unit `unit_id` and every unit above it outer-joined, as columns
+    up0_* (the unit itself), up1_* (its parent) ... (read them back with `path_of`)."""
+    parent_of = unit_id
+    for level in range(MAX_DEPTH):
+        up = units.alias(f"up{level}")
+        statement = statement.outerjoin(up, up.c.id == parent_of).add_columns(
+            *(up.c[name].label(f"up{level}_{name}") for name in _PATH_FIELDS)
+        )
+        parent_of = up.c.parent_id
+    return statement
+
+
+def path_of(row: Any) -> list[PathUnit]:
+    """The path in a row made by `with_path`, from the site down."""
+    mapping = row._mapping
+    path = [
+        PathUnit(**{name: mapping[f"up{level}_{name}"] for name in _PATH_FIELDS})
+        for level in range(MAX_DEPTH)
+        if mapping[f"up{level}_id"] is not None
+    ]
+    return path[::-1]
+
+
+_PATHS = with_path(
+    select(units.c.id.label("start")).where(units.c.id.in_(bindparam("ids", expanding=True))),
+    units.c.id,
+)
+
+
+def path_rows(session: Session, unit_ids: Iterable[int]) -> dict[int, list[PathUnit]]:
+    """For each unit, its ancestors and itself from the site down."""
+    wanted = list(set(unit_ids))
     if not wanted:
         return {}
-    up = (
-        select(units.c.id.label("start"), units.c.id, units.c.parent_id, literal(0).label("depth"))
-        .where(units.c.id.in_(wanted))
-        .cte("up", recursive=True)
-    )
-    parent = units.alias("parent")
-    up = up.union_all(
-        select(up.c.start, parent.c.id, parent.c.parent_id, up.c.depth + 1).where(
-            parent.c.id == up.c.parent_id
-        )
-    )
-    rows = session.execute(
-        select(
-            up.c.start,
-            up.c.depth,
-            units.c.id,
-            units.c.name,
-            units.c.kind,
-            units.c.barcode,
-            units.c.slot,
-            units.c.temperature_c,
-        )
-        .join(units, units.c.id == up.c.id)
-        .order_by(up.c.start, up.c.depth.desc())
-    ).all()
-    paths: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        paths[row.start].append(row)
-    return paths
+    rows = session.connection().execute(_PATHS, {"ids": wanted})
+    return {row.start: path_of(row) for row in rows}
 
 
 def path_label(path: Sequence[Any], row: int | None = None, col: int | None = None) -> str:
@@ -291,10 +315,20 @@ def free_positions(
     """Free positions of a box in row-major order; `contiguous`: the first run of `count`."""
     if box.rows is None:
         raise ValidationFailed({"container": [f"{box.name} is not a box."]})
-    taken = set(
-        session.execute(select(Item.row, Item.col).where(Item.container_id == box.id)).all()
+    return _free_in_grid(box, _taken_positions(session, [box.id])[box.id], count, contiguous)
+
+
+_PAGE = 100  # boxes examined per query when searching for space
+
+
+def _taken_positions(session: Session, box_ids: Sequence[int]) -> dict[int, set[tuple[int, int]]]:
+    taken: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    rows = session.execute(
+        select(Item.container_id, Item.row, Item.col).where(Item.container_id.in_(box_ids))
     )
-    return _free_in_grid(box, taken, count, contiguous)
+    for box_id, row, col in rows:
+        taken[box_id].add((row, col))
+    return taken
 
 
 def _free_in_grid(
@@ -353,7 +387,7 @@ def find_free_positions(
     count: int,
     *,
     contiguous: bool = False,
-    tolerance: float = 2.0,
+    tolerance: float = 1.0,
 ) -> list[Place]:
     """`count` free box positions at a set temperature: fullest boxes first; with
     `contiguous`, a run of `count` consecutive positions in one box."""
@@ -368,23 +402,26 @@ def find_free_positions(
     zone = zone.union_all(
         select(child.c.id).where(child.c.parent_id == zone.c.id, child.c.temperature_c.is_(None))
     )
-    need = count if contiguous else 1
-    boxes = session.scalars(
+    candidates = (
         select(StorageUnit)
         .where(
             StorageUnit.id.in_(select(zone.c.id)),
             StorageUnit.kind == StorageKind.BOX,
-            StorageUnit.rows * StorageUnit.cols - StorageUnit.occupied >= need,
+            StorageUnit.rows * StorageUnit.cols - StorageUnit.occupied
+            >= (count if contiguous else 1),
         )
         .order_by(StorageUnit.occupied.desc(), StorageUnit.id)
-        .execution_options(yield_per=50)
     )
     found: list[Place] = []
-    for box in boxes:
-        free = free_positions(session, box, count if contiguous else count - len(found), contiguous)
-        found.extend(free)
-        if len(found) >= count:
-            return found[:count]
+    page = 0
+    while boxes := session.scalars(candidates.limit(_PAGE).offset(page * _PAGE)).all():
+        taken = _taken_positions(session, [box.id for box in boxes])
+        for box in boxes:
+            wanted = count if contiguous else count - len(found)
+            found.extend(_free_in_grid(box, taken[box.id], wanted, contiguous))
+            if len(found) >= count:
+                return found[:count]
+        page += 1
     raise Conflict(
         f"No {'run of ' if contiguous else ''}{count} free positions at {temperature_c} °C.",
         field="count",

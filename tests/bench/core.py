@@ -1,0 +1,501 @@
+"""Benchmarks of the repository core (`make bench`), each figure beside a raw baseline measured
+in the same run, on SQLite and (when BIOREPO_BENCH_POSTGRES_URL is set) PostgreSQL.
+
+The inventory is built with bulk inserts into the real schema (migrated by Alembic): a million
+items in 10x10 boxes, 100 boxes to a freezer, over 20,000 materials of the five kinds and
+50,000 lots, one `preserved` event per item. Boxes are filled as a working biobank's are: most
+full, some with scattered gaps, a few half empty. BENCH_ITEMS changes the size."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, bindparam, func, insert, select, text, update
+
+from repository import barcodes, migrate
+from repository.db import make_engine, session_factory, unit_of_work
+from repository.models import (
+    AnimalLine,
+    Barcode,
+    CellLine,
+    Collection,
+    Event,
+    Item,
+    Lot,
+    Material,
+    Seed,
+    Specimen,
+    StorageUnit,
+    Strain,
+)
+from repository.services import queries, storage
+
+DATA = Path(__file__).resolve().parents[2] / "sample_data"
+KINDS = [
+    ("strains", "strain", Strain, "glycerol_minus80", "ml"),
+    ("seeds", "seed", Seed, "dried_seed_minus18", "seeds"),
+    ("cell_lines", "cell_line", CellLine, "ln2_vapour", "cells"),
+    ("animal_lines", "animal_line", AnimalLine, "ln2_liquid", "each"),
+    ("specimens", "specimen", Specimen, "frozen_minus80", "ml"),
+]
+BOX = 10  # rows = cols
+BOXES_PER_FREEZER = 100
+NOW = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+def fresh(url: str, schema: str | None = None) -> tuple[Engine, str]:
+    """An empty migrated database: a new SQLite file, or a new PostgreSQL schema."""
+    if schema is None:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        engine.dispose()
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    migrate.upgrade(url)
+    return make_engine(url), url
+
+
+def bulk(connection, table, rows: list[dict]) -> None:
+    """Insert many rows: COPY on PostgreSQL, executemany on SQLite."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        defaults = {  # what Core would fill in from the models' Python-side defaults
+            c.name: c.default.arg if c.default.is_scalar else c.default.arg(None)
+            for c in table.columns
+            if c.default is not None and c.name not in rows[0]
+        }
+        rows = [{**row, **defaults} for row in rows] if defaults else rows
+        columns = list(rows[0])
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            names = ", ".join(columns)
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(
+                        [json.dumps(v) if isinstance(v, dict | list) else v for v in row.values()]
+                    )
+    else:
+        for start in range(0, len(rows), 50_000):
+            connection.execute(insert(table), rows[start : start + 50_000])
+
+
+def fill_plan(rng: random.Random, n_items: int, freezers: int) -> list[list[tuple[int, int]]]:
+    """For every box, the positions that hold an item."""
+    everything = [(r, c) for r in range(1, BOX + 1) for c in range(1, BOX + 1)]
+    plan, left = [], n_items
+    for index in range(freezers * BOXES_PER_FREEZER):
+        roll = rng.random()
+        if index < BOXES_PER_FREEZER or roll < 0.90:
+            taken = everything  # full
+        elif roll < 0.98:
+            taken = rng.sample(everything, 100 - rng.randint(1, 15))  # a few gaps
+        elif roll < 0.995:
+            taken = rng.sample(everything, 100 - rng.randint(20, 40))  # many scattered gaps
+        else:
+            taken = everything[:50]  # half empty: a run of 50 at the end
+        taken = sorted(taken)[:left]
+        left -= len(taken)
+        plan.append(taken)
+    return plan
+
+
+def build(engine: Engine, n_items: int, seed: int = 7) -> dict:
+    rng = random.Random(seed)
+    freezers = max(1, -(-n_items // (BOXES_PER_FREEZER * 96)))  # about 96 % full
+    plan = fill_plan(rng, n_items, freezers)
+    n_items = sum(map(len, plan))
+    n_materials, n_lots = max(5, n_items // 50), max(5, n_items // 20)
+    codes = iter(unique_codes(rng, n_items + (freezers + 1) * 111 + 10))
+    units: list[dict] = []
+
+    def unit(kind, name, parent=None, slot=None, **extra) -> int:
+        uid = len(units) + 1
+        units.append(
+            {
+                "id": uid,
+                "barcode": next(codes),
+                "barcode_owner": "storage",
+                "kind": kind,
+                "name": name,
+                "parent_id": parent,
+                "slot": slot,
+                "rows": None,
+                "cols": None,
+                "capacity": None,
+                "occupied": 0,
+                "temperature_c": None,
+                "description": None,
+                **extra,
+            }
+        )
+        return uid
+
+    site = unit("site", "Bench campus")
+    room = unit("room", "Freezer hall", site, 1)
+    boxes: list[int] = []
+    twin = None
+    for f in range(freezers + 1):
+        is_twin = f == freezers
+        ln2 = not is_twin and f % 7 == 6
+        freezer = unit(
+            "ln2_tank" if ln2 else "freezer",
+            "F-TWIN" if is_twin else f"F{f + 1:03d}",
+            room,
+            f + 1,
+            temperature_c=-150.0 if ln2 else -80.0,
+        )
+        twin = freezer if is_twin else twin
+        for r in range(BOXES_PER_FREEZER // 10):
+            rack = unit("rack", f"Rack {r + 1}", freezer, r + 1)
+            for b in range(10):
+                box = unit("box", f"Box {b + 1}", rack, b + 1, rows=BOX, cols=BOX)
+                if not is_twin:
+                    boxes.append(box)
+    for box, taken in zip(boxes, plan, strict=True):
+        units[box - 1]["occupied"] = len(taken)
+
+    collections, materials, subtypes, lots = [], [], {k[1]: [] for k in KINDS}, []
+    names = {
+        kind: [m["designation"] for m in json.loads((DATA / f"{f}.json").read_text())["materials"]]
+        for f, kind, *_ in KINDS
+    }
+    for index, (_, kind, *_rest) in enumerate(KINDS):
+        collections.append(
+            {
+                "id": index + 1,
+                "code": f"B{index + 1}",
+                "name": f"Bench {kind}",
+                "kind": [
+                    "culture_collection",
+                    "seed_bank",
+                    "cell_bank",
+                    "animal_facility",
+                    "biobank",
+                ][index],
+                "accession_pattern": "{code}-{seq:07d}",
+                "next_seq": 1,
+                "created_at": NOW,
+            }
+        )
+    for m in range(1, n_materials + 1):
+        _, kind, _, _, _ = KINDS[m % 5]
+        materials.append(
+            {
+                "id": m,
+                "collection_id": m % 5 + 1,
+                "kind": kind,
+                "accession_number": f"B{m % 5 + 1}-{m:07d}",
+                "designation": f"{names[kind][m % len(names[kind])]} #{m}",
+                "taxon_name": "Escherichia coli",
+                "access_level": "open",
+                "risk_group": 1,
+                "abs_status": "out_of_scope",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
+        subtypes[kind].append(
+            {"id": m, **({"specimen_type": "plasma"} if kind == "specimen" else {})}
+        )
+    for lot in range(1, n_lots + 1):
+        _, kind, _, method, unit_name = KINDS[(lot % n_materials + 1) % 5]
+        lots.append(
+            {
+                "id": lot,
+                "material_id": lot % n_materials + 1,
+                "number": lot // n_materials + 1,
+                "method": method,
+                "preserved_on": date(2020 + lot % 6, 1 + lot % 12, 1),
+                "passage_number": 10 if kind == "cell_line" else None,
+                "initial_quantity": 20,
+                "unit": unit_name,
+            }
+        )
+    items, events, item_codes = [], [], []
+    item_id = 0
+    for box, taken in zip(boxes, plan, strict=True):
+        for row, col in taken:
+            item_id += 1
+            code = next(codes)
+            item_codes.append(code)
+            lot = item_id % n_lots + 1
+            items.append(
+                {
+                    "id": item_id,
+                    "barcode": code,
+                    "barcode_owner": "item",
+                    "lot_id": lot,
+                    "form": "cryovial",
+                    "quantity": 1,
+                    "unit": lots[lot - 1]["unit"],
+                    "status": "available",
+                    "container_id": box,
+                    "row": row,
+                    "col": col,
+                    "grid_rows": BOX,
+                    "grid_cols": BOX,
+                    "created_at": NOW,
+                }
+            )
+            events.append(
+                {
+                    "at": NOW,
+                    "type": "preserved",
+                    "item_id": item_id,
+                    "lot_id": lot,
+                    "data": {"lot": lots[lot - 1]["number"]},
+                }
+            )
+    with engine.begin() as connection:
+        bulk(
+            connection,
+            Barcode.__table__,
+            [{"value": u["barcode"], "owner": "storage"} for u in units]
+            + [{"value": c, "owner": "item"} for c in item_codes],
+        )
+        bulk(connection, StorageUnit.__table__, units)
+        bulk(connection, Collection.__table__, collections)
+        bulk(connection, Material.__table__, materials)
+        for _, kind, model, _, _ in KINDS:
+            bulk(connection, model.__table__, subtypes[kind])
+        bulk(connection, Lot.__table__, lots)
+        bulk(connection, Item.__table__, items)
+        bulk(connection, Event.__table__, events)
+        if connection.dialect.name == "postgresql":
+            for table in ("storage_units", "collections", "materials", "lots", "items"):
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
+        connection.execute(text("ANALYZE"))
+    return {
+        "items": n_items,
+        "boxes": len(boxes),
+        "freezers": freezers,
+        "twin": twin,
+        "source": units[boxes[0] - 1]["parent_id"]
+        and units[units[boxes[0] - 1]["parent_id"] - 1]["parent_id"],
+        "codes": item_codes,
+    }
+
+
+def unique_codes(rng: random.Random, count: int) -> list[str]:
+    seen: set[str] = set()
+    while len(seen) < count:
+        body = "".join(rng.choices(barcodes.ALPHABET, k=barcodes.BODY_LENGTH))
+        seen.add(body + barcodes.check_character(body))
+    return list(seen)
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+def per_second(action: Callable[[str], object], codes: Iterable[str]) -> float:
+    codes = list(codes)
+    started = time.perf_counter()
+    for code in codes:
+        action(code)
+    return len(codes) / (time.perf_counter() - started)
+
+
+def latencies(action: Callable[[str], object], codes: Iterable[str]) -> float:
+    """Median seconds per call."""
+    times = []
+    for code in codes:
+        started = time.perf_counter()
+        action(code)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def scan_figures(
+    engine: Engine, codes: list[str], rng: random.Random
+) -> tuple[float, float, float]:
+    """(service lookups/s, raw Core lookups/s, median service latency)."""
+    factory = session_factory(engine)
+    sample = rng.sample(codes, min(3000, len(codes)))
+    raw = select(Item.__table__).where(Item.__table__.c.barcode == bindparam("code"))
+    with engine.connect() as connection:
+
+        def core(code: str) -> None:
+            connection.execute(raw, {"code": code}).first()
+
+        per_second(core, sample[:300])  # warm up
+        baseline = per_second(core, sample)
+    with unit_of_work(factory, write=False) as session:
+
+        def service(code: str) -> None:
+            queries.scan(session, code)
+
+        per_second(service, sample[:300])
+        through_service = per_second(service, sample)
+        latency = latencies(service, rng.sample(codes, min(1000, len(codes))))
+    return through_service, baseline, latency
+
+
+def move_figures(engine: Engine, built: dict) -> tuple[float, float, int]:
+    """(seconds to evacuate a full freezer through the service with its history, seconds to move
+    the same items back with raw UPDATEs and counters, items moved)."""
+    factory = session_factory(engine)
+    started = time.perf_counter()
+    with unit_of_work(factory) as session:
+        moved = storage.evacuate(
+            session,
+            session.get(StorageUnit, built["source"]),
+            session.get(StorageUnit, built["twin"]),
+        )
+    service_seconds = time.perf_counter() - started
+    with unit_of_work(factory, write=False) as session:
+        pairs = [
+            (s.id, t.id)
+            for s, t in storage._twin_boxes(
+                session,
+                session.get(StorageUnit, built["twin"]),
+                session.get(StorageUnit, built["source"]),
+            )
+        ]
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        for source, target in pairs:
+            connection.execute(
+                update(Item).where(Item.container_id == source).values(container_id=target)
+            )
+            connection.execute(
+                update(StorageUnit).where(StorageUnit.id == source).values(occupied=0)
+            )
+            connection.execute(
+                update(StorageUnit).where(StorageUnit.id == target).values(occupied=BOX * BOX)
+            )
+    raw_seconds = time.perf_counter() - started
+    return service_seconds, raw_seconds, moved
+
+
+def space_figures(engine: Engine) -> tuple[float, float]:
+    """(median seconds to find 20 contiguous free positions at -80 °C, median seconds of a raw
+    select of the fullest box with 20 free positions)."""
+    factory = session_factory(engine)
+    with unit_of_work(factory, write=False) as session:
+        service = []
+        for _ in range(15):
+            started = time.perf_counter()
+            places = storage.find_free_positions(session, -80, 20, contiguous=True)
+            service.append(time.perf_counter() - started)
+        assert len(places) == 20 and len({p.container.id for p in places}) == 1
+        units = StorageUnit.__table__
+        raw_query = (
+            select(units.c.id)
+            .where(units.c.kind == "box", units.c.rows * units.c.cols - units.c.occupied >= 20)
+            .order_by(units.c.occupied.desc(), units.c.id)
+            .limit(1)
+        )
+        raw = []
+        for _ in range(15):
+            started = time.perf_counter()
+            session.execute(raw_query).first()
+            raw.append(time.perf_counter() - started)
+    return statistics.median(service), statistics.median(raw)
+
+
+# --- reporting ---------------------------------------------------------------------------------
+
+
+def row(backend: str, figure: str, value: str, baseline: str, ratio: float, target: str) -> None:
+    print(
+        f"{backend:<11} {figure:<52} {value:>12} {baseline:>12} {ratio:>8.2f}  {target}", flush=True
+    )
+
+
+def run(backend: str, url_big: str, url_small: str, n_items: int, postgres: bool) -> None:
+    rng = random.Random(11)
+    started = time.perf_counter()
+    small_engine, _ = fresh(url_small, "bench_small" if postgres else None)
+    small = build(small_engine, 10_000)
+    big_engine, _ = fresh(url_big, "bench" if postgres else None)
+    big = build(big_engine, n_items)
+    print(
+        f"{backend:<11} built {big['items']:,} items in {big['boxes']:,} boxes "
+        f"({big['freezers']} freezers) and {small['items']:,} for comparison in "
+        f"{time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    service, baseline, latency_big = scan_figures(big_engine, big["codes"], rng)
+    row(
+        backend,
+        "scan lookups/s: service vs raw Core select",
+        f"{service:,.0f}/s",
+        f"{baseline:,.0f}/s",
+        service / baseline,
+        "target >= 0.50",
+    )
+    _, _, latency_small = scan_figures(small_engine, small["codes"], rng)
+    row(
+        backend,
+        f"scan latency at {big['items']:,} vs 10,000 items",
+        f"{latency_big * 1e3:.3f} ms",
+        f"{latency_small * 1e3:.3f} ms",
+        latency_big / latency_small,
+        "target <= 1.5",
+    )
+    moved_s, raw_s, moved = move_figures(big_engine, big)
+    row(
+        backend,
+        f"move a freezer ({moved:,} items) with history vs raw",
+        f"{moved_s:.2f} s",
+        f"{raw_s:.2f} s",
+        moved_s / raw_s,
+        "target < 2 s",
+    )
+    space_s, raw_space_s = space_figures(big_engine)
+    row(
+        backend,
+        "20 contiguous free positions at -80 C vs raw select",
+        f"{space_s * 1e3:.1f} ms",
+        f"{raw_space_s * 1e3:.2f} ms",
+        space_s / raw_space_s,
+        "target < 50 ms",
+    )
+    with big_engine.connect() as connection:
+        events = connection.execute(select(func.count()).select_from(Event)).scalar()
+    print(f"{backend:<11} ({events:,} events after the run)", flush=True)
+    big_engine.dispose()
+    small_engine.dispose()
+
+
+def main() -> None:
+    n_items = int(os.environ.get("BENCH_ITEMS", "1000000"))
+    print(f"{'backend':<11} {'figure':<52} {'value':>12} {'baseline':>12} {'ratio':>8}")
+    folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-"))
+    run(
+        "sqlite",
+        f"sqlite:///{folder / 'big.db'}",
+        f"sqlite:///{folder / 'small.db'}",
+        n_items,
+        postgres=False,
+    )
+    postgres = os.environ.get("BIOREPO_BENCH_POSTGRES_URL")
+    if postgres:
+        run("postgresql", postgres, postgres, n_items, postgres=True)
+    else:
+        print("postgresql  skipped: set BIOREPO_BENCH_POSTGRES_URL", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
