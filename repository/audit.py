@@ -15,12 +15,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from .actor import actor_id
 from .models import AuditEntry, Barcode, Event
 from .models.base import utcnow
+from .sql import insert_many
 
 GENESIS = "0" * 64
 _CHAIN_LOCK = 7_302_025  # advisory lock key guarding the head of the chain
@@ -174,7 +175,7 @@ def _before_commit(session: Session) -> None:
         row["prev_hash"] = prev
         row["hash"] = prev = digest(prev, row)
         rows.append(row)
-    connection.execute(insert(AuditEntry), rows)
+    insert_many(connection, AuditEntry.__table__, rows)
 
 
 def _forget(session: Session, *_args) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, ValidationFailed
 from .models import Barcode
+from .sql import insert_many
 
 ALPHABET = "34679ACDEFGHJKMNPRTWXY"  # even length, as Luhn mod N needs
 BODY_LENGTH = 7  # 22**7 = 2.5e9 codes
@@ -62,7 +63,7 @@ def allocate(session: Session, count: int, owner: str) -> list[str]:
         )
         codes |= fresh - taken
     ordered = sorted(codes)
-    session.execute(insert(Barcode), [{"value": c, "owner": owner} for c in ordered])
+    insert_many(session, Barcode.__table__, [{"value": c, "owner": owner} for c in ordered])
     return ordered
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ..actor import actor_id
 from ..audit import plain
 from ..models import Event
 from ..models.base import utcnow
+from ..sql import insert_many
 from ..vocabulary import EventType
 
 
@@ -34,8 +34,7 @@ def record_events(
         }
         for row in rows
     ]
-    if values:
-        session.execute(insert(Event), values)
+    insert_many(session, Event.__table__, values)
 
 
 def record_event(

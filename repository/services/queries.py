@@ -113,9 +113,7 @@ def scan(session: Session, barcode: str, history: int = 10) -> Scan:
             "generation": row.generation,
             "regeneration_cycle": row.regeneration_cycle,
         },
-        location=[
-            {"barcode": p.barcode, "name": p.name, "kind": p.kind, "slot": p.slot} for p in path
-        ],
+        location=[{"barcode": p.barcode, "name": p.name, "kind": p.kind} for p in path],
         position=position_label(row.row, row.col) or None,
         temperature_c=effective_temperature(path),
         history=[

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Select, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from .. import audit, barcodes
@@ -91,11 +91,9 @@ def get_unit(session: Session, barcode: str) -> StorageUnit:
 class PathUnit:
     """One unit on a location path."""
 
-    id: int
+    barcode: str
     name: str
     kind: StorageKind
-    barcode: str
-    slot: int | None
     temperature_c: float | None
 
 
@@ -128,7 +126,7 @@ def path_of(row: Any) -> list[PathUnit]:
     path = [
         PathUnit(**{name: mapping[f"up{level}_{name}"] for name in _PATH_FIELDS})
         for level in range(MAX_DEPTH)
-        if mapping[f"up{level}_id"] is not None
+        if mapping[f"up{level}_barcode"] is not None
     ]
     return path[::-1]
 
@@ -481,65 +479,53 @@ def move_unit(
 def evacuate(
     session: Session, failed: StorageUnit, target: StorageUnit, note: str | None = None
 ) -> int:
-    """Move everything stored in `failed` into the identically laid out `target`: each box's
-    items go to the same positions of the box at the same place (the same slots) in `target`.
-    Returns how many items moved. Nothing moves if any box has no twin or a position is taken."""
-    pairs = _twin_boxes(session, failed, target)
-    source_ids = [s.id for s, _ in pairs]
-    twin = {s.id: t for s, t in pairs}
-    rows = (
-        session.execute(
-            select(Item.id, Item.lot_id, Item.container_id, Item.row, Item.col).where(
-                Item.container_id.in_(source_ids)
+    """Move everything stored in `failed` into the identically laid out `target`, each item
+    keeping its position: a box (cage, container) is carried to the same slot of the same rack
+    in `target`; where `target` already has a box of the same grid there, the items go into the
+    same positions of that box. Returns how many items moved; nothing moves if the layouts
+    differ or a position is taken."""
+    plan = _evacuation_plan(session, failed, target)
+    into = {unit.id: to for unit, to in plan if to.kind is StorageKind.BOX}
+    carried = [(unit, to) for unit, to in plan if to.kind is not StorageKind.BOX]
+    rows = session.execute(
+        select(Item.id, Item.lot_id, Item.container_id, Item.row, Item.col).where(
+            Item.container_id.in_([unit.id for unit, _ in plan])
+        )
+    ).all()
+    taken = _taken_positions(session, [box.id for box in into.values()])
+    for r in rows:
+        if r.container_id in into and (r.row, r.col) in taken[into[r.container_id].id]:
+            box = into[r.container_id]
+            raise Conflict(
+                f"{box.name} {position_label(r.row, r.col)} in {target.name} is occupied.",
+                field="position",
             )
-        ).all()
-        if source_ids
-        else []
-    )
-    if not rows:
-        return 0
-    taken = session.execute(
-        select(Item.barcode, Item.container_id, Item.row, Item.col).where(
-            Item.container_id.in_([t.id for _, t in pairs]),
-            or_(
-                *[
-                    and_(
-                        Item.container_id == twin[s].id,
-                        tuple_(Item.row, Item.col).in_(
-                            select(items.c.row, items.c.col).where(items.c.container_id == s)
-                        ),
-                    )
-                    for s in source_ids
-                ]
-            ),
-        )
-    ).first()
-    if taken is not None:
-        box = next(t for _, t in pairs if t.id == taken.container_id)
-        raise Conflict(
-            f"{box.name} {position_label(taken.row, taken.col)} in {target.name} is "
-            f"occupied by {taken.barcode}.",
-            field="position",
-        )
+    before = path_rows(session, [unit.id for unit, _ in plan])
+    for unit, parent in carried:
+        unit.parent_id = parent.id  # the slot stays the same
+    session.flush()
+    after = path_rows(session, [unit.id for unit, _ in carried] + [b.id for b in into.values()])
 
-    paths = path_rows(session, source_ids + [t.id for _, t in pairs])
-    counts = Counter(r.container_id for r in rows)
-    for source, box in pairs:
-        if counts[source.id]:
-            session.execute(
-                update(Item)
-                .where(Item.container_id == source.id)
-                .values(container_id=box.id, grid_rows=box.rows, grid_cols=box.cols)
-                .execution_options(synchronize_session=False)
-            )
+    counts = Counter(r.container_id for r in rows if r.container_id in into)
     delta: Counter[int] = Counter()
     for source_id, count in counts.items():
+        box = into[source_id]
+        session.execute(
+            update(Item)
+            .where(Item.container_id == source_id)
+            .values(container_id=box.id)
+            .execution_options(synchronize_session=False)
+        )
         delta[source_id] -= count
-        delta[twin[source_id].id] += count
+        delta[box.id] += count
     _adjust_occupancy(session, delta)
     for item in session.identity_map.values():
-        if isinstance(item, Item) and item.container_id in twin:
-            session.expire(item, ["container_id", "grid_rows", "grid_cols"])
+        if isinstance(item, Item) and item.container_id in into:
+            session.expire(item, ["container_id"])
+
+    def destination(r: Any) -> int:
+        return into[r.container_id].id if r.container_id in into else r.container_id
+
     record_events(
         session,
         EventType.MOVED,
@@ -548,8 +534,8 @@ def evacuate(
                 "item_id": r.id,
                 "lot_id": r.lot_id,
                 "data": {
-                    "from": path_label(paths[r.container_id], r.row, r.col),
-                    "to": path_label(paths[twin[r.container_id].id], r.row, r.col),
+                    "from": path_label(before[r.container_id], r.row, r.col),
+                    "to": path_label(after[destination(r)], r.row, r.col),
                 },
             }
             for r in rows
@@ -564,50 +550,60 @@ def evacuate(
                 r.id,
                 "update",
                 {"container_id": r.container_id},
-                {"container_id": twin[r.container_id].id},
+                {"container_id": destination(r)},
             )
             for r in rows
+            if r.container_id in into
         ),
     )
     return len(rows)
 
 
-def _twin_boxes(
+def _evacuation_plan(
     session: Session, failed: StorageUnit, target: StorageUnit
 ) -> list[tuple[StorageUnit, StorageUnit]]:
-    """Pair every box below `failed` with the box at the same slot path below `target`."""
+    """For every unit holding items below `failed`: the box at the same slot path below
+    `target` to empty it into, or the unit below `target` that will hold it there."""
     if failed.id == target.id:
         raise ValidationFailed({"target": ["Choose another unit than the failed one."]})
-
-    def boxes_by_slots(root: StorageUnit) -> dict[tuple[int, ...], StorageUnit]:
-        found: dict[tuple[int, ...], StorageUnit] = {}
-        ids = set(session.scalars(subtree(root.id)))
-        nodes = {
-            u.id: u for u in session.scalars(select(StorageUnit).where(StorageUnit.id.in_(ids)))
-        }
-        for unit in nodes.values():
-            if unit.kind is StorageKind.BOX:
-                key: list[int] = []
-                node = unit
-                while node.id != root.id:
-                    key.append(node.slot or 0)
-                    node = nodes[node.parent_id]
-                found[tuple(reversed(key))] = unit
-        return found
-
-    source, destination = boxes_by_slots(failed), boxes_by_slots(target)
-    pairs = []
-    for key, box in sorted(source.items()):
-        twin = destination.get(key)
+    source, destination = _by_slots(session, failed), _by_slots(session, target)
+    plan = []
+    for key, unit in sorted(source.items()):
+        if unit.kind not in HOLDS_ITEMS:
+            continue
         where = "/".join(map(str, key))
+        twin = destination.get(key)
         if twin is None:
+            parent = destination.get(key[:-1])
+            if parent is None or unit.kind not in STORAGE_CHILDREN[parent.kind]:
+                raise InvalidState(
+                    f"{target.name} has no place at slot {where} for {unit.name}.", field="target"
+                )
+            plan.append((unit, parent))
+        elif twin.kind is StorageKind.BOX and (twin.rows, twin.cols) == (unit.rows, unit.cols):
+            plan.append((unit, twin))
+        else:
             raise InvalidState(
-                f"{target.name} has no box at slot {where} for {box.name}.", field="target"
-            )
-        if (twin.rows, twin.cols) != (box.rows, box.cols):
-            raise InvalidState(
-                f"{twin.name} is {twin.rows}x{twin.cols}, {box.name} is {box.rows}x{box.cols}.",
+                f"At slot {where}, {target.name} has {twin.name} ({twin.kind.value}"
+                f"{f' {twin.rows}x{twin.cols}' if twin.rows else ''}), which cannot take the "
+                f"contents of {unit.name}.",
                 field="target",
             )
-        pairs.append((box, twin))
-    return pairs
+    return plan
+
+
+def _by_slots(session: Session, root: StorageUnit) -> dict[tuple[int, ...], StorageUnit]:
+    """Every unit below `root` (and `root` itself, at ()) by its path of slots from `root`."""
+    nodes = {
+        u.id: u
+        for u in session.scalars(select(StorageUnit).where(StorageUnit.id.in_(subtree(root.id))))
+    }
+    found: dict[tuple[int, ...], StorageUnit] = {}
+    for unit in nodes.values():
+        key: list[int] = []
+        node = unit
+        while node.id != root.id:
+            key.append(node.slot or 0)
+            node = nodes[node.parent_id]
+        found[tuple(reversed(key))] = unit
+    return found

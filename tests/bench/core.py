@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, bindparam, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, func, select, text, update
 
 from repository import barcodes, migrate
 from repository.db import make_engine, session_factory, unit_of_work
@@ -38,6 +38,7 @@ from repository.models import (
     Strain,
 )
 from repository.services import queries, storage
+from repository.sql import insert_many
 
 DATA = Path(__file__).resolve().parents[2] / "sample_data"
 KINDS = [
@@ -70,31 +71,6 @@ def fresh(url: str, schema: str | None = None) -> tuple[Engine, str]:
     return make_engine(url), url
 
 
-def bulk(connection, table, rows: list[dict]) -> None:
-    """Insert many rows: COPY on PostgreSQL, executemany on SQLite."""
-    if not rows:
-        return
-    if connection.dialect.name == "postgresql":
-        defaults = {  # what Core would fill in from the models' Python-side defaults
-            c.name: c.default.arg if c.default.is_scalar else c.default.arg(None)
-            for c in table.columns
-            if c.default is not None and c.name not in rows[0]
-        }
-        rows = [{**row, **defaults} for row in rows] if defaults else rows
-        columns = list(rows[0])
-        raw = connection.connection.driver_connection
-        with raw.cursor() as cursor:
-            names = ", ".join(columns)
-            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(
-                        [json.dumps(v) if isinstance(v, dict | list) else v for v in row.values()]
-                    )
-    else:
-        for start in range(0, len(rows), 50_000):
-            connection.execute(insert(table), rows[start : start + 50_000])
-
-
 def fill_plan(rng: random.Random, n_items: int, freezers: int) -> list[list[tuple[int, int]]]:
     """For every box, the positions that hold an item."""
     everything = [(r, c) for r in range(1, BOX + 1) for c in range(1, BOX + 1)]
@@ -121,7 +97,7 @@ def build(engine: Engine, n_items: int, seed: int = 7) -> dict:
     plan = fill_plan(rng, n_items, freezers)
     n_items = sum(map(len, plan))
     n_materials, n_lots = max(5, n_items // 50), max(5, n_items // 20)
-    codes = iter(unique_codes(rng, n_items + (freezers + 1) * 111 + 10))
+    codes = iter(unique_codes(rng, n_items + (freezers + 2) * 111 + 10))
     units: list[dict] = []
 
     def unit(kind, name, parent=None, slot=None, **extra) -> int:
@@ -149,23 +125,24 @@ def build(engine: Engine, n_items: int, seed: int = 7) -> dict:
     site = unit("site", "Bench campus")
     room = unit("room", "Freezer hall", site, 1)
     boxes: list[int] = []
-    twin = None
-    for f in range(freezers + 1):
-        is_twin = f == freezers
-        ln2 = not is_twin and f % 7 == 6
+    spare = {}  # two empty freezers of the same layout: with empty boxes, and with empty racks
+    for f in range(freezers + 2):
+        name = {freezers: "twin", freezers + 1: "standby"}.get(f)
+        ln2 = name is None and f % 7 == 6
         freezer = unit(
             "ln2_tank" if ln2 else "freezer",
-            "F-TWIN" if is_twin else f"F{f + 1:03d}",
+            f"F-{name}" if name else f"F{f + 1:03d}",
             room,
             f + 1,
             temperature_c=-150.0 if ln2 else -80.0,
         )
-        twin = freezer if is_twin else twin
+        if name:
+            spare[name] = freezer
         for r in range(BOXES_PER_FREEZER // 10):
             rack = unit("rack", f"Rack {r + 1}", freezer, r + 1)
-            for b in range(10):
+            for b in range(10 if name != "standby" else 0):
                 box = unit("box", f"Box {b + 1}", rack, b + 1, rows=BOX, cols=BOX)
-                if not is_twin:
+                if not name:
                     boxes.append(box)
     for box, taken in zip(boxes, plan, strict=True):
         units[box - 1]["occupied"] = len(taken)
@@ -263,20 +240,20 @@ def build(engine: Engine, n_items: int, seed: int = 7) -> dict:
                 }
             )
     with engine.begin() as connection:
-        bulk(
+        insert_many(
             connection,
             Barcode.__table__,
             [{"value": u["barcode"], "owner": "storage"} for u in units]
             + [{"value": c, "owner": "item"} for c in item_codes],
         )
-        bulk(connection, StorageUnit.__table__, units)
-        bulk(connection, Collection.__table__, collections)
-        bulk(connection, Material.__table__, materials)
+        insert_many(connection, StorageUnit.__table__, units)
+        insert_many(connection, Collection.__table__, collections)
+        insert_many(connection, Material.__table__, materials)
         for _, kind, model, _, _ in KINDS:
-            bulk(connection, model.__table__, subtypes[kind])
-        bulk(connection, Lot.__table__, lots)
-        bulk(connection, Item.__table__, items)
-        bulk(connection, Event.__table__, events)
+            insert_many(connection, model.__table__, subtypes[kind])
+        insert_many(connection, Lot.__table__, lots)
+        insert_many(connection, Item.__table__, items)
+        insert_many(connection, Event.__table__, events)
         if connection.dialect.name == "postgresql":
             for table in ("storage_units", "collections", "materials", "lots", "items"):
                 connection.execute(
@@ -290,9 +267,8 @@ def build(engine: Engine, n_items: int, seed: int = 7) -> dict:
         "items": n_items,
         "boxes": len(boxes),
         "freezers": freezers,
-        "twin": twin,
-        "source": units[boxes[0] - 1]["parent_id"]
-        and units[units[boxes[0] - 1]["parent_id"] - 1]["parent_id"],
+        **spare,
+        "source": units[units[boxes[0] - 1]["parent_id"] - 1]["parent_id"],  # box > rack > freezer
         "codes": item_codes,
     }
 
@@ -351,41 +327,74 @@ def scan_figures(
     return through_service, baseline, latency
 
 
-def move_figures(engine: Engine, built: dict) -> tuple[float, float, int]:
-    """(seconds to evacuate a full freezer through the service with its history, seconds to move
-    the same items back with raw UPDATEs and counters, items moved)."""
+def move_figures(engine: Engine, built: dict) -> list[tuple[str, float, float, int]]:
+    """Empty a full freezer (100 boxes) into a standby one through the service, with every
+    item's history: carrying its boxes into empty racks, then moving its vials into the empty
+    boxes of a twin. Each beside the same change made with raw UPDATEs (no checks, no history).
+    Returns (what, service seconds, raw seconds, items)."""
     factory = session_factory(engine)
-    started = time.perf_counter()
-    with unit_of_work(factory) as session:
-        moved = storage.evacuate(
-            session,
-            session.get(StorageUnit, built["source"]),
-            session.get(StorageUnit, built["twin"]),
+    source = built["source"]
+
+    def service(target: int) -> tuple[float, int]:
+        started = time.perf_counter()
+        with unit_of_work(factory) as session:
+            moved = storage.evacuate(
+                session, session.get(StorageUnit, source), session.get(StorageUnit, target)
+            )
+        return time.perf_counter() - started, moved
+
+    def boxes_under(connection, freezer: int) -> list:
+        racks = select(StorageUnit.id).where(StorageUnit.parent_id == freezer)
+        return connection.execute(
+            select(StorageUnit.id, StorageUnit.parent_id, StorageUnit.slot)
+            .where(StorageUnit.parent_id.in_(racks))
+            .order_by(StorageUnit.parent_id, StorageUnit.slot)
+        ).all()
+
+    figures = []
+    carried_s, moved = service(built["standby"])
+    with engine.begin() as connection:  # raw: carry the boxes back
+        racks = dict(
+            connection.execute(
+                select(StorageUnit.slot, StorageUnit.id).where(StorageUnit.parent_id == source)
+            ).all()
         )
-    service_seconds = time.perf_counter() - started
-    with unit_of_work(factory, write=False) as session:
-        pairs = [
-            (s.id, t.id)
-            for s, t in storage._twin_boxes(
-                session,
-                session.get(StorageUnit, built["twin"]),
-                session.get(StorageUnit, built["source"]),
-            )
-        ]
-    started = time.perf_counter()
-    with engine.begin() as connection:
-        for source, target in pairs:
+        slots = dict(
             connection.execute(
-                update(Item).where(Item.container_id == source).values(container_id=target)
+                select(StorageUnit.id, StorageUnit.slot).where(
+                    StorageUnit.parent_id == built["standby"]
+                )
+            ).all()
+        )
+        started = time.perf_counter()
+        for box, rack, _ in boxes_under(connection, built["standby"]):
+            connection.execute(
+                update(StorageUnit)
+                .where(StorageUnit.id == box)
+                .values(parent_id=racks[slots[rack]])
+            )
+        raw_s = time.perf_counter() - started
+    figures.append(("carry its 100 boxes to empty racks", carried_s, raw_s, moved))
+
+    transferred_s, moved = service(built["twin"])
+    with engine.begin() as connection:  # raw: move the vials back into their boxes
+        pairs = zip(
+            boxes_under(connection, built["twin"]), boxes_under(connection, source), strict=True
+        )
+        started = time.perf_counter()
+        for (twin_box, *_), (box, *_) in pairs:
+            connection.execute(
+                update(Item).where(Item.container_id == twin_box).values(container_id=box)
             )
             connection.execute(
-                update(StorageUnit).where(StorageUnit.id == source).values(occupied=0)
+                update(StorageUnit).where(StorageUnit.id == twin_box).values(occupied=0)
             )
             connection.execute(
-                update(StorageUnit).where(StorageUnit.id == target).values(occupied=BOX * BOX)
+                update(StorageUnit).where(StorageUnit.id == box).values(occupied=BOX * BOX)
             )
-    raw_seconds = time.perf_counter() - started
-    return service_seconds, raw_seconds, moved
+        raw_s = time.perf_counter() - started
+    figures.append(("move its vials into a twin's boxes", transferred_s, raw_s, moved))
+    return figures
 
 
 def space_figures(engine: Engine) -> tuple[float, float]:
@@ -419,7 +428,7 @@ def space_figures(engine: Engine) -> tuple[float, float]:
 
 def row(backend: str, figure: str, value: str, baseline: str, ratio: float, target: str) -> None:
     print(
-        f"{backend:<11} {figure:<52} {value:>12} {baseline:>12} {ratio:>8.2f}  {target}", flush=True
+        f"{backend:<11} {figure:<60} {value:>12} {baseline:>12} {ratio:>8.2f}  {target}", flush=True
     )
 
 
@@ -454,15 +463,15 @@ def run(backend: str, url_big: str, url_small: str, n_items: int, postgres: bool
         latency_big / latency_small,
         "target <= 1.5",
     )
-    moved_s, raw_s, moved = move_figures(big_engine, big)
-    row(
-        backend,
-        f"move a freezer ({moved:,} items) with history vs raw",
-        f"{moved_s:.2f} s",
-        f"{raw_s:.2f} s",
-        moved_s / raw_s,
-        "target < 2 s",
-    )
+    for what, moved_s, raw_s, moved in move_figures(big_engine, big):
+        row(
+            backend,
+            f"freezer ({moved:,} items): {what}",
+            f"{moved_s:.2f} s",
+            f"{raw_s:.2f} s",
+            moved_s / raw_s,
+            "target < 2 s",
+        )
     space_s, raw_space_s = space_figures(big_engine)
     row(
         backend,
@@ -481,7 +490,7 @@ def run(backend: str, url_big: str, url_small: str, n_items: int, postgres: bool
 
 def main() -> None:
     n_items = int(os.environ.get("BENCH_ITEMS", "1000000"))
-    print(f"{'backend':<11} {'figure':<52} {'value':>12} {'baseline':>12} {'ratio':>8}")
+    print(f"{'backend':<11} {'figure':<60} {'value':>12} {'baseline':>12} {'ratio':>8}")
     folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-"))
     run(
         "sqlite",

@@ -150,6 +150,24 @@ def test_evacuate_failed_freezer_into_twin(db, collection):
     assert sum(e.type is EventType.MOVED for e in db.scalars(select(Event))) == 6
 
 
+def test_evacuate_carries_boxes_into_empty_racks(db, collection):
+    site = storage.create_unit(db, {"kind": "site", "name": "S"})
+    room = storage.create_unit(db, {"kind": "room", "name": "R"}, site)
+    failed = storage.create_unit(db, {"kind": "freezer", "name": "F1"}, room)
+    standby = storage.create_unit(db, {"kind": "freezer", "name": "F2"}, room)
+    box = make_box(db, storage.create_unit(db, {"kind": "rack", "name": "R1"}, failed))
+    storage.create_unit(db, {"kind": "rack", "name": "Standby rack"}, standby)
+    vials = lot_items(db, make_lot(db, make_strain(db), items=2))
+    storage.place_items(db, vials, box, [(4, 4), (4, 5)])
+    assert storage.evacuate(db, failed, standby) == 2
+    db.expire_all()
+    assert box.parent.name == "Standby rack" and box.slot == 1
+    assert [(v.container_id, v.row, v.col) for v in vials] == [(box.id, 4, 4), (box.id, 4, 5)]
+    moves = db.scalars(select(Event).where(Event.type == EventType.MOVED)).all()
+    assert moves[0].data["from"] == "S › R › F1 › R1 › Box [D4]"
+    assert moves[0].data["to"] == "S › R › F2 › Standby rack › Box [D4]"
+
+
 def test_evacuate_refuses_a_different_layout(db, collection):
     site = storage.create_unit(db, {"kind": "site", "name": "S"})
     room = storage.create_unit(db, {"kind": "room", "name": "R"}, site)
