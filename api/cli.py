@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
+from sqlalchemy.engine import make_url
 
+from repository import demo as demo_data
 from repository import migrate
 from repository.db import unit_of_work
 from repository.errors import DomainError
@@ -35,8 +37,6 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 def demo() -> None:
     """Load the demo data (safe to run twice)."""
-    from repository import demo as demo_data
-
     app = create_app()
     try:
         with unit_of_work(app.extensions["biorepo"]) as session:
@@ -61,6 +61,4 @@ def serve(host: str, port: int) -> None:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)

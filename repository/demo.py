@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import sample_data
@@ -75,7 +75,7 @@ def load(session: Session) -> str:
         counts[name] = len(data["materials"])
     _history(session)
     set_actor(session, None)
-    items = session.query(Item).count()
+    items = session.scalar(select(func.count()).select_from(Item))
     return (
         "Demo data loaded: "
         + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())

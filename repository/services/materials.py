@@ -81,10 +81,3 @@ def get_donor(session: Session, collection: Collection, code: str) -> Donor:
     if donor is None:
         raise ValidationFailed({"donor": [f"No donor {code!r} in {collection.code}."]})
     return donor
-
-
-def get_by_id(session: Session, model: type, id_: int, what: str) -> Any:
-    found = session.get(model, id_)
-    if found is None:
-        raise NotFound(f"No {what} with id {id_}.")
-    return found

@@ -12,7 +12,7 @@ from .. import barcodes
 from ..errors import NotFound, ValidationFailed
 from ..models import Collection, Event, Identifier, Item, Lot, Material, StorageUnit
 from ..vocabulary import ItemStatus, MaterialKind
-from .storage import effective_temperature, path_of, position_label, with_path
+from .storage import path_of, position_label, with_path
 
 
 @dataclass
@@ -115,7 +115,7 @@ def scan(session: Session, barcode: str, history: int = 10) -> Scan:
         },
         location=[{"barcode": p.barcode, "name": p.name, "kind": p.kind} for p in path],
         position=position_label(row.row, row.col) or None,
-        temperature_c=effective_temperature(path),
+        temperature_c=row.temperature,
         history=[
             {"at": e.at, "type": e.type, "data": e.data, "note": e.note, "actor_id": e.actor_id}
             for e in events

@@ -109,15 +109,18 @@ _PATH_FIELDS = [f.name for f in fields(PathUnit)]
 
 def with_path(statement: Select, unit_id: Any) -> Select:
     """`statement` with the unit `unit_id` and every unit above it outer-joined, as columns
-    up0_* (the unit itself), up1_* (its parent) ... (read them back with `path_of`)."""
+    up0_* (the unit itself), up1_* (its parent) ... (read them back with `path_of`), and the
+    unit's effective temperature (its nearest set point) as `temperature`."""
     parent_of = unit_id
+    set_points = []
     for level in range(MAX_DEPTH):
         up = units.alias(f"up{level}")
         statement = statement.outerjoin(up, up.c.id == parent_of).add_columns(
             *(up.c[name].label(f"up{level}_{name}") for name in _PATH_FIELDS)
         )
+        set_points.append(up.c.temperature_c)
         parent_of = up.c.parent_id
-    return statement
+    return statement.add_columns(func.coalesce(*set_points).label("temperature"))
 
 
 def path_of(row: Any) -> list[PathUnit]:
@@ -149,14 +152,6 @@ def path_rows(session: Session, unit_ids: Iterable[int]) -> dict[int, list[PathU
 def path_label(path: Sequence[Any], row: int | None = None, col: int | None = None) -> str:
     label = " › ".join(p.name for p in path)
     return f"{label} [{position_label(row, col)}]" if row is not None else label
-
-
-def effective_temperature(path: Sequence[Any]) -> float | None:
-    """The set point of the nearest unit on the path that has one."""
-    for unit in reversed(path):
-        if unit.temperature_c is not None:
-            return unit.temperature_c
-    return None
 
 
 def subtree(root_id: int) -> Select:
@@ -317,6 +312,14 @@ def free_positions(
 
 
 _PAGE = 100  # boxes examined per query when searching for space
+# Boxes with room for `need` items, with their effective temperature (fullest first).
+_SPACE = with_path(
+    select(units.c.id, units.c.rows, units.c.cols, units.c.occupied).where(
+        units.c.kind == StorageKind.BOX,
+        units.c.rows * units.c.cols - units.c.occupied >= bindparam("need"),
+    ),
+    units.c.id,
+)
 
 
 def _taken_positions(session: Session, box_ids: Sequence[int]) -> dict[int, set[tuple[int, int]]]:
@@ -332,14 +335,23 @@ def _taken_positions(session: Session, box_ids: Sequence[int]) -> dict[int, set[
 def _free_in_grid(
     box: StorageUnit, taken: set[tuple[int, int]], count: int | None, contiguous: bool
 ) -> list[Place]:
-    run: list[Place] = []
-    for row in range(1, box.rows + 1):
-        for col in range(1, box.cols + 1):
+    cells = _free_cells(box.rows, box.cols, taken, count, contiguous)
+    return [Place(box, row, col) for row, col in cells]
+
+
+def _free_cells(
+    rows: int, cols: int, taken: set[tuple[int, int]], count: int | None, contiguous: bool
+) -> list[tuple[int, int]]:
+    """Free (row, col) of a grid in row-major order: the first `count`, or with `contiguous`
+    the first run of `count` consecutive ones (none if there is no such run)."""
+    run: list[tuple[int, int]] = []
+    for row in range(1, rows + 1):
+        for col in range(1, cols + 1):
             if (row, col) in taken:
                 if contiguous:
                     run = []
                 continue
-            run.append(Place(box, row, col))
+            run.append((row, col))
             if count is not None and len(run) == count:
                 return run
     return [] if contiguous else run
@@ -391,35 +403,31 @@ def find_free_positions(
     `contiguous`, a run of `count` consecutive positions in one box."""
     if count < 1:
         raise ValidationFailed({"count": ["Ask for at least one position."]})
-    zone = (
-        select(units.c.id)
-        .where(units.c.temperature_c.between(temperature_c - tolerance, temperature_c + tolerance))
-        .cte("zone", recursive=True)
-    )
-    child = units.alias("child")
-    zone = zone.union_all(
-        select(child.c.id).where(child.c.parent_id == zone.c.id, child.c.temperature_c.is_(None))
-    )
+    boxes = _SPACE.subquery()
     candidates = (
-        select(StorageUnit)
-        .where(
-            StorageUnit.id.in_(select(zone.c.id)),
-            StorageUnit.kind == StorageKind.BOX,
-            StorageUnit.rows * StorageUnit.cols - StorageUnit.occupied
-            >= (count if contiguous else 1),
+        session.connection()
+        .execute(
+            select(boxes.c.id, boxes.c.rows, boxes.c.cols)
+            .where(
+                boxes.c.temperature.between(temperature_c - tolerance, temperature_c + tolerance)
+            )
+            .order_by(boxes.c.occupied.desc(), boxes.c.id),
+            {"need": count if contiguous else 1},
         )
-        .order_by(StorageUnit.occupied.desc(), StorageUnit.id)
+        .all()
     )
     found: list[Place] = []
-    page = 0
-    while boxes := session.scalars(candidates.limit(_PAGE).offset(page * _PAGE)).all():
-        taken = _taken_positions(session, [box.id for box in boxes])
-        for box in boxes:
+    for start in range(0, len(candidates), _PAGE):
+        page = candidates[start : start + _PAGE]
+        taken = _taken_positions(session, [box.id for box in page])
+        for box in page:
             wanted = count if contiguous else count - len(found)
-            found.extend(_free_in_grid(box, taken[box.id], wanted, contiguous))
+            cells = _free_cells(box.rows, box.cols, taken[box.id], wanted, contiguous)
+            if cells:
+                unit = session.get(StorageUnit, box.id)
+                found.extend(Place(unit, row, col) for row, col in cells)
             if len(found) >= count:
                 return found[:count]
-        page += 1
     raise Conflict(
         f"No {'run of ' if contiguous else ''}{count} free positions at {temperature_c} °C.",
         field="count",
