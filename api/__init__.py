@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_smorest import Api
 
 from repository.db import make_engine, session_factory
 
-from . import config, errors, health
+from . import config, context, errors, health, jsonout
+from .resources import admin, auth, items, materials, storage
+
+BLUEPRINTS = (health.blp, auth.blp, materials.blp, items.blp, storage.blp, admin.blp)
+SPEC_FILE = Path(__file__).parent / "openapi.json"  # committed; a test keeps it current
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config.load(app.instance_path, overrides))
+    jsonout.install(app)
     os.makedirs(app.instance_path, exist_ok=True)
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["biorepo.engine"] = engine
     app.extensions["biorepo"] = session_factory(engine)
-    errors.register(app)
-    app.register_blueprint(health.blueprint)
+    api = app.extensions["biorepo.api"] = Api(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    context.install(app)
+    errors.register(app)  # after the Api, so that one error shape wins everywhere
     return app
+
+
+def spec_text(app: Flask) -> str:
+    """The OpenAPI document of `app`, as committed."""
+    spec = app.extensions["biorepo.api"].spec.to_dict()
+    return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"

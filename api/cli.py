@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from sqlalchemy.engine import make_url
@@ -11,8 +12,10 @@ from repository import demo as demo_data
 from repository import migrate
 from repository.db import unit_of_work
 from repository.errors import DomainError
+from repository.services import accounts
+from repository.vocabulary import Role
 
-from . import create_app
+from . import SPEC_FILE, create_app, spec_text
 
 
 @click.group()
@@ -37,14 +40,86 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 def demo() -> None:
     """Load the demo data (safe to run twice)."""
+    click.echo(_run(demo_data.load))
+
+
+@main.group()
+def user() -> None:
+    """Users and their roles."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
+)
+@click.option("--collection", help="The collection a curator curates (its code).")
+@click.option("--org", help="The user's organisation (created if new).")
+@click.option("--name", help="Display name (default: the email).")
+@click.option("--password", help="Prompted for when not given (machines may have none).")
+@click.option("--no-password", is_flag=True, help="No password: the user logs in by token.")
+def user_create(
+    email: str,
+    roles: tuple[str, ...],
+    collection: str | None,
+    org: str | None,
+    name: str | None,
+    password: str | None,
+    no_password: bool,
+) -> None:
+    """Create a user with roles, e.g. `biorepo user create li@lab.org --role curator
+    --collection CCBR`."""
+    if password is None and not no_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    grants = [(Role(r), collection if r == Role.CURATOR else None) for r in roles]
+    _run(
+        lambda db: accounts.register_user(
+            db, email, name or email, roles=grants, organisation=org, password=password
+        )
+    )
+    click.echo(f"User {email} created with roles {', '.join(roles)}.")
+
+
+@main.group()
+def token() -> None:
+    """API tokens for scripts and printer agents."""
+
+
+@token.command("create")
+@click.argument("email")
+@click.option("--days", default=90, show_default=True, type=int)
+@click.option("--name", default="cli", show_default=True)
+def token_create(email: str, days: int, name: str) -> None:
+    """Create an API token for EMAIL and print it (once: only its hash is kept)."""
+    secret = _run(lambda db: accounts.create_token(db, email, days, name))
+    click.echo(secret)
+
+
+def _run(use_case):
+    """Run one use case in a transaction; a refusal is printed, with exit status 1."""
     app = create_app()
     try:
         with unit_of_work(app.extensions["biorepo"]) as session:
-            summary = demo_data.load(session)
+            return use_case(session)
     except DomainError as error:
-        click.echo(f"Demo data did not load: {error}", err=True)
+        detail = f" {error.errors}" if hasattr(error, "errors") else ""
+        click.echo(f"Refused: {error.detail}{detail}", err=True)
         sys.exit(1)
-    click.echo(summary)
+
+
+@main.command()
+@click.option(
+    "--output", type=click.Path(dir_okay=False), default=str(SPEC_FILE), show_default=True
+)
+def openapi(output: str) -> None:
+    """Write the OpenAPI document the code generates (commit it: a test compares)."""
+    Path(output).write_text(spec_text(create_app()), encoding="utf-8")
+    click.echo(f"OpenAPI document written to {output}")
 
 
 @main.command()

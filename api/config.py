@@ -14,6 +14,27 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'biorepo.db'}",
         "SECRET_KEY": "dev-only-change-me",
         "JSON_SORT_KEYS": False,
+        "API_TITLE": "biorepo",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "biorepo: a biological resource library."},
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                    "cookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+                }
+            },
+            "security": [{"bearer": []}, {"cookie": []}, {}],
+        },
+        "PAGINATION_PAGE_SIZE_DEFAULT": 20,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     }
     config.update({key: os.environ[key] for key in ENVIRONMENT if os.environ.get(key)})
     config.update(overrides or {})

@@ -28,20 +28,33 @@ def problem(status: int, title: str, detail: str | None = None, **extra) -> Resp
     return response
 
 
+def domain_problem(error: DomainError) -> Response:
+    status = STATUS.get(type(error), 400)
+    extra = {"code": error.code}
+    if isinstance(error, ValidationFailed):
+        extra["errors"] = error.errors
+    if error.field:
+        extra["field"] = error.field
+    return problem(status, error.code.replace("_", " ").capitalize(), error.detail, **extra)
+
+
 def register(app: Flask) -> None:
-    @app.errorhandler(DomainError)
-    def _domain(error: DomainError) -> Response:
-        status = STATUS.get(type(error), 400)
-        extra = {"code": error.code}
-        if isinstance(error, ValidationFailed):
-            extra["errors"] = error.errors
-        if error.field:
-            extra["field"] = error.field
-        return problem(status, error.code.replace("_", " ").capitalize(), error.detail, **extra)
+    app.register_error_handler(DomainError, domain_problem)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
-        return problem(error.code or 500, error.name, error.description)
+        extra = {}
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        if messages:  # request validation (webargs): {location: {field: [message]}}
+            extra["errors"] = {
+                field: problems
+                for location in messages.values()
+                for field, problems in (location.items() if isinstance(location, dict) else [])
+            }
+        response = problem(error.code or 500, error.name, error.description, **extra)
+        if error.code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="biorepo"'
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -2,38 +2,43 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from repository.db import unit_of_work
 from repository.models import Item, Material
 
-blueprint = Blueprint("health", __name__, url_prefix="/api/v1")
+from .context import database
+
+blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Service health.")
 
 
-@blueprint.get("/health")
-def health():
+class HealthOut(Schema):
+    status = fields.String()
+    database = fields.String()
+    materials = fields.Dict(keys=fields.String(), values=fields.Integer())
+    items = fields.Dict(keys=fields.String(), values=fields.Integer())
+    detail = fields.String()
+
+
+@blp.get("/health")
+@blp.response(200, HealthOut)
+@blp.alt_response(503, schema=HealthOut, description="The database is unreachable.")
+def health() -> tuple[dict, int] | dict:
+    """Whether the database answers, and the counts of materials by kind and items by
+    status."""
+    db = database()
     try:
-        with unit_of_work(current_app.extensions["biorepo"], write=False) as session:
-            session.execute(text("SELECT 1"))
-            kinds = dict(
-                session.execute(select(Material.kind, func.count()).group_by(Material.kind)).all()
-            )
-            items = dict(
-                session.execute(select(Item.status, func.count()).group_by(Item.status)).all()
-            )
+        db.execute(text("SELECT 1"))
+        kinds = db.execute(select(Material.kind, func.count()).group_by(Material.kind)).all()
+        items = db.execute(select(Item.status, func.count()).group_by(Item.status)).all()
     except SQLAlchemyError as error:
-        response = jsonify(
-            {"status": "unavailable", "database": "unreachable", "detail": type(error).__name__}
-        )
-        response.status_code = 503
-        return response
-    return jsonify(
-        {
-            "status": "ok",
-            "database": "reachable",
-            "materials": {kind.value: count for kind, count in kinds.items()},
-            "items": {status.value: count for status, count in items.items()},
-        }
-    )
+        unavailable = {"status": "unavailable", "database": "unreachable", "materials": {}}
+        return {**unavailable, "items": {}, "detail": type(error).__name__}, 503
+    return {
+        "status": "ok",
+        "database": "reachable",
+        "materials": {kind.value: count for kind, count in kinds},
+        "items": {status.value: count for status, count in items},
+    }

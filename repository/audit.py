@@ -27,6 +27,7 @@ GENESIS = "0" * 64
 _CHAIN_LOCK = 7_302_025  # advisory lock key guarding the head of the chain
 _PENDING = "audit_pending"
 _NOT_AUDITED = (AuditEntry, Event, Barcode)
+_SECRETS = frozenset({"password_hash", "token_hash"})  # logged as changed, never as values
 
 
 def plain(value: Any) -> Any:
@@ -48,12 +49,17 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def entry(table: str, row_id: Any, action: str, before: dict | None, after: dict | None) -> dict:
+    def values(columns: dict | None) -> dict | None:
+        if columns is None:
+            return None
+        return {k: "(secret)" if k in _SECRETS else plain(v) for k, v in columns.items()}
+
     return {
         "table_name": table,
         "row_id": str(row_id),
         "action": action,
-        "before": {k: plain(v) for k, v in before.items()} if before is not None else None,
-        "after": {k: plain(v) for k, v in after.items()} if after is not None else None,
+        "before": values(before),
+        "after": values(after),
     }
 
 

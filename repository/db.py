@@ -75,34 +75,55 @@ def conflict_from(error: IntegrityError) -> Conflict:
     return Conflict(f"The change breaks a rule of the database: {text.splitlines()[0]}")
 
 
+class Work:
+    """One use case, one transaction, opened and finished in separate steps (a web request
+    opens it before its view and finishes it after); `unit_of_work` wraps it for code."""
+
+    def __init__(self, factory: sessionmaker[Session], *, actor: int | None, write: bool):
+        self.write = write
+        self._token = _writing.set(write)
+        self.session = factory()
+        set_actor(self.session, actor)
+
+    def finish(self, ok: bool) -> None:
+        """Commit (if it writes and all went well) or roll back, then close. Constraint
+        violations surface as `Conflict`, so a race lost in the database reads like the same
+        conflict found by a service."""
+        try:
+            if ok and self.write:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        except (IntegrityError, OperationalError) as error:
+            self.session.rollback()
+            raise as_domain_error(error) from error
+        finally:
+            self.session.close()
+            _writing.reset(self._token)
+
+
+def as_domain_error(error: IntegrityError | OperationalError) -> Exception:
+    """A violated constraint as the `Conflict` a service would raise; a locked SQLite
+    database as a conflict to retry; anything else unchanged."""
+    if isinstance(error, IntegrityError):
+        return conflict_from(error)
+    if "database is locked" in str(error.orig):
+        return Conflict("The database is busy with another change; try again.")
+    return error
+
+
 @contextmanager
 def unit_of_work(
     factory: sessionmaker[Session], *, actor: int | None = None, write: bool = True
 ) -> Iterator[Session]:
-    """One use case, one transaction: commit at the end, roll back on any error.
-
-    Constraint violations surface as `Conflict`, so a race lost in the database reads like
-    the same conflict found by a service."""
-    token = _writing.set(write)
-    session = factory()
-    set_actor(session, actor)
+    """One use case, one transaction: commit at the end, roll back on any error."""
+    work = Work(factory, actor=actor, write=write)
     try:
-        yield session
-        if write:
-            session.commit()
-        else:
-            session.rollback()
-    except IntegrityError as error:
-        session.rollback()
-        raise conflict_from(error) from error
-    except OperationalError as error:
-        session.rollback()
-        if "database is locked" in str(error.orig):
-            raise Conflict("The database is busy with another change; try again.") from error
-        raise
+        yield work.session
+    except (IntegrityError, OperationalError) as error:
+        work.finish(ok=False)
+        raise as_domain_error(error) from error
     except BaseException:
-        session.rollback()
+        work.finish(ok=False)
         raise
-    finally:
-        session.close()
-        _writing.reset(token)
+    work.finish(ok=True)

@@ -18,10 +18,18 @@ import sample_data
 from .actor import set_actor
 from .errors import Conflict
 from .models import Collection, Item, Lot, Material, StorageUnit, User
-from .services import collections, inventory, materials, storage
-from .vocabulary import METHOD_TEMPERATURE, MaterialKind, PreservationMethod, Sex, StorageKind
+from .services import accounts, collections, inventory, materials, storage
+from .vocabulary import (
+    METHOD_TEMPERATURE,
+    MaterialKind,
+    PreservationMethod,
+    Role,
+    Sex,
+    StorageKind,
+)
 
 DATA = Path(sample_data.__file__).parent
+DEMO_PASSWORD = "biorepo-demo"  # every demo user's; a demo database is not for real data
 MATERIAL_FILES = ("strains", "seeds", "cell_lines", "animal_lines", "specimens")
 KIND_OF_FILE = {
     "strains": MaterialKind.STRAIN,
@@ -51,10 +59,17 @@ def load(session: Session) -> str:
         return "Demo data is loaded already; nothing to do."
     for organisation in setup["organisations"]:
         collections.create_organisation(session, organisation)
-    for user in setup["users"]:
-        collections.create_user(session, **user)
     for collection in setup["collections"]:
         collections.create_collection(session, collection)
+    for user in setup["users"]:
+        accounts.register_user(
+            session,
+            user["email"],
+            user["name"],
+            organisation=user["organisation"],
+            roles=[(Role(role), code) for role, code in user["roles"]],
+            password=DEMO_PASSWORD,
+        )
     for root in read("storage")["tree"]:
         _build(session, root, None)
 
@@ -76,10 +91,14 @@ def load(session: Session) -> str:
     _history(session)
     set_actor(session, None)
     items = session.scalar(select(func.count()).select_from(Item))
+    logins = "\n".join(
+        f"  {u['email']:<40} {' '.join(filter(None, u['roles'][0]))}" for u in setup["users"]
+    )
     return (
         "Demo data loaded: "
         + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
-        + f"; {items} items placed."
+        + f"; {items} items placed.\n"
+        + f"Log in (POST /api/v1/auth/login) with password {DEMO_PASSWORD!r} as:\n{logins}"
     )
 
 

@@ -366,3 +366,176 @@ class QcSchema(StrictSchema):
     method = text()
     tested_on = fields.Date(required=True)
     note = text(5000)
+
+
+# --- dump shapes: what the outside sees ----------------------------------------------------------
+
+
+class IdentifierOut(Schema):
+    scheme = fields.String()
+    value = fields.String()
+
+
+class CatalogueMaterialOut(Schema):
+    """The public catalogue view: no storage, no internal remarks, no donor details."""
+
+    id = fields.Integer()
+    collection = fields.Function(lambda m: m.collection.code)
+    accession_number = fields.String()
+    kind = fields.Enum(MaterialKind, by_value=True)
+    designation = fields.String()
+    designation_zh = fields.String(allow_none=True)
+    taxon_name = fields.String()
+    taxon_name_zh = fields.String(allow_none=True)
+    taxon_id = fields.Integer(allow_none=True)
+    identifiers = fields.List(fields.Nested(IdentifierOut))
+    origin_country = fields.String(allow_none=True)
+    biological_status = fields.Enum(BiologicalStatus, by_value=True, allow_none=True)
+    access_level = fields.Enum(AccessLevel, by_value=True)
+    risk_group = fields.Integer()
+    abs_status = fields.Enum(AbsStatus, by_value=True)
+    abs_permits = fields.String(allow_none=True)
+    ipr = fields.String(allow_none=True)
+    restrictions_on_use = fields.String(allow_none=True)
+    remarks = fields.String(allow_none=True)
+
+
+class MaterialOut(CatalogueMaterialOut):
+    """The staff view: every field, the kind's own fields under `details`."""
+
+    origin_site = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    elevation_m = fields.Integer(allow_none=True)
+    collection_date = fields.String(allow_none=True)
+    collector = fields.String(allow_none=True)
+    donor_institute = fields.String(allow_none=True)
+    donor_accession = fields.String(allow_none=True)
+    internal_remarks = fields.String(allow_none=True)
+    details = fields.Method("_details")
+    updated_at = fields.DateTime()
+
+    def _details(self, material: Any) -> dict:
+        own = (
+            KIND_SCHEMAS[material.kind]._declared_fields.keys()
+            - MaterialSchema._declared_fields.keys()
+        )
+        values = {}
+        for name in sorted(own):
+            if name == "donor":
+                donor = getattr(material, "donor", None)
+                values["donor"] = donor.code if donor else None
+                continue
+            value = getattr(material, name, None)
+            values[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        return values
+
+
+class MaterialPatchSchema(StrictSchema):
+    """Fields a curator may change after registration."""
+
+    designation = text(also=validate.Length(min=1, max=200))
+    designation_zh = text(allow_none=True)
+    taxon_name = text(also=validate.Length(min=2, max=200))
+    taxon_name_zh = text(allow_none=True)
+    taxon_id = fields.Integer(validate=validate.Range(min=1), allow_none=True)
+    access_level = one_of(AccessLevel)
+    risk_group = fields.Integer(validate=validate.Range(1, 4))
+    abs_status = one_of(AbsStatus)
+    abs_permits = text(500, allow_none=True)
+    ipr = text(500, allow_none=True)
+    restrictions_on_use = text(500, allow_none=True)
+    remarks = text(5000, allow_none=True)
+    internal_remarks = text(5000, allow_none=True)
+
+
+class PathUnitOut(Schema):
+    barcode = fields.String()
+    name = fields.String()
+    kind = fields.String()
+
+
+class EventOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    type = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    item_id = fields.Integer(allow_none=True)
+    lot_id = fields.Integer(allow_none=True)
+    material_id = fields.Integer(allow_none=True)
+    data = fields.Dict()
+    note = fields.String(allow_none=True)
+
+
+class ScanOut(Schema):
+    item = fields.Dict()
+    material = fields.Dict()
+    lot = fields.Dict()
+    location = fields.List(fields.Nested(PathUnitOut))
+    position = fields.String(allow_none=True)
+    temperature_c = fields.Float(allow_none=True)
+    history = fields.List(fields.Dict())
+
+
+class ItemOut(Schema):
+    id = fields.Integer()
+    barcode = fields.String()
+    lot_id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    form = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    unit = fields.String()
+    status = fields.String()
+    container = fields.Function(lambda i: i.container.barcode if i.container else None)
+    position = fields.Function(lambda i: f"{chr(64 + i.row)}{i.col}" if i.row else None)
+
+
+class LotOut(Schema):
+    id = fields.Integer()
+    material_id = fields.Integer()
+    number = fields.Integer()
+    method = fields.String()
+    preserved_on = fields.Date()
+    passage_number = fields.Integer(allow_none=True)
+    generation = fields.String(allow_none=True)
+    regeneration_cycle = fields.Integer(allow_none=True)
+    initial_quantity = fields.Decimal(as_string=True)
+    unit = fields.String()
+
+
+class StorageUnitOut(Schema):
+    id = fields.Integer()
+    barcode = fields.String()
+    kind = fields.String()
+    name = fields.String()
+    slot = fields.Integer(allow_none=True)
+    rows = fields.Integer(allow_none=True)
+    cols = fields.Integer(allow_none=True)
+    capacity = fields.Integer(allow_none=True)
+    occupied = fields.Integer()
+    temperature_c = fields.Float(allow_none=True)
+    parent = fields.Function(lambda u: u.parent.barcode if u.parent else None)
+    children = fields.Function(lambda u: [c.barcode for c in u.children])
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    table_name = fields.String()
+    row_id = fields.String()
+    action = fields.String()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class CollectionOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    name_zh = fields.String(allow_none=True)
+    kind = fields.String()
+    institute_code = fields.String(allow_none=True)
+    accession_pattern = fields.String()

@@ -208,3 +208,11 @@ class AuditAction(StrEnum):
     INSERT = "insert"
     UPDATE = "update"
     DELETE = "delete"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CURATOR = "curator"  # of named collections
+    TECHNICIAN = "technician"
+    REQUESTER = "requester"  # a member of an external lab
+    PRINTER = "printer"  # an agent that fetches print jobs

@@ -16,13 +16,14 @@ from .material import (
     Specimen,
     Strain,
 )
-from .people import Organisation, User
+from .people import ApiToken, LoginFailure, Organisation, RoleGrant, User
 from .storage import Barcode, StorageUnit
 
 __all__ = [
     "KIND_MODELS",
     "Animal",
     "AnimalLine",
+    "ApiToken",
     "AuditEntry",
     "Barcode",
     "Base",
@@ -33,10 +34,12 @@ __all__ = [
     "Event",
     "Identifier",
     "Item",
+    "LoginFailure",
     "Lot",
     "Material",
     "Organisation",
     "QcResult",
+    "RoleGrant",
     "Seed",
     "Specimen",
     "StorageUnit",

@@ -49,6 +49,19 @@ def register_material(session: Session, collection_code: str, data: Any) -> Mate
     return material
 
 
+def edit_material(session: Session, material: Material, changes: dict) -> Material:
+    """Apply validated changes (MaterialPatchSchema) to a material; the audit log keeps the
+    values before and after."""
+    for name, value in changes.items():
+        setattr(material, name, value)
+    if changes:
+        session.flush()
+        record_event(
+            session, EventType.ANNOTATED, material_id=material.id, data={"changed": sorted(changes)}
+        )
+    return material
+
+
 def get_material(session: Session, collection_code: str, accession_number: str) -> Material:
     material = session.scalar(
         select(Material)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import barcodes
 from ..errors import NotFound, ValidationFailed
 from ..models import Collection, Event, Identifier, Item, Lot, Material, StorageUnit
-from ..vocabulary import ItemStatus, MaterialKind
+from ..vocabulary import AccessLevel, ItemStatus, MaterialKind
 from .storage import path_of, position_label, with_path
 
 
@@ -205,6 +206,7 @@ def search_materials(
     kind: str | None = None,
     collection: str | None = None,
     available: bool | None = None,
+    access: Sequence[AccessLevel] | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Material], int]:
@@ -231,6 +233,8 @@ def search_materials(
         query = query.where(Material.kind == kind)
     if collection:
         query = query.where(Collection.code == collection)
+    if access is not None:
+        query = query.where(Material.access_level.in_(access))
     if available is not None:
         has_stock = exists().where(
             Lot.material_id == Material.id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -504,6 +505,7 @@ def main() -> None:
         run("postgresql", postgres, postgres, n_items, postgres=True)
     else:
         print("postgresql  skipped: set BIOREPO_BENCH_POSTGRES_URL", file=sys.stderr)
+    shutil.rmtree(folder)
 
 
 if __name__ == "__main__":

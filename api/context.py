@@ -1,0 +1,100 @@
+"""The request's principal (from a bearer token or the session cookie), CSRF for cookie
+sessions, and the unit of work every view runs in."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import Flask, Response, current_app, g, request, session
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import Forbidden, Unauthorized
+
+from repository.actor import set_actor
+from repository.db import Work
+from repository.errors import DomainError
+from repository.services import accounts
+from repository.services.accounts import ANONYMOUS, Principal
+
+from . import errors
+
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def database() -> Session:
+    """The request's session. A request is one unit of work: committed after the view when
+    the response is a success, rolled back otherwise."""
+    return g.work.session
+
+
+def principal() -> Principal:
+    return g.get("principal", ANONYMOUS)
+
+
+def _begin() -> None:
+    g.work = Work(current_app.extensions["biorepo"], actor=None, write=request.method in UNSAFE)
+    g.principal = _resolve(g.work.session)
+    set_actor(g.work.session, g.principal.user_id)
+
+
+def _finish(response: Response) -> Response:
+    work = g.pop("work", None)
+    if work is not None:
+        try:
+            work.finish(ok=response.status_code < 400)
+        except DomainError as error:  # lost a race at commit: nothing was written
+            return errors.domain_problem(error)
+    return response
+
+
+def _abandon(_error: BaseException | None) -> None:
+    work = g.pop("work", None)
+    if work is not None:
+        work.finish(ok=False)
+
+
+def _resolve(db: Session) -> Principal:
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+        found = accounts.authenticate_token(db, secret.strip())
+        if found is None:
+            raise Unauthorized("The token is unknown, expired or revoked.")
+        return found
+    user_id = session.get("user_id")
+    if user_id is None:
+        return ANONYMOUS
+    found = accounts.authenticate_session(db, user_id)
+    if found is None:
+        session.clear()
+        return ANONYMOUS
+    if request.method in UNSAFE and not hmac.compare_digest(
+        request.headers.get(CSRF_HEADER, ""), session.get("csrf", "")
+    ):
+        raise Forbidden(f"Cookie sessions must send the {CSRF_HEADER} header from login.")
+    return found
+
+
+def start_session(found: Principal) -> str:
+    """Log the principal in with a cookie session; returns its CSRF token."""
+    session.clear()
+    session["user_id"] = found.user_id
+    session["csrf"] = secrets.token_urlsafe(32)
+    session.permanent = True
+    return session["csrf"]
+
+
+def install(app: Flask) -> None:
+    app.before_request(_begin)
+    app.after_request(_finish)
+    app.teardown_request(_abandon)
+
+
+def raw_body(schema: type) -> dict:
+    """The request's JSON restricted to `schema`'s fields, for a service that validates it
+    itself (the same schema, so a field is checked the same way everywhere)."""
+    names = schema._declared_fields.keys()
+    return {k: v for k, v in (request.get_json(silent=True) or {}).items() if k in names}

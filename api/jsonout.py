@@ -1,0 +1,28 @@
+"""JSON responses that are safe even if a browser sniffs them as HTML: <, >, & and ' are sent
+as \\u escapes (they only ever occur inside JSON strings), and nosniff is set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response
+from flask.json.provider import DefaultJSONProvider
+
+_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    ensure_ascii = False
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return super().dumps(obj, **kwargs).translate(_ESCAPES)
+
+
+def install(app: Flask) -> None:
+    app.json = SafeJSONProvider(app)
+
+    @app.after_request
+    def _nosniff(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response

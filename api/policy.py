@@ -1,0 +1,48 @@
+"""Who may do what, in one place: every view asks `require(permission, collection_id)`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from werkzeug.exceptions import Unauthorized
+
+from repository.errors import Forbidden
+from repository.services.accounts import Principal
+from repository.vocabulary import Role
+
+from .context import principal
+
+
+class Permission(StrEnum):
+    CATALOGUE = "catalogue"  # everyone, anonymous included
+    INVENTORY_READ = "inventory.read"  # staff: locations, items, history
+    INVENTORY_WRITE = "inventory.write"  # staff: lots, events, moves
+    REGISTER = "register"  # curators of the collection: register and edit materials
+    STORAGE = "storage"  # curators and admins: the storage tree
+    AUDIT = "audit"  # admins; curators for their collections
+    ADMIN = "admin"  # admins: users, organisations, collections
+
+
+def allowed(who: Principal, permission: Permission, collection_id: int | None = None) -> bool:
+    if Role.ADMIN in who.roles:
+        return True
+    match permission:
+        case Permission.CATALOGUE:
+            return True
+        case Permission.INVENTORY_READ | Permission.INVENTORY_WRITE:
+            return who.staff
+        case Permission.STORAGE:
+            return Role.CURATOR in who.roles
+        case Permission.REGISTER | Permission.AUDIT:
+            return bool(who.curated) if collection_id is None else collection_id in who.curated
+    return False
+
+
+def require(permission: Permission, collection_id: int | None = None) -> Principal:
+    """The principal, if it may; otherwise 401 (nobody logged in) or 403."""
+    who = principal()
+    if not allowed(who, permission, collection_id):
+        if who.anonymous:
+            raise Unauthorized("Log in or send a bearer token.")
+        raise Forbidden(f"Your roles do not allow {permission.value}.")
+    return who

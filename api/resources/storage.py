@@ -1,0 +1,126 @@
+"""The storage tree: units, a box's grid, free positions, moving whole units, and emptying a
+failed freezer into its twin."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from repository.schemas import StorageUnitOut, StorageUnitSchema
+from repository.services import queries, storage
+
+from ..context import database, raw_body
+from ..policy import Permission, require
+
+blp = Blueprint("storage", __name__, url_prefix="/api/v1/storage", description="Storage.")
+
+
+class UnitIn(StorageUnitSchema):
+    parent = fields.String(validate=validate.Length(min=1, max=32))
+
+
+class UnitMoveIn(Schema):
+    parent = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    slot = fields.Integer(validate=validate.Range(min=1, max=10_000))
+    note = fields.String(validate=validate.Length(max=5000))
+
+
+class EvacuateIn(Schema):
+    target = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    note = fields.String(validate=validate.Length(max=5000))
+
+
+class EvacuateOut(Schema):
+    moved = fields.Integer()
+
+
+class SpaceQuery(Schema):
+    temperature = fields.Float(required=True, validate=validate.Range(-273, 100))
+    count = fields.Integer(required=True, validate=validate.Range(1, 10_000))
+    contiguous = fields.Boolean(load_default=False)
+
+
+class PlaceOut(Schema):
+    container = fields.Function(lambda p: p.container.barcode)
+    box = fields.Function(lambda p: p.container.name)
+    row = fields.Integer()
+    col = fields.Integer()
+    position = fields.String(attribute="label")
+
+
+class GridOut(Schema):
+    box = fields.Nested(StorageUnitOut)
+    rows = fields.List(fields.List(fields.Dict(allow_none=True)))
+
+
+@blp.post("")
+@blp.arguments(UnitIn)
+@blp.response(201, StorageUnitOut)
+def create(body: dict) -> object:
+    """A new storage unit under `parent` (a barcode; none for a site)."""
+    require(Permission.STORAGE)
+    db = database()
+    parent = storage.get_unit(db, body["parent"]) if body.get("parent") else None
+    return storage.create_unit(db, raw_body(StorageUnitSchema), parent)
+
+
+@blp.get("/free-positions")
+@blp.arguments(SpaceQuery, location="query")
+@blp.response(200, PlaceOut(many=True))
+def free_positions(query: dict) -> list:
+    """N free box positions at a temperature (fullest boxes first), contiguous if asked."""
+    require(Permission.INVENTORY_READ)
+    db = database()
+    return storage.find_free_positions(
+        db, query["temperature"], query["count"], contiguous=query["contiguous"]
+    )
+
+
+@blp.get("/<string:barcode>")
+@blp.response(200, StorageUnitOut)
+def get(barcode: str) -> object:
+    """A storage unit, with its parent and children."""
+    require(Permission.INVENTORY_READ)
+    db = database()
+    unit = storage.get_unit(db, barcode)
+    return unit
+
+
+@blp.get("/<string:barcode>/grid")
+@blp.response(200, GridOut)
+def grid(barcode: str) -> dict:
+    """A box as rows of cells, each the item there or null."""
+    require(Permission.INVENTORY_READ)
+    db = database()
+    box = storage.get_unit(db, barcode)
+    return {"box": box, "rows": queries.box_grid(db, box)}
+
+
+@blp.post("/<string:barcode>/move")
+@blp.arguments(UnitMoveIn)
+@blp.response(200, StorageUnitOut)
+def move(body: dict, barcode: str) -> dict:
+    """Move a box, rack or freezer with everything in it; every item keeps its position."""
+    require(Permission.INVENTORY_WRITE)
+    db = database()
+    unit = storage.get_unit(db, barcode)
+    storage.move_unit(
+        db, unit, storage.get_unit(db, body["parent"]), body.get("slot"), body.get("note")
+    )
+    return unit
+
+
+@blp.post("/<string:barcode>/evacuate")
+@blp.arguments(EvacuateIn)
+@blp.response(200, EvacuateOut)
+def evacuate(body: dict, barcode: str) -> dict:
+    """Empty a failed freezer into an identically laid out one, keeping every position."""
+    require(Permission.INVENTORY_WRITE)
+    db = database()
+    moved = storage.evacuate(
+        db,
+        storage.get_unit(db, barcode),
+        storage.get_unit(db, body["target"]),
+        body.get("note"),
+    )
+    return {"moved": moved}

@@ -1,0 +1,176 @@
+"""Accounts: users with roles, password logins (argon2, rate-limited), and API tokens (stored
+as SHA-256, expiring, revocable)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..models import ApiToken, LoginFailure, RoleGrant, User
+from ..models.base import utcnow
+from ..vocabulary import Role
+from .collections import create_user, get_collection
+
+PASSWORDS = PasswordHasher()
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES = 5  # per email and per address within the window
+MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, and what they may do."""
+
+    user_id: int | None = None
+    email: str | None = None
+    roles: frozenset[Role] = frozenset()
+    curated: frozenset[int] = field(default_factory=frozenset)  # collection ids
+
+    @property
+    def anonymous(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def staff(self) -> bool:
+        return bool(self.roles & {Role.ADMIN, Role.CURATOR, Role.TECHNICIAN})
+
+
+ANONYMOUS = Principal()
+
+
+def register_user(
+    session: Session,
+    email: str,
+    name: str,
+    *,
+    roles: list[tuple[Role, str | None]],
+    organisation: str | None = None,
+    password: str | None = None,
+) -> User:
+    """A user with roles (a curator's role names its collection code) and an optional
+    password."""
+    user = create_user(session, email, name, organisation)
+    for role, collection in roles:
+        grant_role(session, user, role, collection)
+    if password is not None:
+        set_password(session, user, password)
+    session.flush()
+    return user
+
+
+def grant_role(session: Session, user: User, role: Role, collection: str | None = None) -> None:
+    if (role is Role.CURATOR) != (collection is not None):
+        raise ValidationFailed(
+            {"collection": ["A curator's role, and only it, names a collection."]}
+        )
+    collection_id = get_collection(session, collection).id if collection else None
+    if any(g.role is role and g.collection_id == collection_id for g in user.grants):
+        raise Conflict(f"{user.email} already has that role.", field="role")
+    user.grants.append(RoleGrant(role=role, collection_id=collection_id))
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed({"password": [f"Use at least {MIN_PASSWORD} characters."]})
+    user.password_hash = PASSWORDS.hash(password)
+
+
+def get_user(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No user {email!r}.", field="email")
+    return user
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        roles=frozenset(g.role for g in user.grants),
+        curated=frozenset(g.collection_id for g in user.grants if g.collection_id is not None),
+    )
+
+
+def login(session: Session, email: str, password: str, address: str) -> Principal | None:
+    """Check a password: the principal, or None after recording the failure (commit it).
+    Too many failures lock the email and the address out for a while, whatever the
+    password."""
+    email = email.strip().lower()
+    since = utcnow() - FAILURE_WINDOW
+    recent = session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(
+            LoginFailure.at >= since,
+            or_(LoginFailure.email == email, LoginFailure.address == address),
+        )
+    )
+    if recent >= MAX_FAILURES:
+        raise Forbidden("Too many failed logins; try again in 15 minutes.", field="rate_limit")
+    user = session.scalar(select(User).where(User.email == email, User.active.is_(True)))
+    try:
+        if user is None or user.password_hash is None:
+            raise VerificationError
+        PASSWORDS.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        session.add(LoginFailure(email=email[:254], address=address[:64]))
+        session.flush()
+        return None
+    session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    return principal_of(user)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, email: str, days: int = 90, name: str = "cli") -> str:
+    """A new API token for the user; the secret is returned once and only its hash is kept."""
+    if not 1 <= days <= 3650:
+        raise ValidationFailed({"days": ["Between 1 and 3650 days."]})
+    user = get_user(session, email)
+    secret = "br_" + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            name=name,
+            token_hash=_digest(secret),
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
+    session.flush()
+    return secret
+
+
+def authenticate_token(session: Session, secret: str) -> Principal | None:
+    """The principal behind a bearer token, or None if it is unknown, expired or revoked."""
+    token = session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == _digest(secret),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > utcnow(),
+        )
+    )
+    if token is None or not token.user.active:
+        return None
+    return principal_of(token.user)
+
+
+def authenticate_session(session: Session, user_id: int) -> Principal | None:
+    user = session.get(User, user_id)
+    return principal_of(user) if user is not None and user.active else None
+
+
+def revoke_token(session: Session, secret: str) -> None:
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    if token is None:
+        raise NotFound("No such token.")
+    token.revoked_at = utcnow()
