@@ -9,13 +9,27 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from repository.db import make_engine, session_factory
 
-from . import config, context, errors, health, jsonout
+from . import config, context, errors, health, jsonout, openapi
 from .resources import admin, auth, items, materials, storage
 
 BLUEPRINTS = (health.blp, auth.blp, materials.blp, items.blp, storage.blp, admin.blp)
+
+
+class IdConverter(IntegerConverter):
+    """A record id in a path: 1 to 2**31 - 1 (anything else is simply not found)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+    @staticmethod
+    def schema(_converter: IntegerConverter) -> dict:
+        return {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
 SPEC_FILE = Path(__file__).parent / "openapi.json"  # committed; a test keeps it current
 
 
@@ -27,9 +41,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["biorepo.engine"] = engine
     app.extensions["biorepo"] = session_factory(engine)
+    app.url_map.converters["id"] = IdConverter
     api = app.extensions["biorepo.api"] = Api(app)
+    api.register_converter(IdConverter, IdConverter.schema)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    openapi.refine(api)
     context.install(app)
     errors.register(app)  # after the Api, so that one error shape wins everywhere
     return app

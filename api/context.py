@@ -8,7 +8,7 @@ import secrets
 
 from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Forbidden, Unauthorized, UnprocessableEntity
 
 from repository.actor import set_actor
 from repository.db import Work
@@ -98,3 +98,10 @@ def raw_body(schema: type) -> dict:
     itself (the same schema, so a field is checked the same way everywhere)."""
     names = schema._declared_fields.keys()
     return {k: v for k, v in (request.get_json(silent=True) or {}).items() if k in names}
+
+
+def window(pagination) -> tuple[int, int]:
+    """(limit, offset) of a page; a page beyond any database's reach is a clear 422."""
+    if pagination.first_item > 2**31 - 1:
+        raise UnprocessableEntity("That page is beyond the last one.")
+    return pagination.page_size, pagination.first_item

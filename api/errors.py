@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from repository.errors import (
@@ -52,9 +53,16 @@ def register(app: Flask) -> None:
                 for field, problems in (location.items() if isinstance(location, dict) else [])
             }
         response = problem(error.code or 500, error.name, error.description, **extra)
+        for name, value in error.get_headers():  # e.g. Allow on 405
+            if name.lower() != "content-type":
+                response.headers[name] = value
         if error.code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="biorepo"'
         return response
+
+    @app.errorhandler(DataError)
+    def _data(error: DataError) -> Response:  # a value the column cannot hold
+        return problem(422, "Unprocessable Content", "A value is out of range for its field.")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

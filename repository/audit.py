@@ -39,7 +39,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        return format(value.normalize(), "f")  # 2000000, 0.5: no exponent, no trailing zeros
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from typing import Any
 
 from marshmallow import (
@@ -48,6 +49,26 @@ def one_of(enum_cls: type, **kwargs: Any) -> fields.Enum:
     return fields.Enum(enum_cls, by_value=True, **kwargs)
 
 
+class Integer(fields.Integer):
+    """An integer a database column can hold (32-bit signed): bigger ones are refused with a
+    message instead of failing in the driver."""
+
+    LIMIT = 2**31 - 1
+
+    def _validated(self, value: Any) -> int:
+        number = super()._validated(value)
+        if number is not None and not -self.LIMIT <= number <= self.LIMIT:
+            raise self.make_error("invalid")
+        return number
+
+
+def positive(value: Any) -> None:
+    """More than zero (a function, not a Range, so that no Decimal lands in the OpenAPI
+    document)."""
+    if value <= 0:
+        raise ValidationError("Must be greater than 0.")
+
+
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -74,20 +95,20 @@ class MaterialSchema(StrictSchema):
     designation_zh = text()
     taxon_name = text(required=True, also=validate.Length(min=2, max=200))
     taxon_name_zh = text()
-    taxon_id = fields.Integer(validate=validate.Range(min=1))
+    taxon_id = Integer(validate=validate.Range(min=1))
     identifiers = fields.List(fields.Nested(IdentifierSchema), load_default=list)
     origin_country = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
     origin_site = text(500)
     latitude = fields.Float(validate=validate.Range(-90, 90))
     longitude = fields.Float(validate=validate.Range(-180, 180))
-    elevation_m = fields.Integer(validate=validate.Range(-500, 9000))
+    elevation_m = Integer(validate=validate.Range(-500, 9000))
     collection_date = fields.String(validate=validate.Regexp(PARTIAL_DATE))
     collector = text()
     donor_institute = text()
     donor_accession = text(64)
     biological_status = one_of(BiologicalStatus)
     access_level = one_of(AccessLevel)
-    risk_group = fields.Integer(validate=validate.Range(1, 4))
+    risk_group = Integer(validate=validate.Range(1, 4))
     abs_status = one_of(AbsStatus)
     abs_permits = text(500)
     ipr = text(500)
@@ -137,12 +158,12 @@ class StrainSchema(MaterialSchema):
 class SeedSchema(MaterialSchema):
     crop_name = text()
     crop_name_zh = text()
-    sample_status = fields.Integer(validate=validate.Range(100, 999))
-    acquisition_source = fields.Integer(validate=validate.Range(10, 99))
+    sample_status = Integer(validate=validate.Range(100, 999))
+    acquisition_source = Integer(validate=validate.Range(10, 99))
     acquisition_date = fields.String(validate=validate.Regexp(MCPD_DATE))
     ancestral_data = text(500)
     breeding_institute = fields.String(validate=validate.Regexp(r"^[A-Z]{3}\d{3,4}$"))
-    storage_types = fields.List(fields.Integer(validate=validate.Range(10, 99)))
+    storage_types = fields.List(Integer(validate=validate.Range(10, 99)))
     in_mls = fields.Boolean()
     thousand_seed_weight_g = fields.Float(validate=validate.Range(min=0, min_inclusive=False))
 
@@ -267,7 +288,7 @@ class ConsentSchema(StrictSchema):
 class DonorSchema(StrictSchema):
     code = text(32, required=True, also=validate.Regexp(CODE))
     sex = one_of(Sex, load_default=Sex.UNKNOWN)
-    year_of_birth = fields.Integer(validate=validate.Range(1880, 2200))
+    year_of_birth = Integer(validate=validate.Range(1880, 2200))
     consents = fields.List(fields.Nested(ConsentSchema), load_default=list)
 
 
@@ -275,7 +296,7 @@ class OrganisationSchema(StrictSchema):
     name = text(required=True, also=validate.Length(min=1, max=200))
     name_zh = text()
     country = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
-    biosafety_level = fields.Integer(validate=validate.Range(1, 4))
+    biosafety_level = Integer(validate=validate.Range(1, 4))
 
 
 class CollectionSchema(StrictSchema):
@@ -290,8 +311,8 @@ class CollectionSchema(StrictSchema):
 
 
 class PositionSchema(StrictSchema):
-    row = fields.Integer(required=True, validate=validate.Range(min=1))
-    col = fields.Integer(required=True, validate=validate.Range(min=1))
+    row = Integer(required=True, validate=validate.Range(min=1))
+    col = Integer(required=True, validate=validate.Range(min=1))
 
 
 class AnimalSchema(StrictSchema):
@@ -305,13 +326,11 @@ class AnimalSchema(StrictSchema):
 class LotSchema(StrictSchema):
     method = one_of(PreservationMethod, required=True)
     preserved_on = fields.Date(required=True)
-    passage_number = fields.Integer(validate=validate.Range(min=0, max=10_000))
+    passage_number = Integer(validate=validate.Range(min=0, max=10_000))
     generation = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9+/.-]{1,16}$"))
-    regeneration_cycle = fields.Integer(validate=validate.Range(min=0, max=1000))
-    items = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
-    quantity = fields.Decimal(
-        required=True, places=6, validate=validate.Range(min=0, min_inclusive=False)
-    )
+    regeneration_cycle = Integer(validate=validate.Range(min=0, max=1000))
+    items = Integer(required=True, validate=validate.Range(min=1, max=10_000))
+    quantity = fields.Decimal(required=True, places=6, validate=positive)
     unit = one_of(Unit, required=True)
     form = one_of(ItemForm, required=True)
     remarks = text(5000)
@@ -326,13 +345,11 @@ class LotSchema(StrictSchema):
 class ItemsSchema(StrictSchema):
     """New items cut from a parent: aliquots, or derivatives (with their own lot method)."""
 
-    count = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
-    quantity = fields.Decimal(
-        required=True, places=6, validate=validate.Range(min=0, min_inclusive=False)
-    )
+    count = Integer(required=True, validate=validate.Range(min=1, max=1000))
+    quantity = fields.Decimal(required=True, places=6, validate=positive)
     unit = one_of(Unit)
     form = one_of(ItemForm)
-    taken = fields.Decimal(places=6, validate=validate.Range(min=0, min_inclusive=False))
+    taken = fields.Decimal(places=6, validate=positive)
     method = one_of(PreservationMethod)
     note = text(5000)
 
@@ -340,10 +357,10 @@ class ItemsSchema(StrictSchema):
 class StorageUnitSchema(StrictSchema):
     kind = one_of(StorageKind, required=True)
     name = text(100, required=True, also=validate.Length(min=1, max=100))
-    slot = fields.Integer(validate=validate.Range(min=1, max=10_000))
-    rows = fields.Integer(validate=validate.Range(1, 50))
-    cols = fields.Integer(validate=validate.Range(1, 50))
-    capacity = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
+    slot = Integer(validate=validate.Range(min=1, max=10_000))
+    rows = Integer(validate=validate.Range(1, 50))
+    cols = Integer(validate=validate.Range(1, 50))
+    capacity = Integer(validate=validate.Range(min=0, max=1_000_000))
     temperature_c = fields.Float(validate=validate.Range(-273, 100))
     description = text(500)
     barcode = text(32)
@@ -371,6 +388,15 @@ class QcSchema(StrictSchema):
 # --- dump shapes: what the outside sees ----------------------------------------------------------
 
 
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 in UTC, with its offset, whether or not the database kept the zone."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class IdentifierOut(Schema):
     scheme = fields.String()
     value = fields.String()
@@ -379,7 +405,7 @@ class IdentifierOut(Schema):
 class CatalogueMaterialOut(Schema):
     """The public catalogue view: no storage, no internal remarks, no donor details."""
 
-    id = fields.Integer()
+    id = Integer()
     collection = fields.Function(lambda m: m.collection.code)
     accession_number = fields.String()
     kind = fields.Enum(MaterialKind, by_value=True)
@@ -387,12 +413,12 @@ class CatalogueMaterialOut(Schema):
     designation_zh = fields.String(allow_none=True)
     taxon_name = fields.String()
     taxon_name_zh = fields.String(allow_none=True)
-    taxon_id = fields.Integer(allow_none=True)
+    taxon_id = Integer(allow_none=True)
     identifiers = fields.List(fields.Nested(IdentifierOut))
     origin_country = fields.String(allow_none=True)
     biological_status = fields.Enum(BiologicalStatus, by_value=True, allow_none=True)
     access_level = fields.Enum(AccessLevel, by_value=True)
-    risk_group = fields.Integer()
+    risk_group = Integer()
     abs_status = fields.Enum(AbsStatus, by_value=True)
     abs_permits = fields.String(allow_none=True)
     ipr = fields.String(allow_none=True)
@@ -406,14 +432,14 @@ class MaterialOut(CatalogueMaterialOut):
     origin_site = fields.String(allow_none=True)
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
-    elevation_m = fields.Integer(allow_none=True)
+    elevation_m = Integer(allow_none=True)
     collection_date = fields.String(allow_none=True)
     collector = fields.String(allow_none=True)
     donor_institute = fields.String(allow_none=True)
     donor_accession = fields.String(allow_none=True)
     internal_remarks = fields.String(allow_none=True)
     details = fields.Method("_details")
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
     def _details(self, material: Any) -> dict:
         own = (
@@ -438,9 +464,9 @@ class MaterialPatchSchema(StrictSchema):
     designation_zh = text(allow_none=True)
     taxon_name = text(also=validate.Length(min=2, max=200))
     taxon_name_zh = text(allow_none=True)
-    taxon_id = fields.Integer(validate=validate.Range(min=1), allow_none=True)
+    taxon_id = Integer(validate=validate.Range(min=1), allow_none=True)
     access_level = one_of(AccessLevel)
-    risk_group = fields.Integer(validate=validate.Range(1, 4))
+    risk_group = Integer(validate=validate.Range(1, 4))
     abs_status = one_of(AbsStatus)
     abs_permits = text(500, allow_none=True)
     ipr = text(500, allow_none=True)
@@ -456,32 +482,72 @@ class PathUnitOut(Schema):
 
 
 class EventOut(Schema):
-    id = fields.Integer()
-    at = fields.DateTime()
+    id = Integer()
+    at = UtcDateTime()
     type = fields.String()
-    actor_id = fields.Integer(allow_none=True)
-    item_id = fields.Integer(allow_none=True)
-    lot_id = fields.Integer(allow_none=True)
-    material_id = fields.Integer(allow_none=True)
+    actor_id = Integer(allow_none=True)
+    item_id = Integer(allow_none=True)
+    lot_id = Integer(allow_none=True)
+    material_id = Integer(allow_none=True)
     data = fields.Dict()
     note = fields.String(allow_none=True)
 
 
+class HistoryOut(Schema):
+    at = UtcDateTime()
+    type = fields.String()
+    actor_id = Integer(allow_none=True)
+    data = fields.Dict()
+    note = fields.String(allow_none=True)
+
+
+class ScanItemOut(Schema):
+    barcode = fields.String()
+    status = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    unit = fields.String()
+    form = fields.String()
+    parent_id = Integer(allow_none=True)
+
+
+class ScanMaterialOut(Schema):
+    id = Integer()
+    collection = fields.String()
+    accession_number = fields.String()
+    kind = fields.String()
+    designation = fields.String()
+    designation_zh = fields.String(allow_none=True)
+    taxon_name = fields.String()
+    taxon_name_zh = fields.String(allow_none=True)
+    risk_group = Integer()
+    access_level = fields.String()
+
+
+class ScanLotOut(Schema):
+    id = Integer()
+    number = Integer()
+    method = fields.String()
+    preserved_on = fields.Date()
+    passage_number = Integer(allow_none=True)
+    generation = fields.String(allow_none=True)
+    regeneration_cycle = Integer(allow_none=True)
+
+
 class ScanOut(Schema):
-    item = fields.Dict()
-    material = fields.Dict()
-    lot = fields.Dict()
+    item = fields.Nested(ScanItemOut)
+    material = fields.Nested(ScanMaterialOut)
+    lot = fields.Nested(ScanLotOut)
     location = fields.List(fields.Nested(PathUnitOut))
     position = fields.String(allow_none=True)
     temperature_c = fields.Float(allow_none=True)
-    history = fields.List(fields.Dict())
+    history = fields.List(fields.Nested(HistoryOut))
 
 
 class ItemOut(Schema):
-    id = fields.Integer()
+    id = Integer()
     barcode = fields.String()
-    lot_id = fields.Integer()
-    parent_id = fields.Integer(allow_none=True)
+    lot_id = Integer()
+    parent_id = Integer(allow_none=True)
     form = fields.String()
     quantity = fields.Decimal(as_string=True)
     unit = fields.String()
@@ -491,37 +557,37 @@ class ItemOut(Schema):
 
 
 class LotOut(Schema):
-    id = fields.Integer()
-    material_id = fields.Integer()
-    number = fields.Integer()
+    id = Integer()
+    material_id = Integer()
+    number = Integer()
     method = fields.String()
     preserved_on = fields.Date()
-    passage_number = fields.Integer(allow_none=True)
+    passage_number = Integer(allow_none=True)
     generation = fields.String(allow_none=True)
-    regeneration_cycle = fields.Integer(allow_none=True)
+    regeneration_cycle = Integer(allow_none=True)
     initial_quantity = fields.Decimal(as_string=True)
     unit = fields.String()
 
 
 class StorageUnitOut(Schema):
-    id = fields.Integer()
+    id = Integer()
     barcode = fields.String()
     kind = fields.String()
     name = fields.String()
-    slot = fields.Integer(allow_none=True)
-    rows = fields.Integer(allow_none=True)
-    cols = fields.Integer(allow_none=True)
-    capacity = fields.Integer(allow_none=True)
-    occupied = fields.Integer()
+    slot = Integer(allow_none=True)
+    rows = Integer(allow_none=True)
+    cols = Integer(allow_none=True)
+    capacity = Integer(allow_none=True)
+    occupied = Integer()
     temperature_c = fields.Float(allow_none=True)
     parent = fields.Function(lambda u: u.parent.barcode if u.parent else None)
     children = fields.Function(lambda u: [c.barcode for c in u.children])
 
 
 class AuditOut(Schema):
-    id = fields.Integer()
-    at = fields.DateTime()
-    actor_id = fields.Integer(allow_none=True)
+    id = Integer()
+    at = UtcDateTime()
+    actor_id = Integer(allow_none=True)
     table_name = fields.String()
     row_id = fields.String()
     action = fields.String()
@@ -532,7 +598,7 @@ class AuditOut(Schema):
 
 
 class CollectionOut(Schema):
-    id = fields.Integer()
+    id = Integer()
     code = fields.String()
     name = fields.String()
     name_zh = fields.String(allow_none=True)

@@ -11,7 +11,7 @@ from repository.models import AuditEntry, Collection, Material
 from repository.schemas import AuditOut, CollectionOut, CollectionSchema
 from repository.services import collections
 
-from ..context import database, raw_body
+from ..context import database, raw_body, window
 from ..policy import Permission, allowed, require
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Collections and audit.")
@@ -49,6 +49,7 @@ def audit_log(query: dict, pagination_parameters) -> list:
     """The audit log, newest first: every change, before and after, who, and its hash chain.
     Admins see all of it; curators the rows of materials of their collections."""
     who = require(Permission.AUDIT)
+    limit, offset = window(pagination_parameters)
     statement = select(AuditEntry)
     if "table" in query:
         statement = statement.where(AuditEntry.table_name == query["table"])
@@ -63,13 +64,7 @@ def audit_log(query: dict, pagination_parameters) -> list:
     pagination_parameters.item_count = db.scalar(
         select(func.count()).select_from(statement.subquery())
     )
-    return list(
-        db.scalars(
-            statement.order_by(AuditEntry.id.desc())
-            .limit(pagination_parameters.page_size)
-            .offset(pagination_parameters.first_item)
-        )
-    )
+    return list(db.scalars(statement.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)))
 
 
 def _material_ids_of(collection_ids: frozenset[int]) -> Select:

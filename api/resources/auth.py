@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import Unauthorized
 
+from repository.schemas import Integer
 from repository.services import accounts
 
 from ..context import database, principal, start_session
@@ -20,10 +21,10 @@ class LoginIn(Schema):
 
 
 class MeOut(Schema):
-    user_id = fields.Integer(allow_none=True)
+    user_id = Integer(allow_none=True)
     email = fields.String(allow_none=True)
     roles = fields.List(fields.String())
-    curated_collections = fields.List(fields.Integer())
+    curated_collections = fields.List(Integer())
     csrf_token = fields.String(allow_none=True)
 
 

@@ -10,6 +10,7 @@ from repository.errors import NotFound
 from repository.models import Event, Lot, Material
 from repository.schemas import (
     EventOut,
+    Integer,
     ItemOut,
     ItemsSchema,
     LotOut,
@@ -17,6 +18,7 @@ from repository.schemas import (
     PositionSchema,
     QcSchema,
     ScanOut,
+    positive,
 )
 from repository.services import inventory, queries, storage
 
@@ -28,14 +30,14 @@ Barcode = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
 class LotIn(LotSchema):
-    material_id = fields.Integer(required=True)
+    material_id = Integer(required=True)
     container = fields.String(validate=validate.Length(min=1, max=32))
     positions = fields.List(fields.Nested(PositionSchema))
 
 
 class PassageIn(LotSchema):
     method = fields.String(validate=validate.Length(max=32))  # default: the parent lot's
-    passage_number = fields.Integer(dump_only=True)
+    passage_number = Integer(dump_only=True)
     source = fields.String(validate=validate.Length(min=1, max=32))
 
 
@@ -44,7 +46,7 @@ class NoteIn(Schema):
 
 
 class ConsumeIn(NoteIn):
-    quantity = fields.Decimal(places=6, validate=validate.Range(min=0, min_inclusive=False))
+    quantity = fields.Decimal(places=6, validate=positive)
 
 
 class DestroyIn(Schema):
@@ -53,8 +55,8 @@ class DestroyIn(Schema):
 
 class FoundIn(NoteIn):
     container = fields.String(validate=validate.Length(min=1, max=32))
-    row = fields.Integer(validate=validate.Range(min=1))
-    col = fields.Integer(validate=validate.Range(min=1))
+    row = Integer(validate=validate.Range(min=1))
+    col = Integer(validate=validate.Range(min=1))
 
 
 class MoveIn(Schema):
@@ -118,7 +120,7 @@ def create_lot(body: dict) -> Lot:
     )
 
 
-@blp.post("/lots/<int:lot_id>/passage")
+@blp.post("/lots/<id:lot_id>/passage")
 @blp.arguments(PassageIn)
 @blp.response(201, LotOut)
 def passage(body: dict, lot_id: int) -> Lot:
@@ -131,7 +133,7 @@ def passage(body: dict, lot_id: int) -> Lot:
     return inventory.passage(db, lot, data, source=source)
 
 
-@blp.post("/lots/<int:lot_id>/qc")
+@blp.post("/lots/<id:lot_id>/qc")
 @blp.arguments(QcSchema)
 @blp.response(201, EventOut)
 def record_qc(body: dict, lot_id: int) -> object:

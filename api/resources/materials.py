@@ -12,7 +12,7 @@ from repository.schemas import CatalogueMaterialOut, MaterialOut, MaterialPatchS
 from repository.services import collections, materials, queries
 from repository.vocabulary import AccessLevel, MaterialKind
 
-from ..context import database, principal
+from ..context import database, principal, window
 from ..policy import Permission, allowed, require
 
 blp = Blueprint(
@@ -72,6 +72,7 @@ def list_materials(query: dict, pagination_parameters) -> list[Material]:
     kind, collection and availability. Anonymous users and requesters see the catalogue."""
     require(Permission.CATALOGUE)
     staff = allowed(principal(), Permission.INVENTORY_READ)
+    limit, offset = window(pagination_parameters)
     db = database()
     found, total = queries.search_materials(
         db,
@@ -80,14 +81,14 @@ def list_materials(query: dict, pagination_parameters) -> list[Material]:
         collection=query.get("collection"),
         available=query.get("available"),
         access=None if staff else PUBLIC,
-        limit=pagination_parameters.page_size,
-        offset=pagination_parameters.first_item,
+        limit=limit,
+        offset=offset,
     )
     pagination_parameters.item_count = total
     return found
 
 
-@blp.get("/<int:material_id>")
+@blp.get("/<id:material_id>")
 @blp.etag
 @blp.response(200, MaterialView)
 def get_material(material_id: int) -> Material:
@@ -112,7 +113,7 @@ def register(body: dict) -> Material:
     return material
 
 
-@blp.patch("/<int:material_id>")
+@blp.patch("/<id:material_id>")
 @blp.etag
 @blp.arguments(MaterialPatchSchema)
 @blp.response(200, MaterialView)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from repository.schemas import StorageUnitOut, StorageUnitSchema
+from repository.schemas import Integer, StorageUnitOut, StorageUnitSchema
 from repository.services import queries, storage
 
 from ..context import database, raw_body
@@ -21,7 +21,7 @@ class UnitIn(StorageUnitSchema):
 
 class UnitMoveIn(Schema):
     parent = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    slot = fields.Integer(validate=validate.Range(min=1, max=10_000))
+    slot = Integer(validate=validate.Range(min=1, max=10_000))
     note = fields.String(validate=validate.Length(max=5000))
 
 
@@ -31,20 +31,20 @@ class EvacuateIn(Schema):
 
 
 class EvacuateOut(Schema):
-    moved = fields.Integer()
+    moved = Integer()
 
 
 class SpaceQuery(Schema):
     temperature = fields.Float(required=True, validate=validate.Range(-273, 100))
-    count = fields.Integer(required=True, validate=validate.Range(1, 10_000))
+    count = Integer(required=True, validate=validate.Range(1, 10_000))
     contiguous = fields.Boolean(load_default=False)
 
 
 class PlaceOut(Schema):
     container = fields.Function(lambda p: p.container.barcode)
     box = fields.Function(lambda p: p.container.name)
-    row = fields.Integer()
-    col = fields.Integer()
+    row = Integer()
+    col = Integer()
     position = fields.String(attribute="label")
 
 
