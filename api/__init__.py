@@ -14,9 +14,17 @@ from werkzeug.routing import IntegerConverter
 from repository.db import make_engine, session_factory
 
 from . import config, context, errors, health, jsonout, openapi
-from .resources import admin, auth, items, materials, storage
+from .resources import admin, auth, items, materials, people, storage
 
-BLUEPRINTS = (health.blp, auth.blp, materials.blp, items.blp, storage.blp, admin.blp)
+BLUEPRINTS = (
+    health.blp,
+    auth.blp,
+    materials.blp,
+    items.blp,
+    storage.blp,
+    admin.blp,
+    people.blp,
+)
 
 
 class IdConverter(IntegerConverter):

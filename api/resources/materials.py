@@ -26,6 +26,10 @@ class MaterialQuery(Schema):
     kind = fields.Enum(MaterialKind, by_value=True)
     collection = fields.String(validate=validate.Length(max=32))
     available = fields.Boolean()
+    sort = fields.String(
+        load_default="accession_number",
+        validate=validate.OneOf([f"{d}{k}" for k in queries.SORTABLE for d in ("", "-")]),
+    )
 
 
 class MaterialIn(Schema):
@@ -81,6 +85,7 @@ def list_materials(query: dict, pagination_parameters) -> list[Material]:
         collection=query.get("collection"),
         available=query.get("available"),
         access=None if staff else PUBLIC,
+        sort=query["sort"],
         limit=limit,
         offset=offset,
     )

@@ -199,6 +199,14 @@ def box_grid(session: Session, box: StorageUnit) -> list[list[dict[str, Any] | N
     return grid
 
 
+SORTABLE = {
+    "accession_number": Material.accession_number,
+    "designation": Material.designation,
+    "taxon_name": Material.taxon_name,
+    "created_at": Material.created_at,
+}
+
+
 def search_materials(
     session: Session,
     *,
@@ -207,6 +215,7 @@ def search_materials(
     collection: str | None = None,
     available: bool | None = None,
     access: Sequence[AccessLevel] | None = None,
+    sort: str = "accession_number",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Material], int]:
@@ -243,7 +252,9 @@ def search_materials(
         )
         query = query.where(has_stock if available else ~has_stock)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    found = session.scalars(
-        query.order_by(Collection.code, Material.accession_number).limit(limit).offset(offset)
-    )
+    column = SORTABLE.get(sort.removeprefix("-"))
+    if column is None:
+        raise ValidationFailed({"sort": [f"Sort by one of {', '.join(SORTABLE)} (- for desc)."]})
+    order = column.desc() if sort.startswith("-") else column.asc()
+    found = session.scalars(query.order_by(order, Material.id).limit(limit).offset(offset))
     return list(found), total or 0

@@ -162,6 +162,15 @@ def matrix(ids):
             {"admin", "curator", "other_curator"},
         ),
         ("GET", "/api/v1/audit", None, {"admin", "curator", "other_curator"}),
+        ("GET", "/api/v1/users", None, {"admin"}),
+        (
+            "POST",
+            "/api/v1/users",
+            {"email": "new.user@example.org", "name": "New", "roles": [{"role": "technician"}]},
+            {"admin"},
+        ),
+        ("GET", "/api/v1/organisations", None, {"admin"}),
+        ("POST", "/api/v1/organisations", {"name": "A lab", "biosafety_level": 2}, {"admin"}),
     ]
 
 

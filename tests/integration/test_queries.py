@@ -77,3 +77,17 @@ def test_search(db, collection):
     assert queries.search_materials(db, limit=1)[1] == 3
     with pytest.raises(ValidationFailed):
         queries.search_materials(db, kind="virus")
+
+
+def test_search_sorts(db, collection):
+    for name in ("b", "c", "a"):
+        make_strain(db, designation=name)
+
+    def order(sort):
+        return [m.designation for m in queries.search_materials(db, sort=sort)[0]]
+
+    assert order("designation") == ["a", "b", "c"]
+    assert order("-designation") == ["c", "b", "a"]
+    assert order("accession_number") == ["b", "c", "a"]
+    with pytest.raises(ValidationFailed):
+        order("colour")

@@ -1,0 +1,88 @@
+"""Users and organisations (admins)."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from repository.models import Organisation, User
+from repository.schemas import Integer, OrganisationSchema
+from repository.services import accounts, collections
+from repository.vocabulary import Role
+
+from ..context import database, raw_body
+from ..policy import Permission, require
+
+blp = Blueprint("people", __name__, url_prefix="/api/v1", description="Users, organisations.")
+
+
+class GrantSchema(Schema):
+    role = fields.Enum(Role, by_value=True, required=True)
+    collection = fields.String(validate=validate.Length(min=1, max=32), allow_none=True)
+
+
+class UserIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organisation = fields.String(validate=validate.Length(min=1, max=200))
+    password = fields.String(validate=validate.Length(min=10, max=1000), load_only=True)
+    roles = fields.List(
+        fields.Nested(GrantSchema), required=True, validate=validate.Length(min=1, max=20)
+    )
+
+
+class UserOut(Schema):
+    id = Integer()
+    email = fields.String()
+    name = fields.String()
+    active = fields.Boolean()
+    organisation = fields.Function(lambda u: u.organisation.name if u.organisation else None)
+    roles = fields.Function(
+        lambda u: [{"role": g.role.value, "collection_id": g.collection_id} for g in u.grants]
+    )
+
+
+class OrganisationOut(OrganisationSchema):
+    id = Integer()
+
+
+@blp.get("/users")
+@blp.response(200, UserOut(many=True))
+def list_users() -> list[User]:
+    """Every user with their roles."""
+    require(Permission.ADMIN)
+    return list(database().scalars(select(User).order_by(User.email)))
+
+
+@blp.post("/users")
+@blp.arguments(UserIn)
+@blp.response(201, UserOut)
+def create_user(body: dict) -> User:
+    """A user with roles (a curator's role names its collection)."""
+    require(Permission.ADMIN)
+    return accounts.register_user(
+        database(),
+        body["email"],
+        body["name"],
+        organisation=body.get("organisation"),
+        password=body.get("password"),
+        roles=[(g["role"], g.get("collection")) for g in body["roles"]],
+    )
+
+
+@blp.get("/organisations")
+@blp.response(200, OrganisationOut(many=True))
+def list_organisations() -> list[Organisation]:
+    """The organisations (institutions and external labs)."""
+    require(Permission.ADMIN)
+    return list(database().scalars(select(Organisation).order_by(Organisation.name)))
+
+
+@blp.post("/organisations")
+@blp.arguments(OrganisationSchema)
+@blp.response(201, OrganisationOut)
+def create_organisation(body: dict) -> Organisation:
+    """A new organisation, with its biosafety level for the requests to come."""
+    require(Permission.ADMIN)
+    return collections.create_organisation(database(), raw_body(OrganisationSchema))
