@@ -24,6 +24,7 @@ test: install
 
 bench: install
 	$(PY) -m tests.bench.core
+	$(PY) -m tests.bench.api
 
 lint: install
 	$(VENV)/bin/ruff check .
