@@ -43,8 +43,12 @@ class UserOut(Schema):
     )
 
 
-class OrganisationOut(OrganisationSchema):
+class OrganisationOut(Schema):
     id = Integer()
+    name = fields.String()
+    name_zh = fields.String(allow_none=True)
+    country = fields.String(allow_none=True)
+    biosafety_level = Integer(allow_none=True)
 
 
 @blp.get("/users")
