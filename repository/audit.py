@@ -25,7 +25,7 @@ from .sql import insert_many
 
 GENESIS = "0" * 64
 _CHAIN_LOCK = 7_302_025  # advisory lock key guarding the head of the chain
-_PENDING = "audit_pending"
+PENDING = "audit_pending"  # session.info key: entries not yet written
 _NOT_AUDITED = (AuditEntry, Event, Barcode)
 _SECRETS = frozenset({"password_hash", "token_hash"})  # logged as changed, never as values
 
@@ -65,7 +65,7 @@ def entry(table: str, row_id: Any, action: str, before: dict | None, after: dict
 
 def record(session: Session, entries: Iterable[dict]) -> None:
     """Queue audit entries (made by `entry`) to be chained and written at commit."""
-    session.info.setdefault(_PENDING, []).extend(entries)
+    session.info.setdefault(PENDING, []).extend(entries)
 
 
 def digest(prev_hash: str, row: dict) -> str:
@@ -164,7 +164,7 @@ def _key(obj: Any) -> str:
 
 def _before_commit(session: Session) -> None:
     session.flush()
-    pending = session.info.pop(_PENDING, None)
+    pending = session.info.pop(PENDING, None)
     if not pending:
         return
     connection = session.connection()
@@ -185,7 +185,7 @@ def _before_commit(session: Session) -> None:
 
 
 def _forget(session: Session, *_args) -> None:
-    session.info.pop(_PENDING, None)
+    session.info.pop(PENDING, None)
 
 
 def install(factory: sessionmaker[Session]) -> None:

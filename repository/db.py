@@ -90,7 +90,10 @@ class Work:
         violations surface as `Conflict`, so a race lost in the database reads like the same
         conflict found by a service."""
         try:
-            if ok and self.write:
+            if ok and (self.write or not self.session.info.get(audit.PENDING)):
+                # A read-only unit ends with COMMIT too: the same as a rollback when nothing
+                # was written, but it keeps psycopg's prepared statements (a ROLLBACK clears
+                # them, and every request would plan its statements anew).
                 self.session.commit()
             else:
                 self.session.rollback()

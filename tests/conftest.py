@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from repository import audit, migrate
+from repository import audit
 from repository.db import make_engine, session_factory, unit_of_work
 from repository.models import Material, StorageUnit
 from repository.services import collections, inventory, materials, storage
+from tests.databases import drop_schema, migrated
 
 POSTGRES_URL = os.environ.get("BIOREPO_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -34,26 +35,8 @@ def fresh_database(backend: str, tmp_path_factory, schema: str = "public") -> st
     """The URL of an empty database of `backend` (on PostgreSQL: an emptied schema), migrated
     to head."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    else:
-        engine = make_engine(POSTGRES_URL)
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-        url = POSTGRES_URL
-        if schema != "public":
-            separator = "&" if "?" in url else "?"
-            url = f"{url}{separator}options=-csearch_path%3D{schema}"
-    migrate.upgrade(url)
-    return url
-
-
-def drop_schema(schema: str) -> None:
-    engine = make_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    engine.dispose()
+        return migrated(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+    return migrated(POSTGRES_URL, schema)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -71,7 +54,7 @@ def committing_factory(request, tmp_path_factory) -> Iterator[sessionmaker[Sessi
     yield session_factory(engine)
     engine.dispose()
     if request.param == "postgresql":
-        drop_schema(schema)
+        drop_schema(POSTGRES_URL, schema)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, func, select, text, update
 
-from repository import barcodes, migrate
+from repository import barcodes
 from repository.db import make_engine, session_factory, unit_of_work
 from repository.models import (
     AnimalLine,
@@ -40,6 +40,7 @@ from repository.models import (
 )
 from repository.services import queries, storage
 from repository.sql import insert_many
+from tests.databases import migrated
 
 DATA = Path(__file__).resolve().parents[2] / "sample_data"
 KINDS = [
@@ -58,17 +59,8 @@ NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 def fresh(url: str, schema: str | None = None) -> tuple[Engine, str]:
-    """An empty migrated database: a new SQLite file, or a new PostgreSQL schema."""
-    if schema is None:
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    else:
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        engine.dispose()
-        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    migrate.upgrade(url)
+    """An empty migrated database (a new SQLite file, or a new PostgreSQL schema)."""
+    url = migrated(url, schema)
     return make_engine(url), url
 
 

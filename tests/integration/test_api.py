@@ -29,7 +29,8 @@ ROLES = {
 def world(request, tmp_path_factory):
     """A database with a collection, materials of each access level, a box with vials, and a
     user (with a token) per role; plus the app on it."""
-    from tests.conftest import drop_schema, fresh_database
+    from tests.conftest import POSTGRES_URL, fresh_database
+    from tests.databases import drop_schema
 
     backend = request.param
     schema = "api_tests"
@@ -104,7 +105,7 @@ def world(request, tmp_path_factory):
     yield app, tokens, ids
     app.extensions["biorepo.engine"].dispose()
     if backend == "postgresql":
-        drop_schema(schema)
+        drop_schema(POSTGRES_URL, schema)
 
 
 def pytest_generate_tests(metafunc):
