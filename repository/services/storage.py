@@ -324,8 +324,10 @@ _SPACE = with_path(
 
 def _taken_positions(session: Session, box_ids: Sequence[int]) -> dict[int, set[tuple[int, int]]]:
     taken: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    rows = session.execute(
-        select(Item.container_id, Item.row, Item.col).where(Item.container_id.in_(box_ids))
+    rows = session.connection().execute(  # Core rows: thousands of them, no ORM needed
+        select(items.c.container_id, items.c.row, items.c.col).where(
+            items.c.container_id.in_(box_ids)
+        )
     )
     for box_id, row, col in rows:
         taken[box_id].add((row, col))
@@ -344,17 +346,22 @@ def _free_cells(
 ) -> list[tuple[int, int]]:
     """Free (row, col) of a grid in row-major order: the first `count`, or with `contiguous`
     the first run of `count` consecutive ones (none if there is no such run)."""
-    run: list[tuple[int, int]] = []
-    for row in range(1, rows + 1):
-        for col in range(1, cols + 1):
-            if (row, col) in taken:
-                if contiguous:
-                    run = []
-                continue
-            run.append((row, col))
-            if count is not None and len(run) == count:
-                return run
-    return [] if contiguous else run
+    size = rows * cols
+    wanted = size if count is None else count
+    occupied = sorted((r - 1) * cols + (c - 1) for r, c in taken)
+    cells: list[int] = []
+    start = 0  # first cell of the current gap between occupied cells
+    for end in [*occupied, size]:  # the gap is [start, end)
+        if contiguous:
+            if end - start >= wanted:
+                cells = list(range(start, start + wanted))
+                break
+        else:
+            cells.extend(range(start, min(end, start + wanted - len(cells))))
+            if len(cells) == wanted:
+                break
+        start = end + 1
+    return [(index // cols + 1, index % cols + 1) for index in cells]
 
 
 def place_items(
