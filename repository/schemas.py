@@ -17,6 +17,7 @@ from marshmallow import (
 )
 
 from .errors import ValidationFailed
+from .models.storage import position_label
 from .vocabulary import (
     AbsStatus,
     AccessLevel,
@@ -553,7 +554,7 @@ class ItemOut(Schema):
     unit = fields.String()
     status = fields.String()
     container = fields.Function(lambda i: i.container.barcode if i.container else None)
-    position = fields.Function(lambda i: f"{chr(64 + i.row)}{i.col}" if i.row else None)
+    position = fields.Function(lambda i: position_label(i.row, i.col) or None)
 
 
 class LotOut(Schema):

@@ -79,3 +79,10 @@ class StorageUnit(Base):
         if self.rows is not None and self.cols is not None:
             return self.rows * self.cols
         return self.capacity
+
+
+def position_label(row: int | None, col: int | None) -> str:
+    """A1-style position (rows as letters up to Z, then numbers)."""
+    if row is None or col is None:
+        return ""
+    return f"{chr(64 + row) if row <= 26 else f'{row}:'}{col}"

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, aliased
 from .. import barcodes
 from ..errors import NotFound, ValidationFailed
 from ..models import Collection, Event, Identifier, Item, Lot, Material, StorageUnit
+from ..models.storage import position_label
 from ..vocabulary import AccessLevel, ItemStatus, MaterialKind
-from .storage import path_of, position_label, with_path
+from .storage import path_of, with_path
 
 
 @dataclass

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from .. import audit, barcodes
 from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ..models import Item, StorageUnit
+from ..models.storage import position_label
 from ..schemas import StorageUnitSchema
 from ..vocabulary import GONE, HOLDS_ITEMS, STORAGE_CHILDREN, EventType, StorageKind
 from .events import record_events
@@ -33,13 +34,6 @@ class Place:
     @property
     def label(self) -> str:
         return position_label(self.row, self.col)
-
-
-def position_label(row: int | None, col: int | None) -> str:
-    """A1-style position (rows as letters up to Z, then numbers)."""
-    if row is None or col is None:
-        return ""
-    return f"{chr(64 + row) if row <= 26 else f'{row}:'}{col}"
 
 
 # --- the tree --------------------------------------------------------------------------------

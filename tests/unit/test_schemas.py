@@ -3,9 +3,9 @@
 import pytest
 
 from repository.errors import ValidationFailed
+from repository.models.storage import position_label
 from repository.schemas import LotSchema, StorageUnitSchema, load_material
 from repository.services.collections import check_pattern
-from repository.services.storage import position_label
 from repository.vocabulary import MaterialKind
 
 
