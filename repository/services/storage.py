@@ -318,11 +318,11 @@ _SPACE = with_path(
 
 def _taken_positions(session: Session, box_ids: Sequence[int]) -> dict[int, set[tuple[int, int]]]:
     taken: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    rows = session.connection().execute(  # Core rows: thousands of them, no ORM needed
+    rows = session.connection().execute(  # Core rows, fetched at once: thousands of them
         select(items.c.container_id, items.c.row, items.c.col).where(
             items.c.container_id.in_(box_ids)
         )
-    )
+    ).all()
     for box_id, row, col in rows:
         taken[box_id].add((row, col))
     return taken
