@@ -318,11 +318,10 @@ _SPACE = with_path(
 
 def _taken_positions(session: Session, box_ids: Sequence[int]) -> dict[int, set[tuple[int, int]]]:
     taken: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    rows = session.connection().execute(  # Core rows, fetched at once: thousands of them
-        select(items.c.container_id, items.c.row, items.c.col).where(
-            items.c.container_id.in_(box_ids)
-        )
-    ).all()
+    statement = select(items.c.container_id, items.c.row, items.c.col).where(
+        items.c.container_id.in_(box_ids)
+    )
+    rows = session.connection().execute(statement).all()  # Core rows, fetched at once
     for box_id, row, col in rows:
         taken[box_id].add((row, col))
     return taken
