@@ -525,6 +525,8 @@ class ScanMaterialOut(Schema):
 
 
 class ScanLotOut(Schema):
+    """A lot as the scan shows it (LotOut adds its material and quantities)."""
+
     id = Integer()
     number = Integer()
     method = fields.String()
@@ -557,15 +559,8 @@ class ItemOut(Schema):
     position = fields.Function(lambda i: position_label(i.row, i.col) or None)
 
 
-class LotOut(Schema):
-    id = Integer()
+class LotOut(ScanLotOut):
     material_id = Integer()
-    number = Integer()
-    method = fields.String()
-    preserved_on = fields.Date()
-    passage_number = Integer(allow_none=True)
-    generation = fields.String(allow_none=True)
-    regeneration_cycle = Integer(allow_none=True)
     initial_quantity = fields.Decimal(as_string=True)
     unit = fields.String()
 
