@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..models import KIND_MODELS, Collection, Consent, Donor, Identifier, Material
 from ..schemas import DonorSchema, load_material
 from ..vocabulary import EventType, MaterialKind
@@ -59,17 +59,6 @@ def edit_material(session: Session, material: Material, changes: dict) -> Materi
         record_event(
             session, EventType.ANNOTATED, material_id=material.id, data={"changed": sorted(changes)}
         )
-    return material
-
-
-def get_material(session: Session, collection_code: str, accession_number: str) -> Material:
-    material = session.scalar(
-        select(Material)
-        .join(Collection)
-        .where(Collection.code == collection_code, Material.accession_number == accession_number)
-    )
-    if material is None:
-        raise NotFound(f"No material {accession_number} in {collection_code}.")
     return material
 
 

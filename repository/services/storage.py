@@ -296,15 +296,6 @@ def _chunks(seq: Sequence, size: int) -> Iterable[Sequence]:
         yield seq[start : start + size]
 
 
-def free_positions(
-    session: Session, box: StorageUnit, count: int | None = None, contiguous: bool = False
-) -> list[Place]:
-    """Free positions of a box in row-major order; `contiguous`: the first run of `count`."""
-    if box.rows is None:
-        raise ValidationFailed({"container": [f"{box.name} is not a box."]})
-    return _free_in_grid(box, _taken_positions(session, [box.id])[box.id], count, contiguous)
-
-
 _PAGE = 100  # boxes examined per query when searching for space
 # Boxes with room for `need` items, with their effective temperature (fullest first).
 _SPACE = with_path(
