@@ -96,7 +96,7 @@ def token() -> None:
 @click.option("--name", default="cli", show_default=True)
 def token_create(email: str, days: int, name: str) -> None:
     """Create an API token for EMAIL and print it (once: only its hash is kept)."""
-    secret = _run(lambda db: accounts.create_token(db, email, days, name))
+    secret = _run(lambda db: accounts.create_token(db, email, days, name).secret)
     click.echo(secret)
 
 

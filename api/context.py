@@ -7,6 +7,7 @@ import hmac
 import secrets
 
 from flask import Flask, Response, current_app, g, request, session
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden, Unauthorized, UnprocessableEntity
 
@@ -98,6 +99,15 @@ def raw_body(schema: type) -> dict:
     itself (the same schema, so a field is checked the same way everywhere)."""
     names = schema._declared_fields.keys()
     return {k: v for k, v in (request.get_json(silent=True) or {}).items() if k in names}
+
+
+def page(statement: Select, pagination) -> list:
+    """One page of the rows of an ordered `statement`; the total goes to the pagination
+    header."""
+    limit, offset = window(pagination)
+    db = database()
+    pagination.item_count = db.scalar(select(func.count()).select_from(statement.subquery()))
+    return list(db.scalars(statement.limit(limit).offset(offset)))
 
 
 def window(pagination) -> tuple[int, int]:

@@ -15,11 +15,13 @@ from .context import principal
 
 class Permission(StrEnum):
     CATALOGUE = "catalogue"  # everyone, anonymous included
+    ACCOUNT = "account"  # anyone logged in: their own password and tokens
     INVENTORY_READ = "inventory.read"  # staff: locations, items, history
     INVENTORY_WRITE = "inventory.write"  # staff: lots, events, moves
     REGISTER = "register"  # curators of the collection: register and edit materials
     STORAGE = "storage"  # curators and admins: the storage tree
     AUDIT = "audit"  # admins; curators for their collections
+    DONORS = "donors"  # curators of the collection: donors and their consents
     ADMIN = "admin"  # admins: users, organisations, collections
 
 
@@ -29,11 +31,13 @@ def allowed(who: Principal, permission: Permission, collection_id: int | None = 
     match permission:
         case Permission.CATALOGUE:
             return True
+        case Permission.ACCOUNT:
+            return not who.anonymous
         case Permission.INVENTORY_READ | Permission.INVENTORY_WRITE:
             return who.staff
         case Permission.STORAGE:
             return Role.CURATOR in who.roles
-        case Permission.REGISTER | Permission.AUDIT:
+        case Permission.REGISTER | Permission.AUDIT | Permission.DONORS:
             return bool(who.curated) if collection_id is None else collection_id in who.curated
     return False
 

@@ -158,8 +158,9 @@ def _table(obj: Any) -> str:
 
 
 def _key(obj: Any) -> str:
-    identity = inspect(obj).identity
-    return "/".join(str(part) for part in identity) if identity else "?"
+    """The row's primary key (a new row's is known only after the flush, as here)."""
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return "/".join(str(part) for part in key)
 
 
 def _before_commit(session: Session) -> None:

@@ -293,6 +293,23 @@ class DonorSchema(StrictSchema):
     consents = fields.List(fields.Nested(ConsentSchema), load_default=list)
 
 
+class ConsentOut(Schema):
+    id = Integer()
+    scope = fields.List(fields.String())
+    signed_on = fields.Date()
+    withdrawn_on = fields.Date(allow_none=True)
+    document_ref = fields.String(allow_none=True)
+
+
+class DonorOut(Schema):
+    id = Integer()
+    collection_id = Integer()
+    code = fields.String()
+    sex = fields.String()
+    year_of_birth = Integer(allow_none=True)
+    consents = fields.List(fields.Nested(ConsentOut))
+
+
 class OrganisationSchema(StrictSchema):
     name = text(required=True, also=validate.Length(min=1, max=200))
     name_zh = text()

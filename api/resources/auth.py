@@ -1,4 +1,4 @@
-"""Logging in and out (cookie sessions with CSRF), and who am I."""
+"""Logging in and out (cookie sessions with CSRF), who am I, and changing one's password."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from repository.schemas import Integer
 from repository.services import accounts
 
 from ..context import database, principal, start_session
+from ..policy import Permission, require
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and out.")
 
@@ -68,3 +69,19 @@ def logout() -> None:
 def me() -> dict:
     """Who the request is made as (anonymous if nobody)."""
     return _me(session.get("csrf"))
+
+
+class PasswordIn(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+@blp.post("/password")
+@blp.arguments(PasswordIn)
+@blp.response(204)
+def change_password(body: dict) -> None:
+    """Change your password (the current one is asked again); API tokens stay valid."""
+    who = require(Permission.ACCOUNT)
+    accounts.change_password(
+        database(), who.user_id, body["current_password"], body["new_password"]
+    )

@@ -6,12 +6,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from repository.errors import NotFound
 from repository.models import Organisation, User
 from repository.schemas import Integer, OrganisationSchema
 from repository.services import accounts, collections
 from repository.vocabulary import Role
 
-from ..context import database, raw_body
+from ..context import database, page, raw_body
 from ..policy import Permission, require
 
 blp = Blueprint("people", __name__, url_prefix="/api/v1", description="Users, organisations.")
@@ -30,6 +31,15 @@ class UserIn(Schema):
     roles = fields.List(
         fields.Nested(GrantSchema), required=True, validate=validate.Length(min=1, max=20)
     )
+
+
+class UserPatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    active = fields.Boolean()
+    organisation = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
+    roles = fields.List(
+        fields.Nested(GrantSchema), validate=validate.Length(min=1, max=20)
+    )  # replaces every grant
 
 
 class UserOut(Schema):
@@ -53,10 +63,42 @@ class OrganisationOut(Schema):
 
 @blp.get("/users")
 @blp.response(200, UserOut(many=True))
-def list_users() -> list[User]:
-    """Every user with their roles."""
+@blp.paginate()
+def list_users(pagination_parameters) -> list[User]:
+    """Every user with their roles, by email."""
     require(Permission.ADMIN)
-    return list(database().scalars(select(User).order_by(User.email)))
+    return page(select(User).order_by(User.email), pagination_parameters)
+
+
+@blp.get("/users/<id:user_id>")
+@blp.etag
+@blp.response(200, UserOut)
+def get_user(user_id: int) -> User:
+    """One user."""
+    require(Permission.ADMIN)
+    return _user(user_id)
+
+
+@blp.patch("/users/<id:user_id>")
+@blp.etag
+@blp.arguments(UserPatch)
+@blp.response(200, UserOut)
+def edit_user(changes: dict, user_id: int) -> User:
+    """Rename, move, deactivate (their sessions and tokens stop working at once) or re-grant
+    a user; send the ETag you read as If-Match."""
+    require(Permission.ADMIN)
+    user = _user(user_id)
+    blp.check_etag(user, UserOut)
+    if "roles" in changes:
+        changes["roles"] = [(g["role"], g.get("collection")) for g in changes["roles"]]
+    return accounts.update_user(database(), user, changes)
+
+
+def _user(user_id: int) -> User:
+    user = database().get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
 
 
 @blp.post("/users")
@@ -77,10 +119,11 @@ def create_user(body: dict) -> User:
 
 @blp.get("/organisations")
 @blp.response(200, OrganisationOut(many=True))
-def list_organisations() -> list[Organisation]:
-    """The organisations (institutions and external labs)."""
+@blp.paginate()
+def list_organisations(pagination_parameters) -> list[Organisation]:
+    """The organisations (institutions and external labs), by name."""
     require(Permission.ADMIN)
-    return list(database().scalars(select(Organisation).order_by(Organisation.name)))
+    return page(select(Organisation).order_by(Organisation.name), pagination_parameters)
 
 
 @blp.post("/organisations")

@@ -79,6 +79,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(Timestamp)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    secret = None  # the secret of a new token, in memory only: never stored
 
     user: Mapped[User] = relationship()
 

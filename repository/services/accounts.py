@@ -17,7 +17,7 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..models import ApiToken, LoginFailure, RoleGrant, User
 from ..models.base import utcnow
 from ..vocabulary import Role
-from .collections import create_user, get_collection
+from .collections import create_user, get_collection, get_organisation
 
 PASSWORDS = PasswordHasher()
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -77,9 +77,9 @@ def grant_role(session: Session, user: User, role: Role, collection: str | None 
     user.grants.append(RoleGrant(role=role, collection_id=collection_id))
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(session: Session, user: User, password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed({"password": [f"Use at least {MIN_PASSWORD} characters."]})
+        raise ValidationFailed({field: [f"Use at least {MIN_PASSWORD} characters."]})
     user.password_hash = PASSWORDS.hash(password)
 
 
@@ -149,22 +149,23 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, email: str, days: int = 90, name: str = "cli") -> str:
-    """A new API token for the user; the secret is returned once and only its hash is kept."""
+def create_token(session: Session, email: str, days: int = 90, name: str = "cli") -> ApiToken:
+    """A new API token for the user. Its `secret` is on the returned record only: the database
+    keeps its hash."""
     if not 1 <= days <= 3650:
         raise ValidationFailed({"days": ["Between 1 and 3650 days."]})
     user = get_user(session, email)
     secret = "br_" + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            user_id=user.id,
-            name=name,
-            token_hash=_digest(secret),
-            expires_at=utcnow() + timedelta(days=days),
-        )
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=_digest(secret),
+        expires_at=utcnow() + timedelta(days=days),
     )
+    session.add(token)
     session.flush()
-    return secret
+    token.secret = secret
+    return token
 
 
 def authenticate_token(session: Session, secret: str) -> Principal | None:
@@ -176,8 +177,37 @@ def authenticate_session(session: Session, user_id: int) -> Principal | None:
     return _principal(session, _BY_USER, user_id=user_id)
 
 
-def revoke_token(session: Session, secret: str) -> None:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
-    if token is None:
-        raise NotFound("No such token.")
-    token.revoked_at = utcnow()
+def revoke_token(session: Session, token: ApiToken) -> None:
+    """Revoke a token at once (revoking twice changes nothing)."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    session.flush()
+
+
+def change_password(session: Session, user_id: int, current: str, new: str) -> None:
+    """A user's new password, given the current one; their API tokens stay valid."""
+    user = session.get(User, user_id)
+    if user is None or user.password_hash is None:
+        raise Forbidden("This account logs in by token only.", field="current_password")
+    try:
+        PASSWORDS.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise Forbidden("The current password is wrong.", field="current_password") from None
+    if new == current:
+        raise ValidationFailed({"new_password": ["The new password must differ."]})
+    set_password(session, user, new, field="new_password")
+    session.flush()
+
+
+def update_user(session: Session, user: User, changes: dict) -> User:
+    """Rename, move to another organisation, or (de)activate a user: a deactivated user can
+    neither log in nor use their sessions or tokens."""
+    if "name" in changes:
+        user.name = changes["name"]
+    if "active" in changes:
+        user.active = changes["active"]
+    if "organisation" in changes:
+        name = changes["organisation"]
+        user.organisation = get_organisation(session, name, create=True) if name else None
+    session.flush()
+    return user

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, InvalidState, ValidationFailed
 from ..models import KIND_MODELS, Collection, Consent, Donor, Identifier, Material
-from ..schemas import DonorSchema, load_material
+from ..schemas import ConsentSchema, DonorSchema, load_material
 from ..vocabulary import EventType, MaterialKind
 from .collections import get_collection, next_accession_number
 from .events import record_event
@@ -74,6 +75,26 @@ def register_donor(session: Session, collection_code: str, data: Any) -> Donor:
     session.add(donor)
     session.flush()
     return donor
+
+
+def add_consent(session: Session, donor: Donor, data: Any) -> Consent:
+    """Record another consent the donor signed."""
+    consent = Consent(**ConsentSchema().load_or_fail(data))
+    donor.consents.append(consent)
+    session.flush()
+    return consent
+
+
+def withdraw_consent(session: Session, consent: Consent, on: date) -> Consent:
+    """The donor withdraws a consent: from `on`, their specimens are no longer distributed
+    under it."""
+    if consent.withdrawn_on is not None:
+        raise InvalidState(f"Consent {consent.id} was withdrawn on {consent.withdrawn_on}.")
+    if on < consent.signed_on:
+        raise ValidationFailed({"withdrawn_on": ["Withdrawn before it was signed."]})
+    consent.withdrawn_on = on
+    session.flush()
+    return consent
 
 
 def get_donor(session: Session, collection: Collection, code: str) -> Donor:

@@ -107,7 +107,7 @@ def run(backend: str, url: str, schema: str | None, n_items: int) -> None:
     with unit_of_work(session_factory(engine)) as db:
         accounts.register_user(db, "bench@example.org", "Bench", roles=[(Role.TECHNICIAN, None)])
     with unit_of_work(session_factory(engine)) as db:
-        token = accounts.create_token(db, "bench@example.org", 1)
+        token = accounts.create_token(db, "bench@example.org", 1).secret
     engine.dispose()
     codes = random.Random(5).sample(built["codes"], 20_000)
     figures = {}

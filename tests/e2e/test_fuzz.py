@@ -35,7 +35,7 @@ def _service() -> tuple:
             db, "admin@fuzz.example", "Admin", roles=[(Role.ADMIN, None)], password="0123456789"
         )
     with unit_of_work(app.extensions["biorepo"]) as db:
-        token = accounts.create_token(db, "admin@fuzz.example", 1)
+        token = accounts.create_token(db, "admin@fuzz.example", 1).secret
     return app, token
 
 

@@ -99,9 +99,17 @@ def world(request, tmp_path_factory):
         ids["lot"] = lot.id
         ids["box"] = box.barcode
         ids["vials"] = list(db.scalars(select(Item.barcode).where(Item.lot_id == lot.id)))
+        donor = materials.register_donor(
+            db,
+            "API",
+            {"code": "D001", "consents": [{"scope": ["research"], "signed_on": "2024-05-01"}]},
+        )
+        ids["donor"], ids["consent"] = donor.id, donor.consents[0].id
     with unit_of_work(factory) as db:
         for name in ROLES:
-            tokens[name] = accounts.create_token(db, f"{name}@example.org", 1)
+            tokens[name] = accounts.create_token(db, f"{name}@example.org", 1).secret
+        ids["spare_token"] = accounts.create_token(db, "admin@example.org", 1, "spare").id
+        ids["user"] = accounts.get_user(db, "requester@example.org").id
     yield app, tokens, ids
     app.extensions["biorepo.engine"].dispose()
     if backend == "postgresql":
@@ -121,6 +129,12 @@ def call(app, method, path, token=None, body=None, headers=None):
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return client.open(path, method=method, json=body, headers=headers)
+
+
+def client_at(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
 
 
 # Every endpoint, with a valid request and the roles that may make it.
@@ -216,6 +230,21 @@ def matrix(ids):
         ),
         ("GET", "/api/v1/organisations", None, {"admin"}),
         ("POST", "/api/v1/organisations", {"name": "A lab", "biosafety_level": 2}, {"admin"}),
+        ("GET", f"/api/v1/users/{ids['user']}", None, {"admin"}),
+        ("PATCH", f"/api/v1/users/{ids['user']}", {"name": "Requester"}, {"admin"}),
+        ("GET", "/api/v1/tokens", None, set(ROLES)),
+        ("POST", "/api/v1/tokens", {"name": "matrix", "days": 1}, set(ROLES)),
+        ("DELETE", f"/api/v1/tokens/{ids['spare_token']}", None, set(ROLES)),
+        ("GET", "/api/v1/donors?collection=API", None, {"admin", "curator"}),
+        ("POST", "/api/v1/donors", {"collection": "API", "code": "D002"}, {"admin", "curator"}),
+        ("GET", f"/api/v1/donors/{ids['donor']}", None, {"admin", "curator"}),
+        (
+            "POST",
+            f"/api/v1/donors/{ids['donor']}/consents",
+            {"scope": ["data_sharing"], "signed_on": "2025-01-02"},
+            {"admin", "curator"},
+        ),
+        ("POST", f"/api/v1/consents/{ids['consent']}/withdraw", {}, {"admin", "curator"}),
     ]
 
 
@@ -224,7 +253,15 @@ def test_matrix_covers_every_operation(world):
     spec = app.test_client().get("/api/v1/openapi.json").json
     verbs = {"get", "post", "put", "patch", "delete"}
     documented = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops if m in verbs}
-    templates = {"{barcode}", "{material_id}", "{lot_id}"}
+    templates = {
+        "{barcode}",
+        "{material_id}",
+        "{lot_id}",
+        "{user_id}",
+        "{token_id}",
+        "{donor_id}",
+        "{consent_id}",
+    }
     covered = set()
     for method, path, *_ in matrix(ids):
         for doc_method, doc_path in documented:
@@ -235,8 +272,12 @@ def test_matrix_covers_every_operation(world):
                 and all(a == b or a in templates for a, b in zip(parts, actual, strict=True))
             ):
                 covered.add((doc_method, doc_path))
-    login_logout = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/logout")}
-    assert documented - covered == login_logout  # those two: test_login_session_and_csrf
+    own_tests = {
+        ("POST", "/api/v1/auth/login"),  # test_login_session_and_csrf
+        ("POST", "/api/v1/auth/logout"),
+        ("POST", "/api/v1/auth/password"),  # test_password_change
+    }
+    assert documented - covered == own_tests
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
@@ -395,8 +436,9 @@ def test_failed_logins_are_rate_limited(world):
 def test_bad_tokens_are_refused(world):
     app, tokens, ids = world
     assert call(app, "GET", f"/api/v1/items/{ids['vials'][0]}", "br_forged").status_code == 401
-    with unit_of_work(app.extensions["biorepo"]) as db:
-        accounts.revoke_token(db, tokens["printer"])
+    mine = call(app, "GET", "/api/v1/tokens", tokens["printer"]).json
+    token_id = next(t["id"] for t in mine if t["name"] == "cli" and t["revoked_at"] is None)
+    assert call(app, "DELETE", f"/api/v1/tokens/{token_id}", tokens["printer"]).status_code == 204
     assert call(app, "GET", "/api/v1/materials", tokens["printer"]).status_code == 401
     assert (
         call(
@@ -404,3 +446,128 @@ def test_bad_tokens_are_refused(world):
         ).status_code
         == 401
     )
+
+
+def test_tokens_over_http(world):
+    app, tokens, _ = world
+    made = call(app, "POST", "/api/v1/tokens", tokens["technician"], {"name": "script", "days": 7})
+    assert made.status_code == 201 and made.json["token"].startswith("br_")
+    assert made.json["user"] == "technician@example.org"
+    secret, token_id = made.json["token"], made.json["id"]
+    assert call(app, "GET", "/api/v1/auth/me", secret).json["email"] == "technician@example.org"
+    listed = call(app, "GET", "/api/v1/tokens", tokens["technician"])
+    assert {t["user"] for t in listed.json} == {"technician@example.org"}
+    assert all("token" not in t for t in listed.json)
+    assert int(listed.headers["X-Pagination"].split('"total": ')[1].split(",")[0]) >= 2
+    for_other = {"name": "x", "email": "curator@example.org"}
+    assert call(app, "POST", "/api/v1/tokens", tokens["technician"], for_other).status_code == 403
+    assert call(app, "DELETE", f"/api/v1/tokens/{token_id}", tokens["curator"]).status_code == 404
+    assert call(app, "GET", "/api/v1/auth/me", secret).status_code == 200  # still valid
+    printer = {"name": "cold room 2", "email": "printer@example.org", "days": 30}
+    assert call(app, "POST", "/api/v1/tokens", tokens["admin"], printer).status_code == 201
+    assert call(app, "DELETE", f"/api/v1/tokens/{token_id}", tokens["admin"]).status_code == 204
+    assert call(app, "GET", "/api/v1/auth/me", secret).status_code == 401
+    bad = call(app, "POST", "/api/v1/tokens", tokens["technician"], {"name": "x", "days": 0})
+    assert bad.status_code == 422 and "days" in bad.json["errors"]
+
+
+def test_password_change(world):
+    app, _, _ = world
+    client = client_at(app, "10.0.0.7")  # another address than the rate-limited tests' one
+    login = client.post(
+        "/api/v1/auth/login", json={"email": "other_curator@example.org", "password": PASSWORD}
+    )
+    csrf = {"X-CSRF-Token": login.json["csrf_token"]}
+    new = "a much longer passphrase"
+    wrong = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": "nope", "new_password": new},
+        headers=csrf,
+    )
+    assert wrong.status_code == 403 and wrong.json["field"] == "current_password"
+    short = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "short"},
+        headers=csrf,
+    )
+    assert short.status_code == 422
+    changed = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": new},
+        headers=csrf,
+    )
+    assert changed.status_code == 204
+    fresh = client_at(app, "10.0.0.8")
+    old = {"email": "other_curator@example.org", "password": PASSWORD}
+    assert fresh.post("/api/v1/auth/login", json=old).status_code == 401
+    assert fresh.post("/api/v1/auth/login", json={**old, "password": new}).status_code == 200
+    anonymous = {"current_password": "x", "new_password": new}
+    assert call(app, "POST", "/api/v1/auth/password", None, anonymous).status_code == 401
+
+
+def test_deactivated_users_are_locked_out_at_once(world):
+    app, tokens, _ = world
+    made = call(
+        app,
+        "POST",
+        "/api/v1/users",
+        tokens["admin"],
+        {
+            "email": "leaver@example.org",
+            "name": "Leaver",
+            "roles": [{"role": "technician"}],
+        },
+    )
+    path = f"/api/v1/users/{made.json['id']}"
+    secret = call(
+        app, "POST", "/api/v1/tokens", tokens["admin"], {"name": "x", "email": "leaver@example.org"}
+    ).json["token"]
+    assert call(app, "GET", "/api/v1/auth/me", secret).status_code == 200
+    etag = call(app, "GET", path, tokens["admin"]).headers["ETag"]
+    off = call(app, "PATCH", path, tokens["admin"], {"active": False}, {"If-Match": etag})
+    assert off.status_code == 200 and off.json["active"] is False
+    assert call(app, "GET", "/api/v1/auth/me", secret).status_code == 401
+    stale = call(app, "PATCH", path, tokens["admin"], {"active": True}, {"If-Match": etag})
+    assert stale.status_code == 412
+    assert call(app, "GET", path, tokens["admin"]).json["active"] is False
+
+
+def test_donors_and_consents(world):
+    app, tokens, _ = world
+    body = {
+        "collection": "API",
+        "code": "D100",
+        "sex": "female",
+        "year_of_birth": 1970,
+        "consents": [{"scope": ["research", "genetic_research"], "signed_on": "2024-01-10"}],
+    }
+    made = call(app, "POST", "/api/v1/donors", tokens["curator"], body)
+    assert made.status_code == 201 and made.json["consents"][0]["withdrawn_on"] is None
+    again = call(app, "POST", "/api/v1/donors", tokens["curator"], body)
+    assert again.status_code == 409
+    consent = made.json["consents"][0]["id"]
+    early = {"withdrawn_on": "2023-01-01"}
+    path = f"/api/v1/consents/{consent}/withdraw"
+    assert call(app, "POST", path, tokens["curator"], early).status_code == 422
+    done = call(app, "POST", path, tokens["curator"], {"withdrawn_on": "2025-06-01"})
+    assert done.status_code == 200 and done.json["withdrawn_on"] == "2025-06-01"
+    assert call(app, "POST", path, tokens["curator"], {}).status_code == 409
+    donor = f"/api/v1/donors/{made.json['id']}"
+    assert call(app, "GET", donor, tokens["other_curator"]).status_code == 403
+    codes = [
+        d["code"] for d in call(app, "GET", "/api/v1/donors?collection=API", tokens["curator"]).json
+    ]
+    assert "D100" in codes and codes == sorted(codes)
+
+
+def test_curators_audit_covers_their_lots_and_items(world):
+    app, tokens, ids = world
+
+    def tables(token):
+        rows = call(app, "GET", "/api/v1/audit?page_size=100&table=items", token).json
+        return {r["row_id"] for r in rows}
+
+    mine, theirs = tables(tokens["curator"]), tables(tokens["other_curator"])
+    assert mine and not theirs
+    lots = call(app, "GET", "/api/v1/audit?table=lots", tokens["curator"]).json
+    assert str(ids["lot"]) in {r["row_id"] for r in lots}

@@ -35,6 +35,8 @@ def test_changes_are_logged_with_actor_and_chained(factory):
         materials = entries(db, "materials")
         assert materials[0].action.value == "insert" and materials[0].actor_id == user.id
         assert materials[0].after["designation"] == "K-12 MG1655"
+        assert materials[0].row_id == str(materials[0].after["id"])  # the new row's own key
+        assert all(e.row_id == str(e.after["id"]) for e in entries(db, "lots"))
         moves = [e for e in entries(db, "items") if e.action.value == "update"]
         assert moves[-1].before["row"] is None and moves[-1].after == {
             "container_id": box.id,
