@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 
-_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
+_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"))
 
 
 class SafeJSONProvider(DefaultJSONProvider):
@@ -16,7 +16,10 @@ class SafeJSONProvider(DefaultJSONProvider):
     sort_keys = False
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        return super().dumps(obj, **kwargs).translate(_ESCAPES)
+        text = super().dumps(obj, **kwargs)
+        for char, escape in _ESCAPES:  # str.replace: str.translate is 30x slower on Chinese
+            text = text.replace(char, escape)
+        return text
 
 
 def install(app: Flask) -> None:
