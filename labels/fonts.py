@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont
 
 LATIN = "Helvetica"
 LATIN_BOLD = "Helvetica-Bold"
@@ -47,12 +47,25 @@ def runs(text: str) -> list[tuple[bool, str]]:
     return out
 
 
+def _widths(font: str) -> dict[str, float]:
+    """Advance widths (1/1000 em) of the cp1252 characters of a standard font."""
+    widths = getFont(font).widths
+    return {bytes([b]).decode("cp1252", "ignore") or chr(b): widths[b] for b in range(256)}
+
+
+_LATIN_WIDTHS = (_widths(LATIN), _widths(LATIN_BOLD))
+
+
+@lru_cache(maxsize=1 << 16)
+def _em(text: str, bold: bool) -> float:
+    """Width of text in ems: Helvetica (or its bold) for Latin characters, 1 em otherwise."""
+    table = _LATIN_WIDTHS[bold]
+    return sum(table.get(c, 1000) for c in text) / 1000
+
+
 def width_pt(text: str, size: float, bold: bool = False) -> float:
     """Advance width in points: Helvetica metrics for Latin runs, 1 em per CJK character."""
-    font = LATIN_BOLD if bold else LATIN
-    if text.isascii():
-        return stringWidth(text, font, size)
-    return sum(stringWidth(t, font, size) if lat else len(t) * size for lat, t in runs(text))
+    return _em(text, bold) * size
 
 
 def width_mm(text: str, size: float, bold: bool = False) -> float:

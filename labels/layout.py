@@ -6,7 +6,9 @@ by the left end of its baseline, a `Code` by the square area it owns (quiet zone
 Text is fitted by `fit_text`: it first shrinks (down to `Settings.min_text_pt`), then wraps
 (at spaces, between CJK characters, or inside a word too long for a line, always between
 characters), and if it still does not fit, the last line that fits is ellipsised ("…") at a
-character boundary. Text never enters the code's area: each template gives them disjoint boxes.
+character boundary. Where wrapping keeps the text markedly larger (by 1/`WRAP_GAIN`) than
+shrinking it onto one line would, it wraps first (a long name in a roomy table cell).
+Text never enters the code's area: each template gives them disjoint boxes.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .stocks import Stock
 LEADING = 1.15  # line height, in font sizes
 ASCENT = 0.9  # baseline below the line's top, in font sizes
 ELLIPSIS = "…"
+WRAP_GAIN = 0.8  # text wraps rather than shrinks when wrapping keeps it 1/0.8 times larger
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,10 +193,10 @@ def fit_text(
     align: str = "left",
 ) -> list[Text]:
     """Lay paragraphs out in the box (x, y, w, h) mm: the largest size up to `max_pt` at which
-    every paragraph fits on one line; failing that even at `min_pt`, the largest size at which
-    the wrapped paragraphs fit; failing that, as many wrapped lines at `min_pt` as fit, the last
-    one ellipsised. `align` "center" centres lines and the block; raises LabelError when not
-    even one line fits the box."""
+    every paragraph fits on one line, unless that is below `min_pt` or below `WRAP_GAIN` times
+    the largest size at which the wrapped paragraphs fit (then wrapped at that size); failing
+    both, as many wrapped lines at `min_pt` as fit, the last one ellipsised. `align` "center"
+    centres lines and the block; raises LabelError when not even one line fits the box."""
     paras = [Para(clean(p.text).strip(), p.bold, p.scale) for p in paras]
     paras = [p for p in paras if p.text]
     if not paras:
@@ -204,15 +207,17 @@ def fit_text(
         h / per_pt,
         *(w / (width_mm(p.text, p.scale, p.bold) or 1e-9) for p in paras),
     )
-    size = math.floor(size * 4) / 4
-    if size >= min_pt:
-        return _place([(p, p.text) for p in paras], size, x, y, w, h, align)
+    unwrapped = math.floor(size * 4) / 4
+    if unwrapped >= WRAP_GAIN * max_pt:
+        return _place([(p, p.text) for p in paras], unwrapped, x, y, w, h, align)
     size = math.floor(min(max_pt, h / (LEADING * PT * max(p.scale for p in paras))) * 2) / 2
-    while size >= min_pt:
+    while size >= min_pt and size * WRAP_GAIN > unwrapped:
         lines = [(p, t) for p in paras for t in wrap(p.text, w, size * p.scale, p.bold)]
         if sum(p.scale * size * LEADING * PT for p, _ in lines) <= h:
             return _place(lines, size, x, y, w, h, align)
         size -= 0.5
+    if unwrapped >= min_pt:
+        return _place([(p, p.text) for p in paras], unwrapped, x, y, w, h, align)
     size = min_pt
     lines = [(p, t) for p in paras for t in wrap(p.text, w, size * p.scale, p.bold)]
     kept: list[tuple[Para, str]] = []
@@ -257,10 +262,14 @@ def text_block(
     if label.marking:
         size = max(min_pt, min(max_pt, h / 3 / (LEADING * PT)))
         tag_w = width_mm(label.marking, size, True) + 0.5 * size * PT
-        tag_x = x + (w - tag_w) / 2 if align == "center" else x
+        inline = h - LEADING * size * PT < 1.2 * LEADING * min_pt * PT
+        tag_x = x + (w - tag_w) / 2 if align == "center" and not inline else x
         tag, tag_h = _marking(label.marking, tag_x, y, size)
         items += tag
-        y, h = y + tag_h + 0.3, h - tag_h - 0.3
+        if inline:  # no room for a line of its own: the tag starts the first line
+            x, w = x + tag_w + 0.5, w - tag_w - 0.5
+        else:
+            y, h = y + tag_h + 0.3, h - tag_h - 0.3
     paras = [Para(label.title, True, 1.2)] if label.title else []
     paras += [Para(line) for line in label.lines]
     items += fit_text(paras, x, y, w, h, max_pt, min_pt, align)
@@ -325,11 +334,11 @@ def _round(label: Label, stock: Stock, spec: _Spec, qr: QrCode, settings: Settin
     d = stock.width_mm
     r = d / 2
     inner = r - spec.margin
-    side = 0.52 * d
+    side = 0.5 * d
     top = r - math.sqrt(inner**2 - (side / 2) ** 2)
     code = _code(qr, r - side / 2, top, side, settings)
     text_top = top + side
-    bottom = r + 0.8 * inner
+    bottom = r + 0.85 * inner
     half = math.sqrt(inner**2 - (bottom - r) ** 2)
     items: list[Item] = [code]
     items += text_block(
