@@ -1,1 +1,60 @@
-"""Label rendering: plain label data in, PDF / ZPL / PNG / SVG bytes out (no database, no Flask)."""
+"""Label rendering: plain label data in, PDF / ZPL / PNG / SVG bytes out (no database, no Flask).
+
+Data (frozen dataclasses, built by the caller from its records):
+    Label(code, title="", lines=(), template="cryovial", risk_group=None)
+    cage_card(code, strain, *, sex, date_of_birth, parents, protocol, lines, risk_group) -> Label
+    BoxMap(name, rows, cols, cells=(BoxCell(row, col, barcode, text), ...), path="", code="")
+    PackingList(number, recipient, courier, conditions, terms, rows=(PackingRow(code, barcode,
+        accession, designation, quantity, lot), ...), date, title, sender)
+Templates: cryovial, cap, seed-packet, box, cage-card (labels); box-map, packing-list (A4).
+Settings(stocks={template: Stock | "1x0.5in" | {"width_mm":..}}, ecc="M", quiet_modules=2,
+    min_module_mm=0.25, min_text_pt=4.5, zpl_font="^A0N", zpl_font_file="", preview_fonts={})
+
+Rendering (`out` is a path or binary file to stream to; None returns the bytes):
+    render_pdf(things, out=None, *, sheet=None, start=1, settings) -> bytes | None
+    render_zpl(labels, out=None, *, dpi=203, settings) -> bytes | None
+    render_png(thing, dpi=300, *, page=0, settings) -> bytes
+    render_svg(thing, *, page=0, settings) -> bytes
+    layout(thing, settings) -> Iterator[Page]    (the one layout in mm every renderer draws)
+Printing:
+    send(data, Destination(kind="tcp" | "directory" | "cups", address, port=9100, ...))
+Errors: LabelError; TransportError (a LabelError) when bytes cannot be delivered.
+"""
+
+from __future__ import annotations
+
+from .errors import LabelError, TransportError
+from .layout import Page, layout
+from .model import BoxCell, BoxMap, Label, PackingList, PackingRow, cage_card
+from .pdf import Sheet, render_pdf
+from .preview import render_png, render_svg
+from .settings import DEFAULT_SETTINGS, Settings
+from .stocks import DEFAULT_STOCKS, STOCKS, TEMPLATES, Stock
+from .transports import Destination, send
+from .zpl import render_zpl
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "DEFAULT_STOCKS",
+    "STOCKS",
+    "TEMPLATES",
+    "BoxCell",
+    "BoxMap",
+    "Destination",
+    "Label",
+    "LabelError",
+    "PackingList",
+    "PackingRow",
+    "Page",
+    "Settings",
+    "Sheet",
+    "Stock",
+    "TransportError",
+    "cage_card",
+    "layout",
+    "render_pdf",
+    "render_png",
+    "render_svg",
+    "render_zpl",
+    "send",
+]

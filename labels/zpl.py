@@ -1,0 +1,106 @@
+"""ZPL II output for Zebra-type printers at 203, 300 or 600 dpi; the printer encodes the QR codes.
+
+Each label is one `^XA ... ^XZ` format: `^CI28` (UTF-8), `^PW`/`^LL` from the stock at the
+printer's resolution, then the same layout as the PDF, in dots. Field data goes through `^FH`
+with `_` as hex indicator: `^`, `~`, `_`, control and non-ASCII characters are written as the
+hex of their UTF-8 bytes (`_5E`, `_7E`, `_5F`, `_E4_B8_AD`...), which under `^CI28` the printer
+decodes back to the same UTF-8 text; the output is plain ASCII. QR codes are `^BQN,2,m` with
+field data `<ecc>A,<payload>` (error correction level, automatic input mode): the
+magnification m is the largest whose symbol fits the code's area, and never less than the
+printer can resolve (`Settings.min_module_mm`, and 2 dots); otherwise `LabelError`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from .errors import LabelError
+from .layout import Box, Code, Page, Text, layout_label
+from .model import Label
+from .qr import QrCode, printer_modules
+from .settings import DEFAULT_SETTINGS, Settings
+from .sink import Output, open_output
+
+DPIS = (203, 300, 600)
+_SAFE = frozenset(chr(c) for c in range(0x20, 0x7F)) - set("^~_")
+
+
+def escape(text: str) -> str:
+    """Field data for `^FH`: `^ ~ _`, controls and non-ASCII as `_XX` UTF-8 byte escapes."""
+    if not any(c not in _SAFE for c in text):
+        return text
+    return "".join(
+        c if c in _SAFE else "".join(f"_{b:02X}" for b in c.encode("utf-8")) for c in text
+    )
+
+
+def magnification(
+    modules: int, side_mm: float, dpi: int, settings: Settings = DEFAULT_SETTINGS
+) -> int:
+    """The `^BQ` magnification (dots per module) for a code of `modules` (plus the quiet
+    zone) in a square of `side_mm`; raises LabelError when even the smallest does not fit."""
+    dots_per_mm = dpi / 25.4
+    smallest = max(2, math.ceil(settings.min_module_mm * dots_per_mm - 1e-6))
+    mag = min(10, int(side_mm * dots_per_mm) // (modules + 2 * settings.quiet_modules))
+    if mag < smallest:
+        raise LabelError(
+            f"a QR code of {modules} modules needs {smallest} dots a module at {dpi} dpi: "
+            f"{(modules + 2 * settings.quiet_modules) * smallest / dots_per_mm:.1f} mm, "
+            f"the stock leaves {side_mm:.1f} mm"
+        )
+    return mag
+
+
+def page_zpl(page: Page, dpi: int, settings: Settings = DEFAULT_SETTINGS) -> str:
+    """One laid-out label as a ZPL format."""
+    if dpi not in DPIS:
+        raise LabelError(f"{dpi} dpi is not one of {DPIS}")
+    k = dpi / 25.4
+    out = [f"^XA^CI28^PW{round(page.width * k)}^LL{round(page.height * k)}^LH0,0\n"]
+    font = settings.zpl_font
+    tail = f",{settings.zpl_font_file}" if settings.zpl_font_file else ""
+    for item in page.items:
+        if isinstance(item, Text):
+            h = max(10, round(item.size / 72 * dpi))
+            reverse = "^FR" if item.white else ""
+            out.append(
+                f"^FT{round(item.x * k)},{round(item.y * k)}{font},{h},{h}{tail}"
+                f"{reverse}^FH^FD{escape(item.text)}^FS\n"
+            )
+        elif isinstance(item, Code):
+            size = item.qr.size
+            mag = magnification(size, item.side, dpi, settings)
+            offset = (item.side * k - size * mag) / 2
+            out.append(
+                f"^FO{round(item.x * k + offset)},{round(item.y * k + offset)}^BQN,2,{mag}"
+                f"^FH^FD{settings.ecc}A,{escape(item.qr.payload)}^FS\n"
+            )
+        elif isinstance(item, Box):
+            w, h = max(1, round(item.w * k)), max(1, round(item.h * k))
+            t = min(w, h) if item.fill else max(1, round(item.stroke * k))
+            out.append(f"^FO{round(item.x * k)},{round(item.y * k)}^GB{w},{h},{t}^FS\n")
+    out.append("^XZ\n")
+    return "".join(out)
+
+
+def label_zpl(label: Label, dpi: int = 203, settings: Settings = DEFAULT_SETTINGS) -> str:
+    """One label as a ZPL format (the code sized for the printer's own QR encoder)."""
+    if not isinstance(label, Label):
+        raise LabelError(f"ZPL prints labels, not {type(label).__name__}")
+    qr = QrCode(label.code, printer_modules(label.code, settings.ecc), ())
+    return page_zpl(layout_label(label, settings, qr), dpi, settings)
+
+
+def render_zpl(
+    labels: Iterable[Label],
+    out: Output = None,
+    *,
+    dpi: int = 203,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> bytes | None:
+    """Render labels to ZPL II, streamed to `out` (a path or binary file; None returns bytes)."""
+    with open_output(out) as (file, result):
+        for label in labels:
+            file.write(label_zpl(label, dpi, settings).encode("ascii"))
+    return result()
