@@ -14,7 +14,18 @@ from werkzeug.routing import IntegerConverter
 from repository.db import make_engine, session_factory
 
 from . import config, context, errors, health, jsonout, openapi
-from .resources import admin, auth, donors, items, materials, people, storage, tokens
+from .resources import (
+    admin,
+    auth,
+    donors,
+    items,
+    labels,
+    materials,
+    people,
+    printing,
+    storage,
+    tokens,
+)
 
 BLUEPRINTS = (
     health.blp,
@@ -26,6 +37,8 @@ BLUEPRINTS = (
     people.blp,
     tokens.blp,
     donors.blp,
+    labels.blp,
+    printing.blp,
 )
 
 
@@ -51,6 +64,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["biorepo.engine"] = engine
     app.extensions["biorepo"] = session_factory(engine)
+    app.extensions["biorepo.labels"] = config.label_settings(app.config)
     app.url_map.converters["id"] = IdConverter
     api = app.extensions["biorepo.api"] = Api(app)
     api.register_converter(IdConverter, IdConverter.schema)

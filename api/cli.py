@@ -1,21 +1,25 @@
-"""The `biorepo` command: database migrations, demo data, and the web server."""
+"""The `biorepo` command: database migrations, demo data, users and tokens, labels, the print
+worker, and the web server."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
 from sqlalchemy.engine import make_url
 
+import labels
 from repository import demo as demo_data
 from repository import migrate
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.services import accounts
-from repository.vocabulary import Role
+from repository.services import accounts, labelling, printing
+from repository.vocabulary import LabelTemplate, Role
 
 from . import SPEC_FILE, create_app, spec_text
+from .resources.labels import FORMATS
 
 
 @click.group()
@@ -100,15 +104,18 @@ def token_create(email: str, days: int, name: str) -> None:
     click.echo(secret)
 
 
-def _run(use_case):
+def _run(use_case, app=None):
     """Run one use case in a transaction; a refusal is printed, with exit status 1."""
-    app = create_app()
+    app = app or create_app()
     try:
         with unit_of_work(app.extensions["biorepo"]) as session:
             return use_case(session)
     except DomainError as error:
         detail = f" {error.errors}" if hasattr(error, "errors") else ""
         click.echo(f"Refused: {error.detail}{detail}", err=True)
+        sys.exit(1)
+    except labels.LabelError as error:
+        click.echo(f"Refused: {error}", err=True)
         sys.exit(1)
 
 
@@ -137,3 +144,74 @@ def serve(host: str, port: int) -> None:
 
 def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group("labels")
+def labels_group() -> None:
+    """Label documents."""
+
+
+@labels_group.command("render")
+@click.argument("barcodes", nargs=-1)
+@click.option("--lot", type=int, help="Every item of this lot still held.")
+@click.option("--box", help="A box: its lid label, its map, or its items (with --template).")
+@click.option("--template", type=click.Choice([t.value for t in LabelTemplate]))
+@click.option("--format", "fmt", default="pdf", show_default=True, type=click.Choice(FORMATS))
+@click.option("--dpi", default=300, show_default=True, type=click.Choice(["203", "300", "600"]))
+@click.option("--sheet", help="COLSxROWS on A4 (e.g. 3x10) instead of a roll.")
+@click.option("--start", default=1, show_default=True, help="First free cell of the sheet.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def labels_render(
+    barcodes: tuple[str, ...],
+    lot: int | None,
+    box: str | None,
+    template: str | None,
+    fmt: str,
+    dpi: str,
+    sheet: str | None,
+    start: int,
+    out: str,
+) -> None:
+    """Render the labels of BARCODES (or --lot, or --box) to a file."""
+    app = create_app()
+
+    def render(session) -> int:
+        things = labelling.select_labels(
+            session,
+            barcodes=barcodes,
+            lot=lot,
+            box=box,
+            template=template,
+            url=app.config["LABEL_URL"],
+        )
+        layout = {}
+        if sheet:
+            cols, _, rows = sheet.lower().partition("x")
+            layout = {"sheet": labels.Sheet(cols=int(cols), rows=int(rows)), "start": start}
+        labels.render(
+            things, fmt, dpi=int(dpi), settings=app.extensions["biorepo.labels"], out=out, **layout
+        )
+        return len(things)
+
+    count = _run(render, app)
+    click.echo(f"{count} labels written to {out}")
+
+
+@main.group()
+def printers() -> None:
+    """Label printers and their queue."""
+
+
+@printers.command("work")
+@click.option("--once", is_flag=True, help="One pass over the queue, then exit.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
+def printers_work(once: bool, interval: float) -> None:
+    """Send queued print jobs to their printers, in order, retrying those that fail."""
+    factory = create_app().extensions["biorepo"]
+    while True:
+        done = printing.work(factory)
+        if done.sent or done.failed:
+            click.echo(f"sent {done.sent}, failed {done.failed} (will retry)")
+        if once:
+            return
+        time.sleep(interval)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
-ENVIRONMENT = ("DATABASE_URL", "SECRET_KEY")
+import labels
+
+ENVIRONMENT = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "LABEL_URL",
+    "LABEL_STOCKS",
+    "ZPL_FONT",
+    "ZPL_FONT_FILE",
+)
 
 
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -35,7 +45,24 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Labels: the QR payload is the barcode, or this pattern with {barcode} (a link);
+        # stocks per template as JSON, e.g. {"cryovial": "1x0.5in", "box": "50x25mm"};
+        # the ZPL font, e.g. "^A@N" with the file "E:SIMSUN.TTF" on the printer for Chinese.
+        "LABEL_URL": None,
+        "LABEL_STOCKS": "{}",
+        "ZPL_FONT": "^A0N",
+        "ZPL_FONT_FILE": "",
     }
     config.update({key: os.environ[key] for key in ENVIRONMENT if os.environ.get(key)})
     config.update(overrides or {})
     return config
+
+
+def label_settings(config: dict[str, Any]) -> labels.Settings:
+    """The rendering settings the configuration asks for."""
+    stocks = config["LABEL_STOCKS"]
+    return labels.Settings(
+        stocks=json.loads(stocks) if isinstance(stocks, str) else stocks,
+        zpl_font=config["ZPL_FONT"],
+        zpl_font_file=config["ZPL_FONT_FILE"],
+    )

@@ -6,6 +6,7 @@ from flask import Flask, Response, jsonify
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from labels import LabelError
 from repository.errors import (
     Conflict,
     DomainError,
@@ -59,6 +60,10 @@ def register(app: Flask) -> None:
         if error.code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="biorepo"'
         return response
+
+    @app.errorhandler(LabelError)
+    def _label(error: LabelError) -> Response:  # e.g. a QR code too big for the stock
+        return problem(422, "Unprocessable Content", str(error), field="template")
 
     @app.errorhandler(DataError)
     def _data(error: DataError) -> Response:  # a value the column cannot hold

@@ -22,7 +22,9 @@ class Permission(StrEnum):
     STORAGE = "storage"  # curators and admins: the storage tree
     AUDIT = "audit"  # admins; curators for their collections
     DONORS = "donors"  # curators of the collection: donors and their consents
-    ADMIN = "admin"  # admins: users, organisations, collections
+    PRINT = "print"  # staff: print labels, follow and reprint jobs
+    PRINT_AGENT = "print.agent"  # printer agents: fetch and acknowledge their printers' jobs
+    ADMIN = "admin"  # admins: users, organisations, collections, printers
 
 
 def allowed(who: Principal, permission: Permission, collection_id: int | None = None) -> bool:
@@ -33,8 +35,10 @@ def allowed(who: Principal, permission: Permission, collection_id: int | None = 
             return True
         case Permission.ACCOUNT:
             return not who.anonymous
-        case Permission.INVENTORY_READ | Permission.INVENTORY_WRITE:
+        case Permission.INVENTORY_READ | Permission.INVENTORY_WRITE | Permission.PRINT:
             return who.staff
+        case Permission.PRINT_AGENT:
+            return Role.PRINTER in who.roles
         case Permission.STORAGE:
             return Role.CURATOR in who.roles
         case Permission.REGISTER | Permission.AUDIT | Permission.DONORS:

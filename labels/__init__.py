@@ -11,6 +11,8 @@ Settings(stocks={template: Stock | "1x0.5in" | {"width_mm":..}}, ecc="M", quiet_
     min_module_mm=0.25, min_text_pt=4.5, zpl_font="^A0N", zpl_font_file="", preview_fonts={})
 
 Rendering (`out` is a path or binary file to stream to; None returns the bytes):
+    render(things, fmt, out=None, *, dpi=300, settings, sheet=None, start=1)
+        -> any format of MEDIA_TYPES ("pdf", "zpl", "png", "svg": a preview of one label)
     render_pdf(things, out=None, *, sheet=None, start=1, settings) -> bytes | None
     render_zpl(labels, out=None, *, dpi=203, settings) -> bytes | None
     render_png(thing, dpi=300, *, page=0, settings) -> bytes
@@ -23,6 +25,7 @@ Errors: LabelError; TransportError (a LabelError) when bytes cannot be delivered
 
 from __future__ import annotations
 
+from .documents import MEDIA_TYPES, PAGES, render
 from .errors import LabelError, TransportError
 from .layout import Page, layout
 from .model import BoxCell, BoxMap, Label, PackingList, PackingRow, cage_card
@@ -36,6 +39,8 @@ from .zpl import render_zpl
 __all__ = [
     "DEFAULT_SETTINGS",
     "DEFAULT_STOCKS",
+    "MEDIA_TYPES",
+    "PAGES",
     "STOCKS",
     "TEMPLATES",
     "BoxCell",
@@ -52,6 +57,7 @@ __all__ = [
     "TransportError",
     "cage_card",
     "layout",
+    "render",
     "render_pdf",
     "render_png",
     "render_svg",

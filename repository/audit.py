@@ -19,14 +19,14 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from .actor import actor_id
-from .models import AuditEntry, Barcode, Event
+from .models import AuditEntry, Barcode, Event, PrintJob
 from .models.base import utcnow
 from .sql import insert_many
 
 GENESIS = "0" * 64
 _CHAIN_LOCK = 7_302_025  # advisory lock key guarding the head of the chain
 PENDING = "audit_pending"  # session.info key: entries not yet written
-_NOT_AUDITED = (AuditEntry, Event, Barcode)
+_NOT_AUDITED = (AuditEntry, Event, Barcode, PrintJob)  # print jobs: an operational queue
 _SECRETS = frozenset({"password_hash", "token_hash"})  # logged as changed, never as values
 
 

@@ -24,8 +24,11 @@ from .vocabulary import (
     BiologicalStatus,
     CollectionKind,
     ItemForm,
+    LabelTemplate,
     MaterialKind,
     PreservationMethod,
+    PrinterProtocol,
+    PrinterTransport,
     QcOutcome,
     QcTest,
     Sex,
@@ -308,6 +311,29 @@ class DonorOut(Schema):
     sex = fields.String()
     year_of_birth = Integer(allow_none=True)
     consents = fields.List(fields.Nested(ConsentOut))
+
+
+class PrinterSchema(StrictSchema):
+    name = text(100, required=True, also=validate.Length(min=1))
+    protocol = one_of(PrinterProtocol, required=True)
+    transport = one_of(PrinterTransport, required=True)
+    address = text(500, allow_none=True)  # host (tcp), folder (directory) or queue (cups)
+    port = Integer(validate=validate.Range(1, 65535))
+    dpi = Integer(validate=validate.OneOf([203, 300, 600]))
+    template = one_of(LabelTemplate)
+    location = text(allow_none=True)
+    agent = fields.Email(allow_none=True)  # pull: the printer agent's user
+    active = fields.Boolean()
+
+    @validates_schema
+    def _reachable(self, data: dict, partial: Any = None, **_: Any) -> None:
+        transport = data.get("transport")
+        if transport is None:
+            return
+        if transport is PrinterTransport.PULL and not data.get("agent"):
+            raise ValidationError("A pull printer names its agent.", "agent")
+        if transport is not PrinterTransport.PULL and not data.get("address"):
+            raise ValidationError(f"A {transport.value} printer needs an address.", "address")
 
 
 class OrganisationSchema(StrictSchema):

@@ -181,6 +181,36 @@ class EventType(StrEnum):
     ANNOTATED = "annotated"
 
 
+class LabelTemplate(StrEnum):
+    """Label stocks, named for what they label."""
+
+    CRYOVIAL = "cryovial"
+    CAP = "cap"
+    SEED_PACKET = "seed-packet"
+    BOX = "box"
+    BOX_MAP = "box-map"
+    CAGE_CARD = "cage-card"
+    PACKING_LIST = "packing-list"
+
+
+class PrinterProtocol(StrEnum):
+    ZPL = "zpl"  # Zebra-type thermal printers
+    PDF = "pdf"  # office printers and label sheets
+
+
+class PrinterTransport(StrEnum):
+    TCP = "tcp"  # raw port (9100), sent by the print worker
+    DIRECTORY = "directory"  # files dropped in a folder (a spooler watches it)
+    CUPS = "cups"  # a CUPS queue, through `lp`
+    PULL = "pull"  # behind a firewall: an agent with a printer token fetches its jobs
+
+
+class PrintJobStatus(StrEnum):
+    QUEUED = "queued"  # waiting, or retrying after a failure (see attempts and last_error)
+    SENT = "sent"  # the printer (or its agent) took it
+    CANCELLED = "cancelled"
+
+
 class QcTest(StrEnum):
     POST_THAW_VIABILITY = "post_thaw_viability"
     GERMINATION = "germination"

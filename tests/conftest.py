@@ -91,8 +91,12 @@ def db(factory) -> Iterator[Session]:
 
 @pytest.fixture
 def collection(db):
+    return make_collection(db)
+
+
+def make_collection(db, code: str = "TST"):
     return collections.create_collection(
-        db, {"code": "TST", "name": "Test collection", "kind": "culture_collection"}
+        db, {"code": code, "name": "Test collection", "kind": "culture_collection"}
     )
 
 

@@ -17,6 +17,7 @@ from .material import (
     Strain,
 )
 from .people import ApiToken, LoginFailure, Organisation, RoleGrant, User
+from .printing import Printer, PrintJob
 from .storage import Barcode, StorageUnit
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "Lot",
     "Material",
     "Organisation",
+    "PrintJob",
+    "Printer",
     "QcResult",
     "RoleGrant",
     "Seed",

@@ -26,6 +26,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime) -> datetime:
+    """A timestamp as read back (SQLite forgets the zone; all are UTC) made zone-aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def choice(enum_cls: type[enum.Enum], name: str) -> Enum:
     """A string column restricted to the enum's values by a CHECK constraint (no native enum)."""
     return Enum(

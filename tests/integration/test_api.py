@@ -5,137 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
 
-from api import create_app
-from repository.db import unit_of_work
-from repository.models import Item, Material
-from repository.services import accounts, collections, inventory, materials, storage
-from repository.vocabulary import Role
-from tests.conftest import make_box
-
-PASSWORD = "correct horse battery"
-ROLES = {
-    "admin": [(Role.ADMIN, None)],
-    "curator": [(Role.CURATOR, "API")],
-    "other_curator": [(Role.CURATOR, "OTH")],
-    "technician": [(Role.TECHNICIAN, None)],
-    "requester": [(Role.REQUESTER, None)],
-    "printer": [(Role.PRINTER, None)],
-}
-
-
-@pytest.fixture(scope="module")
-def world(request, tmp_path_factory):
-    """A database with a collection, materials of each access level, a box with vials, and a
-    user (with a token) per role; plus the app on it."""
-    from tests.conftest import POSTGRES_URL, fresh_database
-    from tests.databases import drop_schema
-
-    backend = request.param
-    schema = "api_tests"
-    url = fresh_database(backend, tmp_path_factory, schema)
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test"})
-    factory = app.extensions["biorepo"]
-    tokens, ids = {}, {}
-    with unit_of_work(factory) as db:
-        for code in ("API", "OTH"):
-            collections.create_collection(
-                db, {"code": code, "name": code, "kind": "culture_collection"}
-            )
-        for name, grants in ROLES.items():
-            accounts.register_user(db, f"{name}@example.org", name, roles=grants, password=PASSWORD)
-        for level in ("open", "restricted", "internal"):
-            material = materials.register_material(
-                db,
-                "API",
-                {
-                    "kind": "strain",
-                    "designation": f"{level} strain",
-                    "taxon_name": "Bacillus subtilis",
-                    "access_level": level,
-                    "internal_remarks": "freezer 3 is noisy",
-                },
-            )
-            ids[level] = material.id
-        box = make_box(db)
-        freezer = box.parent.parent
-        ids["rack"] = storage.create_unit(db, {"kind": "rack", "name": "Spare"}, freezer).barcode
-        standby = storage.create_unit(
-            db, {"kind": "freezer", "name": "Standby", "temperature_c": -80}, freezer.parent
-        )
-        storage.create_unit(db, {"kind": "rack", "name": "R1"}, standby)
-        storage.create_unit(db, {"kind": "rack", "name": "R2"}, standby)
-        ids["freezer"], ids["standby"] = freezer.barcode, standby.barcode
-        line = materials.register_material(
-            db, "API", {"kind": "cell_line", "designation": "HEK293", "taxon_name": "Homo sapiens"}
-        )
-        ids["cell_lot"] = inventory.create_lot(
-            db,
-            line,
-            {
-                "method": "ln2_vapour",
-                "preserved_on": "2025-01-01",
-                "items": 1,
-                "quantity": "1000000",
-                "unit": "cells",
-                "form": "cryovial",
-                "passage_number": 5,
-            },
-        ).id
-        lot = inventory.create_lot(
-            db,
-            db.get(Material, ids["open"]),
-            {
-                "method": "glycerol_minus80",
-                "preserved_on": "2025-01-01",
-                "items": 6,
-                "quantity": "1",
-                "unit": "ml",
-                "form": "cryovial",
-            },
-            place=storage.Place(box),
-        )
-        ids["lot"] = lot.id
-        ids["box"] = box.barcode
-        ids["vials"] = list(db.scalars(select(Item.barcode).where(Item.lot_id == lot.id)))
-        donor = materials.register_donor(
-            db,
-            "API",
-            {"code": "D001", "consents": [{"scope": ["research"], "signed_on": "2024-05-01"}]},
-        )
-        ids["donor"], ids["consent"] = donor.id, donor.consents[0].id
-    with unit_of_work(factory) as db:
-        for name in ROLES:
-            tokens[name] = accounts.create_token(db, f"{name}@example.org", 1).secret
-        ids["spare_token"] = accounts.create_token(db, "admin@example.org", 1, "spare").id
-        ids["user"] = accounts.get_user(db, "requester@example.org").id
-    yield app, tokens, ids
-    app.extensions["biorepo.engine"].dispose()
-    if backend == "postgresql":
-        drop_schema(POSTGRES_URL, schema)
-
-
-def pytest_generate_tests(metafunc):
-    if "world" in metafunc.fixturenames:
-        from tests.conftest import BACKENDS
-
-        metafunc.parametrize("world", BACKENDS, indirect=True, scope="module")
-
-
-def call(app, method, path, token=None, body=None, headers=None):
-    client = app.test_client()
-    headers = dict(headers or {})
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return client.open(path, method=method, json=body, headers=headers)
-
-
-def client_at(app, address: str):
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
-
+from tests.integration.conftest import PASSWORD, ROLES, call, client_at
 
 # Every endpoint, with a valid request and the roles that may make it.
 STAFF = {"admin", "curator", "other_curator", "technician"}
@@ -245,6 +116,29 @@ def matrix(ids):
             {"admin", "curator"},
         ),
         ("POST", f"/api/v1/consents/{ids['consent']}/withdraw", {}, {"admin", "curator"}),
+        ("GET", "/api/v1/printers", None, STAFF),
+        (
+            "POST",
+            "/api/v1/printers",
+            {"name": "Lab 3", "protocol": "pdf", "transport": "cups", "address": "lab3"},
+            {"admin"},
+        ),
+        ("GET", f"/api/v1/printers/{ids['printer']}", None, STAFF),
+        ("PATCH", f"/api/v1/printers/{ids['printer']}", {"location": "cold room 2"}, {"admin"}),
+        ("GET", f"/api/v1/items/{v[5]}/label?format=zpl", None, STAFF),
+        ("POST", "/api/v1/labels", {"barcodes": [v[5]], "format": "zpl"}, STAFF),
+        ("POST", "/api/v1/print-jobs", {"printer": "Matrix", "barcodes": [v[5]]}, STAFF),
+        ("GET", "/api/v1/print-jobs", None, STAFF | {"printer"}),
+        ("GET", f"/api/v1/print-jobs/{ids['job']}", None, STAFF | {"printer"}),
+        ("GET", f"/api/v1/print-jobs/{ids['job']}/document", None, STAFF | {"printer"}),
+        (
+            "POST",
+            f"/api/v1/print-jobs/{ids['job']}/ack",
+            {"printed": False, "error": "out of ribbon"},
+            {"admin", "printer"},
+        ),
+        ("POST", f"/api/v1/print-jobs/{ids['job']}/reprint", None, STAFF),
+        ("POST", f"/api/v1/print-jobs/{ids['other_job']}/cancel", None, STAFF),
     ]
 
 
@@ -261,6 +155,8 @@ def test_matrix_covers_every_operation(world):
         "{token_id}",
         "{donor_id}",
         "{consent_id}",
+        "{printer_id}",
+        "{job_id}",
     }
     covered = set()
     for method, path, *_ in matrix(ids):

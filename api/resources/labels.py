@@ -1,0 +1,120 @@
+"""Label documents: one item's label, or the labels of many items, a lot or a box, as PDF
+(rolls or sheets), ZPL, or a PNG / SVG preview."""
+
+from __future__ import annotations
+
+from flask import Response, current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow.exceptions import ValidationError
+
+import labels
+from repository.errors import ValidationFailed
+from repository.schemas import Integer
+from repository.services import labelling
+from repository.vocabulary import LabelTemplate
+
+from ..context import database
+from ..policy import Permission, require
+
+blp = Blueprint("labels", __name__, url_prefix="/api/v1", description="Labels.")
+FORMATS = ("pdf", "zpl", "png", "svg")
+PREVIEWS = ("png", "svg")  # one label each
+Barcode = fields.String(validate=validate.Length(min=1, max=32))
+
+
+class SheetIn(Schema):
+    """A sheet of labels (instead of a roll, one label per page)."""
+
+    cols = Integer(required=True, validate=validate.Range(1, 20))
+    rows = Integer(required=True, validate=validate.Range(1, 40))
+    page = fields.String(load_default="A4", validate=validate.OneOf(["A4", "letter"]))
+    left = fields.Float(load_default=0, validate=validate.Range(0, 100))  # margins, mm
+    top = fields.Float(load_default=0, validate=validate.Range(0, 100))
+    gap_x = fields.Float(load_default=0, validate=validate.Range(0, 50))
+    gap_y = fields.Float(load_default=0, validate=validate.Range(0, 50))
+    start = Integer(load_default=1, validate=validate.Range(1, 800))  # first free cell
+
+
+class Selection(Schema):
+    """Which labels: barcodes, or a lot's items, or a box (its lid, its map, or its items);
+    `template` defaults to each item's own (vials: cryovial; packets, animals) or `box`."""
+
+    barcodes = fields.List(Barcode, validate=validate.Length(min=1, max=labelling.MAX_LABELS))
+    lot = Integer()
+    box = Barcode
+    template = fields.Enum(LabelTemplate, by_value=True)
+
+    @validates_schema
+    def _one_source(self, data: dict, **_: object) -> None:
+        if sum(key in data for key in ("barcodes", "lot", "box")) != 1:
+            raise ValidationError("Give exactly one of barcodes, lot or box.", "barcodes")
+
+
+class DocumentIn(Selection):
+    format = fields.String(load_default="pdf", validate=validate.OneOf(FORMATS))
+    dpi = Integer(load_default=300, validate=validate.OneOf([203, 300, 600]))
+    sheet = fields.Nested(SheetIn)
+
+
+class LabelQuery(Schema):
+    template = fields.Enum(LabelTemplate, by_value=True)
+    format = fields.String(load_default="pdf", validate=validate.OneOf(FORMATS))
+    dpi = Integer(load_default=300, validate=validate.OneOf([203, 300, 600]))
+
+
+def document_response(description: str) -> dict:
+    """The OpenAPI description of a binary document response (PDF, ZPL, PNG or SVG)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    content = {media: binary for media in labels.MEDIA_TYPES.values()}
+    return {"responses": {"200": {"description": description, "content": content}}}
+
+
+def selected(body: dict) -> list:
+    """The label data of a selection, built from the records."""
+    return labelling.select_labels(
+        database(),
+        barcodes=body.get("barcodes"),
+        lot=body.get("lot"),
+        box=body.get("box"),
+        template=body.get("template"),
+        url=current_app.config["LABEL_URL"],
+    )
+
+
+def document(things: list, fmt: str, dpi: int, sheet: dict | None = None) -> Response:
+    if fmt in PREVIEWS and len(things) != 1:
+        raise ValidationFailed({"format": [f"A {fmt} preview shows one label: use pdf or zpl."]})
+    if fmt == "zpl" and not all(isinstance(t, labels.Label) for t in things):
+        raise ValidationFailed({"format": ["A box map is a PDF sheet, not ZPL."]})
+    settings = current_app.extensions["biorepo.labels"]
+    layout = {}
+    if sheet:
+        sheet = dict(sheet)
+        layout["start"] = sheet.pop("start")
+        layout["sheet"] = labels.Sheet(**{**sheet, "page": labels.PAGES[sheet["page"]]})
+    data = labels.render(things, fmt, dpi=dpi, settings=settings, **layout)
+    return Response(data, mimetype=labels.MEDIA_TYPES[fmt])
+
+
+@blp.get("/items/<string:barcode>/label")
+@blp.arguments(LabelQuery, location="query")
+@blp.doc(**document_response("The label document."))
+def item_label(query: dict, barcode: str) -> Response:
+    """One item's label: PDF at the stock size, ZPL for the printer's resolution, or a PNG /
+    SVG preview."""
+    require(Permission.INVENTORY_READ)
+    things = labelling.item_labels(
+        database(), [barcode], query.get("template"), current_app.config["LABEL_URL"]
+    )
+    return document(things, query["format"], query["dpi"])
+
+
+@blp.post("/labels")
+@blp.arguments(DocumentIn)
+@blp.doc(**document_response("The label document."))
+def label_document(body: dict) -> Response:
+    """The labels of many items, a lot or a box in one document: PDF on a roll (one label a
+    page) or on a sheet (a grid, from a start cell so half-used sheets are reused), or ZPL."""
+    require(Permission.INVENTORY_READ)
+    return document(selected(body), body["format"], body["dpi"], body.get("sheet"))

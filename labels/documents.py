@@ -1,0 +1,53 @@
+"""One entry point for every format: a document of labels as PDF, ZPL, or a PNG / SVG preview."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .errors import LabelError
+from .model import BoxMap, Label, PackingList
+from .pdf import Sheet, render_pdf
+from .preview import render_png, render_svg
+from .settings import DEFAULT_SETTINGS, Settings
+from .sink import Output, open_output
+from .stocks import A4, Stock
+from .zpl import render_zpl
+
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "zpl": "application/vnd.zebra-zpl",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+}
+PAGES = {"A4": A4, "letter": Stock(215.9, 279.4)}  # sheet pages
+Thing = Label | BoxMap | PackingList
+
+
+def render(
+    things: Iterable[Thing],
+    fmt: str,
+    out: Output = None,
+    *,
+    dpi: int = 300,
+    settings: Settings = DEFAULT_SETTINGS,
+    sheet: Sheet | None = None,
+    start: int = 1,
+) -> bytes | None:
+    """`things` in format `fmt` (a key of MEDIA_TYPES): PDF on a roll or a `sheet`, ZPL at
+    `dpi`, or a preview of exactly one label. Streams to `out` like the renderers."""
+    if fmt == "pdf":
+        return render_pdf(things, out, sheet=sheet, start=start, settings=settings)
+    if fmt == "zpl":
+        return render_zpl(things, out, dpi=dpi, settings=settings)
+    if fmt not in MEDIA_TYPES:
+        raise LabelError(f"unknown format {fmt!r} (known: {', '.join(MEDIA_TYPES)})")
+    things = list(things)
+    if len(things) != 1:
+        raise LabelError(f"a {fmt} preview shows one label, not {len(things)}")
+    if fmt == "png":
+        data = render_png(things[0], dpi, settings=settings)
+    else:
+        data = render_svg(things[0], settings=settings)
+    with open_output(out) as (file, result):
+        file.write(data)
+    return result()

@@ -1,0 +1,204 @@
+"""Label data from the records: what a vial, cap, seed packet, cage card, box lid or box map
+shows for each kind of material (the `labels` package renders it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
+
+from labels import BoxCell, BoxMap, Label, cage_card
+
+from .. import barcodes
+from ..errors import NotFound, ValidationFailed
+from ..models import Animal, AnimalLine, Item, Lot, Material, StorageUnit
+from ..vocabulary import GONE, METHOD_TEMPERATURE, ItemForm, MaterialKind, StorageKind
+from .storage import get_unit, path_label, path_rows
+
+ITEM_TEMPLATES = ("cryovial", "cap", "seed-packet", "cage-card")
+UNIT_TEMPLATES = ("box", "box-map")
+TEMPLATES = (*ITEM_TEMPLATES, *UNIT_TEMPLATES)  # the packing list comes with shipments
+MAX_LABELS = 10_000  # per document
+
+_SIRE, _DAM = aliased(Item), aliased(Item)
+_ANIMAL_LINES = AnimalLine.__table__  # the table alone: its protocol number
+_ROWS = (
+    select(
+        Item.id,
+        Item.barcode,
+        Item.form,
+        Item.quantity,
+        Item.unit,
+        Lot.number.label("lot_number"),
+        Lot.method,
+        Lot.preserved_on,
+        Lot.passage_number,
+        Lot.generation,
+        Lot.regeneration_cycle,
+        Material.accession_number,
+        Material.kind,
+        Material.designation,
+        Material.designation_zh,
+        Material.taxon_name,
+        Material.risk_group,
+        _ANIMAL_LINES.c.protocol_number,
+        Animal.sex,
+        Animal.birth_date,
+        _SIRE.barcode.label("sire"),
+        _DAM.barcode.label("dam"),
+    )
+    .join(Lot, Lot.id == Item.lot_id)
+    .join(Material, Material.id == Lot.material_id)
+    .outerjoin(_ANIMAL_LINES, _ANIMAL_LINES.c.id == Material.id)
+    .outerjoin(Animal, Animal.item_id == Item.id)
+    .outerjoin(_SIRE, _SIRE.id == Animal.sire_id)
+    .outerjoin(_DAM, _DAM.id == Animal.dam_id)
+)
+
+
+def payload(barcode: str, url: str | None = None) -> str:
+    """What the QR code holds: the barcode, or a link to the item when a URL pattern (with
+    `{barcode}`) is configured."""
+    return url.format(barcode=barcode) if url else barcode
+
+
+def template_for(form: ItemForm) -> str:
+    """The default label of an item of this form."""
+    return {ItemForm.SEED_PACKET: "seed-packet", ItemForm.ANIMAL: "cage-card"}.get(form, "cryovial")
+
+
+def select_labels(
+    session: Session,
+    *,
+    barcodes: Sequence[str] | None = None,
+    lot: int | None = None,
+    box: str | None = None,
+    template: str | None = None,
+    url: str | None = None,
+) -> list[Label | BoxMap]:
+    """The labels of items by barcode, of a lot's items, or of a box (its lid by default)."""
+    if barcodes:
+        return item_labels(session, barcodes, template, url)
+    if lot is not None:
+        return lot_labels(session, lot, template, url)
+    if box:
+        return box_labels(session, box, template or "box", url)
+    raise ValidationFailed({"barcodes": ["Give barcodes, a lot or a box."]})
+
+
+def item_labels(
+    session: Session, barcodes_: Sequence[str], template: str | None = None, url: str | None = None
+) -> list[Label]:
+    """One label per barcode, in the order given; each item's default template unless one
+    is named."""
+    codes = [barcodes.normalise(code) for code in barcodes_]
+    _check(template, ITEM_TEMPLATES, len(codes))
+    rows = {r.barcode: r for r in session.execute(_ROWS.where(Item.barcode.in_(set(codes))))}
+    missing = [code for code in codes if code not in rows]
+    if missing:
+        raise NotFound(f"No item with barcode {', '.join(missing[:10])}.", field="barcodes")
+    return [_label(rows[code], template, url) for code in codes]
+
+
+def lot_labels(
+    session: Session, lot_id: int, template: str | None = None, url: str | None = None
+) -> list[Label]:
+    """A label for every item of a lot still held (not distributed, consumed or destroyed)."""
+    if session.get(Lot, lot_id) is None:
+        raise NotFound(f"No lot {lot_id}.", field="lot")
+    return _labels(
+        session, _ROWS.where(Item.lot_id == lot_id, Item.status.not_in(GONE)), template, url
+    )
+
+
+def box_labels(
+    session: Session, barcode: str, template: str = "box", url: str | None = None
+) -> list[Label | BoxMap]:
+    """For a box: its lid label (`box`), its map (`box-map`), or a label for each item in it
+    (an item template), by position."""
+    unit = get_unit(session, barcode)
+    if template in UNIT_TEMPLATES:
+        return [_unit_label(session, unit, template, url)]
+    statement = _ROWS.where(Item.container_id == unit.id).order_by(Item.row, Item.col)
+    return _labels(session, statement, template, url)
+
+
+def _labels(session: Session, statement: Select, template: str | None, url: str | None) -> list:
+    rows = session.execute(statement.order_by(Item.id).limit(MAX_LABELS + 1)).all()  # then by id
+    _check(template, ITEM_TEMPLATES, len(rows))
+    return [_label(row, template, url) for row in rows]
+
+
+def _check(template: str | None, allowed: Sequence[str], count: int) -> None:
+    if template is not None and template not in allowed:
+        raise ValidationFailed({"template": [f"One of {', '.join(allowed)}."]})
+    if count > MAX_LABELS:
+        raise ValidationFailed({"barcodes": [f"At most {MAX_LABELS} labels in one document."]})
+    if count == 0:
+        raise ValidationFailed({"barcodes": ["Nothing to label."]})
+
+
+def _label(row: Any, template: str | None, url: str | None) -> Label:
+    template = template or template_for(row.form)
+    code = payload(row.barcode, url)
+    lot = f"Lot {row.lot_number}" + _stage(row)
+    name = " ".join(filter(None, (row.designation, row.designation_zh)))
+    if template == "cage-card":
+        return cage_card(
+            code,
+            name,
+            sex=row.sex.value if row.sex else "",
+            date_of_birth=row.birth_date.isoformat() if row.birth_date else "",
+            parents=" × ".join(filter(None, (row.sire, row.dam))),
+            protocol=row.protocol_number or "",
+            lines=(row.accession_number, lot, row.barcode),
+            risk_group=row.risk_group,
+        )
+    taxon = row.taxon_name if row.kind is not MaterialKind.CELL_LINE else ""
+    if template == "cap":
+        lines: tuple[str, ...] = (name, lot)
+    elif template == "seed-packet":
+        quantity = f"{row.quantity.normalize():f} {row.unit.value}"
+        lines = (taxon, name, lot, row.preserved_on.isoformat(), quantity, _temperature(row))
+    else:
+        lines = (name, taxon, lot, row.preserved_on.isoformat(), _temperature(row))
+    return Label(code, row.accession_number, lines, template, row.risk_group)
+
+
+def _stage(row: Any) -> str:
+    if row.passage_number is not None:
+        return f" · P{row.passage_number}"
+    if row.generation:
+        return f" · {row.generation}"
+    if row.regeneration_cycle is not None:
+        return f" · cycle {row.regeneration_cycle}"
+    return ""
+
+
+def _temperature(row: Any) -> str:
+    degrees = METHOD_TEMPERATURE[row.method]
+    return "" if degrees is None else f"{degrees:g} °C"
+
+
+def _unit_label(session: Session, unit: StorageUnit, template: str, url: str | None):
+    path = path_label(path_rows(session, [unit.id])[unit.id][:-1])
+    code = payload(unit.barcode, url)
+    if template == "box":
+        lines = (
+            path,
+            f"{unit.temperature_c:g} °C" if unit.temperature_c is not None else "",
+            f"{unit.occupied} items",
+        )
+        return Label(code, unit.name, lines, "box")
+    if unit.kind is not StorageKind.BOX:
+        raise ValidationFailed({"template": [f"{unit.barcode} is a {unit.kind.value}, not a box."]})
+    held = session.execute(
+        select(Item.barcode, Item.row, Item.col, Material.accession_number)
+        .join(Lot, Lot.id == Item.lot_id)
+        .join(Material, Material.id == Lot.material_id)
+        .where(Item.container_id == unit.id)
+    )
+    cells = tuple(BoxCell(r.row, r.col, r.barcode, r.accession_number) for r in held)
+    return BoxMap(unit.name, unit.rows, unit.cols, cells, path, code)

@@ -1,0 +1,291 @@
+"""Printers and print jobs: a document is rendered once when queued, then sent in order per
+printer by the worker (or fetched by a pull agent), retried with back-off until the printer
+takes it, and reprintable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+import labels
+
+from ..db import unit_of_work
+from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
+from ..models import Printer, PrintJob
+from ..models.base import aware, utcnow
+from ..schemas import PrinterSchema
+from ..vocabulary import PrinterTransport, PrintJobStatus, Role
+from .accounts import get_user
+
+LEASE = timedelta(minutes=2)  # a worker holds a printer at most this long without renewing
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+def create_printer(session: Session, data: Any) -> Printer:
+    fields = PrinterSchema().load_or_fail(data)
+    return _apply(session, Printer(), fields)
+
+
+def edit_printer(session: Session, printer: Printer, data: Any) -> Printer:
+    """Change a printer; the result must still be reachable (an address, or a pull agent)."""
+    fields = PrinterSchema(partial=True).load_or_fail(data)
+    current = {
+        "name": printer.name,
+        "protocol": printer.protocol.value,
+        "transport": printer.transport.value,
+        "address": printer.address,
+        "agent": printer.agent.email if printer.agent else None,
+    }
+    PrinterSchema(partial=True).load_or_fail({**current, **data})  # the whole stays valid
+    return _apply(session, printer, fields)
+
+
+def _apply(session: Session, printer: Printer, fields: dict) -> Printer:
+    name = fields.get("name", printer.name)
+    same_name = select(Printer.id).where(Printer.name == name)
+    if printer.id is not None:
+        same_name = same_name.where(Printer.id != printer.id)
+    if session.scalar(same_name):
+        raise Conflict(f"A printer named {name!r} exists.", field="name")
+    if "agent" in fields:
+        email = fields.pop("agent")
+        printer.agent_id = agent_of(session, email) if email else None
+    for field, value in fields.items():
+        setattr(printer, field, value)
+    session.add(printer)
+    session.flush()
+    return printer
+
+
+def agent_of(session: Session, email: str) -> int:
+    """The user id of a printer agent (a user with the printer role)."""
+    user = get_user(session, email)
+    if not any(g.role is Role.PRINTER for g in user.grants):
+        raise ValidationFailed({"agent": [f"{email} does not have the printer role."]})
+    return user.id
+
+
+def get_printer(session: Session, name: str) -> Printer:
+    printer = session.scalar(select(Printer).where(Printer.name == name))
+    if printer is None:
+        raise NotFound(f"No printer named {name!r}.", field="printer")
+    return printer
+
+
+def render(things: Sequence[Any], printer: Printer, settings: labels.Settings) -> bytes:
+    """The document for `printer`: ZPL at its resolution, or PDF at the stock size."""
+    return labels.render(things, printer.protocol.value, dpi=printer.dpi, settings=settings)
+
+
+def submit(
+    session: Session,
+    printer: Printer,
+    things: Sequence[Any],
+    title: str,
+    template: str,
+    settings: labels.Settings,
+    created_by: int | None = None,
+) -> PrintJob:
+    """Queue the labels for the printer (rendered now: a reprint sends the same bytes)."""
+    if not printer.active:
+        raise InvalidState(f"Printer {printer.name} is switched off in biorepo.", field="printer")
+    job = PrintJob(
+        printer=printer,
+        title=title[:200],
+        template=template,
+        labels=len(things),
+        document=render(things, printer, settings),
+        media_type=labels.MEDIA_TYPES[printer.protocol.value],
+        created_by=created_by,
+        next_attempt_at=utcnow(),
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def reprint(session: Session, job: PrintJob, created_by: int | None = None) -> PrintJob:
+    """The same document again, as a new job at the end of the printer's queue."""
+    copy = PrintJob(
+        printer_id=job.printer_id,
+        title=job.title,
+        template=job.template,
+        labels=job.labels,
+        document=job.document,
+        media_type=job.media_type,
+        reprint_of=job.id,
+        created_by=created_by,
+        next_attempt_at=utcnow(),
+    )
+    session.add(copy)
+    session.flush()
+    return copy
+
+
+def cancel(session: Session, job: PrintJob) -> PrintJob:
+    if job.status is not PrintJobStatus.QUEUED:
+        raise InvalidState(f"Job {job.id} is {job.status.value}; only queued jobs are cancelled.")
+    job.status = PrintJobStatus.CANCELLED
+    session.flush()
+    return job
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s ... up to 5 minutes between tries."""
+    return min(timedelta(seconds=5 * 2 ** min(attempts - 1, 16)), MAX_BACKOFF)
+
+
+def record_failure(job: PrintJob, error: str, now: datetime) -> None:
+    job.attempts += 1
+    job.last_error = error[:2000]
+    job.next_attempt_at = now + backoff(job.attempts)
+
+
+def record_sent(job: PrintJob, now: datetime) -> None:
+    job.attempts += 1
+    job.status = PrintJobStatus.SENT
+    job.sent_at = now
+    job.last_error = None
+
+
+# The pull model: an agent (a user with the printer role) fetches the jobs of its printers.
+
+
+def agent_jobs(session: Session, agent_id: int, limit: int = 20) -> list[PrintJob]:
+    """The queued jobs of the printers this agent serves, oldest first per printer."""
+    return list(
+        session.scalars(
+            select(PrintJob)
+            .join(Printer, Printer.id == PrintJob.printer_id)
+            .where(
+                Printer.agent_id == agent_id,
+                Printer.transport == PrinterTransport.PULL,
+                PrintJob.status == PrintJobStatus.QUEUED,
+            )
+            .order_by(PrintJob.printer_id, PrintJob.id)
+            .limit(limit)
+        )
+    )
+
+
+def acknowledge(session: Session, job: PrintJob, printed: bool, error: str | None) -> PrintJob:
+    """The agent reports a job printed, or failed (it stays queued and is offered again)."""
+    if job.status is not PrintJobStatus.QUEUED:
+        raise InvalidState(f"Job {job.id} is already {job.status.value}.")
+    now = utcnow()
+    if printed:
+        record_sent(job, now)
+    else:
+        record_failure(job, error or "the agent reported a failure", now)
+    session.flush()
+    return job
+
+
+# The push model: the worker sends to raw TCP ports, folders and CUPS queues.
+
+
+@dataclass
+class Round:
+    """What one pass of the worker did."""
+
+    sent: int = 0
+    failed: int = 0
+    busy: int = 0  # printers another worker holds
+
+
+def work(factory: sessionmaker[Session], now: datetime | None = None) -> Round:
+    """One pass over the printers with due jobs: each printer is leased (so two workers never
+    talk to one printer at once), its jobs sent oldest first; the first failure stops that
+    printer's queue until its retry time, so labels never come out of order."""
+    done = Round()
+    with unit_of_work(factory, write=False) as db:
+        due = list(
+            db.scalars(
+                select(PrintJob.printer_id)
+                .join(Printer, Printer.id == PrintJob.printer_id)
+                .where(
+                    PrintJob.status == PrintJobStatus.QUEUED,
+                    Printer.active.is_(True),
+                    Printer.transport != PrinterTransport.PULL,
+                )
+                .distinct()
+            )
+        )
+    for printer_id in due:
+        if not _lease(factory, printer_id, now or utcnow()):
+            done.busy += 1
+            continue
+        try:
+            _drain(factory, printer_id, done, now)
+        finally:
+            _release(factory, printer_id)
+    return done
+
+
+def _lease(factory: sessionmaker[Session], printer_id: int, now: datetime) -> bool:
+    with unit_of_work(factory) as db:
+        taken = db.execute(
+            update(Printer)
+            .where(
+                Printer.id == printer_id,
+                or_(Printer.lease_until.is_(None), Printer.lease_until < now),
+            )
+            .values(lease_until=now + LEASE)
+        )
+        return taken.rowcount == 1
+
+
+def _release(factory: sessionmaker[Session], printer_id: int) -> None:
+    with unit_of_work(factory) as db:
+        db.execute(update(Printer).where(Printer.id == printer_id).values(lease_until=None))
+
+
+def _drain(
+    factory: sessionmaker[Session], printer_id: int, done: Round, now: datetime | None
+) -> None:
+    """Send the printer's due jobs oldest first, outside any transaction (a printer may take
+    its time), recording each outcome and renewing the lease after it."""
+    while True:
+        moment = now or utcnow()
+        with unit_of_work(factory, write=False) as db:
+            job = db.scalar(
+                select(PrintJob)
+                .where(PrintJob.printer_id == printer_id, PrintJob.status == PrintJobStatus.QUEUED)
+                .order_by(PrintJob.id)
+                .limit(1)
+            )
+            if job is None or aware(job.next_attempt_at) > moment:
+                return
+            job_id, document, target = job.id, job.document, destination(job.printer)
+        try:
+            labels.send(document, target)
+            error = None
+        except labels.TransportError as failure:
+            error = str(failure)
+        with unit_of_work(factory) as db:
+            job = db.get(PrintJob, job_id)
+            if error is None:
+                record_sent(job, moment)
+                done.sent += 1
+            else:
+                record_failure(job, error, moment)
+                done.failed += 1
+            db.execute(
+                update(Printer).where(Printer.id == printer_id).values(lease_until=utcnow() + LEASE)
+            )
+        if error is not None:
+            return
+
+
+def destination(printer: Printer) -> labels.Destination:
+    return labels.Destination(
+        printer.transport.value,
+        printer.address or "",
+        printer.port,
+        suffix=f".{printer.protocol.value}",
+    )
