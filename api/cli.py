@@ -194,7 +194,7 @@ def labels_render(
         return len(things)
 
     count = _run(render, app)
-    click.echo(f"{count} labels written to {out}")
+    click.echo(f"{count} label{'s' if count != 1 else ''} written to {out}")
 
 
 @main.group()
