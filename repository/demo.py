@@ -18,7 +18,7 @@ import sample_data
 from .actor import set_actor
 from .errors import Conflict
 from .models import Collection, Item, Lot, Material, StorageUnit, User
-from .services import accounts, collections, inventory, materials, storage
+from .services import accounts, collections, inventory, materials, printing, storage
 from .vocabulary import (
     METHOD_TEMPERATURE,
     MaterialKind,
@@ -70,6 +70,8 @@ def load(session: Session) -> str:
             roles=[(Role(role), code) for role, code in user["roles"]],
             password=DEMO_PASSWORD,
         )
+    for printer in setup["printers"]:
+        printing.create_printer(session, printer)
     for root in read("storage")["tree"]:
         _build(session, root, None)
 
