@@ -45,6 +45,10 @@ def make_engine(url: str, **kwargs) -> Engine:
             if ":memory:" not in url and url not in ("sqlite://", "sqlite+pysqlite://"):
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Reads straight from the OS page cache (no copy per page), and a bigger private
+            # cache: a scan touches a dozen B-tree pages of a million-item database.
+            cursor.execute("PRAGMA mmap_size=1073741824")
+            cursor.execute("PRAGMA cache_size=-65536")
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -6,7 +6,9 @@ import enum
 import json
 
 from sqlalchemy import JSON, Connection, Enum, Table, insert
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def insert_many(connection: Connection | Session, table: Table, rows: list[dict]) -> None:
@@ -44,3 +46,61 @@ def _copyable(value: object) -> object:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+# JSON built by the database, the same way on SQLite and PostgreSQL: rows folded into one value
+# so that a single statement can return a record with its recent history.
+
+
+class json_object(FunctionElement):
+    """A JSON object of alternating keys and values."""
+
+    type = JSON()
+    name = "json_object"
+    inherit_cache = True
+
+
+class json_array(FunctionElement):
+    """The aggregate of JSON values into one array (NULL when there are no rows)."""
+
+    type = JSON()
+    name = "json_array"
+    inherit_cache = True
+
+
+class json_value(FunctionElement):
+    """A JSON column as a JSON value (SQLite keeps JSON as text)."""
+
+    type = JSON()
+    name = "json_value"
+    inherit_cache = True
+
+
+@compiles(json_object, "sqlite")
+def _object_sqlite(element, compiler, **kw) -> str:
+    return f"json_object({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_object, "postgresql")
+def _object_postgresql(element, compiler, **kw) -> str:
+    return f"json_build_object({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_array, "sqlite")
+def _array_sqlite(element, compiler, **kw) -> str:
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_array, "postgresql")
+def _array_postgresql(element, compiler, **kw) -> str:
+    return f"json_agg({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_value, "sqlite")
+def _value_sqlite(element, compiler, **kw) -> str:
+    return f"json({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_value, "postgresql")
+def _value_postgresql(element, compiler, **kw) -> str:
+    return compiler.process(element.clauses, **kw)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, literal, or_, select
+from sqlalchemy import bindparam, exists, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import barcodes
 from ..errors import NotFound, ValidationFailed
 from ..models import Collection, Event, Identifier, Item, Lot, Material, StorageUnit
 from ..models.storage import position_label
+from ..sql import json_array, json_object, json_value
 from ..vocabulary import AccessLevel, ItemStatus, MaterialKind
 from .storage import path_of, with_path
 
@@ -59,32 +61,53 @@ _SCAN_COLUMNS = (
     Material.access_level,
     Collection.code.label("collection"),
 )
+HISTORY = 10  # events in a scan
+_LATEST = (
+    select(Event.id, Event.at, Event.type, Event.data, Event.note, Event.actor_id)
+    .where(Event.item_id == Item.id)
+    .order_by(Event.id.desc())
+    .limit(HISTORY)
+    .correlate(Item)
+    .subquery("latest")
+)
+_HISTORY = (
+    select(
+        json_array(
+            json_object(
+                *(
+                    part
+                    for name in ("id", "at", "type", "note", "actor_id")
+                    for part in (literal_column(f"'{name}'"), _LATEST.c[name])
+                ),
+                literal_column("'data'"),
+                json_value(_LATEST.c.data),
+            )
+        )
+    )
+    .scalar_subquery()
+    .label("history")
+)
 # Statements built once (building costs more than running them). The scan is one statement:
-# the item with its lot, material, collection and the units above it, all by primary keys.
-_SCAN = with_path(
-    select(*_SCAN_COLUMNS)
+# the item with its lot, material, collection and the units above it, all by primary keys,
+# and its latest events folded into one JSON value.
+SCAN = with_path(
+    select(*_SCAN_COLUMNS, _HISTORY)
     .join(Lot, Lot.id == Item.lot_id)
     .join(Material, Material.id == Lot.material_id)
     .join(Collection, Collection.id == Material.collection_id)
     .where(Item.barcode == bindparam("barcode")),
     Item.container_id,
 )
-_RECENT = (
-    select(Event.at, Event.type, Event.data, Event.note, Event.actor_id)
-    .where(Event.item_id == bindparam("item_id"))
-    .order_by(Event.id.desc())
-    .limit(bindparam("limit"))
-)
 
 
-def scan(session: Session, barcode: str, history: int = 10) -> Scan:
-    """Barcode to item, material, lot, full location path, status and recent history."""
-    connection = session.connection()
-    row = connection.execute(_SCAN, {"barcode": barcodes.normalise(barcode)}).first()
+def scan(session: Session, barcode: str) -> Scan:
+    """Barcode to item, material, lot, full location path, status and recent history, in one
+    statement."""
+    row = session.connection().execute(SCAN, {"barcode": barcodes.normalise(barcode)}).first()
     if row is None:
         raise NotFound(f"No item with barcode {barcode!r}.", field="barcode")
     path = path_of(row)
-    events = connection.execute(_RECENT, {"item_id": row.id, "limit": history}).all()
+    events = sorted(row.history or (), key=lambda e: e["id"], reverse=True)
     return Scan(
         item={
             "barcode": row.barcode,
@@ -119,7 +142,13 @@ def scan(session: Session, barcode: str, history: int = 10) -> Scan:
         position=position_label(row.row, row.col) or None,
         temperature_c=row.temperature,
         history=[
-            {"at": e.at, "type": e.type, "data": e.data, "note": e.note, "actor_id": e.actor_id}
+            {
+                "at": datetime.fromisoformat(e["at"]),
+                "type": e["type"],
+                "data": e["data"],
+                "note": e["note"],
+                "actor_id": e["actor_id"],
+            }
             for e in events
         ],
     )

@@ -1,12 +1,13 @@
 """HTTP benchmark of the scan endpoint (`make bench`): the app under gunicorn (2 workers) on a
 million items, loaded from separate processes with concurrent keep-alive clients on loopback,
-beside a minimal Flask app (tests/bench/baseline_app.py) under the same gunicorn in the same
-run. Prints requests per second, p50 and p99 latency; SQLite always, PostgreSQL when
-BIOREPO_BENCH_POSTGRES_URL is set."""
+beside a minimal Flask app (tests/bench/baseline_app.py: the same statement, the same JSON)
+under the same gunicorn in the same run. Prints requests per second, p50 and p99 latency;
+SQLite always, PostgreSQL when BIOREPO_BENCH_POSTGRES_URL is set."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import multiprocessing
 import os
 import random
@@ -81,6 +82,12 @@ def client(
     out.put((latencies, errors))
 
 
+def fetch(port: int, path: str, headers: dict) -> object:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers=headers)
+    return json.loads(connection.getresponse().read())
+
+
 def load(port: int, path: str, codes: list[str], headers: dict) -> tuple[float, float, float, int]:
     """(requests/s, p50 ms, p99 ms, errors) with CLIENTS concurrent client processes."""
     queue: multiprocessing.Queue = multiprocessing.Queue()
@@ -110,18 +117,21 @@ def run(backend: str, url: str, schema: str | None, n_items: int) -> None:
         token = accounts.create_token(db, "bench@example.org", 1).secret
     engine.dispose()
     codes = random.Random(5).sample(built["codes"], 20_000)
-    figures = {}
+    figures, samples = {}, {}
     for name, app, path, headers in (
         ("baseline", "tests.bench.baseline_app:create_app()", "/scan/{}", {}),
         ("biorepo", "api:create_app()", "/api/v1/items/{}", {"Authorization": f"Bearer {token}"}),
     ):
         process, port = serve(app, url)
         try:
+            samples[name] = fetch(port, path.format(codes[0]), headers)
             load(port, path, codes[:500], headers)  # warm up
             figures[name] = load(port, path, codes, headers)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+    if samples["baseline"] != samples["biorepo"]:
+        raise SystemExit(f"the baseline's JSON differs: {samples}")
     base, ours = figures["baseline"], figures["biorepo"]
     print(
         f"{backend:<11} scan endpoint, {built['items']:,} items, gunicorn 2 workers, "

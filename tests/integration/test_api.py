@@ -467,3 +467,14 @@ def test_curators_audit_covers_their_lots_and_items(world):
     assert mine and not theirs
     lots = call(app, "GET", "/api/v1/audit?table=lots", tokens["curator"]).json
     assert str(ids["lot"]) in {r["row_id"] for r in lots}
+
+
+def test_the_benchmark_baseline_returns_the_scans_json(world):
+    """The API benchmark compares the scan with a bare endpoint running the same statement and
+    building the same JSON by hand: they must stay the same."""
+    from tests.bench import baseline_app
+
+    app, tokens, ids = world
+    scanned = call(app, "GET", f"/api/v1/items/{ids['vials'][5]}", tokens["technician"]).json
+    bare = baseline_app.create_app(app.config["DATABASE_URL"]).test_client()
+    assert bare.get(f"/scan/{ids['vials'][5]}").json == scanned
