@@ -7,7 +7,8 @@ Text is fitted by `fit_text`: it first shrinks (down to `Settings.min_text_pt`),
 (at spaces, between CJK characters, or inside a word too long for a line, always between
 characters), and if it still does not fit, the last line that fits is ellipsised ("…") at a
 character boundary. Where wrapping keeps the text markedly larger (by 1/`WRAP_GAIN`) than
-shrinking it onto one line would, it wraps first (a long name in a roomy table cell).
+shrinking it onto one line would, and breaks no word, it wraps first (a long name in a roomy
+table cell).
 Text never enters the code's area: each template gives them disjoint boxes.
 """
 
@@ -152,6 +153,13 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     return lines
 
 
+def _breaks_words(paras: Sequence[Para], width: float, size: float) -> bool:
+    """Whether wrapping at this size would have to break a word (a name, a number)."""
+    return any(
+        width_mm(token, size * p.scale, p.bold) > width for p in paras for token in p.text.split()
+    )
+
+
 def ellipsise(text: str, width: float, size: float, bold: bool = False) -> str:
     """The longest start of text, followed by "…", that fits width (cut between characters)."""
     text = text.rstrip()
@@ -213,7 +221,8 @@ def fit_text(
     size = math.floor(min(max_pt, h / (LEADING * PT * max(p.scale for p in paras))) * 2) / 2
     while size >= min_pt and size * WRAP_GAIN > unwrapped:
         lines = [(p, t) for p in paras for t in wrap(p.text, w, size * p.scale, p.bold)]
-        if sum(p.scale * size * LEADING * PT for p, _ in lines) <= h:
+        fits = sum(p.scale * size * LEADING * PT for p, _ in lines) <= h
+        if fits and (unwrapped < min_pt or not _breaks_words(paras, w, size)):
             return _place(lines, size, x, y, w, h, align)
         size -= 0.5
     if unwrapped >= min_pt:

@@ -87,3 +87,25 @@ def test_stocks_from_settings() -> None:
         Settings().stock("envelope")
     with pytest.raises(LabelError):
         parse_stock("huge")
+
+
+def test_qr_matrices_are_those_qrcode_makes() -> None:
+    """make_qr tries the 8 masks by flipping bits; it must pick qrcode's mask and modules."""
+    import qrcode
+
+    from labels.qr import make_qr
+
+    levels = {"M": qrcode.constants.ERROR_CORRECT_M, "H": qrcode.constants.ERROR_CORRECT_H}
+    for i, payload in enumerate(
+        ["AC3DE4FW", "https://biorepo.example.org/items/AC3DE4FW", "枯草" * 20, "x" * 200]
+    ):
+        ecc = "MH"[i % 2]
+        reference = qrcode.QRCode(error_correction=levels[ecc], border=0)
+        reference.add_data(payload)
+        reference.make(fit=True)
+        mine = make_qr(payload, ecc)
+        matrix = reference.get_matrix()
+        assert mine.size == len(matrix)
+        assert all(
+            mine.dark(r, c) == matrix[r][c] for r in range(mine.size) for c in range(mine.size)
+        )
