@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from repository.db import make_engine, session_factory
 
 from . import config, context, errors, health, jsonout, openapi
-from .resources import admin, auth, items, materials, people, storage
+from .resources import admin, agreements, auth, items, materials, people, requests, storage
 
 BLUEPRINTS = (
     health.blp,
@@ -24,6 +24,8 @@ BLUEPRINTS = (
     storage.blp,
     admin.blp,
     people.blp,
+    requests.blp,
+    agreements.blp,
 )
 
 

@@ -6,7 +6,20 @@ import os
 from pathlib import Path
 from typing import Any
 
+from repository.services.notifications import Smtp
+
 ENVIRONMENT = ("DATABASE_URL", "SECRET_KEY")
+# Sharing: mail for notifications (no host: messages go to the log) and when a request that
+# stays in one step is overdue.
+SHARING_ENVIRONMENT = (
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_SENDER",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_STARTTLS",
+    "REQUEST_OVERDUE_DAYS",
+)
 
 
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -35,7 +48,30 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "SMTP_HOST": None,
+        "SMTP_PORT": 25,
+        "SMTP_SENDER": "biorepo@localhost",
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_STARTTLS": False,
+        "REQUEST_OVERDUE_DAYS": 14,
     }
-    config.update({key: os.environ[key] for key in ENVIRONMENT if os.environ.get(key)})
+    names = ENVIRONMENT + SHARING_ENVIRONMENT
+    config.update({key: os.environ[key] for key in names if os.environ.get(key)})
     config.update(overrides or {})
+    config["SMTP_PORT"] = int(config["SMTP_PORT"])
+    config["REQUEST_OVERDUE_DAYS"] = int(config["REQUEST_OVERDUE_DAYS"])
+    config["SMTP_STARTTLS"] = str(config["SMTP_STARTTLS"]).lower() in ("1", "true", "yes")
     return config
+
+
+def smtp(config: dict[str, Any]) -> Smtp:
+    """The mail settings of a loaded configuration."""
+    return Smtp(
+        host=config["SMTP_HOST"],
+        port=config["SMTP_PORT"],
+        sender=config["SMTP_SENDER"],
+        username=config["SMTP_USERNAME"],
+        password=config["SMTP_PASSWORD"],
+        starttls=config["SMTP_STARTTLS"],
+    )

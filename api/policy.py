@@ -21,6 +21,11 @@ class Permission(StrEnum):
     STORAGE = "storage"  # curators and admins: the storage tree
     AUDIT = "audit"  # admins; curators for their collections
     ADMIN = "admin"  # admins: users, organisations, collections
+    REQUEST = "request"  # requesters: make, follow and receive their lab's requests
+    REQUESTS_READ = "requests.read"  # requesters (their lab's) and staff
+    REVIEW = "requests.review"  # curators of the collection: review, decide, agreements
+    DISPATCH = "requests.dispatch"  # curators of the collection and technicians: ship
+    STATISTICS = "statistics"  # curators and admins: the service figures
 
 
 def allowed(who: Principal, permission: Permission, collection_id: int | None = None) -> bool:
@@ -33,9 +38,29 @@ def allowed(who: Principal, permission: Permission, collection_id: int | None = 
             return who.staff
         case Permission.STORAGE:
             return Role.CURATOR in who.roles
-        case Permission.REGISTER | Permission.AUDIT:
+        case Permission.REGISTER | Permission.AUDIT | Permission.REVIEW:
             return bool(who.curated) if collection_id is None else collection_id in who.curated
+        case Permission.REQUEST:
+            return Role.REQUESTER in who.roles
+        case Permission.REQUESTS_READ:
+            return who.staff or Role.REQUESTER in who.roles
+        case Permission.DISPATCH:
+            return Role.TECHNICIAN in who.roles or (
+                bool(who.curated) if collection_id is None else collection_id in who.curated
+            )
+        case Permission.STATISTICS:
+            return Role.CURATOR in who.roles
     return False
+
+
+def sees_request(
+    who: Principal, collection_id: int, organisation_id: int, own_organisation: int | None
+) -> bool:
+    """Admins and technicians see every request, curators those of their collections, a
+    requester those of their own lab; for anyone else the request does not exist."""
+    if who.roles & {Role.ADMIN, Role.TECHNICIAN} or collection_id in who.curated:
+        return True
+    return Role.REQUESTER in who.roles and own_organisation == organisation_id
 
 
 def require(permission: Permission, collection_id: int | None = None) -> Principal:
