@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -12,10 +13,10 @@ from repository import demo as demo_data
 from repository import migrate
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.services import accounts
+from repository.services import accounts, notifications
 from repository.vocabulary import Role
 
-from . import SPEC_FILE, create_app, spec_text
+from . import SPEC_FILE, config, create_app, spec_text
 
 
 @click.group()
@@ -110,6 +111,26 @@ def _run(use_case):
         detail = f" {error.errors}" if hasattr(error, "errors") else ""
         click.echo(f"Refused: {error.detail}{detail}", err=True)
         sys.exit(1)
+
+
+@main.group()
+def outbox() -> None:
+    """Notifications waiting in the outbox."""
+
+
+@outbox.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending, every --interval seconds.")
+@click.option("--interval", default=30, show_default=True, type=int)
+def outbox_send(loop: bool, interval: int) -> None:
+    """Send the notifications that are due: by SMTP when SMTP_HOST is set, to the log
+    otherwise. A message that fails stays, and is retried later with a growing delay."""
+    app = create_app()
+    while True:
+        sent, failed = notifications.deliver(app.extensions["biorepo"], config.smtp(app.config))
+        click.echo(f"Sent {sent}, failed {failed} (retried later).")
+        if not loop:
+            return
+        time.sleep(interval)
 
 
 @main.command()
