@@ -14,7 +14,17 @@ from werkzeug.routing import IntegerConverter
 from repository.db import make_engine, session_factory
 
 from . import config, context, errors, health, jsonout, openapi
-from .resources import admin, agreements, auth, items, materials, people, requests, storage
+from .resources import (
+    admin,
+    agreements,
+    auth,
+    items,
+    materials,
+    people,
+    requests,
+    statistics,
+    storage,
+)
 
 BLUEPRINTS = (
     health.blp,
@@ -26,6 +36,7 @@ BLUEPRINTS = (
     people.blp,
     requests.blp,
     agreements.blp,
+    statistics.blp,
 )
 
 

@@ -134,6 +134,8 @@ def matrix(app, tokens, ids):
             set(),
         ),
         ("POST", "/api/v1/agreements/1/versions", {"text": "Terms v2."}, review, set()),
+        ("GET", "/api/v1/statistics", None, {"admin", "curator", "other_curator"}, set()),
+        ("GET", "/api/v1/statistics/report", None, {"admin", "curator", "other_curator"}, set()),
     ]
 
 
@@ -286,3 +288,24 @@ def test_overdue_requests_are_flagged(world):
     assert body["overdue"] is True
     listed = call(app, "GET", "/api/v1/requests?overdue=true", tokens["curator"]).json
     assert made["id"] in [r["id"] for r in listed]
+
+
+def test_statistics_as_json_and_pdf(world):
+    app, tokens, ids = world
+    made = new_request(app, tokens, ids, submit=True)
+    base = f"/api/v1/requests/{made['id']}"
+    assert call(app, "POST", f"{base}/review", tokens["curator"], {}).status_code == 200
+    decided = call(app, "POST", f"{base}/decision", tokens["curator"], {"note": "Not now."})
+    assert decided.status_code == 200
+    figures = call(app, "GET", "/api/v1/statistics?period=quarter", tokens["curator"]).json
+    assert figures["requests"] >= 1 and figures["period"] == "quarter"
+    assert {"from", "to", "fulfilment_rate", "end_to_end", "by_kind"} <= figures.keys()
+    assert "submitted" in [s["step"] for s in figures["steps"]]
+    assert figures["by_organisation"][0]["organisation"] == "Far Lab"
+    elsewhere = call(app, "GET", "/api/v1/statistics", tokens["other_curator"]).json
+    assert elsewhere["requests"] == 0  # a curator sees their collections' figures
+    report = call(app, "GET", "/api/v1/statistics/report?from=2020-01-01", tokens["admin"])
+    assert report.status_code == 200 and report.mimetype == "application/pdf"
+    assert report.data.startswith(b"%PDF")
+    bad = call(app, "GET", "/api/v1/statistics?from=2026-05-01&to=2026-01-01", tokens["admin"])
+    assert bad.status_code == 422
