@@ -25,6 +25,7 @@ test: install
 bench: install
 	$(PY) -m tests.bench.core
 	$(PY) -m tests.bench.api
+	$(PY) -m tests.bench.requests
 
 lint: install
 	$(VENV)/bin/ruff check .
