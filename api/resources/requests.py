@@ -20,6 +20,7 @@ from repository.schemas import (
     FeedbackOut,
     FeedbackSchema,
     Integer,
+    ItemOut,
     PackingListOut,
     PublicationOut,
     PublicationSchema,
@@ -48,12 +49,11 @@ class RequestQuery(Schema):
     overdue = fields.Boolean()
 
 
-class ProposedItemOut(Schema):
-    barcode = fields.String()
+class ProposedItemOut(ItemOut):
+    """An item the proposal would reserve, with its place, for the curator who picks it."""
+
     lot = fields.Function(lambda item: item.lot.label)
     preserved_on = fields.Function(lambda item: item.lot.preserved_on.isoformat())
-    container = fields.Function(lambda i: i.container.barcode if i.container else None)
-    position = fields.Function(lambda i: f"{i.row}/{i.col}" if i.row else None)
 
 
 class ProposalOut(Schema):

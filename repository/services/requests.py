@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..actor import actor_id
@@ -117,14 +118,9 @@ def create_request(session: Session, user: User, data: Any) -> tuple[MaterialReq
     Returns (request, created)."""
     fields = RequestSchema().load_or_fail(data)
     key = fields.pop("idempotency_key", None)
-    if key is not None:
-        earlier = session.scalar(
-            select(MaterialRequest).where(
-                MaterialRequest.requester_id == user.id, MaterialRequest.idempotency_key == key
-            )
-        )
-        if earlier is not None:
-            return earlier, False
+    earlier = _made_with(session, user, key)
+    if earlier is not None:
+        return earlier, False
     if user.organisation_id is None:
         raise ValidationFailed(
             {"organisation": ["Your account belongs to no organisation; ask an administrator."]}
@@ -148,14 +144,32 @@ def create_request(session: Session, user: User, data: Any) -> tuple[MaterialReq
         changed_at=now,
         **fields,
     )
-    session.add(request)
     for line, material in zip(lines, chosen, strict=True):
         _add_line(request, material, line)
-    session.flush()
+    try:
+        with session.begin_nested():  # a twin sent at the same moment may win the key
+            session.add(request)
+            session.flush()
+    except IntegrityError:
+        earlier = _made_with(session, user, key)
+        if earlier is None:
+            raise
+        return earlier, False
     _step(session, request, RequestStatus.DRAFT, None)
     if submit_now:
         submit(session, request)
     return request, True
+
+
+def _made_with(session: Session, user: User, key: str | None) -> MaterialRequest | None:
+    """The request this user made with this idempotency key, if any."""
+    if key is None:
+        return None
+    return session.scalar(
+        select(MaterialRequest).where(
+            MaterialRequest.requester_id == user.id, MaterialRequest.idempotency_key == key
+        )
+    )
 
 
 def add_line(session: Session, request: MaterialRequest, data: Any) -> RequestLine:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from repository import audit
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.models import Allocation, Item, MaterialRequest
+from repository.models import Allocation, Item, MaterialRequest, User
 from repository.services import requests
 from repository.vocabulary import ItemStatus, RequestStatus
 from tests.sharing import build
@@ -91,3 +91,31 @@ def test_fifty_approvals_compete_for_ten_vials(committing_factory):
         )
         assert approved == VIALS
         assert audit.verify(db) is None
+
+
+def test_the_same_idempotency_key_sent_ten_times_at_once_makes_one_request(committing_factory):
+    with unit_of_work(committing_factory) as db:
+        w = build(db, vials=2)
+        requester_id, strain_id = w.requester.id, w.strain.id
+    barrier = threading.Barrier(10)
+    made: list[object] = [None] * 10
+    body = {
+        "lines": [{"material_id": strain_id, "form": "cryovial", "quantity": 1}],
+        "idempotency_key": "twice-clicked",
+        "submit": True,
+    }
+
+    def send(index: int) -> None:
+        with unit_of_work(committing_factory) as db:
+            barrier.wait(timeout=30)
+            request, _ = requests.create_request(db, db.get(User, requester_id), body)
+            made[index] = request.id
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert None not in made and len(set(made)) == 1
+    with unit_of_work(committing_factory, write=False) as db:
+        assert db.scalar(select(func.count()).select_from(MaterialRequest)) == 1
