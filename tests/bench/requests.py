@@ -23,7 +23,7 @@ from repository.errors import DomainError
 from repository.models import Allocation, Item, Lot
 from repository.services import inventory, requests
 from tests.bench.core import row
-from tests.databases import migrated
+from tests.databases import drop_schema, migrated
 from tests.sharing import LOT, build
 
 THREADS = 50
@@ -134,8 +134,8 @@ def double_allocations(factory, material_id: int) -> int:
         return twice + abs(reserved - allocated)
 
 
-def run(backend: str, url: str, schema: str | None) -> None:
-    url = migrated(url, schema)
+def run(backend: str, server: str, schema: str | None) -> None:
+    url = migrated(server, schema)
     engine = make_engine(url, pool_size=THREADS, max_overflow=10)
     factory = session_factory(engine)
     started = time.perf_counter()
@@ -171,6 +171,8 @@ def run(backend: str, url: str, schema: str | None) -> None:
         flush=True,
     )
     engine.dispose()
+    if schema is not None:
+        drop_schema(server, schema)
     if doubles or approved != min(VIALS, REQUESTS):
         sys.exit(f"{backend}: reservations are not safe")
 
