@@ -26,6 +26,7 @@ bench: install
 	$(PY) -m tests.bench.core
 	$(PY) -m tests.bench.api
 	$(PY) -m tests.bench.labels
+	$(PY) -m tests.bench.requests
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -16,6 +16,7 @@ from repository.db import make_engine, session_factory
 from . import config, context, errors, health, jsonout, openapi
 from .resources import (
     admin,
+    agreements,
     auth,
     donors,
     items,
@@ -23,6 +24,8 @@ from .resources import (
     materials,
     people,
     printing,
+    requests,
+    statistics,
     storage,
     tokens,
 )
@@ -39,6 +42,9 @@ BLUEPRINTS = (
     donors.blp,
     labels.blp,
     printing.blp,
+    requests.blp,
+    agreements.blp,
+    statistics.blp,
 )
 
 

@@ -15,10 +15,10 @@ from repository import demo as demo_data
 from repository import migrate
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.services import accounts, labelling, printing
+from repository.services import accounts, labelling, notifications, printing
 from repository.vocabulary import LabelTemplate, Role
 
-from . import SPEC_FILE, create_app, spec_text
+from . import SPEC_FILE, config, create_app, spec_text
 from .resources.labels import FORMATS
 
 
@@ -117,6 +117,26 @@ def _run(use_case, app=None):
     except labels.LabelError as error:
         click.echo(f"Refused: {error}", err=True)
         sys.exit(1)
+
+
+@main.group()
+def outbox() -> None:
+    """Notifications waiting in the outbox."""
+
+
+@outbox.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending, every --interval seconds.")
+@click.option("--interval", default=30, show_default=True, type=int)
+def outbox_send(loop: bool, interval: int) -> None:
+    """Send the notifications that are due: by SMTP when SMTP_HOST is set, to the log
+    otherwise. A message that fails stays, and is retried later with a growing delay."""
+    app = create_app()
+    while True:
+        sent, failed = notifications.deliver(app.extensions["biorepo"], config.smtp(app.config))
+        click.echo(f"Sent {sent}, failed {failed} (retried later).")
+        if not loop:
+            return
+        time.sleep(interval)
 
 
 @main.command()

@@ -8,14 +8,25 @@ from pathlib import Path
 from typing import Any
 
 import labels
+from repository.services.notifications import Smtp
 
 ENVIRONMENT = (
     "DATABASE_URL",
     "SECRET_KEY",
+    # labels
     "LABEL_URL",
     "LABEL_STOCKS",
     "ZPL_FONT",
     "ZPL_FONT_FILE",
+    # sharing: mail for notifications (no host: messages go to the log), and when a request
+    # that stays in one step is overdue
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_SENDER",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_STARTTLS",
+    "REQUEST_OVERDUE_DAYS",
 )
 
 
@@ -52,9 +63,19 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "LABEL_STOCKS": "{}",
         "ZPL_FONT": "^A0N",
         "ZPL_FONT_FILE": "",
+        "SMTP_HOST": None,
+        "SMTP_PORT": 25,
+        "SMTP_SENDER": "biorepo@localhost",
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_STARTTLS": False,
+        "REQUEST_OVERDUE_DAYS": 14,
     }
     config.update({key: os.environ[key] for key in ENVIRONMENT if os.environ.get(key)})
     config.update(overrides or {})
+    config["SMTP_PORT"] = int(config["SMTP_PORT"])
+    config["REQUEST_OVERDUE_DAYS"] = int(config["REQUEST_OVERDUE_DAYS"])
+    config["SMTP_STARTTLS"] = str(config["SMTP_STARTTLS"]).lower() in ("1", "true", "yes")
     return config
 
 
@@ -65,4 +86,16 @@ def label_settings(config: dict[str, Any]) -> labels.Settings:
         stocks=json.loads(stocks) if isinstance(stocks, str) else stocks,
         zpl_font=config["ZPL_FONT"],
         zpl_font_file=config["ZPL_FONT_FILE"],
+    )
+
+
+def smtp(config: dict[str, Any]) -> Smtp:
+    """The mail settings of a loaded configuration."""
+    return Smtp(
+        host=config["SMTP_HOST"],
+        port=config["SMTP_PORT"],
+        sender=config["SMTP_SENDER"],
+        username=config["SMTP_USERNAME"],
+        password=config["SMTP_PASSWORD"],
+        starttls=config["SMTP_STARTTLS"],
     )

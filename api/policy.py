@@ -25,6 +25,11 @@ class Permission(StrEnum):
     PRINT = "print"  # staff: print labels, follow and reprint jobs
     PRINT_AGENT = "print.agent"  # printer agents: fetch and acknowledge their printers' jobs
     ADMIN = "admin"  # admins: users, organisations, collections, printers
+    REQUEST = "request"  # requesters: make, follow and receive their lab's requests
+    REQUESTS_READ = "requests.read"  # requesters (their lab's) and staff
+    REVIEW = "requests.review"  # curators of the collection: review, decide, agreements
+    DISPATCH = "requests.dispatch"  # curators of the collection and technicians: ship
+    STATISTICS = "statistics"  # curators and admins: the service figures
 
 
 def allowed(who: Principal, permission: Permission, collection_id: int | None = None) -> bool:
@@ -41,9 +46,29 @@ def allowed(who: Principal, permission: Permission, collection_id: int | None = 
             return Role.PRINTER in who.roles
         case Permission.STORAGE:
             return Role.CURATOR in who.roles
-        case Permission.REGISTER | Permission.AUDIT | Permission.DONORS:
+        case Permission.REGISTER | Permission.AUDIT | Permission.DONORS | Permission.REVIEW:
             return bool(who.curated) if collection_id is None else collection_id in who.curated
+        case Permission.REQUEST:
+            return Role.REQUESTER in who.roles
+        case Permission.REQUESTS_READ:
+            return who.staff or Role.REQUESTER in who.roles
+        case Permission.DISPATCH:
+            return Role.TECHNICIAN in who.roles or (
+                bool(who.curated) if collection_id is None else collection_id in who.curated
+            )
+        case Permission.STATISTICS:
+            return Role.CURATOR in who.roles
     return False
+
+
+def sees_request(
+    who: Principal, collection_id: int, organisation_id: int, own_organisation: int | None
+) -> bool:
+    """Admins and technicians see every request, curators those of their collections, a
+    requester those of their own lab; for anyone else the request does not exist."""
+    if who.roles & {Role.ADMIN, Role.TECHNICIAN} or collection_id in who.curated:
+        return True
+    return Role.REQUESTER in who.roles and own_organisation == organisation_id
 
 
 def require(permission: Permission, collection_id: int | None = None) -> Principal:

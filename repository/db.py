@@ -28,6 +28,16 @@ CONSTRAINT_MESSAGES = {
     "ck_items_quantity": ("quantity", "The quantity would fall below zero."),
     "uq_collections_code": ("code", "A collection with that code already exists."),
     "uq_storage_units_parent_id_slot": ("slot", "That slot of the parent is already taken."),
+    "uq_allocations_item_id": ("items", "An item was reserved by another request meanwhile."),
+    "allocations.item_id": ("items", "An item was reserved by another request meanwhile."),
+    "uq_requests_requester_id_idempotency_key": (
+        "idempotency_key",
+        "A request with that idempotency key was made at the same moment.",
+    ),
+    "requests.requester_id, requests.idempotency_key": (
+        "idempotency_key",
+        "A request with that idempotency key was made at the same moment.",
+    ),
 }
 
 

@@ -18,7 +18,16 @@ import sample_data
 from .actor import set_actor
 from .errors import Conflict
 from .models import Collection, Item, Lot, Material, StorageUnit, User
-from .services import accounts, collections, inventory, materials, printing, storage
+from .services import (
+    accounts,
+    agreements,
+    collections,
+    inventory,
+    materials,
+    printing,
+    requests,
+    storage,
+)
 from .vocabulary import (
     METHOD_TEMPERATURE,
     MaterialKind,
@@ -91,6 +100,7 @@ def load(session: Session) -> str:
                 _preserve(session, material, lot)
         counts[name] = len(data["materials"])
     _history(session)
+    _sharing(session)
     set_actor(session, None)
     items = session.scalar(select(func.count()).select_from(Item))
     logins = "\n".join(
@@ -276,3 +286,85 @@ def _history(session: Session) -> None:
     inventory.destroy(session, vials[1], "Contaminated: mixed colonies on recovery plate.")
     inventory.mark_missing(session, vials[5], "Not in its position at the annual inventory.")
     inventory.consume(session, vials[9], note="Revived for a teaching lab.")
+
+
+# The steps a demo request goes through, in order, and who takes each.
+SHARING_STEPS = (
+    "submitted",
+    "under_review",
+    "approved",
+    "agreement_signed",
+    "being_prepared",
+    "shipped",
+    "delivered",
+    "closed",
+)
+
+
+def _sharing(session: Session) -> None:
+    """An agreement per collection (the SMTA for the seed bank's Multilateral System seeds)
+    and a few requests at different steps, from submitted to closed with feedback."""
+    data = read("requests")
+    for spec in data["agreements"]:
+        collection = collections.get_collection(session, spec["collection"])
+        agreements.create_template(
+            session, collection, {k: spec[k] for k in ("name", "kind", "text")}
+        )
+    technician = accounts.get_user(session, "technician@biorepo.example")
+    for spec in data["requests"]:
+        spec = dict(spec)
+        requester = accounts.get_user(session, spec.pop("requester"))
+        until = SHARING_STEPS.index(spec.pop("until"))
+        after = {k: spec.pop(k) for k in ("shipment", "feedback", "publication") if k in spec}
+        code = spec["lines"][0]["collection"]
+        spec["lines"] = [_demo_line(session, line) for line in spec["lines"]]
+        set_actor(session, requester.id)
+        request, _ = requests.create_request(session, requester, {**spec, "submit": True})
+        people = (requester, accounts.get_user(session, CURATORS[code]), technician)
+        _advance(session, request, people, after, until)
+
+
+def _advance(
+    session: Session, request: Any, people: tuple[User, User, User], after: dict, until: int
+) -> None:
+    """Take a submitted demo request through its next `until` steps, each by its actor."""
+    requester, curator, technician = people
+    steps = [
+        (curator, lambda: requests.start_review(session, request)),
+        (curator, lambda: requests.decide(session, request, {"note": "Checks passed."})),
+        (requester, lambda: _accept(session, request, requester)),
+        (technician, lambda: requests.prepare(session, request)),
+        (technician, lambda: requests.ship(session, request, after["shipment"])),
+        (requester, lambda: requests.confirm_delivery(session, request)),
+        (requester, lambda: requests.give_feedback(session, request, requester, after["feedback"])),
+    ]
+    for actor, step in steps[:until]:
+        set_actor(session, actor.id)
+        step()
+    if "publication" in after:
+        set_actor(session, requester.id)
+        requests.report_publication(session, request, requester, after["publication"])
+
+
+def _demo_line(session: Session, line: dict) -> dict:
+    """A request line of the sample file, the material named by collection and designation."""
+    material = session.scalar(
+        select(Material)
+        .join(Collection)
+        .where(Collection.code == line["collection"], Material.designation == line["designation"])
+    )
+    named = ("collection", "designation")
+    return {"material_id": material.id, **{k: v for k, v in line.items() if k not in named}}
+
+
+def _accept(session: Session, request: Any, requester: User) -> None:
+    template = agreements.applicable(
+        session, request.collection_id, [line.material for line in request.lines]
+    )
+    requests.accept_agreement(
+        session,
+        request,
+        requester,
+        {"agreement_version_id": template.versions[-1].id, "signer_name": requester.name},
+        "203.0.113.7",
+    )

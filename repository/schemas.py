@@ -21,8 +21,10 @@ from .models.storage import position_label
 from .vocabulary import (
     AbsStatus,
     AccessLevel,
+    AgreementKind,
     BiologicalStatus,
     CollectionKind,
+    IntendedUse,
     ItemForm,
     LabelTemplate,
     MaterialKind,
@@ -32,6 +34,7 @@ from .vocabulary import (
     QcOutcome,
     QcTest,
     Sex,
+    ShippingCondition,
     StorageKind,
     Unit,
 )
@@ -119,6 +122,8 @@ class MaterialSchema(StrictSchema):
     restrictions_on_use = text(500)
     remarks = text(5000)
     internal_remarks = text(5000)
+    minimum_stock = Integer(validate=validate.Range(0, 100_000))
+    regeneration_threshold = Integer(validate=validate.Range(0, 100_000), allow_none=True)
 
     @validates("identifiers")
     def _distinct_identifiers(self, value: list[dict], **_: Any) -> None:
@@ -482,6 +487,8 @@ class MaterialOut(CatalogueMaterialOut):
     donor_institute = fields.String(allow_none=True)
     donor_accession = fields.String(allow_none=True)
     internal_remarks = fields.String(allow_none=True)
+    minimum_stock = Integer()
+    regeneration_threshold = Integer(allow_none=True)
     details = fields.Method("_details")
     updated_at = UtcDateTime()
 
@@ -517,6 +524,8 @@ class MaterialPatchSchema(StrictSchema):
     restrictions_on_use = text(500, allow_none=True)
     remarks = text(5000, allow_none=True)
     internal_remarks = text(5000, allow_none=True)
+    minimum_stock = Integer(validate=validate.Range(0, 100_000))
+    regeneration_threshold = Integer(validate=validate.Range(0, 100_000), allow_none=True)
 
 
 class PathUnitOut(Schema):
@@ -644,3 +653,237 @@ class CollectionOut(Schema):
     kind = fields.String()
     institute_code = fields.String(allow_none=True)
     accession_pattern = fields.String()
+
+
+# --- sharing requests -----------------------------------------------------------------------------
+
+
+class RequestLineSchema(StrictSchema):
+    material_id = Integer(required=True, validate=validate.Range(min=1))
+    form = one_of(ItemForm, required=True)
+    quantity = Integer(required=True, validate=validate.Range(1, 10_000))
+    purpose = text(2000)
+
+
+class RequestSchema(StrictSchema):
+    """A new request (the cart): its lines, what the material is for, and the approvals and
+    permits the checks ask for."""
+
+    lines = fields.List(
+        fields.Nested(RequestLineSchema), required=True, validate=validate.Length(min=1, max=100)
+    )
+    purpose = text(5000)
+    intended_use = one_of(IntendedUse)
+    ethics_approval = text(100)
+    hgr_approval = text(100)
+    phytosanitary_certificate = text(100)
+    import_permit = text(100)
+    destination_country = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    shipping_address = text(1000)
+    idempotency_key = text(100, also=validate.Length(min=1, max=100))
+    submit = fields.Boolean(load_default=False)
+
+
+class StepSchema(StrictSchema):
+    """A step without more data: an optional note (a reason) and the version the caller read
+    (a stale one is refused)."""
+
+    note = text(5000)
+    version = Integer(validate=validate.Range(min=1))
+
+
+class LineDecisionSchema(StrictSchema):
+    line_id = Integer(required=True)
+    approve = fields.Boolean(required=True)
+    reason = text(5000)
+    items = fields.List(text(32), validate=validate.Length(max=10_000))  # picked barcodes
+
+
+class DecisionSchema(StepSchema):
+    """The curator's decision: lines not named are approved (and reserved from the proposal)."""
+
+    decisions = fields.List(fields.Nested(LineDecisionSchema), load_default=list)
+
+
+class AcceptanceSchema(StepSchema):
+    agreement_version_id = Integer(required=True)
+    signer_name = text(200, required=True, also=validate.Length(min=1, max=200))
+
+
+class ShipmentSchema(StepSchema):
+    packaging = text(200, required=True, also=validate.Length(min=1, max=200))
+    condition = one_of(ShippingCondition, required=True)
+    courier = text(100, required=True, also=validate.Length(min=1, max=100))
+    tracking_number = text(100, required=True, also=validate.Length(min=1, max=100))
+
+
+class FeedbackSchema(StrictSchema):
+    rating = Integer(required=True, validate=validate.Range(1, 5))
+    comment = text(5000)
+
+
+class PublicationSchema(StrictSchema):
+    citation = text(1000, required=True, also=validate.Length(min=1, max=1000))
+    doi = fields.String(validate=validate.Regexp(r"^10\.\d{4,9}/\S{1,180}$"))
+    note = text(5000)
+
+
+class AgreementSchema(StrictSchema):
+    name = text(200, required=True, also=validate.Length(min=1, max=200))
+    kind = one_of(AgreementKind, load_default=AgreementKind.MTA)
+    text = text(100_000, required=True, also=validate.Length(min=1, max=100_000))
+
+
+class AgreementVersionSchema(StrictSchema):
+    text = text(100_000, required=True, also=validate.Length(min=1, max=100_000))
+
+
+class SupplyOut(Schema):
+    form = fields.String()
+    unit = fields.String()
+    available = Integer()
+    distributable = Integer()
+
+
+class OfferOut(Schema):
+    """What the catalogue offers of a material: forms, how many can be had, on which terms."""
+
+    supply = fields.List(fields.Nested(SupplyOut))
+    minimum_stock = Integer()
+    terms = fields.List(fields.String())
+    agreement = fields.String(allow_none=True)
+
+
+class RequestLineOut(Schema):
+    id = Integer()
+    material_id = Integer()
+    accession_number = fields.Function(lambda line: line.material.accession_number)
+    designation = fields.Function(lambda line: line.material.designation)
+    form = fields.String()
+    quantity = Integer()
+    purpose = fields.String(allow_none=True)
+    decision = fields.String()
+    decision_reason = fields.String(allow_none=True)
+
+
+class RequestStepOut(Schema):
+    status = fields.String()
+    at = UtcDateTime()
+    by = fields.Function(lambda step: step.actor.name if step.actor else None)
+    note = fields.String(allow_none=True)
+
+
+class AllocationOut(Schema):
+    line_id = Integer()
+    barcode = fields.Function(lambda a: a.item.barcode)
+    quantity = fields.Function(lambda a: str(a.item.quantity))
+    unit = fields.Function(lambda a: a.item.unit.value)
+    status = fields.Function(lambda a: a.item.status.value)
+
+
+class AcceptanceOut(Schema):
+    agreement = fields.Function(lambda a: a.version.template.name)
+    agreement_version = fields.Function(lambda a: a.version.number)
+    sha256 = fields.Function(lambda a: a.version.sha256)
+    signer_name = fields.String()
+    organisation = fields.Function(lambda a: a.organisation.name)
+    address = fields.String(allow_none=True)
+    accepted_at = UtcDateTime()
+
+
+class ShipmentOut(Schema):
+    packaging = fields.String()
+    condition = fields.String()
+    courier = fields.String()
+    tracking_number = fields.String()
+    shipped_at = UtcDateTime()
+    delivered_at = UtcDateTime(allow_none=True)
+
+
+class FeedbackOut(Schema):
+    rating = Integer()
+    comment = fields.String(allow_none=True)
+    at = UtcDateTime()
+
+
+class PublicationOut(Schema):
+    id = Integer()
+    citation = fields.String()
+    doi = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    at = UtcDateTime()
+
+
+class RequestSummaryOut(Schema):
+    id = Integer()
+    number = fields.String()
+    collection = fields.Function(lambda r: r.collection.code)
+    organisation = fields.Function(lambda r: r.organisation.name)
+    requester = fields.Function(lambda r: r.requester.email)
+    status = fields.String()
+    version = Integer()
+    created_at = UtcDateTime()
+    changed_at = UtcDateTime()
+    overdue = fields.Boolean()
+
+
+class RequestOut(RequestSummaryOut):
+    """A request with every step (who, when), its lines, reserved items (no locations),
+    agreement, shipment, feedback and publications."""
+
+    purpose = fields.String(allow_none=True)
+    intended_use = fields.String()
+    ethics_approval = fields.String(allow_none=True)
+    hgr_approval = fields.String(allow_none=True)
+    phytosanitary_certificate = fields.String(allow_none=True)
+    import_permit = fields.String(allow_none=True)
+    destination_country = fields.String(allow_none=True)
+    shipping_address = fields.String(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(RequestLineOut))
+    steps = fields.List(fields.Nested(RequestStepOut))
+    items = fields.List(fields.Nested(AllocationOut), attribute="allocations")
+    acceptance = fields.Nested(AcceptanceOut, allow_none=True)
+    shipment = fields.Nested(ShipmentOut, allow_none=True)
+    feedback = fields.Nested(FeedbackOut, allow_none=True)
+    publications = fields.List(fields.Nested(PublicationOut))
+
+
+class PackingRowOut(Schema):
+    barcode = fields.String()
+    accession_number = fields.String()
+    designation = fields.String()
+    lot = fields.String()
+    quantity = fields.String()
+    unit = fields.String()
+    terms = fields.List(fields.String())
+
+
+class PackingListOut(Schema):
+    request = fields.String()
+    recipient = fields.String()
+    organisation = fields.String()
+    address = fields.String(allow_none=True)
+    courier = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    condition = fields.String(allow_none=True)
+    packaging = fields.String(allow_none=True)
+    agreement = fields.String(allow_none=True)
+    terms = fields.List(fields.String())
+    rows = fields.List(fields.Nested(PackingRowOut))
+
+
+class AgreementVersionOut(Schema):
+    id = Integer()
+    number = Integer()
+    sha256 = fields.String()
+    text = fields.String()
+    created_at = UtcDateTime()
+
+
+class AgreementOut(Schema):
+    id = Integer()
+    collection = fields.Function(lambda t: t.collection.code)
+    name = fields.String()
+    kind = fields.String()
+    latest = fields.Function(lambda t: AgreementVersionOut().dump(t.versions[-1]))

@@ -246,3 +246,91 @@ class Role(StrEnum):
     TECHNICIAN = "technician"
     REQUESTER = "requester"  # a member of an external lab
     PRINTER = "printer"  # an agent that fetches print jobs
+
+
+class RequestStatus(StrEnum):
+    """The steps of a sharing request, each visible to the requester."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    APPROVED = "approved"
+    PARTLY_APPROVED = "partly_approved"
+    REJECTED = "rejected"
+    AGREEMENT_SIGNED = "agreement_signed"
+    BEING_PREPARED = "being_prepared"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+# Where a request may go from each step; cancelling is possible at any step before shipping.
+REQUEST_TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
+    RequestStatus.DRAFT: frozenset({RequestStatus.SUBMITTED}),
+    RequestStatus.SUBMITTED: frozenset({RequestStatus.UNDER_REVIEW}),
+    RequestStatus.UNDER_REVIEW: frozenset(
+        {RequestStatus.APPROVED, RequestStatus.PARTLY_APPROVED, RequestStatus.REJECTED}
+    ),
+    RequestStatus.APPROVED: frozenset({RequestStatus.AGREEMENT_SIGNED}),
+    RequestStatus.PARTLY_APPROVED: frozenset({RequestStatus.AGREEMENT_SIGNED}),
+    RequestStatus.AGREEMENT_SIGNED: frozenset({RequestStatus.BEING_PREPARED}),
+    RequestStatus.BEING_PREPARED: frozenset({RequestStatus.SHIPPED}),
+    RequestStatus.SHIPPED: frozenset({RequestStatus.DELIVERED}),
+    RequestStatus.DELIVERED: frozenset({RequestStatus.CLOSED}),
+    RequestStatus.REJECTED: frozenset(),
+    RequestStatus.CLOSED: frozenset(),
+    RequestStatus.CANCELLED: frozenset(),
+}
+CANCELLABLE = frozenset(
+    {
+        RequestStatus.DRAFT,
+        RequestStatus.SUBMITTED,
+        RequestStatus.UNDER_REVIEW,
+        RequestStatus.APPROVED,
+        RequestStatus.PARTLY_APPROVED,
+        RequestStatus.AGREEMENT_SIGNED,
+        RequestStatus.BEING_PREPARED,
+    }
+)
+FINISHED = frozenset({RequestStatus.REJECTED, RequestStatus.CLOSED, RequestStatus.CANCELLED})
+RESERVING = frozenset(
+    {
+        RequestStatus.APPROVED,
+        RequestStatus.PARTLY_APPROVED,
+        RequestStatus.AGREEMENT_SIGNED,
+        RequestStatus.BEING_PREPARED,
+    }
+)
+
+
+class LineDecision(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class IntendedUse(StrEnum):
+    """What the requester will do with the material (matched against donor consent)."""
+
+    RESEARCH = "research"
+    GENETIC_RESEARCH = "genetic_research"
+    COMMERCIAL_USE = "commercial_use"
+    TEACHING = "teaching"
+
+
+class AgreementKind(StrEnum):
+    MTA = "mta"  # the collection's own material transfer agreement
+    SMTA = "smta"  # the ITPGRFA standard MTA for seeds in the multilateral system
+
+
+class ShippingCondition(StrEnum):
+    AMBIENT = "ambient"
+    ICE_PACKS = "ice_packs"
+    DRY_ICE = "dry_ice"
+    LN2_DRY_SHIPPER = "ln2_dry_shipper"
+
+
+class AlertKind(StrEnum):
+    REGENERATION = "regeneration"  # seeds: grow out a new cycle
+    RE_CULTURE = "re_culture"  # strains, cells, animals, specimens: make a new lot

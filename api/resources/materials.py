@@ -8,8 +8,8 @@ from marshmallow import Schema, fields, post_dump, validate
 
 from repository.errors import NotFound
 from repository.models import Material
-from repository.schemas import CatalogueMaterialOut, MaterialOut, MaterialPatchSchema
-from repository.services import collections, materials, queries
+from repository.schemas import CatalogueMaterialOut, MaterialOut, MaterialPatchSchema, OfferOut
+from repository.services import catalogue, collections, materials, queries
 from repository.vocabulary import AccessLevel, MaterialKind
 
 from ..context import database, principal, window
@@ -48,13 +48,15 @@ class MaterialIn(Schema):
 class MaterialView(MaterialOut):
     """A material as the asker may see it: staff get every field (the kind's own under
     `details`); everyone else the catalogue view, without storage, internal remarks or donor
-    details."""
+    details. Both see the offer: forms of supply, how many can be had, terms of use."""
+
+    offer = fields.Nested(OfferOut)
 
     @post_dump
     def _for_the_asker(self, data: dict, **_: object) -> dict:
         if allowed(principal(), Permission.INVENTORY_READ):
             return data
-        public = CatalogueMaterialOut._declared_fields.keys()
+        public = CatalogueMaterialOut._declared_fields.keys() | {"offer"}
         return {k: v for k, v in data.items() if k in public}
 
 
@@ -64,6 +66,7 @@ def _visible(material: Material | None) -> Material:
         material.access_level not in PUBLIC and not allowed(principal(), Permission.INVENTORY_READ)
     ):
         raise NotFound("No such material.")
+    catalogue.attach_offers(database(), [material])
     return material
 
 
@@ -90,6 +93,7 @@ def list_materials(query: dict, pagination_parameters) -> list[Material]:
         offset=offset,
     )
     pagination_parameters.item_count = total
+    catalogue.attach_offers(db, found)
     return found
 
 
@@ -130,4 +134,5 @@ def edit(changes: dict, material_id: int) -> Material:
     blp.check_etag(material, MaterialView)
     materials.edit_material(db, material, changes)
     db.flush()
+    catalogue.attach_offers(db, [material])
     return material

@@ -73,6 +73,9 @@ class Material(Base):
     restrictions_on_use: Mapped[str | None] = mapped_column(String(500))
     remarks: Mapped[str | None] = mapped_column(Text)
     internal_remarks: Mapped[str | None] = mapped_column(Text)
+    # Sharing: the last N units are never distributed; below the threshold, an alert is raised.
+    minimum_stock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    regeneration_threshold: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 

@@ -4,7 +4,14 @@ from sqlalchemy import func, select
 
 from repository import audit, demo
 from repository.db import unit_of_work
-from repository.models import CellLine, Identifier, Item, Material, StorageUnit
+from repository.models import (
+    CellLine,
+    Identifier,
+    Item,
+    Material,
+    MaterialRequest,
+    StorageUnit,
+)
 from repository.services import queries
 from repository.vocabulary import GONE, MaterialKind
 
@@ -46,4 +53,6 @@ def test_demo_loads_once_and_is_realistic(factory):
         )
         scan = queries.scan(db, vial.barcode)
         assert scan.location[0]["kind"] == "site" and scan.temperature_c is not None
+        statuses = set(db.scalars(select(MaterialRequest.status)))
+        assert {"submitted", "approved", "agreement_signed", "closed"} <= statuses
         assert audit.verify(db) is None

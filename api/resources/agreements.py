@@ -1,0 +1,70 @@
+"""Material transfer agreements: each collection's templates, read by everyone (a requester
+reads before accepting), written in new versions by the collection's curators."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from repository.models import AgreementTemplate
+from repository.schemas import AgreementOut, AgreementSchema, AgreementVersionSchema
+from repository.services import agreements, collections
+
+from ..context import database, raw_body
+from ..policy import Permission, require
+
+blp = Blueprint(
+    "agreements",
+    __name__,
+    url_prefix="/api/v1/agreements",
+    description="Material transfer agreements.",
+)
+
+
+class AgreementQuery(Schema):
+    collection = fields.String(validate=validate.Length(max=32))
+
+
+class AgreementIn(AgreementSchema):
+    collection = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+@blp.get("")
+@blp.arguments(AgreementQuery, location="query")
+@blp.response(200, AgreementOut(many=True))
+def list_agreements(query: dict) -> list[AgreementTemplate]:
+    """Every collection's agreements (or one collection's), each with its latest text."""
+    require(Permission.CATALOGUE)
+    return agreements.templates(database(), query.get("collection"))
+
+
+@blp.get("/<id:agreement_id>")
+@blp.response(200, AgreementOut)
+def get(agreement_id: int) -> AgreementTemplate:
+    """One agreement with its latest version: text and SHA-256."""
+    require(Permission.CATALOGUE)
+    return agreements.get_template(database(), agreement_id)
+
+
+@blp.post("")
+@blp.arguments(AgreementIn)
+@blp.response(201, AgreementOut)
+def create(body: dict) -> AgreementTemplate:
+    """A new agreement of a collection you curate (`kind`: mta, or smta for seeds of the
+    multilateral system), its text as version 1."""
+    db = database()
+    collection = collections.get_collection(db, body["collection"])
+    require(Permission.REVIEW, collection.id)
+    return agreements.create_template(db, collection, raw_body(AgreementSchema))
+
+
+@blp.post("/<id:agreement_id>/versions")
+@blp.arguments(AgreementVersionSchema)
+@blp.response(201, AgreementOut)
+def add_version(body: dict, agreement_id: int) -> AgreementTemplate:
+    """A new version of the text; requests accept the latest from now on."""
+    db = database()
+    template = agreements.get_template(db, agreement_id)
+    require(Permission.REVIEW, template.collection_id)
+    agreements.add_version(db, template, raw_body(AgreementVersionSchema))
+    return template

@@ -1,0 +1,287 @@
+"""Sharing requests: the requester's cart, submission and every later step; the curators'
+review, decision and reservation; preparation and shipment; delivery, feedback and
+publications. Requesters see their own lab's requests only (another lab's do not exist)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask import request as http
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from repository.errors import NotFound
+from repository.models import MaterialRequest, User
+from repository.models.base import utcnow
+from repository.schemas import (
+    AcceptanceSchema,
+    DecisionSchema,
+    FeedbackOut,
+    FeedbackSchema,
+    Integer,
+    ItemOut,
+    PackingListOut,
+    PublicationOut,
+    PublicationSchema,
+    RequestLineOut,
+    RequestLineSchema,
+    RequestOut,
+    RequestSchema,
+    RequestSummaryOut,
+    ShipmentSchema,
+    StepSchema,
+)
+from repository.services import requests
+from repository.vocabulary import RequestStatus, Role
+
+from ..context import database, principal, raw_body, window
+from ..policy import Permission, allowed, require, sees_request
+
+blp = Blueprint(
+    "requests", __name__, url_prefix="/api/v1/requests", description="Sharing requests."
+)
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class RequestQuery(Schema):
+    status = fields.Enum(RequestStatus, by_value=True)
+    overdue = fields.Boolean()
+
+
+class ProposedItemOut(ItemOut):
+    """An item the proposal would reserve, with its place, for the curator who picks it."""
+
+    lot = fields.Function(lambda item: item.lot.label)
+    preserved_on = fields.Function(lambda item: item.lot.preserved_on.isoformat())
+
+
+class ProposalOut(Schema):
+    line_id = Integer()
+    items = fields.List(fields.Nested(ProposedItemOut))
+
+
+def _user() -> User:
+    return database().get(User, principal().user_id)
+
+
+def _overdue_days() -> int:
+    return current_app.config["REQUEST_OVERDUE_DAYS"]
+
+
+def _visible(request_id: int, *, lock: bool = False) -> MaterialRequest:
+    """The request, if the asker may see it (locked for a change when `lock`)."""
+    who = require(Permission.REQUESTS_READ)
+    found = requests.get_request(database(), request_id, lock=lock)
+    if not sees_request(who, found.collection_id, found.organisation_id, _user().organisation_id):
+        raise NotFound(f"No request with id {request_id}.", field="request")
+    return found
+
+
+def _own(request_id: int) -> MaterialRequest:
+    """A request of the asker's own lab, for the requester's steps."""
+    require(Permission.REQUEST)
+    return _visible(request_id, lock=True)
+
+
+def _curated(request_id: int, permission: Permission) -> MaterialRequest:
+    """A request of a collection the asker works on, for the staff's steps."""
+    found = _visible(request_id, lock=True)
+    require(permission, found.collection_id)
+    return found
+
+
+def _shown(found: MaterialRequest) -> MaterialRequest:
+    requests.flag_overdue([found], _overdue_days())
+    return found
+
+
+@blp.get("")
+@blp.arguments(RequestQuery, location="query")
+@blp.response(200, RequestSummaryOut(many=True))
+@blp.paginate()
+def list_requests(query: dict, pagination_parameters) -> list[MaterialRequest]:
+    """Requests, newest first: a requester sees their lab's, a curator their collections',
+    technicians and admins all. `overdue=true`: those idle in a step for longer than the
+    configured number of days."""
+    who = require(Permission.REQUESTS_READ)
+    limit, offset = window(pagination_parameters)
+    scope: dict = {}
+    if not who.roles & {Role.ADMIN, Role.TECHNICIAN}:
+        if who.curated:
+            scope["collection_ids"] = who.curated
+        else:
+            scope["organisation_id"] = _user().organisation_id or 0
+    idle_since = utcnow() - timedelta(days=_overdue_days()) if query.get("overdue") else None
+    found, total = requests.list_requests(
+        database(),
+        status=query.get("status"),
+        idle_since=idle_since,
+        limit=limit,
+        offset=offset,
+        **scope,
+    )
+    pagination_parameters.item_count = total
+    return requests.flag_overdue(found, _overdue_days())
+
+
+@blp.post("")
+@blp.arguments(RequestSchema)
+@blp.response(201, RequestOut)
+@blp.alt_response(200, schema=RequestOut, description="Made before with this idempotency key.")
+def create(body: dict) -> object:
+    """A new request (the cart, a draft), submitted at once with `submit: true`. The same
+    idempotency key (in the body or an Idempotency-Key header) twice makes one request: the
+    second answer is the first request, with 200."""
+    require(Permission.REQUEST)
+    data = raw_body(RequestSchema)
+    if http.headers.get(IDEMPOTENCY_HEADER):
+        data["idempotency_key"] = http.headers[IDEMPOTENCY_HEADER][:100]
+    made, created = requests.create_request(database(), _user(), data)
+    return _shown(made), 201 if created else 200
+
+
+@blp.get("/<id:request_id>")
+@blp.response(200, RequestOut)
+def get(request_id: int) -> MaterialRequest:
+    """The request with every step (who, when), lines, reserved items, agreement, shipment,
+    feedback and publications."""
+    return _shown(_visible(request_id))
+
+
+@blp.post("/<id:request_id>/lines")
+@blp.arguments(RequestLineSchema)
+@blp.response(201, RequestLineOut)
+def add_line(body: dict, request_id: int) -> object:
+    """Put one more material in the cart (a draft request)."""
+    return requests.add_line(database(), _own(request_id), raw_body(RequestLineSchema))
+
+
+@blp.post("/<id:request_id>/submit")
+@blp.arguments(StepSchema)
+@blp.response(200, RequestOut)
+def submit(body: dict, request_id: int) -> MaterialRequest:
+    """Send the cart to the curators; every check runs, each failure named."""
+    return _shown(requests.submit(database(), _own(request_id), raw_body(StepSchema)))
+
+
+@blp.post("/<id:request_id>/review")
+@blp.arguments(StepSchema)
+@blp.response(200, RequestOut)
+def review(body: dict, request_id: int) -> MaterialRequest:
+    """A curator of the collection takes the request under review."""
+    found = _curated(request_id, Permission.REVIEW)
+    return _shown(requests.start_review(database(), found, raw_body(StepSchema)))
+
+
+@blp.get("/<id:request_id>/proposal")
+@blp.response(200, ProposalOut(many=True))
+def proposal(request_id: int) -> list[dict]:
+    """The items each line would get (oldest lot first, the minimum stock kept), with their
+    places, for the curator to accept or change; nothing is reserved."""
+    found = _visible(request_id)
+    require(Permission.REVIEW, found.collection_id)
+    proposed = requests.proposal(database(), found)
+    return [{"line_id": line_id, "items": items} for line_id, items in proposed.items()]
+
+
+@blp.post("/<id:request_id>/decision")
+@blp.arguments(DecisionSchema)
+@blp.response(200, RequestOut)
+def decide(body: dict, request_id: int) -> MaterialRequest:
+    """Approve, partly approve or reject (with a reason). The checks run again and the
+    approved lines' items are reserved: the picked barcodes, or the proposal."""
+    found = _curated(request_id, Permission.REVIEW)
+    return _shown(requests.decide(database(), found, raw_body(DecisionSchema)))
+
+
+@blp.post("/<id:request_id>/agreement")
+@blp.arguments(AcceptanceSchema)
+@blp.response(200, RequestOut)
+def accept(body: dict, request_id: int) -> MaterialRequest:
+    """Accept the latest version of the agreement the request falls under; who, for which
+    organisation, when and from which address are kept."""
+    found = _own(request_id)
+    requests.accept_agreement(
+        database(), found, _user(), raw_body(AcceptanceSchema), http.remote_addr
+    )
+    return _shown(found)
+
+
+@blp.post("/<id:request_id>/preparation")
+@blp.arguments(StepSchema)
+@blp.response(200, RequestOut)
+def prepare(body: dict, request_id: int) -> MaterialRequest:
+    """Start preparing the shipment."""
+    found = _curated(request_id, Permission.DISPATCH)
+    return _shown(requests.prepare(database(), found, raw_body(StepSchema)))
+
+
+@blp.post("/<id:request_id>/shipment")
+@blp.arguments(ShipmentSchema)
+@blp.response(200, RequestOut)
+def ship(body: dict, request_id: int) -> MaterialRequest:
+    """Ship: packaging, conditions, courier, tracking number. The items become distributed
+    and leave their positions."""
+    found = _curated(request_id, Permission.DISPATCH)
+    requests.ship(database(), found, raw_body(ShipmentSchema))
+    return _shown(found)
+
+
+@blp.get("/<id:request_id>/packing-list")
+@blp.response(200, PackingListOut)
+def packing_list(request_id: int) -> dict:
+    """The packing list as data: recipient, shipment, agreement, ABS/Nagoya and IP terms, a
+    row per item."""
+    return requests.packing_list(database(), _visible(request_id))
+
+
+@blp.post("/<id:request_id>/delivery")
+@blp.arguments(StepSchema)
+@blp.response(200, RequestOut)
+def confirm_delivery(body: dict, request_id: int) -> MaterialRequest:
+    """The requester confirms the parcel arrived."""
+    found = _own(request_id)
+    requests.confirm_delivery(database(), found, raw_body(StepSchema))
+    return _shown(found)
+
+
+@blp.post("/<id:request_id>/feedback")
+@blp.arguments(FeedbackSchema)
+@blp.response(201, FeedbackOut)
+def feedback(body: dict, request_id: int) -> object:
+    """Rate the service (1-5) and comment; a delivered request is closed by it."""
+    found = _own(request_id)
+    return requests.give_feedback(database(), found, _user(), raw_body(FeedbackSchema))
+
+
+@blp.post("/<id:request_id>/publications")
+@blp.arguments(PublicationSchema)
+@blp.response(201, PublicationOut)
+def publication(body: dict, request_id: int) -> object:
+    """Report a publication or result that used the material."""
+    found = _own(request_id)
+    return requests.report_publication(database(), found, _user(), raw_body(PublicationSchema))
+
+
+@blp.post("/<id:request_id>/cancel")
+@blp.arguments(StepSchema)
+@blp.response(200, RequestOut)
+def cancel(body: dict, request_id: int) -> MaterialRequest:
+    """Cancel before shipping (the requester's lab, or a curator of the collection); reserved
+    items go back to the stock."""
+    found = _visible(request_id, lock=True)
+    if not allowed(principal(), Permission.REQUEST):
+        require(Permission.REVIEW, found.collection_id)
+    requests.cancel(database(), found, raw_body(StepSchema))
+    return _shown(found)
+
+
+@blp.post("/<id:request_id>/close")
+@blp.arguments(StepSchema)
+@blp.response(200, RequestOut)
+def close(body: dict, request_id: int) -> MaterialRequest:
+    """Close a delivered request (feedback closes it too)."""
+    found = _curated(request_id, Permission.DISPATCH)
+    requests.close(database(), found, raw_body(StepSchema))
+    return _shown(found)

@@ -1,0 +1,113 @@
+"""Material transfer agreements: each collection's templates in hashed versions, the one a
+request must accept (the SMTA for seeds of the multilateral system), and the access and
+benefit-sharing and IP terms that travel with each distributed item."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound
+from ..models import AgreementTemplate, AgreementVersion, Collection, Material, Seed
+from ..schemas import AgreementSchema, AgreementVersionSchema
+from ..vocabulary import AbsStatus, AgreementKind
+
+
+def create_template(session: Session, collection: Collection, data: Any) -> AgreementTemplate:
+    """A new agreement of the collection, with its text as version 1."""
+    fields = AgreementSchema().load_or_fail(data)
+    if session.scalar(
+        select(AgreementTemplate.id).where(
+            AgreementTemplate.collection_id == collection.id,
+            AgreementTemplate.name == fields["name"],
+        )
+    ):
+        raise Conflict(
+            f"{collection.code} has an agreement named {fields['name']!r}.", field="name"
+        )
+    template = AgreementTemplate(collection=collection, name=fields["name"], kind=fields["kind"])
+    session.add(template)
+    session.flush()
+    _add_version(session, template, fields["text"])
+    return template
+
+
+def add_version(session: Session, template: AgreementTemplate, data: Any) -> AgreementVersion:
+    """A new version of the agreement's text; requests accept the latest from now on."""
+    return _add_version(session, template, AgreementVersionSchema().load_or_fail(data)["text"])
+
+
+def _add_version(session: Session, template: AgreementTemplate, text: str) -> AgreementVersion:
+    number = (
+        session.scalar(
+            select(func.max(AgreementVersion.number)).where(
+                AgreementVersion.template_id == template.id
+            )
+        )
+        or 0
+    ) + 1
+    version = AgreementVersion(
+        template=template,
+        number=number,
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+    session.add(version)
+    session.flush()
+    session.refresh(template, ["versions"])
+    return version
+
+
+def get_template(session: Session, template_id: int) -> AgreementTemplate:
+    template = session.get(AgreementTemplate, template_id)
+    if template is None or not template.versions:
+        raise NotFound(f"No agreement with id {template_id}.", field="agreement")
+    return template
+
+
+def templates(session: Session, collection_code: str | None = None) -> list[AgreementTemplate]:
+    query = select(AgreementTemplate).join(Collection).order_by(AgreementTemplate.id)
+    if collection_code:
+        query = query.where(Collection.code == collection_code)
+    return list(session.scalars(query))
+
+
+def required_kind(materials: Iterable[Material]) -> AgreementKind:
+    """Seeds of the multilateral system travel under the standard agreement (SMTA)."""
+    in_mls = any(isinstance(m, Seed) and m.in_mls for m in materials)
+    return AgreementKind.SMTA if in_mls else AgreementKind.MTA
+
+
+def applicable(
+    session: Session, collection_id: int, materials: Iterable[Material]
+) -> AgreementTemplate | None:
+    """The agreement a request for these materials accepts: the collection's newest of the
+    required kind."""
+    return session.scalar(
+        select(AgreementTemplate)
+        .where(
+            AgreementTemplate.collection_id == collection_id,
+            AgreementTemplate.kind == required_kind(materials),
+        )
+        .order_by(AgreementTemplate.id.desc())
+        .limit(1)
+    )
+
+
+def terms(material: Material) -> list[str]:
+    """The access-and-benefit-sharing, IP and use terms that travel with the material (on the
+    catalogue, the packing list and in exports)."""
+    lines = [f"Nagoya/ABS status: {material.abs_status.value.replace('_', ' ')}"]
+    if material.abs_status is AbsStatus.IN_SCOPE or material.abs_permits:
+        lines.append(f"ABS permits: {material.abs_permits or 'none recorded'}")
+    if material.ipr:
+        lines.append(f"Intellectual property: {material.ipr}")
+    if material.restrictions_on_use:
+        lines.append(f"Restrictions on use: {material.restrictions_on_use}")
+    if isinstance(material, Seed) and material.in_mls:
+        lines.append("Multilateral System (ITPGRFA): distributed under the SMTA")
+    return lines

@@ -1,0 +1,543 @@
+"""Sharing requests: the state machine (every step kept with who and when), the cart and its
+idempotent submission, review and decision with reservation, the agreement, shipment,
+delivery, feedback and publications. Each step notifies the requester; a new request, the
+curators."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..actor import actor_id
+from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
+from ..models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    Feedback,
+    Material,
+    MaterialRequest,
+    Publication,
+    RequestLine,
+    RequestStep,
+    RoleGrant,
+    Shipment,
+    User,
+)
+from ..models.base import utcnow
+from ..schemas import (
+    AcceptanceSchema,
+    DecisionSchema,
+    FeedbackSchema,
+    PublicationSchema,
+    RequestLineSchema,
+    RequestSchema,
+    ShipmentSchema,
+    StepSchema,
+)
+from ..vocabulary import (
+    CANCELLABLE,
+    FINISHED,
+    REQUEST_TRANSITIONS,
+    AccessLevel,
+    LineDecision,
+    RequestStatus,
+    Role,
+)
+from . import agreements, checks, notifications, reservations
+
+PUBLIC = (AccessLevel.OPEN, AccessLevel.RESTRICTED)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get_request(session: Session, request_id: int, *, lock: bool = False) -> MaterialRequest:
+    """A request; with `lock`, its row is locked for the change to come (PostgreSQL), so two
+    steps of one request never interleave."""
+    query = select(MaterialRequest).where(MaterialRequest.id == request_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    request = session.scalar(query)
+    if request is None:
+        raise NotFound(f"No request with id {request_id}.", field="request")
+    return request
+
+
+def list_requests(
+    session: Session,
+    *,
+    organisation_id: int | None = None,
+    collection_ids: frozenset[int] | None = None,
+    status: RequestStatus | None = None,
+    idle_since: datetime | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[MaterialRequest], int]:
+    """Requests, newest first: of one organisation, of some collections, in a status, or
+    (`idle_since`) unfinished and unchanged since then; with the total count."""
+    query = select(MaterialRequest)
+    if organisation_id is not None:
+        query = query.where(MaterialRequest.organisation_id == organisation_id)
+    if collection_ids is not None:
+        query = query.where(MaterialRequest.collection_id.in_(collection_ids))
+    if status is not None:
+        query = query.where(MaterialRequest.status == status)
+    if idle_since is not None:
+        query = query.where(
+            MaterialRequest.status.not_in(FINISHED), MaterialRequest.changed_at < idle_since
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    found = session.scalars(
+        query.order_by(MaterialRequest.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return list(found), total
+
+
+def flag_overdue(requests: list[MaterialRequest], days: int) -> list[MaterialRequest]:
+    """Mark each request idle in an unfinished step for longer than `days` as overdue."""
+    since = utcnow() - timedelta(days=days)
+    for request in requests:
+        changed = request.changed_at
+        if changed.tzinfo is None:
+            changed = changed.replace(tzinfo=since.tzinfo)
+        request.overdue = request.status not in FINISHED and changed < since
+    return requests
+
+
+# --- the cart and submission --------------------------------------------------------------------
+
+
+def create_request(session: Session, user: User, data: Any) -> tuple[MaterialRequest, bool]:
+    """A new request (a draft: the cart), submitted at once if asked. With an idempotency key
+    already used by this user, the request made then is returned and nothing changes.
+    Returns (request, created)."""
+    fields = RequestSchema().load_or_fail(data)
+    key = fields.pop("idempotency_key", None)
+    earlier = _made_with(session, user, key)
+    if earlier is not None:
+        return earlier, False
+    if user.organisation_id is None:
+        raise ValidationFailed(
+            {"organisation": ["Your account belongs to no organisation; ask an administrator."]}
+        )
+    submit_now, lines = fields.pop("submit"), fields.pop("lines")
+    chosen = [_distributable(session, line["material_id"]) for line in lines]
+    if len({m.collection_id for m in chosen}) > 1:
+        raise ValidationFailed(
+            {"lines": ["A request asks one collection; make one request per collection."]}
+        )
+    now = utcnow()
+    request = MaterialRequest(
+        number=f"R{now:%Y}-{secrets.token_hex(3).upper()}",
+        collection_id=chosen[0].collection_id,
+        organisation_id=user.organisation_id,
+        requester_id=user.id,
+        idempotency_key=key,
+        status=RequestStatus.DRAFT,
+        version=1,
+        created_at=now,
+        changed_at=now,
+        **fields,
+    )
+    for line, material in zip(lines, chosen, strict=True):
+        _add_line(request, material, line)
+    try:
+        with session.begin_nested():  # a twin sent at the same moment may win the key
+            session.add(request)
+            session.flush()
+    except IntegrityError:
+        earlier = _made_with(session, user, key)
+        if earlier is None:
+            raise
+        return earlier, False
+    _step(session, request, RequestStatus.DRAFT, None)
+    if submit_now:
+        submit(session, request)
+    return request, True
+
+
+def _made_with(session: Session, user: User, key: str | None) -> MaterialRequest | None:
+    """The request this user made with this idempotency key, if any."""
+    if key is None:
+        return None
+    return session.scalar(
+        select(MaterialRequest).where(
+            MaterialRequest.requester_id == user.id, MaterialRequest.idempotency_key == key
+        )
+    )
+
+
+def add_line(session: Session, request: MaterialRequest, data: Any) -> RequestLine:
+    """Put one more material in a draft request."""
+    fields = RequestLineSchema().load_or_fail(data)
+    if request.status is not RequestStatus.DRAFT:
+        raise InvalidState("Lines are added to draft requests only.", field="status")
+    material = _distributable(session, fields["material_id"])
+    if material.collection_id != request.collection_id:
+        raise ValidationFailed(
+            {"material_id": ["A request asks one collection; make another request for this one."]}
+        )
+    line = _add_line(request, material, fields)
+    request.version += 1
+    session.flush()
+    return line
+
+
+def _add_line(request: MaterialRequest, material: Material, fields: dict) -> RequestLine:
+    if any(m.material_id == material.id and m.form is fields["form"] for m in request.lines):
+        raise ValidationFailed(
+            {"lines": [f"{material.accession_number} as {fields['form'].value} is listed twice."]}
+        )
+    line = RequestLine(
+        material=material,
+        material_id=material.id,
+        form=fields["form"],
+        quantity=fields["quantity"],
+        purpose=fields.get("purpose"),
+        decision=LineDecision.PENDING,
+    )
+    request.lines.append(line)
+    return line
+
+
+def _distributable(session: Session, material_id: int) -> Material:
+    """A material the catalogue offers (internal ones do not exist for requesters)."""
+    material = session.get(Material, material_id)
+    if material is None or material.access_level not in PUBLIC:
+        raise NotFound(f"No material with id {material_id} in the catalogue.", field="material_id")
+    return material
+
+
+def submit(session: Session, request: MaterialRequest, data: Any = None) -> MaterialRequest:
+    """Send the request to the curators, once it passes every check."""
+    note = _begin(request, RequestStatus.SUBMITTED, _plain(data))
+    checks.enforce(checks.check(session, request, request.lines))
+    _move(session, request, RequestStatus.SUBMITTED, note)
+    return request
+
+
+# --- review and decision ---------------------------------------------------------------------
+
+
+def start_review(session: Session, request: MaterialRequest, data: Any = None) -> MaterialRequest:
+    note = _begin(request, RequestStatus.UNDER_REVIEW, _plain(data))
+    _move(session, request, RequestStatus.UNDER_REVIEW, note)
+    return request
+
+
+def proposal(session: Session, request: MaterialRequest) -> dict[int, list]:
+    """The items each undecided or approved line would get now (nothing is reserved)."""
+    return {
+        line.id: reservations.propose(session, line)
+        for line in request.lines
+        if line.decision is not LineDecision.REJECTED
+    }
+
+
+def decide(session: Session, request: MaterialRequest, data: Any) -> MaterialRequest:
+    """Approve (all or some lines) or reject, with a reason for what is rejected. The checks
+    run again, and the approved lines' items are reserved: the curator's picks, or the
+    proposal. All of it, or nothing."""
+    fields = DecisionSchema().load_or_fail(data or {})
+    note = _begin(request, RequestStatus.APPROVED, fields)
+    by_id = {line.id: line for line in request.lines}
+    picks: dict[int, list[str]] = {}
+    decided = {}
+    for decision in fields["decisions"]:
+        line = by_id.get(decision["line_id"])
+        if line is None:
+            raise ValidationFailed({"decisions": [f"No line {decision['line_id']} here."]})
+        if not decision["approve"] and not (decision.get("reason") or note):
+            raise ValidationFailed({"decisions": [f"Say why line {line.id} is rejected."]})
+        if decision.get("items"):
+            if not decision["approve"]:
+                raise ValidationFailed({"decisions": ["Items are picked for approved lines."]})
+            picks[line.id] = decision["items"]
+        decided[line.id] = decision
+    for line in request.lines:
+        decision = decided.get(line.id, {"approve": True})
+        line.decision = LineDecision.APPROVED if decision["approve"] else LineDecision.REJECTED
+        line.decision_reason = decision.get("reason") or (None if decision["approve"] else note)
+        line.decided_by = actor_id(session)
+    approved = [line for line in request.lines if line.decision is LineDecision.APPROVED]
+    if not approved:
+        request.decision_reason = note or "; ".join(
+            line.decision_reason for line in request.lines if line.decision_reason
+        )
+        _move(session, request, RequestStatus.REJECTED, request.decision_reason)
+        return request
+    checks.enforce(checks.check(session, request, approved))
+    reservations.reserve(session, request, approved, picks)
+    whole = len(approved) == len(request.lines)
+    request.decision_reason = note
+    _move(
+        session,
+        request,
+        RequestStatus.APPROVED if whole else RequestStatus.PARTLY_APPROVED,
+        note,
+    )
+    return request
+
+
+# --- agreement, preparation, shipment, delivery ------------------------------------------------
+
+
+def accept_agreement(
+    session: Session, request: MaterialRequest, user: User, data: Any, address: str | None
+) -> AgreementAcceptance:
+    """The requester accepts the latest version of the agreement the request falls under (the
+    SMTA for seeds of the multilateral system): who, for which organisation, when, from
+    where."""
+    fields = AcceptanceSchema().load_or_fail(data)
+    _begin(request, RequestStatus.AGREEMENT_SIGNED, fields)
+    approved = [x.material for x in request.lines if x.decision is LineDecision.APPROVED]
+    template = agreements.applicable(session, request.collection_id, approved)
+    if template is None:
+        kind = agreements.required_kind(approved).value.upper()
+        raise InvalidState(
+            f"{request.collection.code} has no {kind} to accept yet; the curators will add it.",
+            field="agreement",
+        )
+    version = session.get(AgreementVersion, fields["agreement_version_id"])
+    if version is None or version.template_id != template.id:
+        raise ValidationFailed(
+            {"agreement_version_id": [f"This request is accepted under {template.name!r}."]}
+        )
+    latest = template.versions[-1]
+    if version.id != latest.id:
+        raise Conflict(
+            f"Version {version.number} of {template.name!r} was replaced by version "
+            f"{latest.number}; read and accept that one.",
+            field="agreement_version_id",
+        )
+    acceptance = AgreementAcceptance(
+        request=request,
+        version=version,
+        user_id=user.id,
+        organisation_id=request.organisation_id,
+        signer_name=fields["signer_name"],
+        address=(address or "")[:64] or None,
+        accepted_at=utcnow(),
+    )
+    session.add(acceptance)
+    _move(
+        session,
+        request,
+        RequestStatus.AGREEMENT_SIGNED,
+        f"{template.name} v{version.number} accepted by {fields['signer_name']} for "
+        f"{request.organisation.name}",
+    )
+    return acceptance
+
+
+def prepare(session: Session, request: MaterialRequest, data: Any = None) -> MaterialRequest:
+    note = _begin(request, RequestStatus.BEING_PREPARED, _plain(data))
+    _move(session, request, RequestStatus.BEING_PREPARED, note)
+    return request
+
+
+def ship(session: Session, request: MaterialRequest, data: Any) -> Shipment:
+    """The reserved items leave: packaging, conditions, courier and tracking number; they
+    become distributed and leave their positions, keeping their history."""
+    fields = ShipmentSchema().load_or_fail(data)
+    note = _begin(request, RequestStatus.SHIPPED, fields)
+    reservations.dispatch(session, request, f"shipped for request {request.number}")
+    shipment = Shipment(
+        request=request,
+        packaging=fields["packaging"],
+        condition=fields["condition"],
+        courier=fields["courier"],
+        tracking_number=fields["tracking_number"],
+        shipped_at=utcnow(),
+    )
+    session.add(shipment)
+    _move(
+        session,
+        request,
+        RequestStatus.SHIPPED,
+        note or f"{fields['courier']} {fields['tracking_number']}",
+    )
+    return shipment
+
+
+def confirm_delivery(session: Session, request: MaterialRequest, data: Any = None) -> None:
+    note = _begin(request, RequestStatus.DELIVERED, _plain(data))
+    request.shipment.delivered_at = utcnow()
+    _move(session, request, RequestStatus.DELIVERED, note)
+
+
+def close(session: Session, request: MaterialRequest, data: Any = None) -> None:
+    note = _begin(request, RequestStatus.CLOSED, _plain(data))
+    _move(session, request, RequestStatus.CLOSED, note)
+
+
+def cancel(session: Session, request: MaterialRequest, data: Any = None) -> None:
+    """Cancel at any step before shipping; reserved items go back to the stock."""
+    fields = _plain(data)
+    _expect(request, fields.get("version"))
+    if request.status not in CANCELLABLE:
+        raise InvalidState(
+            f"A request that is {_words(request.status)} can no longer be cancelled.",
+            field="status",
+        )
+    reservations.release(session, request, fields.get("note"))
+    _move(session, request, RequestStatus.CANCELLED, fields.get("note"))
+
+
+# --- after delivery -----------------------------------------------------------------------------
+
+
+def give_feedback(session: Session, request: MaterialRequest, user: User, data: Any) -> Feedback:
+    """The requester's rating and comment; a delivered request is closed by it."""
+    fields = FeedbackSchema().load_or_fail(data)
+    _after_delivery(request, "Feedback")
+    if request.feedback is not None:
+        raise Conflict("Feedback was given already.", field="feedback")
+    feedback = Feedback(request=request, user_id=user.id, at=utcnow(), **fields)
+    session.add(feedback)
+    session.flush()
+    if request.status is RequestStatus.DELIVERED:
+        _move(session, request, RequestStatus.CLOSED, f"feedback: {fields['rating']}/5")
+    return feedback
+
+
+def report_publication(
+    session: Session, request: MaterialRequest, user: User, data: Any
+) -> Publication:
+    """A publication or result that used the material."""
+    fields = PublicationSchema().load_or_fail(data)
+    _after_delivery(request, "Publications")
+    publication = Publication(request=request, user_id=user.id, at=utcnow(), **fields)
+    session.add(publication)
+    session.flush()
+    return publication
+
+
+def _after_delivery(request: MaterialRequest, what: str) -> None:
+    if request.status not in (RequestStatus.DELIVERED, RequestStatus.CLOSED):
+        raise InvalidState(
+            f"{what} come after delivery; the request is {_words(request.status)}.",
+            field="status",
+        )
+
+
+def packing_list(session: Session, request: MaterialRequest) -> dict[str, Any]:
+    """The packing list as plain data: request, recipient, shipment, the agreement, the
+    ABS/Nagoya and IP terms, and one row per item."""
+    shipment, acceptance = request.shipment, request.acceptance
+    rows, terms = [], []
+    for allocation in request.allocations:
+        item, material = allocation.item, allocation.line.material
+        material_terms = agreements.terms(material)
+        terms.extend(t for t in material_terms if t not in terms)
+        rows.append(
+            {
+                "barcode": item.barcode,
+                "accession_number": material.accession_number,
+                "designation": material.designation,
+                "lot": item.lot.label,
+                "quantity": format(item.quantity.normalize(), "f"),
+                "unit": item.unit.value,
+                "terms": material_terms,
+            }
+        )
+    return {
+        "request": request.number,
+        "recipient": request.requester.name,
+        "organisation": request.organisation.name,
+        "address": request.shipping_address,
+        "courier": shipment.courier if shipment else None,
+        "tracking_number": shipment.tracking_number if shipment else None,
+        "condition": shipment.condition.value if shipment else None,
+        "packaging": shipment.packaging if shipment else None,
+        "agreement": (
+            f"{acceptance.version.template.name} v{acceptance.version.number} "
+            f"(SHA-256 {acceptance.version.sha256[:16]}…)"
+            if acceptance
+            else None
+        ),
+        "terms": terms,
+        "rows": rows,
+    }
+
+
+# --- the state machine -------------------------------------------------------------------------
+
+
+def _begin(request: MaterialRequest, to: RequestStatus, fields: dict) -> str | None:
+    """Check the caller read the current version and the step is allowed; the step's note."""
+    _expect(request, fields.get("version"))
+    if to not in REQUEST_TRANSITIONS[request.status]:
+        raise InvalidState(
+            f"A request that is {_words(request.status)} cannot become {_words(to)}.",
+            field="status",
+        )
+    return fields.get("note")
+
+
+def _plain(data: Any) -> dict:
+    """A step's own fields: an optional note and the version the caller read."""
+    return StepSchema().load_or_fail(data or {})
+
+
+def _expect(request: MaterialRequest, version: int | None) -> None:
+    if version is not None and version != request.version:
+        raise Conflict(
+            f"The request changed since you read it (it is at version {request.version}, you "
+            f"sent {version}); read it again.",
+            field="version",
+        )
+
+
+def _move(session: Session, request: MaterialRequest, to: RequestStatus, note: str | None) -> None:
+    request.status = to
+    request.changed_at = utcnow()
+    request.version += 1
+    _step(session, request, to, note)
+
+
+def _step(session: Session, request: MaterialRequest, to: RequestStatus, note: str | None) -> None:
+    """Record the step and tell the requester (and, for a new request, the curators)."""
+    step = RequestStep(request=request, status=to, at=request.changed_at, note=note)
+    step.actor_id = actor_id(session)
+    session.add(step)
+    session.flush()
+    _notify(session, request, to, note)
+
+
+def _notify(
+    session: Session, request: MaterialRequest, to: RequestStatus, note: str | None
+) -> None:
+    subject = f"Request {request.number}: {_words(to)}"
+    body = (
+        f"Request {request.number} to {request.collection.name} is now {_words(to)}."
+        + (f"\n\n{note}" if note else "")
+        + f"\n\nLines: {len(request.lines)}. Follow it at /api/v1/requests/{request.id}."
+    )
+    notifications.enqueue(session, [request.requester.email], subject, body, request_id=request.id)
+    if to is RequestStatus.SUBMITTED:
+        curators = session.scalars(
+            select(User.email)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(
+                RoleGrant.role == Role.CURATOR,
+                RoleGrant.collection_id == request.collection_id,
+                User.active.is_(True),
+            )
+        )
+        notifications.enqueue(
+            session,
+            curators,
+            f"New request {request.number} from {request.organisation.name}",
+            body,
+            request_id=request.id,
+        )
+
+
+def _words(status: RequestStatus) -> str:
+    return status.value.replace("_", " ")

@@ -1,0 +1,165 @@
+"""A small world for the sharing tests and bench: collections with their agreements, labs,
+curators and requesters, and materials of each kind with stock."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repository.models import Collection, Item, Lot, User
+from repository.services import accounts, agreements, collections, inventory, materials
+from repository.vocabulary import Role
+
+LOT = {
+    "method": "glycerol_minus80",
+    "preserved_on": "2025-01-02",
+    "quantity": "1",
+    "unit": "ml",
+    "form": "cryovial",
+}
+
+
+def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
+    """Collections SHR (strains), SEED (seeds), BIO (a biobank) of the home institute, each
+    with its agreement; labs at BSL-2 (abroad) and BSL-1; a curator per collection and a
+    requester per lab; materials of every access level with stock."""
+    w = SimpleNamespace()
+    home = collections.create_organisation(
+        db, {"name": f"{prefix}Home Institute", "country": "CHN", "biosafety_level": 3}
+    )
+    w.lab = collections.create_organisation(
+        db, {"name": f"{prefix}Far Lab", "country": "GBR", "biosafety_level": 2}
+    )
+    w.small_lab = collections.create_organisation(
+        db, {"name": f"{prefix}Small Lab", "country": "FRA", "biosafety_level": 1}
+    )
+    for code, kind, agreement in (
+        ("SHR", "culture_collection", "mta"),
+        ("SEED", "seed_bank", "smta"),
+        ("BIO", "biobank", "mta"),
+    ):
+        collection = collections.create_collection(
+            db, {"code": prefix + code, "name": code, "kind": kind, "organisation": home.name}
+        )
+        agreements.create_template(
+            db, collection, {"name": f"{code} {agreement}", "kind": agreement, "text": "Terms."}
+        )
+        accounts.register_user(
+            db,
+            f"{prefix}curator.{code.lower()}@example.org",
+            code,
+            roles=[(Role.CURATOR, prefix + code)],
+        )
+    w.requester = accounts.register_user(
+        db,
+        f"{prefix}req@far.example",
+        "Ada Far",
+        organisation=w.lab.name,
+        roles=[(Role.REQUESTER, None)],
+    )
+    w.small_requester = accounts.register_user(
+        db,
+        f"{prefix}req@small.example",
+        "Bo Small",
+        organisation=w.small_lab.name,
+        roles=[(Role.REQUESTER, None)],
+    )
+    shr = prefix + "SHR"
+    w.strain = materials.register_material(
+        db,
+        shr,
+        {
+            "kind": "strain",
+            "designation": "open strain",
+            "taxon_name": "Bacillus subtilis",
+            "risk_group": 2,
+            "minimum_stock": 1,
+            "regeneration_threshold": 3,
+            "abs_status": "in_scope",
+            "abs_permits": "IRCC ABSCH-IRCC-XX-1",
+            "ipr": "No IP claimed.",
+        },
+    )
+    w.restricted = materials.register_material(
+        db,
+        shr,
+        {
+            "kind": "strain",
+            "designation": "restricted strain",
+            "taxon_name": "Bacillus cereus",
+            "access_level": "restricted",
+        },
+    )
+    w.internal = materials.register_material(
+        db,
+        shr,
+        {
+            "kind": "strain",
+            "designation": "internal",
+            "taxon_name": "X y",
+            "access_level": "internal",
+        },
+    )
+    w.seed = materials.register_material(
+        db,
+        prefix + "SEED",
+        {"kind": "seed", "designation": "landrace", "taxon_name": "Oryza sativa", "in_mls": True},
+    )
+    materials.register_donor(
+        db,
+        prefix + "BIO",
+        {"code": "D1", "consents": [{"scope": ["research"], "signed_on": "2024-01-01"}]},
+    )
+    w.specimen = materials.register_material(
+        db,
+        prefix + "BIO",
+        {
+            "kind": "specimen",
+            "designation": "plasma",
+            "taxon_name": "Homo sapiens",
+            "specimen_type": "plasma",
+            "donor": "D1",
+        },
+    )
+    w.lot = inventory.create_lot(db, w.strain, {**LOT, "items": vials})
+    inventory.create_lot(db, w.restricted, {**LOT, "items": 2})
+    inventory.create_lot(db, w.internal, {**LOT, "items": 2})
+    inventory.create_lot(
+        db,
+        w.seed,
+        {
+            "method": "dried_seed_minus18",
+            "preserved_on": "2024-05-05",
+            "items": 4,
+            "quantity": "50",
+            "unit": "seeds",
+            "form": "seed_packet",
+        },
+    )
+    inventory.create_lot(db, w.specimen, {**LOT, "items": 2, "form": "tube", "quantity": "0.5"})
+    w.vials = list(
+        db.scalars(select(Item.barcode).where(Item.lot_id == w.lot.id).order_by(Item.id))
+    )
+    return w
+
+
+def curator(db: Session, code: str) -> User:
+    return db.scalar(
+        select(User).where(User.email.like(f"%curator.{code.lower().split('_')[-1]}@example.org"))
+    )
+
+
+def available(db: Session, material_id: int) -> int:
+    return len(
+        db.scalars(
+            select(Item.id)
+            .join(Lot)
+            .where(Lot.material_id == material_id, Item.status == "available")
+        ).all()
+    )
+
+
+def collection(db: Session, code: str) -> Collection:
+    return collections.get_collection(db, code)
