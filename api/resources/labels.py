@@ -20,6 +20,7 @@ from ..policy import Permission, require
 blp = Blueprint("labels", __name__, url_prefix="/api/v1", description="Labels.")
 FORMATS = ("pdf", "zpl", "png", "svg")
 PREVIEWS = ("png", "svg")  # one label each
+SOURCES = ("barcodes", "lot", "box", "request")
 Barcode = fields.String(validate=validate.Length(min=1, max=32))
 
 
@@ -37,18 +38,20 @@ class SheetIn(Schema):
 
 
 class Selection(Schema):
-    """Which labels: barcodes, or a lot's items, or a box (its lid, its map, or its items);
-    `template` defaults to each item's own (vials: cryovial; packets, animals) or `box`."""
+    """Which labels: barcodes, or a lot's items, or a box (its lid, its map, or its items), or
+    a request's packing list; `template` defaults to each item's own (vials: cryovial;
+    packets, animals) or `box`."""
 
     barcodes = fields.List(Barcode, validate=validate.Length(min=1, max=labelling.MAX_LABELS))
     lot = Integer()
     box = Barcode
+    request = Integer()
     template = fields.Enum(LabelTemplate, by_value=True)
 
     @validates_schema
     def _one_source(self, data: dict, **_: object) -> None:
-        if sum(key in data for key in ("barcodes", "lot", "box")) != 1:
-            raise ValidationError("Give exactly one of barcodes, lot or box.", "barcodes")
+        if sum(key in data for key in SOURCES) != 1:
+            raise ValidationError("Give exactly one of barcodes, lot, box or request.", "barcodes")
 
 
 class DocumentIn(Selection):
@@ -77,6 +80,7 @@ def selected(body: dict) -> list:
         barcodes=body.get("barcodes"),
         lot=body.get("lot"),
         box=body.get("box"),
+        request=body.get("request"),
         template=body.get("template"),
         url=current_app.config["LABEL_URL"],
     )
@@ -86,7 +90,7 @@ def document(things: list, fmt: str, dpi: int, sheet: dict | None = None) -> Res
     if fmt in PREVIEWS and len(things) != 1:
         raise ValidationFailed({"format": [f"A {fmt} preview shows one label: use pdf or zpl."]})
     if fmt == "zpl" and not all(isinstance(t, labels.Label) for t in things):
-        raise ValidationFailed({"format": ["A box map is a PDF sheet, not ZPL."]})
+        raise ValidationFailed({"format": ["Box maps and packing lists are A4 PDF, not ZPL."]})
     settings = current_app.extensions["biorepo.labels"]
     layout = {}
     if sheet:
@@ -115,6 +119,7 @@ def item_label(query: dict, barcode: str) -> Response:
 @blp.doc(**document_response("The label document."))
 def label_document(body: dict) -> Response:
     """The labels of many items, a lot or a box in one document: PDF on a roll (one label a
-    page) or on a sheet (a grid, from a start cell so half-used sheets are reused), or ZPL."""
+    page) or on a sheet (a grid, from a start cell so half-used sheets are reused), or ZPL;
+    or a request's packing list (A4 PDF, a code per item, the terms that travel with it)."""
     require(Permission.INVENTORY_READ)
     return document(selected(body), body["format"], body["dpi"], body.get("sheet"))

@@ -215,5 +215,7 @@ def _title(body: dict, count: int) -> str:
         return f"lot {body['lot']}: {count} labels"
     if "box" in body:
         return f"box {body['box']}: {count} labels"
+    if "request" in body:
+        return f"packing list of request {body['request']}"
     first = body["barcodes"][0]
     return first if count == 1 else f"{first} and {count - 1} more"

@@ -4,17 +4,19 @@ shows for each kind of material (the `labels` package renders it)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from labels import BoxCell, BoxMap, Label, cage_card
+from labels import BoxCell, BoxMap, Label, PackingList, PackingRow, cage_card
 
 from .. import barcodes
 from ..errors import NotFound, ValidationFailed
 from ..models import Animal, AnimalLine, Item, Lot, Material, StorageUnit
 from ..vocabulary import GONE, METHOD_TEMPERATURE, ItemForm, MaterialKind, StorageKind
+from . import requests
 from .storage import get_unit, path_label, path_rows
 
 ITEM_TEMPLATES = ("cryovial", "cap", "seed-packet", "cage-card")
@@ -75,10 +77,14 @@ def select_labels(
     barcodes: Sequence[str] | None = None,
     lot: int | None = None,
     box: str | None = None,
+    request: int | None = None,
     template: str | None = None,
     url: str | None = None,
-) -> list[Label | BoxMap]:
-    """The labels of items by barcode, of a lot's items, or of a box (its lid by default)."""
+) -> list[Label | BoxMap | PackingList]:
+    """The labels of items by barcode, of a lot's items, or of a box (its lid by default); or
+    a request's packing list."""
+    if request is not None:
+        return [packing_list(session, request, url)]
     if barcodes:
         return item_labels(session, barcodes, template, url)
     if lot is not None:
@@ -123,6 +129,35 @@ def box_labels(
         return [_unit_label(session, unit, template, url)]
     statement = _ROWS.where(Item.container_id == unit.id).order_by(Item.row, Item.col)
     return _labels(session, statement, template, url)
+
+
+def packing_list(session: Session, request_id: int, url: str | None = None) -> PackingList:
+    """The packing list of a request: recipient, shipment, the agreement and the terms that
+    travel with the material, and a code per item."""
+    data = requests.packing_list(session, requests.get_request(session, request_id))
+    if not data["rows"]:
+        raise ValidationFailed({"request": ["Nothing is reserved for this request yet."]})
+    condition = (data["condition"] or "").replace("_", " ")
+    shipment = ", ".join(filter(None, (data["packaging"], condition)))
+    return PackingList(
+        number=data["request"],
+        recipient=(data["recipient"], data["organisation"], data["address"]),
+        courier=" ".join(filter(None, (data["courier"], data["tracking_number"]))),
+        conditions=shipment,
+        terms=(f"Agreement: {data['agreement']}" if data["agreement"] else "", *data["terms"]),
+        rows=tuple(
+            PackingRow(
+                code=payload(row["barcode"], url),
+                barcode=row["barcode"],
+                accession=row["accession_number"],
+                designation=row["designation"],
+                quantity=f"{row['quantity']} {row['unit']}",
+                lot=row["lot"],
+            )
+            for row in data["rows"]
+        ),
+        date=date.today().isoformat(),
+    )
 
 
 def _labels(session: Session, statement: Select, template: str | None, url: str | None) -> list:

@@ -3,12 +3,14 @@ HTTP, and bad input answered with a clear 4xx that changes nothing."""
 
 from __future__ import annotations
 
+import fitz  # PyMuPDF
 import pytest
 
 from api import create_app
 from repository.db import unit_of_work
 from repository.services import accounts, requests
 from repository.vocabulary import Role
+from tests.integration.test_labels_api import pdf_codes
 from tests.sharing import build
 
 # The operations this file's matrix covers; test_api's matrix covers the rest.
@@ -217,6 +219,12 @@ def test_the_whole_workflow_by_role(world):
     assert shipped.status_code == 200 and shipped.json["shipment"]["courier"] == "DHL"
     packing = call(app, "GET", f"{base}/packing-list", tokens["requester"]).json
     assert sorted(row["barcode"] for row in packing["rows"]) == sorted(picked)
+    pdf = call(app, "POST", "/api/v1/labels", tokens["technician"], {"request": made["id"]})
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert sorted(code for page in pdf_codes(pdf.data, 300) for code in page) == sorted(picked)
+    with fitz.open(stream=pdf.data, filetype="pdf") as document:
+        text = document[0].get_text()
+    assert "Nagoya/ABS status: in scope" in text and "DHL" in text and made["number"] in text
     assert call(app, "POST", f"{base}/cancel", tokens["requester"], {}).status_code == 409
     assert call(app, "POST", f"{base}/delivery", tokens["requester"], {}).status_code == 200
     rated = call(app, "POST", f"{base}/feedback", tokens["requester"], {"rating": 5})
