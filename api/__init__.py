@@ -17,6 +17,7 @@ from . import config, context, errors, health, jsonout, openapi
 from .resources import (
     admin,
     agreements,
+    alerts,
     auth,
     donors,
     items,
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     requests.blp,
     agreements.blp,
     statistics.blp,
+    alerts.blp,
 )
 
 

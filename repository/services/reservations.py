@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from .. import audit, barcodes
 from ..db import conflict_from
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ..models import Allocation, Item, Lot, Material, MaterialRequest, RequestLine, Seed, StockAlert
+from ..models.base import utcnow
 from ..vocabulary import AlertKind, EventType, ItemForm, ItemStatus
 from .events import record_events
 from .storage import relocate
@@ -224,3 +225,13 @@ def _alert_low_stock(session: Session, materials: Iterable[Material]) -> None:
                 )
             )
     session.flush()
+
+
+def resolve_alert(session: Session, alert: StockAlert) -> StockAlert:
+    """A stock alert dealt with (a new lot was made, the seed regenerated); the next fall
+    below the threshold raises a new one."""
+    if alert.resolved_at is not None:
+        raise InvalidState(f"Alert {alert.id} was resolved on {alert.resolved_at:%Y-%m-%d}.")
+    alert.resolved_at = utcnow()
+    session.flush()
+    return alert

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api import create_app
 from repository.db import unit_of_work
-from repository.models import Item, Material
+from repository.models import Item, Material, StockAlert
 from repository.services import (
     accounts,
     collections,
@@ -113,6 +113,10 @@ def world(request, tmp_path_factory):
             {"code": "D001", "consents": [{"scope": ["research"], "signed_on": "2024-05-01"}]},
         )
         ids["donor"], ids["consent"] = donor.id, donor.consents[0].id
+        alert = StockAlert(material_id=ids["open"], kind="re_culture", available=1, threshold=3)
+        db.add(alert)
+        db.flush()
+        ids["alert"] = alert.id
     with unit_of_work(factory) as db:
         for name in ROLES:
             tokens[name] = accounts.create_token(db, f"{name}@example.org", 1).secret
