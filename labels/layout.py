@@ -154,9 +154,13 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
 
 
 def _breaks_words(paras: Sequence[Para], width: float, size: float) -> bool:
-    """Whether wrapping at this size would have to break a word (a name, a number)."""
+    """Whether wrapping at this size would have to break a word (a name, a number; each CJK
+    character is a word of its own, as lines break between them)."""
     return any(
-        width_mm(token, size * p.scale, p.bold) > width for p in paras for token in p.text.split()
+        width_mm(token, size * p.scale, p.bold) > width
+        for p in paras
+        for token in _TOKEN.findall(p.text)
+        if not token.isspace()
     )
 
 

@@ -109,3 +109,10 @@ def test_qr_matrices_are_those_qrcode_makes() -> None:
         assert all(
             mine.dark(r, c) == matrix[r][c] for r in range(mine.size) for c in range(mine.size)
         )
+
+
+def test_chinese_names_wrap_between_characters_before_shrinking() -> None:
+    name = "乳酸杆菌保藏中心菌株"  # no spaces: lines break between characters
+    texts = fit_text([Para(name)], 0, 0, 18, 9, max_pt=7, min_pt=4.5)
+    assert len(texts) == 2 and "".join(t.text for t in texts) == name
+    assert texts[0].size >= 6.5  # wrapped at a readable size rather than shrunk on one line
