@@ -1,6 +1,6 @@
 """The OpenAPI document, made to say what the service really sends: errors as RFC 9457
-problem details (application/problem+json), and the pagination header as the JSON text it
-is."""
+problem details (application/problem+json; a 304 carries none), and the pagination header as
+the JSON text it is."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ PROBLEM = {
 def refine(api: Api) -> None:
     components = api.spec.components
     components.schema("Problem", PROBLEM)
-    for response in components.responses.values():
+    for name, response in components.responses.items():
+        if name == "NOT_MODIFIED":  # a 304 has no body
+            continue
         response["content"] = {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
         }

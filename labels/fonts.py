@@ -56,7 +56,7 @@ def _widths(font: str) -> dict[str, float]:
 _LATIN_WIDTHS = (_widths(LATIN), _widths(LATIN_BOLD))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)  # lines are measured again at each size tried
 def _em(text: str, bold: bool) -> float:
     """Width of text in ems: Helvetica (or its bold) for Latin characters, 1 em otherwise."""
     table = _LATIN_WIDTHS[bold]
