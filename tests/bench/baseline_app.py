@@ -81,7 +81,7 @@ def create_app(url: str | None = None) -> Flask:
 
     @app.get("/scan/<barcode>")
     def scan(barcode: str) -> Response:
-        with engine.connect() as connection:
+        with engine.begin() as connection:  # COMMIT: psycopg keeps its prepared statements
             row = connection.execute(SCAN, {"barcode": barcode}).first()
         if row is None:
             abort(404)
