@@ -132,6 +132,9 @@ def _prefix(text: str, width: float, size: float, bold: bool) -> int:
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     """Greedy line breaking at spaces and between CJK characters; a word longer than a line is
     broken between characters."""
+    joined = " ".join(text.split())  # as the loop below spaces words
+    if width_mm(joined, size, bold) <= width:  # the usual case: it fits on one line
+        return [joined] if joined else []
     lines: list[str] = []
     line = ""
     for token in _TOKEN.findall(text):
