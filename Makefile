@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test bench lint format clean
+.PHONY: install run test bench lint format clean translations
 
 install: $(VENV)/.installed
 
@@ -38,3 +38,7 @@ format: install
 
 clean:
 	rm -rf $(VENV) instance *.egg-info .pytest_cache .ruff_cache
+
+translations: install  # after changing a page's text: refresh the catalogue, then translate the new entries
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location -o $(VENV)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d api/web/translations --no-location --no-fuzzy-matching

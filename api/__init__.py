@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from repository.db import make_engine, session_factory
 
-from . import config, context, errors, health, jsonout, openapi
+from . import config, context, errors, health, jsonout, openapi, web
 from .resources import (
     admin,
     agreements,
@@ -81,6 +81,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     openapi.refine(api)
     context.install(app)
     errors.register(app)  # after the Api, so that one error shape wins everywhere
+    web.install(app)  # the pages, outside the OpenAPI document
     return app
 
 

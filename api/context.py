@@ -21,6 +21,8 @@ from . import errors
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"  # the hidden field of the pages' forms
+FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 def database() -> Session:
@@ -72,11 +74,26 @@ def _resolve(db: Session) -> Principal:
     if found is None:
         session.clear()
         return ANONYMOUS
-    if request.method in UNSAFE and not hmac.compare_digest(
-        request.headers.get(CSRF_HEADER, ""), session.get("csrf", "")
-    ):
+    if request.method in UNSAFE and not csrf_ok():
         raise Forbidden(f"Cookie sessions must send the {CSRF_HEADER} header from login.")
     return found
+
+
+def csrf_ok() -> bool:
+    """Whether the request carries the session's CSRF token: in the X-CSRF-Token header (the
+    API) or the `csrf_token` form field (the pages)."""
+    expected = session.get("csrf", "")
+    sent = request.headers.get(CSRF_HEADER) or (
+        request.form.get(CSRF_FIELD, "") if request.mimetype in FORMS else ""
+    )
+    return bool(expected) and hmac.compare_digest(sent, expected)
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, made for an anonymous visitor too (the login form)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
 
 
 def start_session(found: Principal) -> str:

@@ -71,7 +71,7 @@ class LineageOut(Schema):
     descendants = fields.List(fields.Nested(ItemOut))
 
 
-def _place(db, container: str | None, row: int | None = None, col: int | None = None):
+def place_of(db, container: str | None, row: int | None = None, col: int | None = None):
     return storage.Place(storage.get_unit(db, container), row, col) if container else None
 
 
@@ -116,7 +116,7 @@ def create_lot(body: dict) -> Lot:
     if material is None:
         raise NotFound(f"No material with id {body['material_id']}.", field="material_id")
     return inventory.create_lot(
-        db, material, lot, place=_place(db, body.get("container")), positions=positions
+        db, material, lot, place=place_of(db, body.get("container")), positions=positions
     )
 
 
@@ -193,7 +193,7 @@ def found(body: dict, barcode: str) -> object:
     """A missing item is found, and optionally put back in a place."""
     require(Permission.INVENTORY_WRITE)
     db = database()
-    place = _place(db, body.get("container"), body.get("row"), body.get("col"))
+    place = place_of(db, body.get("container"), body.get("row"), body.get("col"))
     return inventory.mark_found(db, inventory.get_item(db, barcode), place, body.get("note"))
 
 

@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import barcodes
 from ..errors import NotFound, ValidationFailed
-from ..models import Collection, Event, Identifier, Item, Lot, Material, StorageUnit
+from ..models import (
+    Collection,
+    Event,
+    Identifier,
+    Item,
+    Lot,
+    Material,
+    MaterialRequest,
+    StorageUnit,
+)
 from ..models.storage import position_label
 from ..sql import json_array, json_object, json_value
 from ..vocabulary import AccessLevel, ItemStatus, MaterialKind
@@ -288,3 +297,52 @@ def search_materials(
     order = column.desc() if sort.startswith("-") else column.asc()
     found = session.scalars(query.order_by(order, Material.id).limit(limit).offset(offset))
     return list(found), total or 0
+
+
+@dataclass(frozen=True)
+class Match:
+    """A record a scanned code names: an item, a storage unit, a request or a material."""
+
+    kind: str  # "item", "unit", "request" or "material"
+    key: str | int  # the barcode, the request's id or the material's id
+    label: str
+
+
+def identify(session: Session, code: str) -> list[Match]:
+    """Every record a scanned or typed code names (none: unknown; several: ambiguous, e.g. an
+    accession number used by two collections)."""
+    barcode = barcodes.normalise(code)
+    text = code.strip()
+    found = [
+        Match("item", b, f"{b} · {a}")
+        for b, a in session.execute(
+            select(Item.barcode, Material.accession_number)
+            .join(Lot, Lot.id == Item.lot_id)
+            .join(Material, Material.id == Lot.material_id)
+            .where(Item.barcode == barcode)
+        )
+    ]
+    found += [
+        Match("unit", b, f"{b} · {n}")
+        for b, n in session.execute(
+            select(StorageUnit.barcode, StorageUnit.name).where(StorageUnit.barcode == barcode)
+        )
+    ]
+    found += [
+        Match("request", i, n)
+        for i, n in session.execute(
+            select(MaterialRequest.id, MaterialRequest.number).where(
+                MaterialRequest.number == text.upper()
+            )
+        )
+    ]
+    found += [
+        Match("material", i, f"{c} {a} · {d}")
+        for i, a, d, c in session.execute(
+            select(Material.id, Material.accession_number, Material.designation, Collection.code)
+            .join(Collection)
+            .where(Material.accession_number == text)
+            .order_by(Collection.code)
+        )
+    ]
+    return found

@@ -1,0 +1,31 @@
+"""The web pages: server-rendered Flask/Jinja views over the same services as the API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from ..context import csrf_token
+from . import i18n, nav, pages, terms
+from .views import auth, requests, scan, storage
+
+
+def install(app: Flask) -> None:
+    """Mount the pages at / (with Flask, not flask-smorest: they are not in the OpenAPI
+    document), with translations, the navigation and HTML error pages. A blueprint per app,
+    since a blueprint takes no routes once registered."""
+    web = Blueprint(
+        "web",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/static/web",
+    )
+    for module in (auth, scan, storage, requests):
+        module.routes(web)
+    i18n.routes(web)
+    pages.register_errors(web)
+    web.context_processor(nav.context)
+    web.add_app_template_filter(terms.term, "term")
+    web.add_app_template_global(csrf_token, "csrf_token")
+    app.register_blueprint(web)
+    i18n.install(app)

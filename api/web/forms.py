@@ -1,0 +1,29 @@
+"""Reading a posted form through the API's own input schemas, so a field is checked the same
+way on a page as over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from repository.errors import ValidationFailed
+
+
+def raw(schema: type[Schema], source: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The form's (or `source`'s) non-empty fields that `schema` knows (for a service that
+    loads them itself)."""
+    names = schema._declared_fields.keys()
+    given = request.form if source is None else source
+    return {k: v.strip() for k, v in given.items() if k in names and v.strip()}
+
+
+def load(schema: type[Schema], source: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The form (or `source`) loaded by `schema`; its errors become a ValidationFailed per
+    field."""
+    try:
+        return schema().load(raw(schema, source))
+    except ValidationError as error:
+        raise ValidationFailed(error.messages) from None

@@ -1,0 +1,42 @@
+"""The navigation each role sees: an entry only for what the policy allows."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from flask import request, url_for
+from flask_babel import get_locale, lazy_gettext
+
+from ..context import principal
+from ..policy import Permission, allowed
+
+
+class Entry(NamedTuple):
+    endpoint: str
+    label: Any  # a lazy translation
+    permission: Permission
+
+
+ENTRIES = (
+    Entry("web.home", lazy_gettext("Home"), Permission.ACCOUNT),
+    Entry("web.storage_tree", lazy_gettext("Storage"), Permission.INVENTORY_READ),
+    Entry("web.free_space", lazy_gettext("Free space"), Permission.INVENTORY_READ),
+)
+
+
+def entries() -> list[Entry]:
+    who = principal()
+    return [e for e in ENTRIES if allowed(who, e.permission)]
+
+
+def context() -> dict[str, Any]:
+    who = principal()
+    return {
+        "nav": entries(),
+        "who": who,
+        "locale": str(get_locale()),
+        "here": request.full_path.rstrip("?"),
+        "may": lambda name: allowed(who, Permission(name)),
+        "endpoint": request.endpoint,
+        "url_for": url_for,
+    }

@@ -1,0 +1,104 @@
+"""What every page shares: rendering with the scan box, form errors that keep the input, the
+login redirect and HTML error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from repository.db import conflict_from
+from repository.errors import DomainError, ValidationFailed
+
+from ..context import database, principal
+from ..policy import Permission, allowed
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to (never another site)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("web.home")
+
+
+def may(permission: Permission, collection_id: int | None = None) -> bool:
+    return allowed(principal(), permission, collection_id)
+
+
+def problems(error: DomainError) -> dict[str, list[str]]:
+    """A domain error as messages per field ("" for the form as a whole)."""
+    found: dict[str, list[str]] = {}
+    if isinstance(error, ValidationFailed):
+        for name, messages in _flatten(error.errors):
+            found.setdefault(name, []).extend(messages)
+    else:
+        found.setdefault(error.field or "", []).append(error.detail)
+    return found
+
+
+def _flatten(errors: Any, prefix: str = "") -> list[tuple[str, list[str]]]:
+    if isinstance(errors, list):
+        return [(prefix, [str(e) for e in errors])]
+    out: list[tuple[str, list[str]]] = []
+    for key, value in (errors or {}).items():
+        name = f"{prefix}.{key}" if prefix and not str(key).isdigit() else (prefix or str(key))
+        out.extend(_flatten(value, name))
+    return out
+
+
+def show(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+    return render_template(template, **values), status
+
+
+def refused(template: str, error: DomainError, **values: Any) -> tuple[str, int]:
+    """The form again, with what the user typed and what was wrong (nothing was changed)."""
+    status = {"not_found": 404, "conflict": 409, "invalid_state": 409}.get(error.code, 422)
+    form = values.pop("form_values", request.form)
+    return show(template, status, errors=problems(error), form=form, **values)
+
+
+def _http_error(error: HTTPException) -> Response | tuple[str, int]:
+    if error.code == 401:
+        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    titles = {403: _("Not allowed"), 404: _("Not found")}
+    title = titles.get(error.code or 500, _("Something went wrong"))
+    return show("error.html", error.code or 500, title=title, detail=error.description)
+
+
+def _domain_error(error: DomainError) -> tuple[str, int]:
+    status = {"not_found": 404, "forbidden": 403}.get(error.code, 422)
+    titles = {403: _("Not allowed"), 404: _("Not found")}
+    return show(
+        "error.html", status, title=titles.get(status, _("That did not work")), detail=error.detail
+    )
+
+
+def register_errors(web: Blueprint) -> None:
+    web.register_error_handler(HTTPException, _http_error)
+    web.register_error_handler(DomainError, _domain_error)
+
+
+def back(endpoint: str, **values: Any) -> Response:
+    """After a change: see the result (303, so a reload does not post again)."""
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def attempt(action: Callable[[], Any]) -> DomainError | None:
+    """Run a change; if a service (or the database) refuses it, undo everything and return
+    the reason, so the page can show the form again."""
+    db = database()
+    try:
+        action()
+        db.flush()
+    except IntegrityError as error:
+        db.rollback()
+        return conflict_from(error)
+    except DomainError as error:
+        db.rollback()
+        return error
+    return None

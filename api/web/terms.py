@@ -1,0 +1,89 @@
+"""The vocabulary's values (statuses, kinds, events...) as words in the page's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+TERMS: dict[str, Any] = {
+    # what a code names
+    "item": _l("item"),
+    "unit": _l("storage unit"),
+    "request": _l("request"),
+    "material": _l("material"),
+    # item statuses
+    "available": _l("available"),
+    "reserved": _l("reserved"),
+    "distributed": _l("distributed"),
+    "consumed": _l("consumed"),
+    "destroyed": _l("destroyed"),
+    "missing": _l("missing"),
+    # material kinds
+    "strain": _l("strain"),
+    "seed": _l("seed"),
+    "cell_line": _l("cell line"),
+    "animal_line": _l("animal line"),
+    "specimen": _l("specimen"),
+    # access levels
+    "open": _l("open"),
+    "restricted": _l("restricted"),
+    "internal": _l("internal"),
+    # storage kinds
+    "site": _l("site"),
+    "room": _l("room"),
+    "freezer": _l("freezer"),
+    "ln2_tank": _l("LN2 tank"),
+    "cold_room": _l("cold room"),
+    "refrigerator": _l("refrigerator"),
+    "rack": _l("rack"),
+    "shelf": _l("shelf"),
+    "box": _l("box"),
+    "cage": _l("cage"),
+    "container": _l("container"),
+    # events
+    "collected": _l("collected"),
+    "received": _l("received"),
+    "accessioned": _l("accessioned"),
+    "preserved": _l("preserved"),
+    "qc": _l("QC"),
+    "passaged": _l("passaged"),
+    "aliquoted": _l("aliquoted"),
+    "derived": _l("derived"),
+    "placed": _l("placed"),
+    "moved": _l("moved"),
+    "shipped": _l("shipped"),
+    "returned": _l("returned"),
+    "found": _l("found"),
+    "annotated": _l("annotated"),
+    # request steps
+    "draft": _l("draft"),
+    "submitted": _l("submitted"),
+    "under_review": _l("under review"),
+    "approved": _l("approved"),
+    "partly_approved": _l("partly approved"),
+    "rejected": _l("rejected"),
+    "agreement_signed": _l("agreement signed"),
+    "being_prepared": _l("being prepared"),
+    "delivered": _l("delivered"),
+    "closed": _l("closed"),
+    "cancelled": _l("cancelled"),
+    # QC
+    "post_thaw_viability": _l("post-thaw viability"),
+    "germination": _l("germination"),
+    "mycoplasma": _l("mycoplasma"),
+    "sterility": _l("sterility"),
+    "identity": _l("identity"),
+    "str_profile": _l("STR profile"),
+    "purity": _l("purity"),
+    "concentration": _l("concentration"),
+    "pass": _l("pass"),
+    "fail": _l("fail"),
+    "inconclusive": _l("inconclusive"),
+}
+
+
+def term(value: Any) -> Any:
+    """The word for a vocabulary value (an enum or its string); unknown values as they are."""
+    key = getattr(value, "value", value)
+    return TERMS.get(key, str(key).replace("_", " ") if key is not None else "")

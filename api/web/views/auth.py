@@ -1,0 +1,50 @@
+"""Logging in and out with the session cookie, and the home page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, request, session
+from flask_babel import gettext as _
+from werkzeug.exceptions import Forbidden
+from werkzeug.wrappers import Response
+
+from repository.services import accounts
+
+from ...context import csrf_ok, database, principal, start_session
+from ...policy import Permission, require
+from ..pages import back, safe_next, show
+
+
+def login() -> Response | tuple[str, int]:
+    if request.method == "GET":
+        return show("login.html", next=safe_next(request.args.get("next")))
+    if not csrf_ok():  # an anonymous form: the check the context does for sessions
+        raise Forbidden(_("The form has expired; please try again."))
+    email = request.form.get("email", "").strip()
+    target = safe_next(request.form.get("next"))
+    db = database()
+    found = accounts.login(db, email, request.form.get("password", ""), request.remote_addr or "?")
+    if found is None:
+        db.commit()  # the failure counts even though the request fails
+        message = _("Wrong email or password.")
+        return show("login.html", 401, errors={"": [message]}, form=request.form, next=target)
+    start_session(found)
+    g.principal = found
+    return redirect(target, code=303)
+
+
+def logout() -> Response:
+    session.clear()
+    return back("web.login")
+
+
+def home() -> Response | tuple[str, int]:
+    if principal().anonymous:
+        return back("web.login")
+    require(Permission.ACCOUNT)
+    return show("home.html")
+
+
+def routes(web: Blueprint) -> None:
+    web.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    web.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    web.add_url_rule("/", "home", home)

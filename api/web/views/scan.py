@@ -1,0 +1,149 @@
+"""Scan first: a code opens its item, box, request or material; the item page with its
+history and the events recorded on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from repository.errors import NotFound
+from repository.models import Item, Lot, Material
+from repository.schemas import ItemsSchema, QcSchema
+from repository.services import inventory, queries, storage
+from repository.services.catalogue import attach_offers
+from repository.vocabulary import QcOutcome, QcTest
+
+from ...context import database
+from ...policy import Permission, require
+from ...resources.items import ConsumeIn, DestroyIn, FoundIn, NoteIn, place_of
+from .. import forms
+from ..pages import attempt, back, refused, show
+from ..terms import term
+
+TARGETS = {
+    "item": ("web.item", "barcode"),
+    "unit": ("web.unit", "barcode"),
+    "request": ("web.request_page", "request_id"),
+    "material": ("web.material", "material_id"),
+}
+
+
+def scan() -> Response | tuple[str, int]:
+    """What a handheld scanner (or a keyboard) typed into the scan box."""
+    require(Permission.ACCOUNT)
+    code = request.args.get("code", "").strip()
+    if not code:
+        return show("scan.html", 422, code=code, matches=[], message=_("Scan or type a code."))
+    matches = queries.identify(database(), code)
+    if len(matches) == 1:
+        endpoint, name = TARGETS[matches[0].kind]
+        return back(endpoint, **{name: matches[0].key})
+    if not matches:
+        message = _("Nothing has the code %(code)s: no item, box, request or material.", code=code)
+        return show("scan.html", 404, code=code, matches=[], message=message)
+    message = _(
+        "The code %(code)s is used by %(n)d records: choose one.", code=code, n=len(matches)
+    )
+    return show("scan.html", 200, code=code, matches=matches, targets=TARGETS, message=message)
+
+
+def _record_qc(db: Session, item: Item) -> None:
+    inventory.record_qc(db, item.lot, forms.raw(QcSchema), item)
+
+
+def _aliquot(db: Session, item: Item) -> None:
+    inventory.split(db, item, forms.raw(ItemsSchema))
+
+
+def _consume(db: Session, item: Item) -> None:
+    body = forms.load(ConsumeIn)
+    inventory.consume(db, item, body.get("quantity"), body.get("note"))
+
+
+def _destroy(db: Session, item: Item) -> None:
+    inventory.destroy(db, item, forms.load(DestroyIn)["reason"])
+
+
+def _missing(db: Session, item: Item) -> None:
+    inventory.mark_missing(db, item, forms.load(NoteIn).get("note"))
+
+
+def _found(db: Session, item: Item) -> None:
+    body = forms.load(FoundIn)
+    place = place_of(db, body.get("container"), body.get("row"), body.get("col"))
+    inventory.mark_found(db, item, place, body.get("note"))
+
+
+def _move(db: Session, item: Item) -> None:
+    body = forms.load(FoundIn)  # container, row, col, note: the same fields
+    if not body.get("container"):
+        raise NotFound(_("Scan the box or container to move the item into."), field="container")
+    position = [(body["row"], body["col"])] if body.get("row") and body.get("col") else None
+    unit = storage.get_unit(db, body["container"])
+    storage.place_items(db, [item], unit, position, body.get("note"))
+
+
+ACTIONS: dict[str, Callable[[Session, Item], None]] = {
+    "qc": _record_qc,
+    "aliquot": _aliquot,
+    "consume": _consume,
+    "destroy": _destroy,
+    "missing": _missing,
+    "found": _found,
+    "move": _move,
+}
+
+
+def _item_values(db: Session, barcode: str) -> dict[str, Any]:
+    return {
+        "scan": queries.scan(db, barcode),
+        "qc_options": [(t.value, term(t)) for t in QcTest],
+        "outcome_options": [(o.value, term(o)) for o in QcOutcome],
+        "today": date.today().isoformat(),
+    }
+
+
+def item(barcode: str) -> tuple[str, int]:
+    require(Permission.INVENTORY_READ)
+    return show("item.html", **_item_values(database(), barcode))
+
+
+def item_action(barcode: str, action: str) -> Response | tuple[str, int]:
+    require(Permission.INVENTORY_WRITE)
+    if action not in ACTIONS:
+        raise NotFound(_("No such action."))
+    db = database()
+    target = inventory.get_item(db, barcode)
+    error = attempt(lambda: ACTIONS[action](db, target))
+    if error is not None:
+        return refused("item.html", error, action=action, **_item_values(db, barcode))
+    return back("web.item", barcode=target.barcode, done=action)
+
+
+def material(material_id: int) -> tuple[str, int]:
+    require(Permission.INVENTORY_READ)
+    db = database()
+    found = db.get(Material, material_id)
+    if found is None:
+        raise NotFound(_("No material with id %(id)d.", id=material_id))
+    attach_offers(db, [found])
+    items = db.scalars(
+        select(Item).join(Lot).where(Lot.material_id == found.id).order_by(Item.id).limit(200)
+    ).all()
+    return show("material.html", material=found, items=items)
+
+
+def routes(web: Blueprint) -> None:
+    web.add_url_rule("/scan", "scan", scan)
+    web.add_url_rule("/items/<string:barcode>", "item", item)
+    web.add_url_rule(
+        "/items/<string:barcode>/<action>", "item_action", item_action, methods=["POST"]
+    )
+    web.add_url_rule("/materials/<id:material_id>", "material", material)

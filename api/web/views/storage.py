@@ -1,0 +1,122 @@
+"""Storage: the tree of sites, rooms and freezers; a unit's page (a box as a grid); moving
+items and whole units; emptying a failed freezer; free-space search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from repository.errors import ValidationFailed
+from repository.models import StorageUnit
+from repository.services import inventory, queries, storage
+
+from ...context import database
+from ...policy import Permission, require
+from ...resources.storage import EvacuateIn, SpaceQuery, UnitMoveIn
+from .. import forms
+from ..pages import attempt, back, refused, show
+
+
+def tree() -> tuple[str, int]:
+    """Every unit above the boxes, nested; boxes show their occupancy."""
+    require(Permission.INVENTORY_READ)
+    units = database().scalars(select(StorageUnit).order_by(StorageUnit.slot, StorageUnit.id))
+    children: dict[int | None, list[StorageUnit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    return show("storage_tree.html", children=children)
+
+
+def _unit_values(barcode: str) -> dict[str, Any]:
+    db = database()
+    unit = storage.get_unit(db, barcode)
+    path = storage.path_rows(db, [unit.id])[unit.id]
+    grid = queries.box_grid(db, unit) if unit.rows else None
+    return {"unit": unit, "path": path, "grid": grid}
+
+
+def unit(barcode: str) -> tuple[str, int]:
+    require(Permission.INVENTORY_READ)
+    return show("unit.html", **_unit_values(barcode))
+
+
+def _place_items(barcode: str) -> None:
+    db = database()
+    codes = request.form.get("items", "").split()
+    if not codes:
+        raise ValidationFailed({"items": [_("Scan at least one item.")]})
+    row, col = request.form.get("row", ""), request.form.get("col", "")
+    positions = None
+    if row.strip() and col.strip():
+        if len(codes) != 1:
+            raise ValidationFailed({"items": [_("A chosen position takes one item.")]})
+        if not (row.isdigit() and col.isdigit()):
+            raise ValidationFailed({"row": [_("Row and column are numbers.")]})
+        positions = [(int(row), int(col))]
+    moving = [inventory.get_item(db, code) for code in codes]
+    note = request.form.get("note", "").strip() or None
+    storage.place_items(db, moving, storage.get_unit(db, barcode), positions, note)
+
+
+def _move_unit(barcode: str) -> None:
+    db = database()
+    body = forms.load(UnitMoveIn)
+    target = storage.get_unit(db, body["parent"])
+    storage.move_unit(db, storage.get_unit(db, barcode), target, body.get("slot"), body.get("note"))
+
+
+def _evacuate(barcode: str) -> None:
+    db = database()
+    body = forms.load(EvacuateIn)
+    storage.evacuate(
+        db, storage.get_unit(db, barcode), storage.get_unit(db, body["target"]), body.get("note")
+    )
+
+
+ACTIONS = {"place": _place_items, "move": _move_unit, "evacuate": _evacuate}
+
+
+def unit_action(barcode: str, action: str) -> Response | tuple[str, int]:
+    require(Permission.INVENTORY_WRITE)
+    if action not in ACTIONS:
+        return show("error.html", 404, title=_("Not found"), detail=_("No such action."))
+    error = attempt(lambda: ACTIONS[action](barcode))
+    if error is not None:
+        return refused("unit.html", error, action=action, **_unit_values(barcode))
+    return back("web.unit", barcode=storage.get_unit(database(), barcode).barcode, done=action)
+
+
+def free_space() -> tuple[str, int]:
+    """N free positions at a temperature (fullest boxes first), contiguous if asked."""
+    require(Permission.INVENTORY_READ)
+    if "temperature" not in request.args:
+        return show("free_space.html", places=None, form={"temperature": "-80", "count": "1"})
+    db = database()
+    places: list = []
+
+    def find() -> None:
+        query = forms.load(SpaceQuery, request.args)
+        places.extend(
+            storage.find_free_positions(
+                db, query["temperature"], query["count"], contiguous=query["contiguous"]
+            )
+        )
+
+    error = attempt(find)
+    if error is not None:
+        return refused("free_space.html", error, places=None, form_values=request.args)
+    paths = storage.path_rows(db, [p.container.id for p in places])
+    return show("free_space.html", places=places, paths=paths, form=request.args)
+
+
+def routes(web: Blueprint) -> None:
+    web.add_url_rule("/storage", "storage_tree", tree)
+    web.add_url_rule("/storage/free", "free_space", free_space)
+    web.add_url_rule("/storage/<string:barcode>", "unit", unit)
+    web.add_url_rule(
+        "/storage/<string:barcode>/<action>", "unit_action", unit_action, methods=["POST"]
+    )

@@ -1,0 +1,175 @@
+"""The pages in a real browser: headless Chromium (Debian's package, driven by Playwright)
+against `biorepo serve` on the demo data. Screenshots of the key pages, desktop and tablet, go
+to tests/e2e/screenshots/ for review."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_serve import BIN, free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).parent / "screenshots"
+PASSWORD = "biorepo-demo"
+VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "tablet": {"width": 820, "height": 1180}}
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason="Chromium not installed (apt-get install chromium)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("pages") / "demo.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
+    for command in (["db", "upgrade"], ["demo"]):
+        subprocess.run([BIN, *command], env=env, check=True, capture_output=True, timeout=300)
+    port = free_port()
+    process = subprocess.Popen(
+        [BIN, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import socket
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    SHOTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request, browser):
+    context = browser.new_context(viewport=VIEWPORTS[request.param], locale="en-GB")
+    tab = context.new_page()
+    tab.viewport_name = request.param
+    yield tab
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=SHOTS / f"{name}-{page.viewport_name}.png", full_page=True)
+
+
+def log_in(page, server: str, email: str) -> None:
+    page.goto(f"{server}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{server}/")
+
+
+def a_box(page, server: str) -> str:
+    """The barcode of a box from the storage tree."""
+    page.goto(f"{server}/storage")
+    return page.locator("ul.tree a:has(+ meter)").first.get_attribute("href").rsplit("/", 1)[1]
+
+
+def test_scan_an_item_with_the_keyboard(page, server):
+    log_in(page, server, "technician@biorepo.example")
+    shot(page, "home")
+    box = a_box(page, server)
+    shot(page, "storage-tree")
+    page.get_by_label("Scan or type a barcode").fill(box)
+    page.keyboard.press("Enter")  # what a handheld scanner sends
+    page.wait_for_url(f"**/storage/{box}")
+    shot(page, "box-grid")
+    vial = page.locator("td.taken a").first.get_attribute("href").rsplit("/", 1)[1]
+    page.get_by_label("Scan or type a barcode").fill(vial.lower())
+    page.keyboard.press("Tab")  # some scanners end with Tab
+    page.wait_for_url(f"**/items/{vial}")
+    assert page.get_by_role("heading", name="Where").is_visible()
+    assert page.locator("ol.path li").count() >= 4
+    shot(page, "item")
+    page.get_by_label("Scan or type a barcode").fill("NOSUCHCODE")
+    page.keyboard.press("Enter")
+    assert "Nothing has the code NOSUCHCODE" in page.get_by_role("alert").inner_text()
+
+
+def test_record_qc_and_keep_input_on_error(page, server):
+    log_in(page, server, "technician@biorepo.example")
+    box = a_box(page, server)
+    page.goto(f"{server}/storage/{box}")
+    vial = page.locator("td.taken a").first.get_attribute("href").rsplit("/", 1)[1]
+    page.goto(f"{server}/items/{vial}")
+    page.locator("#action-consume summary").click()
+    page.locator("#use-quantity").fill("1000")
+    page.locator("#use-note").fill("typed at the bench")
+    page.locator("#action-consume button[type=submit]").click()
+    assert "Nothing was changed" in page.get_by_role("alert").first.inner_text()
+    assert page.locator("#use-note").input_value() == "typed at the bench"
+    shot(page, "form-error")
+    page.locator("#action-qc summary").click()
+    page.locator("#qc-test").select_option("post_thaw_viability")
+    page.locator("#qc-outcome").select_option("pass")
+    page.locator("#qc-value").fill("87")
+    page.locator("#action-qc button[type=submit]").click()
+    page.wait_for_url("**done=qc")
+    assert page.locator("table").last.locator("tr", has_text="QC").count() >= 1
+
+
+def test_move_a_box_to_another_rack(page, server):
+    log_in(page, server, "technician@biorepo.example")
+    box = a_box(page, server)
+    page.goto(f"{server}/storage/{box}")
+    path = page.locator("ol.path a")
+    rack = path.last.get_attribute("href")
+    page.goto(server + path.nth(path.count() - 2).get_attribute("href"))  # the freezer
+    racks = [
+        a.get_attribute("href")
+        for a in page.locator("ul.tiles a").all()
+        if a.get_attribute("href") != rack
+    ]
+    target = racks[0].rsplit("/", 1)[1]
+    page.goto(f"{server}/storage/{box}")
+    page.locator("#action-move summary").click()
+    page.get_by_label("Into (scan the new rack, shelf or freezer)").fill(target)
+    page.locator("#action-move button[type=submit]").click()
+    page.wait_for_url("**done=move")
+    assert page.locator("ol.path a").last.get_attribute("href").endswith(target)
+    shot(page, "box-moved")
+
+
+def test_switch_language(page, server):
+    log_in(page, server, "curator.microbes@biorepo.example")
+    page.get_by_role("link", name="中文").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("button", name="退出").is_visible()
+    page.goto(f"{server}/storage")
+    assert page.get_by_role("heading", name="存储").is_visible()
+    shot(page, "storage-zh")
+    page.get_by_role("link", name="English").click()
+    assert page.get_by_role("heading", name="Storage").is_visible()
+
+
+def test_requesters_see_no_inventory(page, server):
+    log_in(page, server, "requester@riverside.example")
+    assert page.locator("nav a", has_text="Storage").count() == 0
+    page.goto(f"{server}/storage")
+    assert page.get_by_role("heading", name="Not allowed").is_visible()
