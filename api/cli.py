@@ -15,7 +15,7 @@ from repository import demo as demo_data
 from repository import migrate
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.services import accounts, labelling, notifications, printing
+from repository.services import accounts, labelling, notifications, printing, requests
 from repository.vocabulary import LabelTemplate, Role
 
 from . import SPEC_FILE, config, create_app, spec_text
@@ -128,10 +128,12 @@ def outbox() -> None:
 @click.option("--loop", is_flag=True, help="Keep sending, every --interval seconds.")
 @click.option("--interval", default=30, show_default=True, type=int)
 def outbox_send(loop: bool, interval: int) -> None:
-    """Send the notifications that are due: by SMTP when SMTP_HOST is set, to the log
-    otherwise. A message that fails stays, and is retried later with a growing delay."""
+    """Remind whoever must act on requests idle longer than REQUEST_OVERDUE_DAYS, then send the
+    notifications that are due: by SMTP when SMTP_HOST is set, to the log otherwise. A message
+    that fails stays, and is retried later with a growing delay."""
     app = create_app()
     while True:
+        _run(lambda db: requests.remind_overdue(db, app.config["REQUEST_OVERDUE_DAYS"]), app)
         sent, failed = notifications.deliver(app.extensions["biorepo"], config.smtp(app.config))
         click.echo(f"Sent {sent}, failed {failed} (retried later).")
         if not loop:

@@ -21,6 +21,7 @@ from ..models import (
     Feedback,
     Material,
     MaterialRequest,
+    OutboxMessage,
     Publication,
     RequestLine,
     RequestStep,
@@ -521,7 +522,19 @@ def _notify(
     )
     notifications.enqueue(session, [request.requester.email], subject, body, request_id=request.id)
     if to is RequestStatus.SUBMITTED:
-        curators = session.scalars(
+        notifications.enqueue(
+            session,
+            _curators(session, request),
+            f"New request {request.number} from {request.organisation.name}",
+            body,
+            request_id=request.id,
+        )
+
+
+def _curators(session: Session, request: MaterialRequest) -> list[str]:
+    """The emails of the active curators of the request's collection."""
+    return list(
+        session.scalars(
             select(User.email)
             .join(RoleGrant, RoleGrant.user_id == User.id)
             .where(
@@ -530,13 +543,61 @@ def _notify(
                 User.active.is_(True),
             )
         )
+    )
+
+
+# Steps where the requester, not the curators, has to act next.
+_REQUESTER_ACTS = frozenset(
+    {
+        RequestStatus.DRAFT,
+        RequestStatus.APPROVED,
+        RequestStatus.PARTLY_APPROVED,
+        RequestStatus.SHIPPED,
+        RequestStatus.DELIVERED,
+    }
+)
+REMINDER = "Overdue: "
+
+
+def remind_overdue(session: Session, days: int) -> int:
+    """Queue one reminder per request idle in an unfinished step for longer than `days`,
+    to whoever must act next (the requester, or the collection's curators); a request is
+    reminded again only after it moves on and stalls anew. Returns how many were reminded."""
+    since = utcnow() - timedelta(days=days)
+    reminded = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.request_id == MaterialRequest.id,
+            OutboxMessage.subject.startswith(REMINDER),
+            OutboxMessage.created_at >= MaterialRequest.changed_at,
+        )
+        .exists()
+    )
+    stalled = session.scalars(
+        select(MaterialRequest).where(
+            MaterialRequest.status.not_in(FINISHED),
+            MaterialRequest.changed_at < since,
+            ~reminded,
+        )
+    ).all()
+    for request in stalled:
+        step = _words(request.status)
+        if request.status in _REQUESTER_ACTS:
+            to, action = [request.requester.email], "It waits for you"
+        else:
+            to, action = _curators(session, request), "It waits for the collection"
+        body = (
+            f"Request {request.number} to {request.collection.name} has been {step} since "
+            f"{request.changed_at:%Y-%m-%d}. {action}: /api/v1/requests/{request.id}."
+        )
         notifications.enqueue(
             session,
-            curators,
-            f"New request {request.number} from {request.organisation.name}",
+            to,
+            f"{REMINDER}request {request.number} is {step}",
             body,
             request_id=request.id,
         )
+    return len(stalled)
 
 
 def _words(status: RequestStatus) -> str:

@@ -3,11 +3,14 @@ bad input refused with nothing changed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from repository.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from repository.models import Allocation, Consent, Event, Item, OutboxMessage, StockAlert
+from repository.models.base import utcnow
 from repository.services import agreements, requests
 from repository.vocabulary import EventType, ItemStatus, RequestStatus
 from tests.sharing import available, build
@@ -256,3 +259,35 @@ def test_low_stock_raises_an_alert_once(db, w):
     alerts = db.scalars(select(StockAlert)).all()
     assert [(a.kind.value, a.available, a.threshold) for a in alerts] == [("re_culture", 2, 3)]
     assert db.scalar(select(func.count()).select_from(Item).where(Item.status == "reserved")) == 4
+
+
+def test_stalled_requests_remind_whoever_acts_next_once(db, w):
+    waiting_for_curators = ask(db, w, (w.strain, "cryovial", 1), submit=True)
+    waiting_for_requester = ask(db, w, (w.strain, "cryovial", 1), submit=True)
+    requests.start_review(db, waiting_for_requester)
+    requests.decide(db, waiting_for_requester, {})
+    fresh = ask(db, w, (w.strain, "cryovial", 1), submit=True)
+    long_ago = utcnow() - timedelta(days=30)
+    for request in (waiting_for_curators, waiting_for_requester):
+        request.changed_at = long_ago
+    db.flush()
+
+    def reminders(request):
+        return db.scalars(
+            select(OutboxMessage.recipient).where(
+                OutboxMessage.request_id == request.id,
+                OutboxMessage.subject.startswith(requests.REMINDER),
+            )
+        ).all()
+
+    assert requests.remind_overdue(db, days=14) == 2
+    assert reminders(waiting_for_curators) == ["curator.shr@example.org"]
+    assert reminders(waiting_for_requester) == [w.requester.email]
+    assert reminders(fresh) == []
+    assert requests.remind_overdue(db, days=14) == 0  # once per stall
+    for message in db.scalars(select(OutboxMessage)):  # as if all this was weeks ago
+        message.created_at = long_ago + timedelta(days=1)
+    accept(db, w, waiting_for_requester)  # the requester acts; the request may stall anew
+    waiting_for_requester.changed_at = long_ago + timedelta(days=5)
+    db.flush()
+    assert requests.remind_overdue(db, days=14) == 1
