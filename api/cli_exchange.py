@@ -1,4 +1,4 @@
-"""The `biorepo import` and `biorepo export` commands: bulk registration and exchange formats."""
+"""The `biorepo import` commands: bulk registration from CSV and XLSX files."""
 
 from __future__ import annotations
 
@@ -84,8 +84,3 @@ def _table_command(name: str) -> click.Command:
 
 for _name in ("csv", "xlsx"):
     import_group.add_command(_table_command(_name))
-
-
-@click.group("export")
-def export_group() -> None:
-    """Write a collection's records in an exchange format."""

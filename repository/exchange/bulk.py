@@ -30,6 +30,7 @@ from ..schemas import KIND_SCHEMAS, LotSchema, load_material
 from ..services.collections import get_collection
 from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
 from . import columns, writing
+from .aliases import ALIASES
 from .problems import ImportRejected, Report
 from .tabular import Progress, Table, read_tables
 
@@ -39,57 +40,6 @@ LOT_DECLARATION = frozenset(
 )
 ITEM_FIELDS = frozenset({"barcode", "quantity", "unit", "form", "box", "position", "row", "col"})
 KNOWN = MATERIAL_FIELDS | LOT_DECLARATION | ITEM_FIELDS | {"lot"}
-ALIASES = {
-    "accession": "accession_number",
-    "accession_no": "accession_number",
-    "acc_no": "accession_number",
-    "accenumb": "accession_number",
-    "name": "designation",
-    "strain_designation": "designation",
-    "species": "taxon_name",
-    "scientific_name": "taxon_name",
-    "organism": "taxon_name",
-    "taxon": "taxon_name",
-    "taxid": "taxon_id",
-    "ncbi_taxon_id": "taxon_id",
-    "country": "origin_country",
-    "lat": "latitude",
-    "lon": "longitude",
-    "long": "longitude",
-    "lng": "longitude",
-    "lot_number": "lot",
-    "batch": "lot",
-    "preservation_method": "method",
-    "preservation_date": "preserved_on",
-    "date_preserved": "preserved_on",
-    "passage": "passage_number",
-    "qty": "quantity",
-    "amount": "quantity",
-    "vial_barcode": "barcode",
-    "tube_barcode": "barcode",
-    "container": "box",
-    "box_barcode": "box",
-    "well": "position",
-    "pos": "position",
-    "保藏编号": "accession_number",
-    "编号": "accession_number",
-    "名称": "designation",
-    "学名": "taxon_name",
-    "拉丁名": "taxon_name",
-    "物种": "taxon_name",
-    "批次": "lot",
-    "保存方法": "method",
-    "保存日期": "preserved_on",
-    "数量": "quantity",
-    "单位": "unit",
-    "形式": "form",
-    "条码": "barcode",
-    "条形码": "barcode",
-    "冻存盒": "box",
-    "盒": "box",
-    "位置": "position",
-    "孔位": "position",
-}
 DEFAULT_KIND = {
     CollectionKind.CULTURE_COLLECTION: MaterialKind.STRAIN,
     CollectionKind.SEED_BANK: MaterialKind.SEED,
