@@ -19,6 +19,7 @@ from repository.services import accounts, labelling, notifications, printing, re
 from repository.vocabulary import LabelTemplate, Role
 
 from . import SPEC_FILE, config, create_app, spec_text
+from .cli_exchange import import_group
 from .resources.labels import FORMATS
 
 
@@ -162,6 +163,9 @@ def serve(host: str, port: int) -> None:
         f"(database {_safe_url(app.config['DATABASE_URL'])})"
     )
     app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+main.add_command(import_group)
 
 
 def _safe_url(url: str) -> str:

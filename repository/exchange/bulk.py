@@ -1,0 +1,548 @@
+"""Bulk registration from CSV and XLSX files: materials, lots and items with their places, in one
+file or several, each row validated by the schemas the API uses; all or nothing.
+
+A row may declare a material (its fields), a lot (`lot` and its method, date, ...) and an item
+(quantity, unit, form, barcode, box and position), or any of these: a spreadsheet of one row per
+vial repeats its material's and lot's columns, or materials, lots and items come in files (or
+sheets) of their own, in that order. Lots are named by a key of the import (`lot`); they get
+the next numbers of their material. Rows are read as a stream and checked in batches against
+the database; the batches are written as they pass, in the caller's transaction, and a single
+problem anywhere means the caller must roll it all back (`import_tables` raises)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from .. import barcodes
+from ..errors import ValidationFailed
+from ..models import Barcode, Collection, Donor, Item, Material, StorageUnit
+from ..schemas import KIND_SCHEMAS, LotSchema, load_material
+from ..services.collections import get_collection
+from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
+from . import columns, writing
+from .aliases import ALIASES
+from .problems import ImportRejected, Report
+from .tabular import Progress, Table, read_tables
+
+MATERIAL_FIELDS = frozenset(f for s in KIND_SCHEMAS.values() for f in s._declared_fields)
+LOT_DECLARATION = frozenset(
+    {"method", "preserved_on", "passage_number", "generation", "regeneration_cycle", "lot_remarks"}
+)
+ITEM_FIELDS = frozenset({"barcode", "quantity", "unit", "form", "box", "position", "row", "col"})
+KNOWN = MATERIAL_FIELDS | LOT_DECLARATION | ITEM_FIELDS | {"lot"}
+DEFAULT_KIND = {
+    CollectionKind.CULTURE_COLLECTION: MaterialKind.STRAIN,
+    CollectionKind.SEED_BANK: MaterialKind.SEED,
+    CollectionKind.CELL_BANK: MaterialKind.CELL_LINE,
+    CollectionKind.ANIMAL_FACILITY: MaterialKind.ANIMAL_LINE,
+    CollectionKind.BIOBANK: MaterialKind.SPECIMEN,
+}
+POSITION = re.compile(r"^\s*(?:([A-Za-z])\s*0*(\d+)|(\d+)\s*[:,/ ]\s*(\d+))\s*$")
+_LOT_SCHEMA = LotSchema(
+    only=("method", "preserved_on", "passage_number", "generation", "regeneration_cycle", "remarks")
+)
+_ITEM_SCHEMA = LotSchema(only=("quantity", "unit", "form"))
+
+
+@dataclass
+class Options:
+    collection: str
+    dry_run: bool = False
+    mapping: dict[str, str] | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    batch: int = 1000
+
+
+@dataclass
+class Outcome:
+    """What an import did (or, dry, would do)."""
+
+    dry_run: bool
+    rows: int = 0
+    materials: int = 0
+    lots: int = 0
+    items: int = 0
+    report: Report = field(default_factory=Report)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "materials": self.materials,
+            "lots": self.lots,
+            "items": self.items,
+            **self.report.as_dict(),
+        }
+
+
+@dataclass
+class MaterialRef:
+    row: int
+    signature: tuple = ()
+    data: dict[str, Any] | None = None  # validated fields of a new material
+    id: int | None = None
+    kind: MaterialKind | None = None
+
+
+@dataclass
+class LotRef:
+    row: int
+    material: MaterialRef
+    signature: tuple
+    fields: dict[str, Any]
+    unit: Any = None
+    items: int = 0
+    total: Decimal = Decimal(0)
+    id: int | None = None
+    number: int | None = None
+
+
+@dataclass
+class Box:
+    id: int
+    barcode: str
+    name: str
+    kind: Any
+    rows: int | None
+    cols: int | None
+    size: int | None
+    occupied: int
+
+
+@dataclass
+class Row:
+    """One row of a table, validated on its own; checked against the database with its batch."""
+
+    number: int
+    accession: str
+    titles: dict[str, str]
+    values: dict[str, str]
+    material: MaterialRef | None = None  # declared by this row
+    lot: LotRef | None = None
+    item: dict[str, Any] | None = None
+    barcode: str | None = None
+    box: str | None = None
+    position: tuple[int, int] | None = None
+    donor: str | None = None
+    ok: bool = True
+
+
+def import_tables(
+    session: Session,
+    paths: Iterable[str | Path],
+    options: Options,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Import every table of the files, in order. Dry, nothing is written and the outcome tells
+    every problem; otherwise any problem raises ImportRejected (the caller rolls back)."""
+    importer = BulkImport(session, get_collection(session, options.collection), options)
+    for path in paths:
+        importer.report.file = Path(path).name
+        for table in read_tables(
+            path,
+            importer.report,
+            encoding=options.encoding,
+            delimiter=options.delimiter,
+            progress=progress,
+        ):
+            importer.table(table)
+    outcome = importer.finish()
+    outcome.report.in_order()
+    if not options.dry_run and not outcome.report.ok:
+        raise ImportRejected(outcome.report)
+    return outcome
+
+
+class BulkImport:
+    """The state of one import: what the file declared so far, and the batch being checked."""
+
+    def __init__(self, session: Session, collection: Collection, options: Options) -> None:
+        self.session, self.collection, self.options = session, collection, options
+        self.report = Report()
+        self.outcome = Outcome(options.dry_run, report=self.report)
+        self.default_kind = DEFAULT_KIND[collection.kind]
+        self.materials: dict[str, MaterialRef] = {}
+        self.lots: dict[tuple[str, str], LotRef] = {}
+        self.barcodes: dict[str, int] = {}
+        self.positions: dict[tuple[str, int, int], int] = {}
+        self.boxes: dict[str, Box | None] = {}
+        self.incoming: Counter[int] = Counter()
+        self.batch: list[Row] = []
+        self.writer = writing.Writer(session, collection)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def table(self, table: Table) -> None:
+        names = columns.resolve(table.header, KNOWN, ALIASES, self.options.mapping, self.report)
+        titles = {name: title for name, title in zip(names, table.header, strict=True) if name}
+        if not self._header_complete(set(titles), table):
+            return
+        only_materials = not (set(titles) & (LOT_DECLARATION | ITEM_FIELDS | {"lot"}))
+        for number, cells in table.rows:
+            values = {
+                name: cell.strip()
+                for name, cell in zip(names, cells, strict=True)
+                if name and cell.strip()
+            }
+            self._row(
+                Row(number, values.get("accession_number", ""), titles, values), only_materials
+            )
+            if len(self.batch) >= self.options.batch:
+                self._flush_batch()
+        self._flush_batch()
+
+    def _header_complete(self, present: set[str], table: Table) -> bool:
+        required = {"accession_number"}
+        if present & (MATERIAL_FIELDS - {"accession_number"}):
+            required |= {"designation", "taxon_name"}
+        if present & LOT_DECLARATION:
+            required |= {"lot", "method", "preserved_on"}
+        if present & ITEM_FIELDS:
+            required |= {"lot", "quantity", "unit", "form"}
+        missing = sorted(required - present)
+        hint = ""
+        if len(table.header) == 1:
+            hint = " (the header was read as one column: is the delimiter right?)"
+        for name in missing:
+            self.report.add(1, name, None, f"Missing required column {name}{hint}.")
+        if present == {"accession_number"}:
+            self.report.add(1, None, None, "Nothing to import besides accession numbers.")
+            return False
+        return not missing
+
+    def _row(self, row: Row, only_materials: bool) -> None:
+        self.outcome.rows += 1
+        if not row.accession:
+            self._problem(row, "accession_number", "An accession number is required.")
+            return
+        values = row.values
+        if set(values) & (MATERIAL_FIELDS - {"accession_number"}):
+            self._material(row, only_materials)
+        if set(values) & (LOT_DECLARATION | ITEM_FIELDS | {"lot"}):
+            self._lot(row)
+        if set(values) & ITEM_FIELDS:
+            self._item(row)
+        self.batch.append(row)
+
+    def _problem(self, row: Row, name: str | None, message: str) -> None:
+        row.ok = False
+        title = row.titles.get(name, name) if name else None
+        self.report.add(row.number, title, row.values.get(name) if name else None, message)
+
+    def _errors(self, row: Row, messages: Any, renamed: dict[str, str] | None = None) -> None:
+        row.ok = False
+        renamed = renamed or {}
+        titles = {field: row.titles.get(renamed.get(field, field), field) for field in messages}
+        values = {field: row.values.get(renamed.get(field, field)) for field in messages}
+        self.report.add_errors(row.number, messages, titles, values)
+
+    def _material(self, row: Row, only_materials: bool) -> None:
+        values = {k: v for k, v in row.values.items() if k in MATERIAL_FIELDS}
+        values.setdefault("kind", self.default_kind.value)
+        signature = tuple(sorted(values.items()))
+        first = self.materials.get(row.accession)
+        if first is not None:
+            if only_materials or first.signature != signature:
+                what = "listed twice" if only_materials else "declared again with other values"
+                self._problem(
+                    row, "accession_number", f"Accession {what} (first at row {first.row})."
+                )
+            return
+        schema = KIND_SCHEMAS.get(values["kind"])
+        data: dict[str, Any] = {}
+        for name, text in values.items():
+            target = schema._declared_fields.get(name) if schema else None
+            try:
+                data[name] = columns.cell_value(target, text) if target else text
+            except ValueError as error:
+                self._problem(row, name, str(error))
+        try:
+            loaded = load_material(data)
+        except ValidationFailed as error:
+            self._errors(row, error.errors)
+            loaded = None
+        ref = MaterialRef(
+            row.number, signature, loaded, kind=MaterialKind(values["kind"]) if loaded else None
+        )
+        self.materials[row.accession] = ref
+        if loaded is not None and row.ok:
+            row.material = ref
+            row.donor = loaded.get("donor")
+
+    def _lot(self, row: Row) -> None:
+        key = row.values.get("lot")
+        if not key:
+            self._problem(row, "lot", "Name the lot (the `lot` column).")
+            return
+        material = self.materials.get(row.accession)
+        if material is None:  # an existing material: looked up with the batch
+            material = self.materials[row.accession] = MaterialRef(row.number)
+        declared = {k: v for k, v in row.values.items() if k in LOT_DECLARATION}
+        lot = self.lots.get((row.accession, key))
+        if lot is not None:
+            if declared and tuple(sorted(declared.items())) != lot.signature:
+                self._problem(
+                    row, "lot", f"Lot declared again with other values (first at row {lot.row})."
+                )
+                return
+            row.lot = lot
+            return
+        if not declared:
+            self._problem(
+                row,
+                "lot",
+                f"Lot {key} of {row.accession} is not declared: give its method and preserved_on "
+                "in this row or an earlier one.",
+            )
+            return
+        data = {("remarks" if k == "lot_remarks" else k): v for k, v in declared.items()}
+        try:
+            fields = _LOT_SCHEMA.load(data)
+        except ValidationError as error:
+            self._errors(row, error.normalized_messages(), {"remarks": "lot_remarks"})
+            return
+        lot = LotRef(row.number, material, tuple(sorted(declared.items())), fields)
+        self.lots[(row.accession, key)] = lot
+        row.lot = lot
+
+    def _item(self, row: Row) -> None:
+        values = row.values
+        try:
+            row.item = _ITEM_SCHEMA.load(
+                {k: values[k] for k in ("quantity", "unit", "form") if k in values}
+            )
+        except ValidationError as error:
+            self._errors(row, error.normalized_messages())
+        lot = row.lot
+        if lot is not None:
+            lot.items += 1  # an invalid item still belongs to its lot
+        if row.item is not None and lot is not None:
+            if lot.unit is None:
+                lot.unit = row.item["unit"]
+            elif lot.unit != row.item["unit"]:
+                self._problem(row, "unit", f"The items of a lot share one unit ({lot.unit.value}).")
+            lot.total += row.item["quantity"]
+        if "barcode" in values:
+            self._barcode(row, values["barcode"])
+        if "box" in values:
+            row.box = barcodes.normalise(values["box"])
+            self._position(row)
+        elif {"position", "row", "col"} & set(values):
+            self._problem(row, "box", "A position needs its box.")
+
+    def _barcode(self, row: Row, given: str) -> None:
+        code = barcodes.normalise(given)
+        if len(code) > 32 or any(c in "_^~" for c in code) or not code.isascii():
+            self._problem(row, "barcode", "Barcodes are 1-32 ASCII characters, no _ ^ ~.")
+            return
+        first = self.barcodes.setdefault(code, row.number)
+        if first != row.number:
+            self._problem(row, "barcode", f"Barcode listed twice (first at row {first}).")
+            return
+        row.barcode = code
+
+    def _position(self, row: Row) -> None:
+        values = row.values
+        if "position" in values:
+            match = POSITION.match(values["position"])
+            if match is None:
+                self._problem(
+                    row, "position", "Write a position as A1 (row letter, column) or 1:1."
+                )
+                return
+            letter, col, r, c = match.groups()
+            position = (ord(letter.upper()) - 64, int(col)) if letter else (int(r), int(c))
+        elif "row" in values or "col" in values:
+            try:
+                position = (int(values.get("row", "")), int(values.get("col", "")))
+            except ValueError:
+                self._problem(row, "row", "Give row and col as whole numbers.")
+                row.box = None
+                return
+        else:
+            return
+        key = (row.box, *position)
+        first = self.positions.setdefault(key, row.number)
+        if first != row.number:
+            self._problem(
+                row, "position", f"Position given twice in the file (first at row {first})."
+            )
+            row.box = None  # reported once
+            return
+        row.position = position
+
+    # --- checking against the database, then writing ----------------------------------------
+
+    def _flush_batch(self) -> None:
+        batch, self.batch = self.batch, []
+        if not batch:
+            return
+        self._look_up_materials(batch)
+        self._look_up_boxes(batch)
+        self._check_barcodes(batch)
+        self._check_positions(batch)
+        donors = self._look_up_donors(batch)
+        for row in batch:
+            self._check_row(row, donors)
+        if self.report.ok and not self.options.dry_run:
+            self.writer.write(batch, donors, self.boxes)
+        self.outcome.materials += sum(1 for r in batch if r.material is not None)
+        self.outcome.lots += len({id(r.lot) for r in batch if r.lot and r.lot.row == r.number})
+        self.outcome.items += sum(1 for r in batch if r.item is not None)
+
+    def _look_up_materials(self, batch: list[Row]) -> None:
+        wanted = {r.accession for r in batch if r.accession and (r.material or r.lot)}
+        found = (
+            {
+                number: (id_, kind)
+                for number, id_, kind in self.session.execute(
+                    select(Material.accession_number, Material.id, Material.kind).where(
+                        Material.collection_id == self.collection.id,
+                        Material.accession_number.in_(wanted),
+                    )
+                )
+            }
+            if wanted
+            else {}
+        )
+        for row in batch:
+            ref = self.materials.get(row.accession)
+            if row.material is not None and row.accession in found:
+                self._problem(
+                    row, "accession_number", f"Accession already in {self.collection.code}."
+                )
+            elif ref is not None and ref.signature == () and ref.id is None and row.lot:
+                if row.accession in found:
+                    ref.id, ref.kind = found[row.accession]
+                else:
+                    self._problem(
+                        row,
+                        "accession_number",
+                        f"No material with this accession in {self.collection.code}, nor "
+                        "declared earlier in the import.",
+                    )
+
+    def _look_up_boxes(self, batch: list[Row]) -> None:
+        wanted = {r.box for r in batch if r.box and r.box not in self.boxes}
+        for chunk in _chunks(sorted(wanted)):
+            for unit in self.session.scalars(
+                select(StorageUnit).where(StorageUnit.barcode.in_(chunk))
+            ):
+                self.boxes[unit.barcode] = Box(
+                    unit.id,
+                    unit.barcode,
+                    unit.name,
+                    unit.kind,
+                    unit.rows,
+                    unit.cols,
+                    unit.size,
+                    unit.occupied,
+                )
+        for code in wanted:
+            self.boxes.setdefault(code, None)
+
+    def _check_barcodes(self, batch: list[Row]) -> None:
+        wanted = [r.barcode for r in batch if r.barcode]
+        taken: set[str] = set()
+        for chunk in _chunks(wanted):
+            taken |= set(
+                self.session.scalars(select(Barcode.value).where(Barcode.value.in_(chunk)))
+            )
+        for row in batch:
+            if row.barcode in taken:
+                self._problem(row, "barcode", "Barcode already in use.")
+
+    def _check_positions(self, batch: list[Row]) -> None:
+        keys = {
+            (self.boxes[r.box].id, *r.position): r
+            for r in batch
+            if r.position and self.boxes.get(r.box) is not None
+        }
+        for chunk in _chunks(list(keys)):
+            for barcode, box_id, row_, col in self.session.execute(
+                select(Item.barcode, Item.container_id, Item.row, Item.col).where(
+                    tuple_(Item.container_id, Item.row, Item.col).in_(chunk)
+                )
+            ):
+                self._problem(
+                    keys[(box_id, row_, col)], "position", f"Position taken by {barcode}."
+                )
+
+    def _look_up_donors(self, batch: list[Row]) -> dict[str, int]:
+        wanted = {r.donor for r in batch if r.donor}
+        if not wanted:
+            return {}
+        return dict(
+            self.session.execute(
+                select(Donor.code, Donor.id).where(
+                    Donor.collection_id == self.collection.id, Donor.code.in_(wanted)
+                )
+            ).all()
+        )
+
+    def _check_row(self, row: Row, donors: dict[str, int]) -> None:
+        if row.donor and row.donor not in donors:
+            self._problem(row, "donor", f"No donor with this code in {self.collection.code}.")
+        lot = row.lot
+        if lot is not None and lot.row == row.number:
+            kind = lot.material.kind
+            if kind is MaterialKind.CELL_LINE and lot.fields.get("passage_number") is None:
+                self._problem(row, "passage_number", "A cell-line lot needs its passage number.")
+        if row.box is None:
+            return
+        box = self.boxes.get(row.box)
+        if box is None:
+            self._problem(row, "box", "No storage unit with this barcode.")
+            return
+        if box.kind not in HOLDS_ITEMS:
+            self._problem(
+                row,
+                "box",
+                f"{box.name} is a {box.kind.value}; items go in boxes, cages or containers.",
+            )
+            return
+        if box.rows is not None:
+            if row.position is None:
+                self._problem(row, "position", f"{box.name} is a grid: give the position.")
+                return
+            r, c = row.position
+            if not (1 <= r <= box.rows and 1 <= c <= box.cols):
+                self._problem(
+                    row, "position", f"Outside the {box.rows}x{box.cols} grid of {box.name}."
+                )
+                return
+        elif row.position is not None:
+            self._problem(row, "position", f"{box.name} has no positions.")
+            return
+        self.incoming[box.id] += 1
+        if box.size is not None and box.occupied + self.incoming[box.id] > box.size:
+            self._problem(
+                row,
+                "box",
+                f"{box.name} holds {box.size}; {box.occupied} are there already and this "
+                "item is one too many.",
+            )
+
+    def finish(self) -> Outcome:
+        for (accession, key), lot in self.lots.items():
+            if lot.items == 0:
+                self.report.add(lot.row, "lot", key, f"Lot {key} of {accession} has no items.")
+        if self.report.ok and not self.options.dry_run:
+            self.writer.finish(self.lots.values())
+        return self.outcome
+
+
+def _chunks(values: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

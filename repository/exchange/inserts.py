@@ -1,0 +1,65 @@
+"""Inserting validated records in bulk (COPY on PostgreSQL): ids reserved up front, complete rows
+with the columns' defaults, and an audit entry per row, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..db import conflict_from
+from ..sql import insert_many
+
+
+def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
+    """`count` new primary keys of `table`: from its sequence on PostgreSQL; on SQLite past the
+    largest (the write lock, taken at BEGIN IMMEDIATE, keeps them ours until commit)."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+                ),
+                {"t": table.name, "n": count},
+            )
+        )
+    start = (session.scalar(select(func.max(table.c.id))) or 0) + 1
+    return list(range(start, start + count))
+
+
+def complete(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """A row with every column of `table`: the value given, else the column's default, else
+    None; so that every row of a bulk insert has the same keys."""
+    row = {}
+    for column in table.columns:
+        if column.name in values:
+            row[column.name] = values[column.name]
+        elif column.default is not None:
+            default = column.default
+            row[column.name] = default.arg if default.is_scalar else default.arg(None)
+        else:
+            row[column.name] = None
+    return row
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """insert_many, with a broken constraint (a concurrent writer took a barcode or a position
+    since it was checked) raised as the service's Conflict."""
+    dbapi_error = session.get_bind().dialect.dbapi.IntegrityError
+    try:
+        insert_many(session, table, rows)
+    except IntegrityError as error:
+        raise conflict_from(error) from error
+    except dbapi_error as error:  # COPY speaks to the driver directly
+        raise conflict_from(IntegrityError(None, None, error)) from error
+
+
+def audit_inserts(session: Session, table_name: str, rows: Iterable[dict[str, Any]]) -> None:
+    """One audit entry per inserted row, as the ORM's flush would have recorded it."""
+    audit.record(session, (audit.entry(table_name, row["id"], "insert", None, row) for row in rows))

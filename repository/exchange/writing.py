@@ -1,0 +1,229 @@
+"""Writing the batches of a bulk import: materials (with their kind's table and identifiers),
+lots and items with their barcodes and places, their events and audit entries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from .. import barcodes
+from ..models import KIND_MODELS, Barcode, Collection, Identifier, Item, Lot, Material, StorageUnit
+from ..models.base import QUANTUM, utcnow
+from ..services.events import record_events
+from ..services.storage import path_label, path_rows
+from ..vocabulary import EventType, ItemStatus, MaterialKind
+from .inserts import audit_inserts, complete, insert_rows, reserve_ids
+
+if TYPE_CHECKING:
+    from .bulk import Box, LotRef, Row
+
+MATERIALS, IDENTIFIERS = Material.__table__, Identifier.__table__
+LOTS, ITEMS, UNITS = Lot.__table__, Item.__table__, StorageUnit.__table__
+
+
+class Writer:
+    """Inserts what the importer validated, batch by batch, in the caller's transaction."""
+
+    def __init__(self, session: Session, collection: Collection) -> None:
+        self.session, self.collection = session, collection
+        self.lot_rows: dict[int, dict[str, Any]] = {}
+        self.next_lot: dict[int, int] = {}
+        self.paths: dict[int, list] = {}
+
+    def write(self, batch: list[Row], donors: dict[str, int], boxes: dict[str, Box | None]) -> None:
+        self._materials([r for r in batch if r.material is not None], donors)
+        placed = [r for r in batch if r.item is not None]
+        self._lots([r.lot for r in placed if r.lot.id is None])
+        self._items(placed, boxes)
+
+    def _materials(self, rows: list[Row], donors: dict[str, int]) -> None:
+        if not rows:
+            return
+        now = utcnow()
+        ids = reserve_ids(self.session, MATERIALS, len(rows))
+        base_rows, audited, identifiers = [], [], []
+        own_rows: dict[MaterialKind, list[dict]] = {}
+        for row, id_ in zip(rows, ids, strict=True):
+            ref = row.material
+            data = dict(ref.data)
+            kind = MaterialKind(data.pop("kind"))
+            identifiers.extend({"material_id": id_, **i} for i in data.pop("identifiers"))
+            if "donor" in data:
+                data["donor_id"] = donors[data.pop("donor")]
+            data.update(
+                id=id_, collection_id=self.collection.id, kind=kind, accession_number=row.accession
+            )
+            data.update(created_at=now, updated_at=now)
+            base = complete(MATERIALS, {k: v for k, v in data.items() if k in MATERIALS.c})
+            own_table = KIND_MODELS[kind].__table__
+            own = complete(own_table, {k: v for k, v in data.items() if k in own_table.c})
+            base_rows.append(base)
+            own_rows.setdefault(kind, []).append(own)
+            audited.append({**base, **own})
+            ref.id, ref.kind = id_, kind
+        insert_rows(self.session, MATERIALS, base_rows)
+        for kind, own in own_rows.items():
+            insert_rows(self.session, KIND_MODELS[kind].__table__, own)
+        identifier_rows = [
+            complete(IDENTIFIERS, {"id": i, **values})
+            for i, values in zip(
+                reserve_ids(self.session, IDENTIFIERS, len(identifiers)), identifiers, strict=True
+            )
+        ]
+        insert_rows(self.session, IDENTIFIERS, identifier_rows)
+        audit_inserts(self.session, "materials", audited)
+        audit_inserts(self.session, "identifiers", identifier_rows)
+        record_events(
+            self.session,
+            EventType.ACCESSIONED,
+            (
+                {
+                    "material_id": b["id"],
+                    "data": {
+                        "accession_number": b["accession_number"],
+                        "collection": self.collection.code,
+                    },
+                }
+                for b in base_rows
+            ),
+        )
+
+    def _lots(self, lots: list[LotRef]) -> None:
+        fresh = list({id(lot): lot for lot in lots}.values())
+        if not fresh:
+            return
+        known = {lot.material.id for lot in fresh} - set(self.next_lot)
+        if known:
+            self.next_lot.update(
+                (material_id, (number or 0) + 1)
+                for material_id, number in self.session.execute(
+                    select(Lot.material_id, func.max(Lot.number))
+                    .where(Lot.material_id.in_(known))
+                    .group_by(Lot.material_id)
+                )
+            )
+        rows = []
+        now = utcnow()
+        for lot, id_ in zip(fresh, reserve_ids(self.session, LOTS, len(fresh)), strict=True):
+            material_id = lot.material.id
+            lot.id, lot.number = id_, self.next_lot.get(material_id, 1)
+            self.next_lot[material_id] = lot.number + 1
+            row = complete(
+                LOTS,
+                {
+                    **lot.fields,
+                    "id": id_,
+                    "material_id": material_id,
+                    "number": lot.number,
+                    "initial_quantity": 0,
+                    "unit": lot.unit,
+                    "created_at": now,
+                },
+            )
+            self.lot_rows[id_] = row
+            rows.append(row)
+        insert_rows(self.session, LOTS, rows)
+
+    def _items(self, rows: list[Row], boxes: dict[str, Box | None]) -> None:
+        if not rows:
+            return
+        given = [r.barcode for r in rows if r.barcode]
+        insert_rows(self.session, Barcode.__table__, [{"value": c, "owner": "item"} for c in given])
+        drawn = iter(barcodes.allocate(self.session, len(rows) - len(given), "item"))
+        now = utcnow()
+        items, occupancy = [], Counter()
+        for row, id_ in zip(rows, reserve_ids(self.session, ITEMS, len(rows)), strict=True):
+            box = boxes.get(row.box) if row.box else None
+            r, c = row.position or (None, None)
+            items.append(
+                complete(
+                    ITEMS,
+                    {
+                        "id": id_,
+                        "barcode": row.barcode or next(drawn),
+                        "lot_id": row.lot.id,
+                        "form": row.item["form"],
+                        "quantity": row.item["quantity"].quantize(QUANTUM),
+                        "unit": row.item["unit"],
+                        "status": ItemStatus.AVAILABLE,
+                        "container_id": box.id if box else None,
+                        "row": r,
+                        "col": c,
+                        "grid_rows": box.rows if box else None,
+                        "grid_cols": box.cols if box else None,
+                        "created_at": now,
+                    },
+                )
+            )
+            if box:
+                occupancy[box.id] += 1
+        insert_rows(self.session, ITEMS, items)
+        if occupancy:
+            self.session.connection().execute(
+                update(UNITS)
+                .where(UNITS.c.id == bindparam("unit_id"))
+                .values(occupied=UNITS.c.occupied + bindparam("count")),
+                [{"unit_id": k, "count": v} for k, v in occupancy.items()],
+            )
+        audit_inserts(self.session, "items", items)
+        self._events(rows, items)
+
+    def _events(self, rows: list[Row], items: list[dict[str, Any]]) -> None:
+        record_events(
+            self.session,
+            EventType.PRESERVED,
+            (
+                {
+                    "item_id": i["id"],
+                    "lot_id": i["lot_id"],
+                    "material_id": r.lot.material.id,
+                    "data": {
+                        "lot": r.lot.number,
+                        "method": r.lot.fields["method"],
+                        "quantity": i["quantity"],
+                        "unit": i["unit"],
+                    },
+                }
+                for r, i in zip(rows, items, strict=True)
+            ),
+        )
+        placed = [i for i in items if i["container_id"]]
+        missing = {i["container_id"] for i in placed} - set(self.paths)
+        self.paths.update(path_rows(self.session, missing))
+        record_events(
+            self.session,
+            EventType.PLACED,
+            (
+                {
+                    "item_id": i["id"],
+                    "lot_id": i["lot_id"],
+                    "data": {
+                        "from": None,
+                        "to": path_label(self.paths[i["container_id"]], i["row"], i["col"]),
+                    },
+                }
+                for i in placed
+            ),
+        )
+
+    def finish(self, lots: Iterable[LotRef]) -> None:
+        """Each new lot's initial quantity (the sum of its items), then its audit entry."""
+        changes = []
+        for lot in lots:
+            if lot.id is None:
+                continue
+            row = self.lot_rows[lot.id]
+            row["initial_quantity"] = lot.total.quantize(QUANTUM)
+            changes.append({"lot_id": lot.id, "quantity": row["initial_quantity"]})
+        if changes:
+            self.session.connection().execute(
+                update(LOTS)
+                .where(LOTS.c.id == bindparam("lot_id"))
+                .values(initial_quantity=bindparam("quantity")),
+                changes,
+            )
+        audit_inserts(self.session, "lots", self.lot_rows.values())

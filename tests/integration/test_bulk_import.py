@@ -1,0 +1,360 @@
+"""Bulk registration from CSV and XLSX: what a good file creates, and every kind of bad input
+reported precisely with nothing imported."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from repository.db import unit_of_work
+from repository.errors import Conflict
+from repository.exchange import bulk
+from repository.exchange.bulk import Options, import_tables
+from repository.exchange.problems import ImportRejected
+from repository.models import AuditEntry, Event, Item, Lot, Material, StorageUnit
+from repository.vocabulary import EventType
+from tests.conftest import make_box, make_collection, make_strain
+
+HEADER = (
+    "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form,"
+    "barcode,box,position"
+)
+LOT = "L1,glycerol_minus80,2025-01-01"  # a lot's key, method and date
+VIAL = "1,ml,cryovial"
+
+
+@pytest.fixture
+def stock(factory):
+    """A culture collection with one strain (TST 1) and an empty 9x9 box."""
+    with unit_of_work(factory) as db:
+        make_collection(db)
+        make_strain(db, accession_number="TST 1")
+        box = make_box(db)
+        return {"box": box.barcode, "box_id": box.id}
+
+
+def write(tmp_path, text: str, name: str = "in.csv", encoding: str = "utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def run(factory, *paths, dry_run=False, **options):
+    with unit_of_work(factory) as db:
+        return import_tables(db, paths, Options("TST", dry_run=dry_run, **options))
+
+
+def problems(factory, *paths, **options) -> list[tuple]:
+    with pytest.raises(ImportRejected) as caught:
+        run(factory, *paths, **options)
+    return [(p.row, p.column, p.value, p.message) for p in caught.value.report.problems]
+
+
+def counts(factory) -> tuple[int, int, int]:
+    with unit_of_work(factory, write=False) as db:
+        return (
+            db.scalar(select(func.count()).select_from(Material)),
+            db.scalar(select(func.count()).select_from(Lot)),
+            db.scalar(select(func.count()).select_from(Item)),
+        )
+
+
+TEN, ELEVEN = "L1,glycerol_minus80,2025-03-01", "L1,lyophilised,2025-03-02"
+
+
+def good_file(tmp_path, box: str):
+    return write(
+        tmp_path,
+        f"{HEADER}\n"
+        f"CC 10,Strain ten,Bacillus subtilis,{TEN},1.5,ml,cryovial,PRE-001,{box},A1\n"
+        f"CC 10,Strain ten,Bacillus subtilis,{TEN},1.5,ml,cryovial,,{box},A2\n"
+        f"CC 11,Strain eleven,Escherichia coli,{ELEVEN},1,ampoule,ampoule,,{box},B1\n"
+        f"TST 1,,,L9,glycerol_minus80,2025-03-03,1,ml,cryovial,,{box},I9\n",
+    )
+
+
+def test_a_good_file_registers_materials_lots_and_placed_items(factory, stock, tmp_path):
+    outcome = run(factory, good_file(tmp_path, stock["box"]))
+    assert (outcome.rows, outcome.materials, outcome.lots, outcome.items) == (4, 2, 3, 4)
+    with unit_of_work(factory, write=False) as db:
+        ten = db.scalar(select(Material).where(Material.accession_number == "CC 10"))
+        assert ten.kind.value == "strain" and ten.taxon_name == "Bacillus subtilis"
+        lot = db.scalar(select(Lot).where(Lot.material_id == ten.id))
+        assert lot.number == 1 and str(lot.initial_quantity.normalize()) == "3"
+        placed = {
+            (i.barcode, i.row, i.col)
+            for i in db.scalars(select(Item).where(Item.container_id == stock["box_id"]))
+        }
+        assert ("PRE001", 1, 1) in placed and len(placed) == 4
+        assert {(r, c) for _, r, c in placed} == {(1, 1), (1, 2), (2, 1), (9, 9)}
+        assert db.get(StorageUnit, stock["box_id"]).occupied == 4
+        existing = db.scalar(select(Material).where(Material.accession_number == "TST 1"))
+        assert db.scalar(select(Lot.number).where(Lot.material_id == existing.id)) == 1
+        types = Counter_of(db, Event.type)
+        assert types[EventType.ACCESSIONED] >= 2 and types[EventType.PLACED] == 4
+        audited = Counter_of(db, AuditEntry.table_name)
+        assert audited["items"] == 4 and audited["lots"] == 3
+        assert audited["materials"] == 3  # TST 1 from the fixture, and the two imported
+
+
+def Counter_of(db, column):
+    return dict(db.execute(select(column, func.count()).group_by(column)).all())
+
+
+def test_a_dry_run_reports_and_writes_nothing(factory, stock, tmp_path):
+    before = counts(factory)
+    outcome = run(factory, good_file(tmp_path, stock["box"]), dry_run=True)
+    assert outcome.report.ok and outcome.items == 4
+    assert counts(factory) == before
+    bad = write(
+        tmp_path, f"{HEADER}\nCC 12,X,Bacillus,L1,boiled,2025-02-30,-1,ml,cryovial,,,\n", "bad.csv"
+    )
+    outcome = run(factory, bad, dry_run=True)
+    assert {(p.row, p.column, p.value) for p in outcome.report.problems} == {
+        (2, "method", "boiled"),
+        (2, "preserved_on", "2025-02-30"),
+        (2, "quantity", "-1"),
+    }
+    assert counts(factory) == before
+
+
+def test_every_bad_row_is_reported_and_nothing_imported(factory, stock, tmp_path):
+    box = stock["box"]
+    before = counts(factory)
+    found = problems(
+        factory,
+        write(
+            tmp_path,
+            f"{HEADER},latitude,kind\n"
+            f"CC 20,A,Bacillus subtilis,{LOT},{VIAL},,{box},A1,95,\n"
+            f"CC 21,B,B,{LOT},{VIAL},,{box},A1,,\n"
+            f"CC 22,C,Bacillus,{LOT},1,ml,flask,,{box},K1,,\n"
+            f"CC 23,D,Bacillus,{LOT},{VIAL},,{box},A3,,fungus\n"
+            f"TST 1,E,Bacillus,{LOT},{VIAL},,NOSUCHBOX,A4,,\n"
+            f",F,Bacillus,{LOT},{VIAL},,,,,\n",
+        ),
+    )
+    assert found == [
+        (2, "latitude", "95", "Must be greater than or equal to -90 and less than or equal to 90."),
+        (3, "taxon_name", "B", "Length must be between 2 and 200."),
+        (3, "position", "A1", "Position given twice in the file (first at row 2)."),
+        (4, "form", "flask", found[3][3]),
+        (4, "position", "K1", "Outside the 9x9 grid of Box."),
+        (5, "kind", "fungus", found[5][3]),
+        (6, "accession_number", "TST 1", "Accession already in TST."),
+        (6, "box", "NOSUCHBOX", "No storage unit with this barcode."),
+        (7, "accession_number", None, "An accession number is required."),
+    ]
+    assert "cryovial" in found[3][3] and "strain" in found[5][3]
+    assert counts(factory) == before
+
+
+def test_conflicts_with_the_database_are_reported(factory, stock, tmp_path):
+    box = stock["box"]
+    run(
+        factory,
+        write(
+            tmp_path,
+            f"{HEADER}\nCC 30,A,Bacillus,{LOT},{VIAL},USED-1,{box},C3\n",
+        ),
+    )
+    before = counts(factory)
+    found = problems(
+        factory,
+        write(
+            tmp_path,
+            f"{HEADER}\n"
+            f"CC 30,A,Bacillus,{LOT},{VIAL},,{box},C4\n"
+            f"CC 31,B,Bacillus,{LOT},{VIAL},used-1,{box},C3\n"
+            f"CC 31,B,Bacillus,{LOT},{VIAL},NEW-1,{box},C5\n"
+            f"CC 31,B,Bacillus,{LOT},{VIAL},new-1,{box},C6\n",
+            "again.csv",
+        ),
+    )
+    assert found == [
+        (2, "accession_number", "CC 30", "Accession already in TST."),
+        (3, "barcode", "used-1", "Barcode already in use."),
+        (3, "position", "C3", found[2][3]),
+        (5, "barcode", "new-1", "Barcode listed twice (first at row 4)."),
+    ]
+    assert found[2][3].startswith("Position taken by ")
+    assert counts(factory) == before
+
+
+def test_header_problems_wrong_delimiter_and_unknown_columns(factory, stock, tmp_path):
+    assert problems(factory, write(tmp_path, "accession_number;designation\nA;B\n"))[0][3] == (
+        "Missing required column taxon_name."
+    )
+    found = problems(factory, write(tmp_path, "accession_number\tdesignation\tcolour\nA\tB\tred\n"))
+    assert found == [
+        (1, "colour", None, "Unknown column; rename it, map it to a field, or drop it."),
+        (1, "taxon_name", None, "Missing required column taxon_name."),
+    ]
+    found = problems(factory, write(tmp_path, "accession_number|designation|taxon\nA|B|\n"))
+    assert found == [(2, "taxon", None, "Missing data for required field.")]  # an alias
+    found = problems(factory, write(tmp_path, "lot\nL1\n"))
+    assert found[0][:2] == (1, "accession_number")
+    assert found[0][3].startswith("Missing required column accession_number (the header was read")
+
+
+def test_aliases_and_a_mapping_name_the_columns(factory, stock, tmp_path):
+    path = write(tmp_path, "Accession No.,Name,Species,Strain colour\nCC 40,X,Bacillus subtilis,\n")
+    outcome = run(factory, path, mapping={"Strain colour": ""})
+    assert outcome.materials == 1
+    path = write(tmp_path, "Code,Name,Species\nCC 41,X,Bacillus subtilis\n", "mapped.csv")
+    assert run(factory, path, mapping={"Code": "accession_number"}).materials == 1
+
+
+def test_rows_of_the_wrong_width_and_truncated_files(factory, stock, tmp_path):
+    found = problems(
+        factory,
+        write(tmp_path, 'accession_number,designation,taxon_name\nA,B,Bacillus,x\nC,"D,Bacillus\n'),
+    )
+    assert found[0][:2] == (2, None) and "3" in found[0][3] and "4" in found[0][3]
+    assert found[1][0] == 3 and "cannot be read" in found[1][3]
+
+
+def test_utf8_with_bom_and_gb18030_are_read(factory, stock, tmp_path):
+    text = "保藏编号,名称,学名\nCC 50,枯草芽孢杆菌 168,Bacillus subtilis\n"
+    assert run(factory, write(tmp_path, text, "bom.csv", "utf-8-sig")).materials == 1
+    text = text.replace("CC 50", "CC 51")
+    assert run(factory, write(tmp_path, text, "gbk.csv", "gb18030")).materials == 1
+    with unit_of_work(factory, write=False) as db:
+        names = set(
+            db.scalars(
+                select(Material.designation).where(
+                    Material.accession_number.in_(["CC 50", "CC 51"])
+                )
+            )
+        )
+    assert names == {"枯草芽孢杆菌 168"}
+
+
+def test_unreadable_encodings_are_reported_not_garbled(factory, stock, tmp_path):
+    latin = write(
+        tmp_path, "accession_number,designation,taxon_name\nA,Café,Bacillus\n", "l.csv", "latin-1"
+    )
+    assert "neither UTF-8 nor GB18030" in problems(factory, latin)[0][3]
+    head = "accession_number,designation,taxon_name\n" + "".join(
+        f"CC {n},Strain {n},Bacillus subtilis\n" for n in range(5000)
+    )
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(head.encode() + "CC X,枯草,Bacillus\n".encode("gbk"))
+    found = problems(factory, mixed)
+    assert found[-1][0] == 5002 and "not utf-8" in found[-1][3]
+    assert counts(factory)[0] == 1
+
+
+def test_several_files_and_xlsx_sheets(factory, stock, tmp_path):
+    from openpyxl import Workbook
+
+    box = stock["box"]
+    materials = write(
+        tmp_path, "accession_number,designation,taxon_name\nCC 60,X,Bacillus\n", "m.csv"
+    )
+    items = write(
+        tmp_path,
+        "accession_number,lot,method,preserved_on,quantity,unit,form,box,row,col\n"
+        f"CC 60,{LOT},{VIAL},{box},4,4\n",
+        "i.csv",
+    )
+    assert run(factory, materials, items).items == 1
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "materials"
+    sheet.append(["accession_number", "designation", "taxon_name", "latitude"])
+    sheet.append(["CC 61", "Y", "Bacillus subtilis", 31.2])
+    lots = book.create_sheet("items")
+    lots.append(
+        [
+            "accession_number",
+            "lot",
+            "method",
+            "preserved_on",
+            "quantity",
+            "unit",
+            "form",
+            "box",
+            "position",
+        ]
+    )
+    from datetime import datetime
+
+    lots.append(
+        ["CC 61", 1, "glycerol_minus80", datetime(2025, 1, 2), 2, "ml", "cryovial", box, "E5"]
+    )
+    book.save(tmp_path / "book.xlsx")
+    outcome = run(factory, tmp_path / "book.xlsx")
+    assert (outcome.materials, outcome.items) == (1, 1)
+    with unit_of_work(factory, write=False) as db:
+        lot = db.scalar(select(Lot).join(Material).where(Material.accession_number == "CC 61"))
+        assert lot.preserved_on.isoformat() == "2025-01-02"
+
+
+def test_an_undeclared_lot_and_an_unknown_material_are_reported(factory, stock, tmp_path):
+    found = problems(
+        factory,
+        write(
+            tmp_path,
+            f"accession_number,lot,quantity,unit,form\nTST 1,L1,{VIAL}\nNOPE,L1,{VIAL}\n",
+        ),
+    )
+    assert [f[:2] for f in found] == [(2, "lot"), (3, "lot")]
+    assert "not declared" in found[0][3]
+
+
+def test_a_failure_half_way_leaves_nothing(factory, stock, tmp_path, monkeypatch):
+    rows = "".join(
+        f"CC {n},S{n},Bacillus,{LOT},{VIAL},,{stock['box']},{chr(65 + n // 9)}{n % 9 + 1}\n"
+        for n in range(20)
+    )
+    path = write(tmp_path, f"{HEADER}\n{rows}")
+    calls = []
+    real = bulk.writing.Writer._items
+
+    def failing(self, batch, boxes):
+        calls.append(len(batch))
+        if len(calls) == 3:
+            raise RuntimeError("the database went away")
+        real(self, batch, boxes)
+
+    monkeypatch.setattr(bulk.writing.Writer, "_items", failing)
+    before = counts(factory)
+    with pytest.raises(RuntimeError):
+        run(factory, path, batch=5)
+    assert calls == [5, 5, 5] and counts(factory) == before
+    with unit_of_work(factory, write=False) as db:
+        assert db.get(StorageUnit, stock["box_id"]).occupied == 0
+
+
+def test_a_position_taken_by_a_concurrent_writer_fails_at_insert(
+    factory, stock, tmp_path, monkeypatch
+):
+    with unit_of_work(factory) as db:
+        from repository.services import inventory, storage
+
+        strain = db.scalar(select(Material).where(Material.accession_number == "TST 1"))
+        inventory.create_lot(
+            db,
+            strain,
+            {
+                "method": "glycerol_minus80",
+                "preserved_on": "2025-01-01",
+                "items": 1,
+                "quantity": "1",
+                "unit": "ml",
+                "form": "cryovial",
+            },
+            place=storage.Place(db.get(StorageUnit, stock["box_id"])),
+            positions=[(2, 2)],
+        )
+    before = counts(factory)
+    monkeypatch.setattr(bulk.BulkImport, "_check_positions", lambda self, batch: None)
+    path = write(
+        tmp_path,
+        f"{HEADER}\nCC 70,A,Bacillus,{LOT},{VIAL},,{stock['box']},B2\n",
+    )
+    with pytest.raises(Conflict) as caught:
+        run(factory, path)
+    assert caught.value.field == "position"
+    assert counts(factory) == before

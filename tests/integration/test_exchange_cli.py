@@ -1,0 +1,92 @@
+"""`biorepo import`: dry runs, imports, refusals, and a process killed half way that leaves
+nothing behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from api.cli import main
+from repository.db import make_engine, session_factory, unit_of_work
+from repository.models import Item, Material
+from tests.conftest import make_box, make_collection
+from tests.databases import migrated
+
+HEADER = "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form"
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    url = migrated(f"sqlite:///{tmp_path / 'cli.db'}")
+    engine = make_engine(url)
+    with unit_of_work(session_factory(engine)) as db:
+        make_collection(db)
+        make_box(db)
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield engine
+    engine.dispose()
+
+
+def count(engine, model) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(model))
+
+
+def rows(n: int, start: int = 0) -> str:
+    return "".join(
+        f"CC {i},S{i},Bacillus subtilis,L1,glycerol_minus80,2025-01-01,1,ml,cryovial\n"
+        for i in range(start, start + n)
+    )
+
+
+def test_dry_run_then_import(database, tmp_path):
+    path = tmp_path / "good.csv"
+    path.write_text(HEADER + "\n" + rows(3))
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", "csv", str(path), "--collection", "TST", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Dry run, nothing written. 3 rows: 3 materials, 3 lots, 3 items" in result.output
+    assert count(database, Material) == 0
+    result = runner.invoke(main, ["import", "csv", str(path), "--collection", "TST"])
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 rows" in result.output
+    assert (count(database, Material), count(database, Item)) == (3, 3)
+
+
+def test_a_bad_file_prints_its_problems_and_imports_nothing(database, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "\n" + rows(2) + "CC 9,X,Bacillus,L1,frozen,2025-13-01,1,ml,vial\n")
+    result = CliRunner().invoke(main, ["import", "csv", str(path), "--collection", "TST"])
+    assert result.exit_code == 1
+    assert "bad.csv, row 4, column method ('frozen'): Must be one of" in result.output
+    assert "row 4, column preserved_on ('2025-13-01'): Not a valid date." in result.output
+    assert "3 problems found; nothing was imported." in result.output
+    assert count(database, Material) == 0
+
+
+def test_an_import_killed_half_way_leaves_nothing(database, tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + "\n" + rows(100_000))
+    command = [sys.executable, "-c", "from api.cli import main; main()"]
+    process = subprocess.Popen(
+        [*command, "import", "csv", str(path), "--collection", "TST"],
+        env=os.environ.copy(),
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(3)
+    assert process.poll() is None, "the import ended before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert (count(database, Material), count(database, Item)) == (0, 0)
+    with unit_of_work(session_factory(database)) as db:  # the database is still writable
+        make_collection(db, "TWO")
