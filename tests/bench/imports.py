@@ -67,9 +67,10 @@ def prepare(engine: Engine, n_rows: int) -> list[str]:
     return boxes
 
 
-def write_csv(path: Path, boxes: list[str], n_rows: int) -> None:
-    codes = unique_codes(random.Random(5), n_rows + len(boxes) + 10)
-    codes = [c for c in codes if c not in set(boxes)][:n_rows]
+def write_csv(path: Path, boxes: list[str], n_rows: int, taken: set[str]) -> None:
+    """The CSV of `n_rows` items in `boxes`, with barcodes none of which is in `taken`."""
+    codes = unique_codes(random.Random(5), n_rows + len(taken) + 10)
+    codes = [c for c in codes if c not in taken][:n_rows]
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
@@ -176,7 +177,7 @@ def run(backend: str, url: str, folder: Path, n_rows: int, postgres: bool) -> No
     boxes = prepare(service_engine, n_rows)
     twins = dict(zip(boxes, prepare(raw_engine, n_rows), strict=True))
     path = folder / "items.csv"
-    write_csv(path, boxes, n_rows)
+    write_csv(path, boxes, n_rows, {*boxes, *twins.values()})  # free in both databases
     started = time.perf_counter()
     with unit_of_work(session_factory(service_engine)) as session:
         outcome = import_tables(session, [path], Options("BEN"))
