@@ -1,5 +1,5 @@
 """The `biorepo import` and `biorepo export` commands: bulk registration from CSV and XLSX
-files, and the exchange formats (MCPD)."""
+files, and the exchange formats (MCPD, Cellosaurus)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.exchange import bulk, mcpd, tabular
+from repository.exchange import bulk, cellosaurus, mcpd, tabular
 from repository.exchange.problems import ImportRejected, Report
 
 from . import create_app
@@ -103,6 +103,27 @@ def import_mcpd(files, collection, dry_run, encoding) -> None:
     """Seed accessions from MCPD v2.1 files (CSV or XLSX, the MCPD codes as the header)."""
     options = bulk.Options(collection, dry_run=dry_run, encoding=encoding)
     _import(files, options, translate=mcpd.Translator(collection))
+
+
+@import_group.command("cellosaurus")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+def import_cellosaurus(file, dry_run) -> None:
+    """Cellosaurus reference entries from its text format (cellosaurus.txt): added, or
+    replaced by accession; cell lines link to them by their CVCL accession."""
+    factory = create_app().extensions["biorepo"]
+    try:
+        with unit_of_work(factory, write=not dry_run) as session:
+            count, report = cellosaurus.import_file(session, file, dry_run=dry_run)
+    except ImportRejected as error:
+        _print_problems(error.report)
+        click.echo(f"{error.detail}", err=True)
+        sys.exit(1)
+    if dry_run:
+        _print_problems(report)
+        click.echo(f"Dry run, nothing written. {count} entries; {report.count} problems.")
+        sys.exit(1 if report.count else 0)
+    click.echo(f"Imported {count} Cellosaurus entries.")
 
 
 @click.group("export")

@@ -1,4 +1,4 @@
-"""exchange: MCPD passport fields
+"""exchange: MCPD passport fields, Cellosaurus reference entries
 
 Revision ID: 0005
 Revises: 0004
@@ -17,6 +17,23 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "cellosaurus_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("accession", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("synonyms", sa.JSON(), nullable=False),
+        sa.Column("species", sa.JSON(), nullable=False),
+        sa.Column("taxon_ids", sa.JSON(), nullable=False),
+        sa.Column("category", sa.String(length=64), nullable=True),
+        sa.Column("sex", sa.String(length=32), nullable=True),
+        sa.Column("str_profile", sa.JSON(), nullable=False),
+        sa.Column("str_sources", sa.JSON(), nullable=False),
+        sa.Column("cautions", sa.JSON(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cellosaurus_entries")),
+        sa.UniqueConstraint("accession", name=op.f("uq_cellosaurus_entries_accession")),
+    )
     with op.batch_alter_table("seeds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("puid", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("collecting_number", sa.String(length=64), nullable=True))
@@ -59,6 +76,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("cellosaurus_entries")
     with op.batch_alter_table("seeds", schema=None) as batch_op:
         batch_op.alter_column(
             "breeding_institute",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..vocabulary import AbsStatus, AccessLevel, BiologicalStatus, MaterialKind, Sex
 from .base import Base, Timestamp, choice, utcnow
 from .collection import Collection
+from .reference import CellosaurusEntry
 
 Str = String(200)
 
@@ -183,6 +184,11 @@ class CellLine(Material):
     culture_medium: Mapped[str | None] = mapped_column(Str)
     problematic: Mapped[str | None] = mapped_column(Text)
     str_profile: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    reference: Mapped[CellosaurusEntry | None] = relationship(
+        primaryjoin="foreign(CellLine.cellosaurus_id) == CellosaurusEntry.accession",
+        viewonly=True,
+    )
 
 
 class AnimalLine(Material):

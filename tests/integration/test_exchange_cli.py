@@ -111,3 +111,15 @@ def test_mcpd_import_and_export(database, tmp_path):
     result = runner.invoke(main, ["import", "mcpd", str(path), "--collection", "PHL001"])
     assert result.exit_code == 1
     assert "row 2, column SAMPSTAT ('301'): Must be one of" in result.output
+
+
+def test_cellosaurus_import(database, tmp_path):
+    path = tmp_path / "cellosaurus.txt"
+    entry = "ID   X\nAC   CVCL_T001\nOX   NCBI_TaxID=9606; ! Homo sapiens\n//\n"
+    path.write_text(entry)
+    result = CliRunner().invoke(main, ["import", "cellosaurus", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 Cellosaurus entries." in result.output
+    path.write_text(entry.replace("CVCL_T001", "T001"))
+    result = CliRunner().invoke(main, ["import", "cellosaurus", str(path), "--dry-run"])
+    assert result.exit_code == 1 and "row 2, column AC ('T001')" in result.output
