@@ -19,7 +19,7 @@ from repository.services import accounts, labelling, notifications, printing, re
 from repository.vocabulary import LabelTemplate, Role
 
 from . import SPEC_FILE, config, create_app, spec_text
-from .cli_exchange import import_group
+from .cli_exchange import export_group, import_group
 from .resources.labels import FORMATS
 
 
@@ -166,6 +166,7 @@ def serve(host: str, port: int) -> None:
 
 
 main.add_command(import_group)
+main.add_command(export_group)
 
 
 def _safe_url(url: str) -> str:

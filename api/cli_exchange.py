@@ -1,4 +1,5 @@
-"""The `biorepo import` commands: bulk registration from CSV and XLSX files."""
+"""The `biorepo import` and `biorepo export` commands: bulk registration from CSV and XLSX
+files, and the exchange formats (MCPD, Cellosaurus)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import click
 
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.exchange import bulk, tabular
+from repository.exchange import bulk, cellosaurus, mcpd, tabular
 from repository.exchange.problems import ImportRejected, Report
 
 from . import create_app
@@ -36,6 +37,36 @@ def import_group() -> None:
     """Load records from files, all or nothing (a file with any problem imports nothing)."""
 
 
+def _import(files, options: bulk.Options, translate: bulk.Translate | None = None) -> None:
+    """Run one import in one transaction and tell what it did, or every problem."""
+    factory = create_app().extensions["biorepo"]
+    total = sum(tabular.measure(f) for f in files)
+    try:
+        with (
+            click.progressbar(length=total, label="Reading", file=sys.stderr) as bar,
+            unit_of_work(factory, write=not options.dry_run) as session,
+        ):
+            outcome = bulk.import_tables(
+                session, files, options, progress=bar.update, translate=translate
+            )
+    except ImportRejected as error:
+        _print_problems(error.report)
+        click.echo(f"{error.detail}", err=True)
+        sys.exit(1)
+    except DomainError as error:
+        click.echo(f"Refused: {error.detail}", err=True)
+        sys.exit(1)
+    counts = (
+        f"{outcome.rows} rows: {outcome.materials} materials, {outcome.lots} lots, "
+        f"{outcome.items} items"
+    )
+    if options.dry_run:
+        _print_problems(outcome.report)
+        click.echo(f"Dry run, nothing written. {counts}; {outcome.report.count} problems.")
+        sys.exit(1 if outcome.report.count else 0)
+    click.echo(f"Imported {counts}.")
+
+
 def _table_command(name: str) -> click.Command:
     @click.command(name)
     @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
@@ -54,33 +85,62 @@ def _table_command(name: str) -> click.Command:
             encoding=encoding,
             delimiter=delimiter,
         )
-        factory = create_app().extensions["biorepo"]
-        total = sum(tabular.measure(f) for f in files)
-        try:
-            with (
-                click.progressbar(length=total, label="Reading", file=sys.stderr) as bar,
-                unit_of_work(factory, write=not dry_run) as session,
-            ):
-                outcome = bulk.import_tables(session, files, options, progress=bar.update)
-        except ImportRejected as error:
-            _print_problems(error.report)
-            click.echo(f"{error.detail}", err=True)
-            sys.exit(1)
-        except DomainError as error:
-            click.echo(f"Refused: {error.detail}", err=True)
-            sys.exit(1)
-        counts = (
-            f"{outcome.rows} rows: {outcome.materials} materials, {outcome.lots} lots, "
-            f"{outcome.items} items"
-        )
-        if dry_run:
-            _print_problems(outcome.report)
-            click.echo(f"Dry run, nothing written. {counts}; {outcome.report.count} problems.")
-            sys.exit(1 if outcome.report.count else 0)
-        click.echo(f"Imported {counts}.")
+        _import(files, options)
 
     return command
 
 
 for _name in ("csv", "xlsx"):
     import_group.add_command(_table_command(_name))
+
+
+@import_group.command("mcpd")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--collection", required=True, help="The seed bank's code (INSTCODE).")
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("--encoding", help="The files' encoding, when it cannot be detected.")
+def import_mcpd(files, collection, dry_run, encoding) -> None:
+    """Seed accessions from MCPD v2.1 files (CSV or XLSX, the MCPD codes as the header)."""
+    options = bulk.Options(collection, dry_run=dry_run, encoding=encoding)
+    _import(files, options, translate=mcpd.Translator(collection))
+
+
+@import_group.command("cellosaurus")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+def import_cellosaurus(file, dry_run) -> None:
+    """Cellosaurus reference entries from its text format (cellosaurus.txt): added, or
+    replaced by accession; cell lines link to them by their CVCL accession."""
+    factory = create_app().extensions["biorepo"]
+    try:
+        with unit_of_work(factory, write=not dry_run) as session:
+            count, report = cellosaurus.import_file(session, file, dry_run=dry_run)
+    except ImportRejected as error:
+        _print_problems(error.report)
+        click.echo(f"{error.detail}", err=True)
+        sys.exit(1)
+    if dry_run:
+        _print_problems(report)
+        click.echo(f"Dry run, nothing written. {count} entries; {report.count} problems.")
+        sys.exit(1 if report.count else 0)
+    click.echo(f"Imported {count} Cellosaurus entries.")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Write a collection's records in an exchange format."""
+
+
+@export_group.command("mcpd")
+@click.argument("out", type=click.File("w", encoding="utf-8"))
+@click.option("--collection", required=True, help="The seed bank's code.")
+def export_mcpd(out, collection) -> None:
+    """The seed accessions of a collection as MCPD v2.1 (CSV, UTF-8) to OUT (- for stdout)."""
+    factory = create_app().extensions["biorepo"]
+    try:
+        with unit_of_work(factory, write=False) as session:
+            count = mcpd.export(session, collection, out)
+    except DomainError as error:
+        click.echo(f"Refused: {error.detail}", err=True)
+        sys.exit(1)
+    click.echo(f"Exported {count} accessions.", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC
 from typing import Any
@@ -19,6 +20,9 @@ from marshmallow import (
 from .errors import ValidationFailed
 from .models.storage import position_label
 from .vocabulary import (
+    ACQUISITION_SOURCE,
+    GERMPLASM_STORAGE,
+    SAMPLE_STATUS,
     AbsStatus,
     AccessLevel,
     AgreementKind,
@@ -41,6 +45,7 @@ from .vocabulary import (
 
 PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 MCPD_DATE = re.compile(r"^(\d{4}|----)(\d{2}|--)(\d{2}|--)$")
+INSTITUTE = r"[A-Z]{3}\d{3,4}"  # an FAO WIEWS institute code
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -74,6 +79,20 @@ def positive(value: Any) -> None:
     document)."""
     if value <= 0:
         raise ValidationError("Must be greater than 0.")
+
+
+def mcpd_date(value: str) -> None:
+    """YYYYMMDD, a missing month or day written `--` or `00`; the date must exist."""
+    match = MCPD_DATE.match(value or "")
+    if match is None:
+        raise ValidationError("Write YYYYMMDD (a missing month or day as -- or 00).")
+    year, month, day = (None if p.strip("-0") == "" else int(p) for p in match.groups())
+    if month is None and day is not None:
+        raise ValidationError("A day is given without its month.")
+    if month is not None and not 1 <= month <= 12:
+        raise ValidationError(f"There is no month {month}.")
+    if day is not None and day > calendar.monthrange(year or 2000, month)[1]:
+        raise ValidationError(f"There is no day {day} in that month.")
 
 
 class StrictSchema(Schema):
@@ -165,16 +184,38 @@ class StrainSchema(MaterialSchema):
 
 
 class SeedSchema(MaterialSchema):
+    """A seed accession; the MCPD v2.1 passport descriptors in their coded forms."""
+
     crop_name = text()
     crop_name_zh = text()
-    sample_status = Integer(validate=validate.Range(100, 999))
-    acquisition_source = Integer(validate=validate.Range(10, 99))
-    acquisition_date = fields.String(validate=validate.Regexp(MCPD_DATE))
+    sample_status = Integer(validate=validate.OneOf(sorted(SAMPLE_STATUS)))
+    acquisition_source = Integer(validate=validate.OneOf(sorted(ACQUISITION_SOURCE)))
+    acquisition_date = fields.String(validate=mcpd_date)
     ancestral_data = text(500)
-    breeding_institute = fields.String(validate=validate.Regexp(r"^[A-Z]{3}\d{3,4}$"))
-    storage_types = fields.List(Integer(validate=validate.Range(10, 99)))
+    breeding_institute = text(also=validate.Regexp(rf"^{INSTITUTE}(;{INSTITUTE})*$"))
+    storage_types = fields.List(Integer(validate=validate.OneOf(sorted(GERMPLASM_STORAGE))))
     in_mls = fields.Boolean()
     thousand_seed_weight_g = fields.Float(validate=validate.Range(min=0, min_inclusive=False))
+    puid = text()
+    collecting_number = text(64)
+    collecting_institutes = fields.List(fields.String(validate=validate.Regexp(f"^{INSTITUTE}$")))
+    collecting_institute_name = text()
+    collecting_institute_address = text(500)
+    collecting_mission = text()
+    genus = text(100, also=validate.Regexp(r"^[A-Z][a-z-]+$"))
+    specific_epithet = text(100)
+    species_author = text()
+    subtaxa = text()
+    subtaxa_author = text()
+    latitude_dms = fields.String(validate=validate.Regexp(r"^\d{2}(\d{2}|--)(\d{2}|--)[NS]$"))
+    longitude_dms = fields.String(validate=validate.Regexp(r"^\d{3}(\d{2}|--)(\d{2}|--)[EW]$"))
+    coordinate_uncertainty_m = Integer(validate=validate.Range(min=0))
+    coordinate_datum = text(32)
+    georeference_method = text(64)
+    breeding_institute_name = text()
+    donor_institute_code = fields.String(validate=validate.Regexp(f"^{INSTITUTE}$"))
+    safety_duplicate_sites = fields.List(fields.String(validate=validate.Regexp(f"^{INSTITUTE}$")))
+    safety_duplicate_name = text()
 
 
 class CellLineSchema(MaterialSchema):

@@ -334,3 +334,64 @@ class ShippingCondition(StrEnum):
 class AlertKind(StrEnum):
     REGENERATION = "regeneration"  # seeds: grow out a new cycle
     RE_CULTURE = "re_culture"  # strains, cells, animals, specimens: make a new lot
+
+
+# MCPD v2.1 coded lists (FAO/Bioversity multi-crop passport descriptors), code -> meaning.
+SAMPLE_STATUS = {
+    100: "wild",
+    110: "natural",
+    120: "semi-natural/wild",
+    130: "semi-natural/sown",
+    200: "weedy",
+    300: "traditional cultivar/landrace",
+    400: "breeding/research material",
+    410: "breeder's line",
+    411: "synthetic population",
+    412: "hybrid",
+    413: "founder stock/base population",
+    414: "inbred line",
+    415: "segregating population",
+    416: "clonal selection",
+    420: "genetic stock",
+    421: "mutant",
+    422: "cytogenetic stocks",
+    423: "other genetic stocks",
+    500: "advanced or improved cultivar",
+    600: "GMO",
+    999: "other",
+}
+ACQUISITION_SOURCE = {
+    10: "wild habitat",
+    11: "forest or woodland",
+    12: "shrubland",
+    13: "grassland",
+    14: "desert or tundra",
+    15: "aquatic habitat",
+    20: "farm or cultivated habitat",
+    21: "field",
+    22: "orchard",
+    23: "backyard, kitchen or home garden",
+    24: "fallow land",
+    25: "pasture",
+    26: "farm store",
+    27: "threshing floor",
+    28: "park",
+    30: "market or shop",
+    40: "institute, experimental station, research organization, genebank",
+    50: "seed company",
+    60: "weedy, disturbed or ruderal habitat",
+    61: "roadside",
+    62: "field margin",
+    99: "other",
+}
+GERMPLASM_STORAGE = {
+    10: "seed collection",
+    11: "short term",
+    12: "medium term",
+    13: "long term",
+    20: "field collection",
+    30: "in vitro collection",
+    40: "cryopreserved collection",
+    50: "DNA collection",
+    99: "other",
+}

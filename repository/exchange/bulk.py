@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +40,7 @@ LOT_DECLARATION = frozenset(
 )
 ITEM_FIELDS = frozenset({"barcode", "quantity", "unit", "form", "box", "position", "row", "col"})
 KNOWN = MATERIAL_FIELDS | LOT_DECLARATION | ITEM_FIELDS | {"lot"}
+Translate = Callable[[Table, Report], Table | None]
 DEFAULT_KIND = {
     CollectionKind.CULTURE_COLLECTION: MaterialKind.STRAIN,
     CollectionKind.SEED_BANK: MaterialKind.SEED,
@@ -143,9 +144,11 @@ def import_tables(
     paths: Iterable[str | Path],
     options: Options,
     progress: Progress | None = None,
+    translate: Translate | None = None,
 ) -> Outcome:
     """Import every table of the files, in order. Dry, nothing is written and the outcome tells
-    every problem; otherwise any problem raises ImportRejected (the caller rolls back)."""
+    every problem; otherwise any problem raises ImportRejected (the caller rolls back).
+    `translate` turns the tables of an exchange format (MCPD) into tables of our fields."""
     importer = BulkImport(session, get_collection(session, options.collection), options)
     for path in paths:
         importer.report.file = Path(path).name
@@ -156,7 +159,9 @@ def import_tables(
             delimiter=options.delimiter,
             progress=progress,
         ):
-            importer.table(table)
+            translated = translate(table, importer.report) if translate else table
+            if translated is not None:
+                importer.table(translated)
     outcome = importer.finish()
     outcome.report.in_order()
     if not options.dry_run and not outcome.report.ok:
@@ -185,7 +190,11 @@ class BulkImport:
 
     def table(self, table: Table) -> None:
         names = columns.resolve(table.header, KNOWN, ALIASES, self.options.mapping, self.report)
-        titles = {name: title for name, title in zip(names, table.header, strict=True) if name}
+        titles = {
+            name: table.titles.get(name, title)
+            for name, title in zip(names, table.header, strict=True)
+            if name
+        }
         if not self._header_complete(set(titles), table):
             return
         only_materials = not (set(titles) & (LOT_DECLARATION | ITEM_FIELDS | {"lot"}))

@@ -8,7 +8,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +30,7 @@ class Table:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
     size: int  # in the units Progress counts: bytes of a CSV file, rows of a sheet
+    titles: dict[str, str] = field(default_factory=dict)  # a translated column's original title
 
 
 def read_tables(

@@ -18,6 +18,7 @@ from .material import (
 )
 from .people import ApiToken, LoginFailure, Organisation, RoleGrant, User
 from .printing import Printer, PrintJob
+from .reference import CellosaurusEntry
 from .sharing import (
     AgreementAcceptance,
     AgreementTemplate,
@@ -47,6 +48,7 @@ __all__ = [
     "Barcode",
     "Base",
     "CellLine",
+    "CellosaurusEntry",
     "Collection",
     "Consent",
     "Donor",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..vocabulary import AbsStatus, AccessLevel, BiologicalStatus, MaterialKind, Sex
 from .base import Base, Timestamp, choice, utcnow
 from .collection import Collection
+from .reference import CellosaurusEntry
 
 Str = String(200)
 
@@ -133,10 +134,34 @@ class Seed(Material):
     acquisition_source: Mapped[int | None] = mapped_column(Integer)  # COLLSRC
     acquisition_date: Mapped[str | None] = mapped_column(String(8))  # ACQDATE YYYYMMDD
     ancestral_data: Mapped[str | None] = mapped_column(String(500))  # ANCEST
-    breeding_institute: Mapped[str | None] = mapped_column(String(16))  # BREDCODE
+    breeding_institute: Mapped[str | None] = mapped_column(Str)  # BREDCODE, ;-separated
     storage_types: Mapped[list[int]] = mapped_column(JSON, default=list)  # STORAGE
     in_mls: Mapped[bool | None] = mapped_column(Boolean)  # MLSSTAT
     thousand_seed_weight_g: Mapped[float | None] = mapped_column(Float)
+    puid: Mapped[str | None] = mapped_column(Str)  # PUID
+    collecting_number: Mapped[str | None] = mapped_column(String(64))  # COLLNUMB
+    collecting_institutes: Mapped[list[str]] = mapped_column(  # COLLCODE
+        JSON, default=list, server_default="[]"
+    )
+    collecting_institute_name: Mapped[str | None] = mapped_column(Str)  # COLLNAME
+    collecting_institute_address: Mapped[str | None] = mapped_column(String(500))
+    collecting_mission: Mapped[str | None] = mapped_column(Str)  # COLLMISSID
+    genus: Mapped[str | None] = mapped_column(String(100))  # GENUS
+    specific_epithet: Mapped[str | None] = mapped_column(String(100))  # SPECIES
+    species_author: Mapped[str | None] = mapped_column(Str)  # SPAUTHOR
+    subtaxa: Mapped[str | None] = mapped_column(Str)  # SUBTAXA
+    subtaxa_author: Mapped[str | None] = mapped_column(Str)  # SUBTAUTHOR
+    latitude_dms: Mapped[str | None] = mapped_column(String(8))  # LATITUDE, DDMMSSH
+    longitude_dms: Mapped[str | None] = mapped_column(String(9))  # LONGITUDE, DDDMMSSH
+    coordinate_uncertainty_m: Mapped[int | None] = mapped_column(Integer)  # COORDUNCERT
+    coordinate_datum: Mapped[str | None] = mapped_column(String(32))  # COORDDATUM
+    georeference_method: Mapped[str | None] = mapped_column(String(64))  # GEOREFMETH
+    breeding_institute_name: Mapped[str | None] = mapped_column(Str)  # BREDNAME
+    donor_institute_code: Mapped[str | None] = mapped_column(String(16))  # DONORCODE
+    safety_duplicate_sites: Mapped[list[str]] = mapped_column(  # DUPLSITE
+        JSON, default=list, server_default="[]"
+    )
+    safety_duplicate_name: Mapped[str | None] = mapped_column(Str)  # DUPLINSTNAME
 
 
 class CellLine(Material):
@@ -159,6 +184,11 @@ class CellLine(Material):
     culture_medium: Mapped[str | None] = mapped_column(Str)
     problematic: Mapped[str | None] = mapped_column(Text)
     str_profile: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    reference: Mapped[CellosaurusEntry | None] = relationship(
+        primaryjoin="foreign(CellLine.cellosaurus_id) == CellosaurusEntry.accession",
+        viewonly=True,
+    )
 
 
 class AnimalLine(Material):

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from api.cli import main
 from repository.db import make_engine, session_factory, unit_of_work
 from repository.models import Item, Material
+from repository.services import collections
 from tests.conftest import make_box, make_collection
 from tests.databases import migrated
 
@@ -90,3 +91,35 @@ def test_an_import_killed_half_way_leaves_nothing(database, tmp_path):
     assert (count(database, Material), count(database, Item)) == (0, 0)
     with unit_of_work(session_factory(database)) as db:  # the database is still writable
         make_collection(db, "TWO")
+
+
+def test_mcpd_import_and_export(database, tmp_path):
+    with unit_of_work(session_factory(database)) as db:
+        collections.create_collection(db, {"code": "PHL001", "name": "Bank", "kind": "seed_bank"})
+    path = tmp_path / "passport.csv"
+    path.write_text("INSTCODE,ACCENUMB,GENUS,SPECIES,SAMPSTAT\nPHL001,IRGC 1,Oryza,sativa,300\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", "mcpd", str(path), "--collection", "PHL001"])
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 rows: 1 materials" in result.output
+    out = tmp_path / "out.csv"
+    result = runner.invoke(main, ["export", "mcpd", str(out), "--collection", "PHL001"])
+    assert result.exit_code == 0, result.output
+    header, row = out.read_text().splitlines()
+    assert dict(zip(header.split(","), row.split(","), strict=True))["SAMPSTAT"] == "300"
+    path.write_text("ACCENUMB,GENUS,SAMPSTAT\nIRGC 2,Oryza,301\n")
+    result = runner.invoke(main, ["import", "mcpd", str(path), "--collection", "PHL001"])
+    assert result.exit_code == 1
+    assert "row 2, column SAMPSTAT ('301'): Must be one of" in result.output
+
+
+def test_cellosaurus_import(database, tmp_path):
+    path = tmp_path / "cellosaurus.txt"
+    entry = "ID   X\nAC   CVCL_T001\nOX   NCBI_TaxID=9606; ! Homo sapiens\n//\n"
+    path.write_text(entry)
+    result = CliRunner().invoke(main, ["import", "cellosaurus", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 Cellosaurus entries." in result.output
+    path.write_text(entry.replace("CVCL_T001", "T001"))
+    result = CliRunner().invoke(main, ["import", "cellosaurus", str(path), "--dry-run"])
+    assert result.exit_code == 1 and "row 2, column AC ('T001')" in result.output
