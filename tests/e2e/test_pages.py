@@ -173,3 +173,56 @@ def test_requesters_see_no_inventory(page, server):
     assert page.locator("nav a", has_text="Storage").count() == 0
     page.goto(f"{server}/storage")
     assert page.get_by_role("heading", name="Not allowed").is_visible()
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement.id")
+
+
+def test_register_a_lot_and_place_and_label_it(page, server):
+    log_in(page, server, "curator.microbes@biorepo.example")
+    page.get_by_role("navigation").get_by_role("link", name="Register").click()
+    page.wait_for_url("**/bench/register")
+    assert focused(page) == "collection"
+    page.get_by_label("Kind").select_option("cell_line")
+    assert page.get_by_label("Cellosaurus id (CVCL_…)").is_visible()
+    assert not page.get_by_label("Isolation source").is_visible()
+    page.get_by_label("Kind").select_option("strain")
+    page.locator("#designation").fill(f"Bench isolate {page.viewport_name}")
+    page.get_by_label("Taxon (scientific name)").fill("Pseudomonas putida")
+    page.get_by_label("Country of origin").fill("China")
+    page.get_by_label("Growth temperature (°C)").fill("30")
+    page.get_by_label("Isolation source").fill("garden soil")
+    page.get_by_label("Isolation source").press("Enter")
+    assert "Nothing was changed" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Isolation source").input_value() == "garden soil"
+    shot(page, "bench-register-error")
+    page.get_by_label("Country of origin").fill("CHN")
+    page.get_by_label("Country of origin").press("Enter")
+    page.wait_for_url("**/lot")
+    assert focused(page) == "method"
+    page.keyboard.press("Tab")  # the date is today's already
+    page.get_by_label("Preservation method").select_option("glycerol_minus80")
+    page.get_by_label("Number of items").fill("4")
+    page.get_by_label("Quantity per item").fill("1")
+    page.locator("#unit").select_option("ml")
+    page.locator("#form").select_option("cryovial")
+    shot(page, "bench-lot")
+    page.get_by_label("Quantity per item").press("Enter")
+    page.wait_for_url("**/place")
+    assert focused(page) == "container"
+    assert page.locator(".positions .pos").count() == 4
+    shot(page, "bench-place")
+    page.keyboard.press("Enter")  # take the proposal
+    page.wait_for_url("**/labels?lot=*")
+    assert focused(page) == "printer"
+    assert page.locator("img.label-preview").evaluate("i => i.naturalWidth") > 0
+    page.get_by_label("Printer").select_option("Bench ZPL")
+    page.get_by_role("button", name="Print the labels").click()
+    page.wait_for_url("**done=print")
+    row = page.locator("table tr", has_text="4 labels").first
+    assert "queued" in row.inner_text()
+    shot(page, "labels")
+    row.get_by_role("button", name="Cancel").click()
+    page.wait_for_url("**done=cancel")
+    assert "cancelled" in page.locator("table tr", has_text="4 labels").first.inner_text()
