@@ -90,6 +90,13 @@ TERMS: dict[str, Any] = {
     "sheet": _l("sheet"),
     "plate": _l("plate"),
     "animal": _l("animal"),
+    # shipping
+    "ice_packs": _l("ice packs"),
+    "dry_ice": _l("dry ice"),
+    "ln2_dry_shipper": _l("LN2 dry shipper"),
+    "approve": _l("approve"),
+    "reject": _l("reject"),
+    "pending": _l("pending"),
     # print jobs
     "queued": _l("queued"),
     "sent": _l("sent"),
