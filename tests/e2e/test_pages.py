@@ -226,3 +226,72 @@ def test_register_a_lot_and_place_and_label_it(page, server):
     row.get_by_role("button", name="Cancel").click()
     page.wait_for_url("**done=cancel")
     assert "cancelled" in page.locator("table tr", has_text="4 labels").first.inner_text()
+
+
+def test_an_external_lab_requests_and_a_curator_approves_and_ships(page, server, browser):
+    viewport = VIEWPORTS[page.viewport_name]
+    desk_context = browser.new_context(viewport=viewport, locale="en-GB")
+    desk = desk_context.new_page()
+    desk.viewport_name = page.viewport_name
+    try:
+        log_in(page, server, "requester@riverside.example")
+        page.get_by_role("navigation").get_by_role("link", name="Catalogue").click()
+        page.get_by_label("Search").fill("MG1655")
+        page.get_by_label("Search").press("Enter")
+        offer = page.locator("article.offer").first
+        assert "can be had" in offer.inner_text()
+        offer.get_by_label("Purpose").fill("Teaching lab, spring term")
+        shot(page, "catalogue")
+        offer.get_by_role("button", name="Add to the request").click()
+        page.wait_for_url("**done=add")
+        shot(page, "request-cart")
+        request_url = page.url.split("?")[0]
+        number = page.locator("h1 code").inner_text()
+        page.locator("#action-submit button[type=submit]").click()
+        page.wait_for_url("**done=submit")
+
+        log_in(desk, server, "curator.microbes@biorepo.example")
+        desk.get_by_role("navigation").get_by_role("link", name="Requests").click()
+        desk.get_by_label("Status").select_option("submitted")
+        desk.get_by_role("button", name="Filter").click()
+        shot(desk, "desk")
+        desk.get_by_role("link", name=number).click()
+        desk.locator("#action-review button[type=submit]").click()
+        desk.wait_for_url("**done=review")
+        assert desk.get_by_text("Every check passes.").is_visible()
+        assert desk.locator("input[name^=items-]").first.input_value()  # the proposal
+        shot(desk, "request-decision")
+        desk.locator("#action-decision button[type=submit]").click()
+        desk.wait_for_url("**done=decision")
+
+        page.goto(request_url)
+        assert len(page.locator("code.hash").inner_text()) == 64
+        page.get_by_label("Your full name").fill("Sam Taylor")
+        shot(page, "agreement")
+        page.locator("#action-agreement button[type=submit]").click()
+        page.wait_for_url("**done=agreement")
+
+        desk.goto(request_url)
+        desk.locator("#action-preparation button[type=submit]").click()
+        desk.wait_for_url("**done=preparation")
+        assert desk.get_by_role("link", name="Packing list (PDF)").is_visible()
+        desk.get_by_label("Packaging").fill("UN3373 triple packaging")
+        desk.get_by_label("Conditions").select_option("dry_ice")
+        desk.get_by_label("Courier").fill("SF Express")
+        desk.get_by_label("Tracking number").fill("SF1234567890")
+        shot(desk, "shipment")
+        desk.locator("#action-shipment button[type=submit]").click()
+        desk.wait_for_url("**done=shipment")
+
+        page.goto(request_url)
+        page.locator("#action-delivery button[type=submit]").click()
+        page.wait_for_url("**done=delivery")
+        page.get_by_label("Rating").select_option("5")
+        page.get_by_label("Comment").fill("Arrived frozen, thanks.")
+        page.locator("#action-feedback button[type=submit]").click()
+        page.wait_for_url("**done=feedback")
+        steps = page.locator("ol.timeline li strong").all_inner_texts()
+        assert steps[0] == "draft" and steps[-1] == "closed" and "shipped" in steps
+        shot(page, "request-timeline")
+    finally:
+        desk_context.close()
