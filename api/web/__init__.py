@@ -6,7 +6,7 @@ from flask import Blueprint, Flask
 
 from ..context import csrf_token
 from . import i18n, nav, pages, terms
-from .views import auth, bench, desk, labels, requests, scan, storage
+from .views import auth, bench, dashboard, desk, labels, requests, scan, storage
 
 
 def install(app: Flask) -> None:
@@ -20,7 +20,7 @@ def install(app: Flask) -> None:
         static_folder="static",
         static_url_path="/static/web",
     )
-    for module in (auth, scan, storage, requests, desk, bench, labels):
+    for module in (auth, scan, storage, requests, desk, bench, labels, dashboard):
         module.routes(web)
     i18n.routes(web)
     pages.register_errors(web)

@@ -24,6 +24,7 @@ ENTRIES = (
     Entry("web.bench_register", lazy_gettext("Register"), Permission.REGISTER),
     Entry("web.catalogue", lazy_gettext("Catalogue"), Permission.CATALOGUE),
     Entry("web.desk", lazy_gettext("Requests"), Permission.REQUESTS_READ),
+    Entry("web.dashboard", lazy_gettext("Dashboard"), Permission.STATISTICS),
 )
 
 

@@ -97,6 +97,9 @@ TERMS: dict[str, Any] = {
     "approve": _l("approve"),
     "reject": _l("reject"),
     "pending": _l("pending"),
+    # stock alerts
+    "regeneration": _l("regenerate"),
+    "re_culture": _l("re-culture"),
     # print jobs
     "queued": _l("queued"),
     "sent": _l("sent"),

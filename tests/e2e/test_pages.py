@@ -295,3 +295,15 @@ def test_an_external_lab_requests_and_a_curator_approves_and_ships(page, server,
         shot(page, "request-timeline")
     finally:
         desk_context.close()
+
+
+def test_the_dashboard(page, server):
+    log_in(page, server, "admin@biorepo.example")
+    page.get_by_role("navigation").get_by_role("link", name="Dashboard").click()
+    page.wait_for_url("**/dashboard")
+    assert page.locator("#d-storage ~ div .bar").count() >= 1
+    assert page.get_by_role("link", name="The full report (PDF)").is_visible()
+    shot(page, "dashboard")
+    page.get_by_role("link", name="中文").click()
+    assert page.get_by_role("heading", name="概览").is_visible()
+    shot(page, "dashboard-zh")
