@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from ..context import csrf_token
-from . import i18n, nav, pages, terms
+from . import i18n, inputs, nav, pages, terms
 from .views import auth, bench, dashboard, desk, labels, requests, scan, storage
 
 
@@ -27,5 +27,6 @@ def install(app: Flask) -> None:
     web.context_processor(nav.context)
     web.add_app_template_filter(terms.term, "term")
     web.add_app_template_global(csrf_token, "csrf_token")
+    web.add_app_template_global(inputs.label_of, "field_label")
     app.register_blueprint(web)
     i18n.install(app)

@@ -142,3 +142,13 @@ def inputs(
     chosen = names if names is not None else [n for n in declared if n not in skip]
     found = (describe(name, declared[name]) for name in chosen)
     return [i for i in found if i is not None]
+
+
+GENERIC = frozenset({"quantity", "items", "unit", "form", "method", "remarks", "donor"})
+
+
+def label_of(name: str) -> Any:
+    """The words for a field named in an error (`kind.field` too); names that other forms use
+    for other things, and unknown ones, as they are."""
+    field = name.rsplit(".", 1)[-1]
+    return name if field in GENERIC else LABELS.get(field, name)
