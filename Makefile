@@ -42,4 +42,4 @@ clean:
 
 translations: install  # after changing a page's text: refresh the catalogue, then translate the new entries
 	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location -o $(VENV)/messages.pot .
-	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d api/web/translations --no-location --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d api/web/translations --no-fuzzy-matching

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from repository.errors import NotFound
 from repository.models import Material, StockAlert
@@ -40,11 +40,16 @@ class AlertOut(Schema):
 @blp.paginate()
 def list_alerts(query: dict, pagination_parameters) -> list[StockAlert]:
     """Stock alerts, newest first."""
+    return page(alerts(query["open"]), pagination_parameters)
+
+
+def alerts(open_only: bool = True) -> Select:
+    """The stock alerts the asker may see, newest first (the API and the dashboard)."""
     require(Permission.INVENTORY_READ)
     statement = select(StockAlert).order_by(StockAlert.id.desc())
-    if query["open"]:
+    if open_only:
         statement = statement.where(StockAlert.resolved_at.is_(None))
-    return page(statement, pagination_parameters)
+    return statement
 
 
 @blp.post("/<id:alert_id>/resolve")

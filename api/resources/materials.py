@@ -116,10 +116,15 @@ def register(body: dict) -> Material:
     data = dict(body)
     code = data.pop("collection")
     data["kind"] = data["kind"].value
+    return register_in(code, data)
+
+
+def register_in(code: str, data: dict) -> Material:
+    """Register a material in collection `code`, if the asker curates it (the API and the
+    bench page share this)."""
     db = database()
     require(Permission.REGISTER, collections.get_collection(db, code).id)
-    material = materials.register_material(db, code, data)
-    return material
+    return materials.register_material(db, code, data)
 
 
 @blp.patch("/<id:material_id>")

@@ -115,6 +115,12 @@ def edit_printer(changes: dict, printer_id: int) -> Printer:
 def submit(body: dict) -> PrintJob:
     """Queue labels for a printer (items, a lot or a box, with a template or each item's
     own). The document is rendered now, in the printer's language and resolution."""
+    return queue(body)
+
+
+def queue(body: dict) -> PrintJob:
+    """Queue the selected labels (JobIn's fields) on the named printer, as the asker (the API
+    and the labels page share this)."""
     who = require(Permission.PRINT)
     db = database()
     printer = printing.get_printer(db, body["printer"])
@@ -156,14 +162,14 @@ def list_jobs(query: dict, pagination_parameters) -> list[PrintJob]:
 @blp.response(200, JobOut)
 def get_job(job_id: int) -> PrintJob:
     """One job: its status, attempts and last error."""
-    return _job(job_id)
+    return visible_job(job_id)
 
 
 @blp.get("/print-jobs/<id:job_id>/document")
 @blp.doc(**document_response("The document, as sent to the printer."))
 def job_document(job_id: int) -> Response:
     """The rendered document (ZPL or PDF), for the agent to print or anyone to check."""
-    job = _job(job_id)
+    job = visible_job(job_id)
     return Response(job.document, mimetype=job.media_type)
 
 
@@ -173,7 +179,7 @@ def job_document(job_id: int) -> Response:
 def acknowledge(body: dict, job_id: int) -> PrintJob:
     """A pull agent reports the job printed, or failed (it stays queued, retried later)."""
     require(Permission.PRINT_AGENT)
-    return printing.acknowledge(database(), _job(job_id), body["printed"], body.get("error"))
+    return printing.acknowledge(database(), visible_job(job_id), body["printed"], body.get("error"))
 
 
 @blp.post("/print-jobs/<id:job_id>/reprint")
@@ -181,7 +187,7 @@ def acknowledge(body: dict, job_id: int) -> PrintJob:
 def reprint(job_id: int) -> PrintJob:
     """Print the same labels again (a new job at the end of the printer's queue)."""
     who = require(Permission.PRINT)
-    return printing.reprint(database(), _job(job_id), who.user_id)
+    return printing.reprint(database(), visible_job(job_id), who.user_id)
 
 
 @blp.post("/print-jobs/<id:job_id>/cancel")
@@ -189,7 +195,7 @@ def reprint(job_id: int) -> PrintJob:
 def cancel(job_id: int) -> PrintJob:
     """Cancel a job still queued."""
     require(Permission.PRINT)
-    return printing.cancel(database(), _job(job_id))
+    return printing.cancel(database(), visible_job(job_id))
 
 
 def _printer(printer_id: int) -> Printer:
@@ -199,7 +205,7 @@ def _printer(printer_id: int) -> Printer:
     return printer
 
 
-def _job(job_id: int) -> PrintJob:
+def visible_job(job_id: int) -> PrintJob:
     """A job the asker may see: staff any, a printer agent its printers' jobs."""
     who = principal()
     if not allowed(who, Permission.PRINT):

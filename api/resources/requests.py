@@ -61,38 +61,40 @@ class ProposalOut(Schema):
     items = fields.List(fields.Nested(ProposedItemOut))
 
 
-def _user() -> User:
+def current_user() -> User:
     return database().get(User, principal().user_id)
 
 
-def _overdue_days() -> int:
+def overdue_days() -> int:
     return current_app.config["REQUEST_OVERDUE_DAYS"]
 
 
-def _visible(request_id: int, *, lock: bool = False) -> MaterialRequest:
+def visible(request_id: int, *, lock: bool = False) -> MaterialRequest:
     """The request, if the asker may see it (locked for a change when `lock`)."""
     who = require(Permission.REQUESTS_READ)
     found = requests.get_request(database(), request_id, lock=lock)
-    if not sees_request(who, found.collection_id, found.organisation_id, _user().organisation_id):
+    if not sees_request(
+        who, found.collection_id, found.organisation_id, current_user().organisation_id
+    ):
         raise NotFound(f"No request with id {request_id}.", field="request")
     return found
 
 
-def _own(request_id: int) -> MaterialRequest:
+def own(request_id: int) -> MaterialRequest:
     """A request of the asker's own lab, for the requester's steps."""
     require(Permission.REQUEST)
-    return _visible(request_id, lock=True)
+    return visible(request_id, lock=True)
 
 
-def _curated(request_id: int, permission: Permission) -> MaterialRequest:
+def curated(request_id: int, permission: Permission) -> MaterialRequest:
     """A request of a collection the asker works on, for the staff's steps."""
-    found = _visible(request_id, lock=True)
+    found = visible(request_id, lock=True)
     require(permission, found.collection_id)
     return found
 
 
-def _shown(found: MaterialRequest) -> MaterialRequest:
-    requests.flag_overdue([found], _overdue_days())
+def shown(found: MaterialRequest) -> MaterialRequest:
+    requests.flag_overdue([found], overdue_days())
     return found
 
 
@@ -104,15 +106,23 @@ def list_requests(query: dict, pagination_parameters) -> list[MaterialRequest]:
     """Requests, newest first: a requester sees their lab's, a curator their collections',
     technicians and admins all. `overdue=true`: those idle in a step for longer than the
     configured number of days."""
-    who = require(Permission.REQUESTS_READ)
     limit, offset = window(pagination_parameters)
+    found, total = visible_requests(query, limit, offset)
+    pagination_parameters.item_count = total
+    return found
+
+
+def visible_requests(query: dict, limit: int, offset: int) -> tuple[list[MaterialRequest], int]:
+    """The requests the asker sees (RequestQuery's filters), newest first, and their total
+    (the API and the pages share this)."""
+    who = require(Permission.REQUESTS_READ)
     scope: dict = {}
     if not who.roles & {Role.ADMIN, Role.TECHNICIAN}:
         if who.curated:
             scope["collection_ids"] = who.curated
         else:
-            scope["organisation_id"] = _user().organisation_id or 0
-    idle_since = utcnow() - timedelta(days=_overdue_days()) if query.get("overdue") else None
+            scope["organisation_id"] = current_user().organisation_id or 0
+    idle_since = utcnow() - timedelta(days=overdue_days()) if query.get("overdue") else None
     found, total = requests.list_requests(
         database(),
         status=query.get("status"),
@@ -121,8 +131,7 @@ def list_requests(query: dict, pagination_parameters) -> list[MaterialRequest]:
         offset=offset,
         **scope,
     )
-    pagination_parameters.item_count = total
-    return requests.flag_overdue(found, _overdue_days())
+    return requests.flag_overdue(found, overdue_days()), total
 
 
 @blp.post("")
@@ -137,8 +146,8 @@ def create(body: dict) -> object:
     data = raw_body(RequestSchema)
     if http.headers.get(IDEMPOTENCY_HEADER):
         data["idempotency_key"] = http.headers[IDEMPOTENCY_HEADER][:100]
-    made, created = requests.create_request(database(), _user(), data)
-    return _shown(made), 201 if created else 200
+    made, created = requests.create_request(database(), current_user(), data)
+    return shown(made), 201 if created else 200
 
 
 @blp.get("/<id:request_id>")
@@ -146,7 +155,7 @@ def create(body: dict) -> object:
 def get(request_id: int) -> MaterialRequest:
     """The request with every step (who, when), lines, reserved items, agreement, shipment,
     feedback and publications."""
-    return _shown(_visible(request_id))
+    return shown(visible(request_id))
 
 
 @blp.post("/<id:request_id>/lines")
@@ -154,7 +163,7 @@ def get(request_id: int) -> MaterialRequest:
 @blp.response(201, RequestLineOut)
 def add_line(body: dict, request_id: int) -> object:
     """Put one more material in the cart (a draft request)."""
-    return requests.add_line(database(), _own(request_id), raw_body(RequestLineSchema))
+    return requests.add_line(database(), own(request_id), raw_body(RequestLineSchema))
 
 
 @blp.post("/<id:request_id>/submit")
@@ -162,7 +171,7 @@ def add_line(body: dict, request_id: int) -> object:
 @blp.response(200, RequestOut)
 def submit(body: dict, request_id: int) -> MaterialRequest:
     """Send the cart to the curators; every check runs, each failure named."""
-    return _shown(requests.submit(database(), _own(request_id), raw_body(StepSchema)))
+    return shown(requests.submit(database(), own(request_id), raw_body(StepSchema)))
 
 
 @blp.post("/<id:request_id>/review")
@@ -170,8 +179,8 @@ def submit(body: dict, request_id: int) -> MaterialRequest:
 @blp.response(200, RequestOut)
 def review(body: dict, request_id: int) -> MaterialRequest:
     """A curator of the collection takes the request under review."""
-    found = _curated(request_id, Permission.REVIEW)
-    return _shown(requests.start_review(database(), found, raw_body(StepSchema)))
+    found = curated(request_id, Permission.REVIEW)
+    return shown(requests.start_review(database(), found, raw_body(StepSchema)))
 
 
 @blp.get("/<id:request_id>/proposal")
@@ -179,7 +188,7 @@ def review(body: dict, request_id: int) -> MaterialRequest:
 def proposal(request_id: int) -> list[dict]:
     """The items each line would get (oldest lot first, the minimum stock kept), with their
     places, for the curator to accept or change; nothing is reserved."""
-    found = _visible(request_id)
+    found = visible(request_id)
     require(Permission.REVIEW, found.collection_id)
     proposed = requests.proposal(database(), found)
     return [{"line_id": line_id, "items": items} for line_id, items in proposed.items()]
@@ -191,8 +200,8 @@ def proposal(request_id: int) -> list[dict]:
 def decide(body: dict, request_id: int) -> MaterialRequest:
     """Approve, partly approve or reject (with a reason). The checks run again and the
     approved lines' items are reserved: the picked barcodes, or the proposal."""
-    found = _curated(request_id, Permission.REVIEW)
-    return _shown(requests.decide(database(), found, raw_body(DecisionSchema)))
+    found = curated(request_id, Permission.REVIEW)
+    return shown(requests.decide(database(), found, raw_body(DecisionSchema)))
 
 
 @blp.post("/<id:request_id>/agreement")
@@ -201,11 +210,11 @@ def decide(body: dict, request_id: int) -> MaterialRequest:
 def accept(body: dict, request_id: int) -> MaterialRequest:
     """Accept the latest version of the agreement the request falls under; who, for which
     organisation, when and from which address are kept."""
-    found = _own(request_id)
+    found = own(request_id)
     requests.accept_agreement(
-        database(), found, _user(), raw_body(AcceptanceSchema), http.remote_addr
+        database(), found, current_user(), raw_body(AcceptanceSchema), http.remote_addr
     )
-    return _shown(found)
+    return shown(found)
 
 
 @blp.post("/<id:request_id>/preparation")
@@ -213,8 +222,8 @@ def accept(body: dict, request_id: int) -> MaterialRequest:
 @blp.response(200, RequestOut)
 def prepare(body: dict, request_id: int) -> MaterialRequest:
     """Start preparing the shipment."""
-    found = _curated(request_id, Permission.DISPATCH)
-    return _shown(requests.prepare(database(), found, raw_body(StepSchema)))
+    found = curated(request_id, Permission.DISPATCH)
+    return shown(requests.prepare(database(), found, raw_body(StepSchema)))
 
 
 @blp.post("/<id:request_id>/shipment")
@@ -223,9 +232,9 @@ def prepare(body: dict, request_id: int) -> MaterialRequest:
 def ship(body: dict, request_id: int) -> MaterialRequest:
     """Ship: packaging, conditions, courier, tracking number. The items become distributed
     and leave their positions."""
-    found = _curated(request_id, Permission.DISPATCH)
+    found = curated(request_id, Permission.DISPATCH)
     requests.ship(database(), found, raw_body(ShipmentSchema))
-    return _shown(found)
+    return shown(found)
 
 
 @blp.get("/<id:request_id>/packing-list")
@@ -233,7 +242,7 @@ def ship(body: dict, request_id: int) -> MaterialRequest:
 def packing_list(request_id: int) -> dict:
     """The packing list as data: recipient, shipment, agreement, ABS/Nagoya and IP terms, a
     row per item."""
-    return requests.packing_list(database(), _visible(request_id))
+    return requests.packing_list(database(), visible(request_id))
 
 
 @blp.post("/<id:request_id>/delivery")
@@ -241,9 +250,9 @@ def packing_list(request_id: int) -> dict:
 @blp.response(200, RequestOut)
 def confirm_delivery(body: dict, request_id: int) -> MaterialRequest:
     """The requester confirms the parcel arrived."""
-    found = _own(request_id)
+    found = own(request_id)
     requests.confirm_delivery(database(), found, raw_body(StepSchema))
-    return _shown(found)
+    return shown(found)
 
 
 @blp.post("/<id:request_id>/feedback")
@@ -251,8 +260,8 @@ def confirm_delivery(body: dict, request_id: int) -> MaterialRequest:
 @blp.response(201, FeedbackOut)
 def feedback(body: dict, request_id: int) -> object:
     """Rate the service (1-5) and comment; a delivered request is closed by it."""
-    found = _own(request_id)
-    return requests.give_feedback(database(), found, _user(), raw_body(FeedbackSchema))
+    found = own(request_id)
+    return requests.give_feedback(database(), found, current_user(), raw_body(FeedbackSchema))
 
 
 @blp.post("/<id:request_id>/publications")
@@ -260,8 +269,10 @@ def feedback(body: dict, request_id: int) -> object:
 @blp.response(201, PublicationOut)
 def publication(body: dict, request_id: int) -> object:
     """Report a publication or result that used the material."""
-    found = _own(request_id)
-    return requests.report_publication(database(), found, _user(), raw_body(PublicationSchema))
+    found = own(request_id)
+    return requests.report_publication(
+        database(), found, current_user(), raw_body(PublicationSchema)
+    )
 
 
 @blp.post("/<id:request_id>/cancel")
@@ -270,11 +281,17 @@ def publication(body: dict, request_id: int) -> object:
 def cancel(body: dict, request_id: int) -> MaterialRequest:
     """Cancel before shipping (the requester's lab, or a curator of the collection); reserved
     items go back to the stock."""
-    found = _visible(request_id, lock=True)
+    found = cancellable(request_id)
+    requests.cancel(database(), found, raw_body(StepSchema))
+    return shown(found)
+
+
+def cancellable(request_id: int) -> MaterialRequest:
+    """A request the asker may cancel: their lab's, or one of a collection they curate."""
+    found = visible(request_id, lock=True)
     if not allowed(principal(), Permission.REQUEST):
         require(Permission.REVIEW, found.collection_id)
-    requests.cancel(database(), found, raw_body(StepSchema))
-    return _shown(found)
+    return found
 
 
 @blp.post("/<id:request_id>/close")
@@ -282,6 +299,6 @@ def cancel(body: dict, request_id: int) -> MaterialRequest:
 @blp.response(200, RequestOut)
 def close(body: dict, request_id: int) -> MaterialRequest:
     """Close a delivered request (feedback closes it too)."""
-    found = _curated(request_id, Permission.DISPATCH)
+    found = curated(request_id, Permission.DISPATCH)
     requests.close(database(), found, raw_body(StepSchema))
-    return _shown(found)
+    return shown(found)

@@ -53,7 +53,8 @@ class StatisticsOut(Schema):
     by_kind = fields.List(fields.Dict())
 
 
-def _figures(query: dict) -> dict:
+def figures_for(query: dict) -> dict:
+    """The asker's figures (PeriodQuery's fields): the API, the report and the dashboard."""
     who = require(Permission.STATISTICS)
     today = date.today()
     scope = None if Role.ADMIN in who.roles else who.curated
@@ -72,7 +73,7 @@ def _figures(query: dict) -> dict:
 def figures(query: dict) -> dict:
     """Requests and items distributed per period, fulfilment rate, median and 90th-percentile
     days per step and end to end, satisfaction, and who asked for what."""
-    found = _figures(query)
+    found = figures_for(query)
     return {**found, "start": found["from"], "end": found["to"]}
 
 
@@ -81,7 +82,7 @@ def figures(query: dict) -> dict:
 @blp.response(200, content_type="application/pdf", description="The report as PDF.")
 def report(query: dict) -> Response:
     """The same figures as a PDF report with charts."""
-    pdf = render_statistics(_figures(query))
+    pdf = render_statistics(figures_for(query))
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from ..context import csrf_token
-from . import i18n, nav, pages, terms
-from .views import auth, requests, scan, storage
+from . import i18n, inputs, nav, pages, terms
+from .views import auth, bench, dashboard, desk, labels, requests, scan, storage
 
 
 def install(app: Flask) -> None:
@@ -20,12 +20,13 @@ def install(app: Flask) -> None:
         static_folder="static",
         static_url_path="/static/web",
     )
-    for module in (auth, scan, storage, requests):
+    for module in (auth, scan, storage, requests, desk, bench, labels, dashboard):
         module.routes(web)
     i18n.routes(web)
     pages.register_errors(web)
     web.context_processor(nav.context)
     web.add_app_template_filter(terms.term, "term")
     web.add_app_template_global(csrf_token, "csrf_token")
+    web.add_app_template_global(inputs.label_of, "field_label")
     app.register_blueprint(web)
     i18n.install(app)

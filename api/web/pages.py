@@ -57,7 +57,9 @@ def show(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
 
 def refused(template: str, error: DomainError, **values: Any) -> tuple[str, int]:
     """The form again, with what the user typed and what was wrong (nothing was changed)."""
-    status = {"not_found": 404, "conflict": 409, "invalid_state": 409}.get(error.code, 422)
+    status = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid_state": 409}.get(
+        error.code, 422
+    )
     form = values.pop("form_values", request.form)
     return show(template, status, errors=problems(error), form=form, **values)
 

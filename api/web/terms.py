@@ -12,6 +12,7 @@ TERMS: dict[str, Any] = {
     "unit": _l("storage unit"),
     "request": _l("request"),
     "material": _l("material"),
+    "lot": _l("lot"),
     # item statuses
     "available": _l("available"),
     "reserved": _l("reserved"),
@@ -68,6 +69,40 @@ TERMS: dict[str, Any] = {
     "delivered": _l("delivered"),
     "closed": _l("closed"),
     "cancelled": _l("cancelled"),
+    # preservation methods
+    "glycerol_minus80": _l("glycerol stock, −80 °C"),
+    "frozen_minus80": _l("frozen, −80 °C"),
+    "ln2_vapour": _l("LN2 vapour"),
+    "ln2_liquid": _l("LN2 liquid"),
+    "lyophilised": _l("lyophilised"),
+    "dried_seed_minus18": _l("dried seed, −18 °C"),
+    "dried_seed_4": _l("dried seed, 4 °C"),
+    "ffpe": _l("FFPE"),
+    "ambient": _l("ambient"),
+    "live": _l("live"),
+    # item forms
+    "cryovial": _l("cryovial"),
+    "ampoule": _l("ampoule"),
+    "seed_packet": _l("seed packet"),
+    "tube": _l("tube"),
+    "slide": _l("slide"),
+    "block": _l("block"),
+    "sheet": _l("sheet"),
+    "plate": _l("plate"),
+    "animal": _l("animal"),
+    # shipping
+    "ice_packs": _l("ice packs"),
+    "dry_ice": _l("dry ice"),
+    "ln2_dry_shipper": _l("LN2 dry shipper"),
+    "approve": _l("approve"),
+    "reject": _l("reject"),
+    "pending": _l("pending"),
+    # stock alerts
+    "regeneration": _l("regenerate"),
+    "re_culture": _l("re-culture"),
+    # print jobs
+    "queued": _l("queued"),
+    "sent": _l("sent"),
     # QC
     "post_thaw_viability": _l("post-thaw viability"),
     "germination": _l("germination"),

@@ -173,3 +173,137 @@ def test_requesters_see_no_inventory(page, server):
     assert page.locator("nav a", has_text="Storage").count() == 0
     page.goto(f"{server}/storage")
     assert page.get_by_role("heading", name="Not allowed").is_visible()
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement.id")
+
+
+def test_register_a_lot_and_place_and_label_it(page, server):
+    log_in(page, server, "curator.microbes@biorepo.example")
+    page.get_by_role("navigation").get_by_role("link", name="Register").click()
+    page.wait_for_url("**/bench/register")
+    assert focused(page) == "collection"
+    page.get_by_label("Kind").select_option("cell_line")
+    assert page.get_by_label("Cellosaurus id (CVCL_…)").is_visible()
+    assert not page.get_by_label("Isolation source").is_visible()
+    page.get_by_label("Kind").select_option("strain")
+    page.locator("#designation").fill(f"Bench isolate {page.viewport_name}")
+    page.get_by_label("Taxon (scientific name)").fill("Pseudomonas putida")
+    page.get_by_label("Country of origin").fill("China")
+    page.get_by_label("Growth temperature (°C)").fill("30")
+    page.get_by_label("Isolation source").fill("garden soil")
+    page.get_by_label("Isolation source").press("Enter")
+    assert "Nothing was changed" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Isolation source").input_value() == "garden soil"
+    shot(page, "bench-register-error")
+    page.get_by_label("Country of origin").fill("CHN")
+    page.get_by_label("Country of origin").press("Enter")
+    page.wait_for_url("**/lot")
+    assert focused(page) == "method"
+    page.keyboard.press("Tab")  # the date is today's already
+    page.get_by_label("Preservation method").select_option("glycerol_minus80")
+    page.get_by_label("Number of items").fill("4")
+    page.get_by_label("Quantity per item").fill("1")
+    page.locator("#unit").select_option("ml")
+    page.locator("#form").select_option("cryovial")
+    shot(page, "bench-lot")
+    page.get_by_label("Quantity per item").press("Enter")
+    page.wait_for_url("**/place")
+    assert focused(page) == "container"
+    assert page.locator(".positions .pos").count() == 4
+    shot(page, "bench-place")
+    page.keyboard.press("Enter")  # take the proposal
+    page.wait_for_url("**/labels?lot=*")
+    assert focused(page) == "printer"
+    assert page.locator("img.label-preview").evaluate("i => i.naturalWidth") > 0
+    page.get_by_label("Printer").select_option("Bench ZPL")
+    page.get_by_role("button", name="Print the labels").click()
+    page.wait_for_url("**done=print")
+    row = page.locator("table tr", has_text="4 labels").first
+    assert "queued" in row.inner_text()
+    shot(page, "labels")
+    row.get_by_role("button", name="Cancel").click()
+    page.wait_for_url("**done=cancel")
+    assert "cancelled" in page.locator("table tr", has_text="4 labels").first.inner_text()
+
+
+def test_an_external_lab_requests_and_a_curator_approves_and_ships(page, server, browser):
+    viewport = VIEWPORTS[page.viewport_name]
+    desk_context = browser.new_context(viewport=viewport, locale="en-GB")
+    desk = desk_context.new_page()
+    desk.viewport_name = page.viewport_name
+    try:
+        log_in(page, server, "requester@riverside.example")
+        page.get_by_role("navigation").get_by_role("link", name="Catalogue").click()
+        page.get_by_label("Search").fill("MG1655")
+        page.get_by_label("Search").press("Enter")
+        offer = page.locator("article.offer").first
+        assert "can be had" in offer.inner_text()
+        offer.get_by_label("Purpose").fill("Teaching lab, spring term")
+        shot(page, "catalogue")
+        offer.get_by_role("button", name="Add to the request").click()
+        page.wait_for_url("**done=add")
+        shot(page, "request-cart")
+        request_url = page.url.split("?")[0]
+        number = page.locator("h1 code").inner_text()
+        page.locator("#action-submit button[type=submit]").click()
+        page.wait_for_url("**done=submit")
+
+        log_in(desk, server, "curator.microbes@biorepo.example")
+        desk.get_by_role("navigation").get_by_role("link", name="Requests").click()
+        desk.get_by_label("Status").select_option("submitted")
+        desk.get_by_role("button", name="Filter").click()
+        shot(desk, "desk")
+        desk.get_by_role("link", name=number).click()
+        desk.locator("#action-review button[type=submit]").click()
+        desk.wait_for_url("**done=review")
+        assert desk.get_by_text("Every check passes.").is_visible()
+        assert desk.locator("input[name^=items-]").first.input_value()  # the proposal
+        shot(desk, "request-decision")
+        desk.locator("#action-decision button[type=submit]").click()
+        desk.wait_for_url("**done=decision")
+
+        page.goto(request_url)
+        assert len(page.locator("code.hash").inner_text()) == 64
+        page.get_by_label("Your full name").fill("Sam Taylor")
+        shot(page, "agreement")
+        page.locator("#action-agreement button[type=submit]").click()
+        page.wait_for_url("**done=agreement")
+
+        desk.goto(request_url)
+        desk.locator("#action-preparation button[type=submit]").click()
+        desk.wait_for_url("**done=preparation")
+        assert desk.get_by_role("link", name="Packing list (PDF)").is_visible()
+        desk.get_by_label("Packaging").fill("UN3373 triple packaging")
+        desk.get_by_label("Conditions").select_option("dry_ice")
+        desk.get_by_label("Courier").fill("SF Express")
+        desk.get_by_label("Tracking number").fill("SF1234567890")
+        shot(desk, "shipment")
+        desk.locator("#action-shipment button[type=submit]").click()
+        desk.wait_for_url("**done=shipment")
+
+        page.goto(request_url)
+        page.locator("#action-delivery button[type=submit]").click()
+        page.wait_for_url("**done=delivery")
+        page.get_by_label("Rating").select_option("5")
+        page.get_by_label("Comment").fill("Arrived frozen, thanks.")
+        page.locator("#action-feedback button[type=submit]").click()
+        page.wait_for_url("**done=feedback")
+        steps = page.locator("ol.timeline li strong").all_inner_texts()
+        assert steps[0] == "draft" and steps[-1] == "closed" and "shipped" in steps
+        shot(page, "request-timeline")
+    finally:
+        desk_context.close()
+
+
+def test_the_dashboard(page, server):
+    log_in(page, server, "admin@biorepo.example")
+    page.get_by_role("navigation").get_by_role("link", name="Dashboard").click()
+    page.wait_for_url("**/dashboard")
+    assert page.locator("#d-storage ~ div .bar").count() >= 1
+    assert page.get_by_role("link", name="The full report (PDF)").is_visible()
+    shot(page, "dashboard")
+    page.get_by_role("link", name="中文").click()
+    assert page.get_by_role("heading", name="概览").is_visible()
+    shot(page, "dashboard-zh")

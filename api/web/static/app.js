@@ -1,5 +1,7 @@
 // biorepo pages: the scan box takes the scanner's Enter or Tab; free grid cells fill a position.
 document.addEventListener("DOMContentLoaded", () => {
+  const first = document.querySelector("main [aria-invalid], main [autofocus]");
+  if (first) first.focus();  // each bench step starts on its first field
   const scan = document.getElementById("scan-code");
   if (scan) {
     const busy = document.querySelector("[autofocus], details[open] input, [aria-invalid]");
@@ -23,4 +25,14 @@ document.addEventListener("DOMContentLoaded", () => {
       document.getElementById("place-items").focus();
     });
   });
+  const kind = document.querySelector("[data-kind-select]");
+  if (kind) {  // the registration form shows only the chosen kind's fields (and sends only those)
+    const showKind = () => document.querySelectorAll("fieldset[data-kind]").forEach((set) => {
+      const on = set.dataset.kind === kind.value;
+      set.hidden = !on;
+      set.disabled = !on;
+    });
+    kind.addEventListener("change", showKind);
+    showKind();
+  }
 });

@@ -1,0 +1,96 @@
+"""The request desk: incoming requests (by status, overdue), and the curators' steps: review,
+decision with picking, preparation, shipment and the packing list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from repository.errors import ValidationFailed
+from repository.models import MaterialRequest
+from repository.schemas import ShipmentSchema, StepSchema
+from repository.services import requests
+from repository.vocabulary import RequestStatus
+
+from ...context import database
+from ...policy import Permission, require
+from ...resources.labels import document, selected
+from ...resources.requests import RequestQuery, curated, visible, visible_requests
+from .. import forms
+from ..pages import show
+from ..terms import term
+from .requests import step
+
+
+def desk() -> tuple[str, int]:
+    """The requests the asker sees, newest first; filters: status, overdue."""
+    require(Permission.REQUESTS_READ)
+    given = {k: v for k, v in request.args.items() if k in ("status", "overdue") and v}
+    try:
+        query = RequestQuery().load(given)
+    except ValidationError as error:
+        raise ValidationFailed(error.messages) from None
+    found, total = visible_requests(query, 100, 0)
+    statuses = [(s.value, term(s)) for s in RequestStatus]
+    return show("desk.html", found=found, total=total, statuses=statuses, form=request.args)
+
+
+def _decide(found: MaterialRequest) -> None:
+    """Each line approved or rejected (with a reason), with the barcodes picked for it."""
+    decisions = []
+    for line in found.lines:
+        approve = request.form.get(f"line-{line.id}", "approve") == "approve"
+        decision: dict = {"line_id": line.id, "approve": approve}
+        reason = request.form.get(f"reason-{line.id}", "").strip()
+        if reason:
+            decision["reason"] = reason
+        picked = request.form.get(f"items-{line.id}", "").split()
+        if approve and picked:
+            decision["items"] = picked
+        decisions.append(decision)
+    requests.decide(database(), found, {**forms.raw(StepSchema), "decisions": decisions})
+
+
+def _review(permission: Permission):
+    return lambda request_id: curated(request_id, permission)
+
+
+STEPS = {
+    "review": (
+        _review(Permission.REVIEW),
+        lambda found: requests.start_review(database(), found, forms.raw(StepSchema)),
+    ),
+    "decision": (_review(Permission.REVIEW), _decide),
+    "preparation": (
+        _review(Permission.DISPATCH),
+        lambda found: requests.prepare(database(), found, forms.raw(StepSchema)),
+    ),
+    "shipment": (
+        _review(Permission.DISPATCH),
+        lambda found: requests.ship(database(), found, forms.raw(ShipmentSchema)),
+    ),
+    "close": (
+        _review(Permission.DISPATCH),
+        lambda found: requests.close(database(), found, forms.raw(StepSchema)),
+    ),
+}
+
+
+def desk_step(request_id: int, action: str) -> Response | tuple[str, int]:
+    return step(request_id, action, STEPS)
+
+
+def packing_list(request_id: int) -> Response:
+    """The packing list (A4 PDF): recipient, shipment, terms, a code per item."""
+    found = visible(request_id)
+    require(Permission.DISPATCH, found.collection_id)
+    return document(selected({"request": found.id}), "pdf", 300)
+
+
+def routes(web: Blueprint) -> None:
+    web.add_url_rule("/requests", "desk", desk)
+    web.add_url_rule(
+        "/desk/requests/<id:request_id>/<action>", "desk_step", desk_step, methods=["POST"]
+    )
+    web.add_url_rule("/requests/<id:request_id>/packing-list.pdf", "packing_list", packing_list)

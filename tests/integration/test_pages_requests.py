@@ -1,0 +1,169 @@
+"""The request pages through Flask's test client: the catalogue and cart of an external lab,
+submission, the agreement, delivery and feedback; the curators' desk with its checks, decision
+with picking, preparation, shipment and packing list."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from api import create_app
+from repository.db import unit_of_work
+from repository.models import MaterialRequest, User
+from tests.sharing import build
+
+TOKEN = "csrf-test-token"
+
+
+@pytest.fixture(scope="module")
+def world(request, tmp_path_factory):
+    from tests.conftest import POSTGRES_URL, fresh_database
+    from tests.databases import drop_schema
+
+    backend = request.param
+    schema = "pages_requests"
+    url = fresh_database(backend, tmp_path_factory, schema)
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test"})
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        w = build(db, vials=6)
+        users = {
+            name: db.scalar(select(User.id).where(User.email == email))
+            for name, email in (
+                ("requester", "req@far.example"),
+                ("other_requester", "req@small.example"),
+                ("curator", "curator.shr@example.org"),
+                ("other_curator", "curator.seed@example.org"),
+            )
+        }
+        ids = {"strain": w.strain.id, "internal": w.internal.id, "vials": w.vials, **users}
+    yield app, None, ids
+    app.extensions["biorepo.engine"].dispose()
+    if backend == "postgresql":
+        drop_schema(POSTGRES_URL, schema)
+
+
+def as_user(app, user_id: int):
+    """A client with a session for the user (the login page itself is tested elsewhere)."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"], session["csrf"] = user_id, TOKEN
+    return client
+
+
+def post(client, path: str, **data):
+    return client.post(path, data={**data, "csrf_token": TOKEN})
+
+
+def a_request(app, ids) -> tuple:
+    lab = as_user(app, ids["requester"])
+    line = {"material_id": ids["strain"], "form": "cryovial", "quantity": "1"}
+    response = post(lab, "/catalogue/cart", **line, purpose="teaching")
+    assert response.status_code == 303
+    return lab, int(re.search(r"/requests/(\d+)", response.location).group(1))
+
+
+def test_the_catalogue_shows_offers_and_the_cart_only_to_requesters(world):
+    app, _, ids = world
+    page = as_user(app, ids["requester"]).get("/catalogue?q=strain").data.decode()
+    assert "open strain" in page and "internal" not in page.split("<h1>")[1].split("</main>")[0]
+    assert "Add to the request" in page and "can be had" in page and "No IP claimed." in page
+    staff = as_user(app, ids["curator"]).get("/catalogue").data.decode()
+    assert "Add to the request" not in staff
+    nav = staff.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+    assert 'href="/catalogue"' in nav and 'href="/requests"' in nav
+
+
+def test_the_cart_collects_lines_and_refuses_without_csrf(world):
+    app, _, ids = world
+    lab, request_id = a_request(app, ids)
+    line = {"material_id": ids["strain"], "form": "cryovial", "quantity": "1"}
+    assert lab.post("/catalogue/cart", data=line).status_code == 403
+    response = post(lab, "/catalogue/cart", **line)
+    assert response.status_code == 422 and b"listed twice" in response.data
+    response = post(lab, "/catalogue/cart", **{**line, "material_id": ids["internal"]})
+    assert response.status_code == 404
+    page = lab.get(f"/requests/{request_id}").data.decode()
+    assert "Send the request" in page and "teaching" in page
+    assert as_user(app, ids["other_requester"]).get(f"/requests/{request_id}").status_code == 404
+    assert post(lab, f"/requests/{request_id}/cancel").status_code == 303
+
+
+def test_a_request_from_cart_to_feedback(world):
+    app, _, ids = world
+    lab, rid = a_request(app, ids)
+    desk = as_user(app, ids["curator"])
+    assert post(lab, f"/requests/{rid}/submit", note="for a class").status_code == 303
+    listed = desk.get("/requests?status=submitted").data.decode()
+    assert f'href="/requests/{rid}"' in listed
+    assert f'href="/requests/{rid}"' not in desk.get("/requests?status=closed").data.decode()
+    assert post(lab, f"/desk/requests/{rid}/review").status_code == 403
+    assert post(as_user(app, ids["other_curator"]), f"/desk/requests/{rid}/review").status_code in (
+        403,
+        404,
+    )
+    assert post(desk, f"/desk/requests/{rid}/review").status_code == 303
+    page = desk.get(f"/requests/{rid}").data.decode()
+    assert "Every check passes." in page
+    line, proposed = re.search(r'name="items-(\d+)"[^>]*value="([^"]+)"', page).groups()
+    assert proposed == ids["vials"][0]
+    response = post(
+        desk,
+        f"/desk/requests/{rid}/decision",
+        **{f"line-{line}": "approve", f"items-{line}": "NOPE"},
+    )
+    assert response.status_code in (404, 409, 422)
+    assert 'value="NOPE"' in response.data.decode()
+    picked = ids["vials"][2]
+    response = post(
+        desk,
+        f"/desk/requests/{rid}/decision",
+        **{f"line-{line}": "approve", f"items-{line}": picked},
+    )
+    assert response.status_code == 303
+    page = lab.get(f"/requests/{rid}").data.decode()
+    assert "Accept the agreement" in page and "Terms." in page
+    assert re.search(r'class="hash">[0-9a-f]{64}<', page)
+    version = re.search(r'name="agreement_version_id" value="(\d+)"', page).group(1)
+    response = post(lab, f"/requests/{rid}/agreement", agreement_version_id=version)
+    assert response.status_code == 422  # no signer
+    response = post(
+        lab, f"/requests/{rid}/agreement", agreement_version_id=version, signer_name="Ada"
+    )
+    assert response.status_code == 303
+    assert post(desk, f"/desk/requests/{rid}/preparation").status_code == 303
+    ship = {"packaging": "", "condition": "dry_ice", "courier": "SF", "tracking_number": "SF1"}
+    response = post(desk, f"/desk/requests/{rid}/shipment", **ship)
+    assert response.status_code == 422 and 'value="SF1"' in response.data.decode()
+    assert desk.get(f"/requests/{rid}/packing-list.pdf").mimetype == "application/pdf"
+    assert lab.get(f"/requests/{rid}/packing-list.pdf").status_code == 403
+    response = post(desk, f"/desk/requests/{rid}/shipment", **{**ship, "packaging": "UN3373"})
+    assert response.status_code == 303
+    assert post(lab, f"/requests/{rid}/delivery").status_code == 303
+    assert post(lab, f"/requests/{rid}/feedback", rating="9").status_code == 422
+    assert post(lab, f"/requests/{rid}/feedback", rating="5", comment="fast").status_code == 303
+    page = lab.get(f"/requests/{rid}").data.decode()
+    steps = re.findall(r"<li><strong>([^<]+)</strong>", page)
+    assert steps[0] == "draft" and steps[-1] == "closed" and "agreement signed" in steps
+    assert picked in page and "★★★★★" in page
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        assert db.get(MaterialRequest, rid).status.value == "closed"
+
+
+def test_rejecting_needs_a_reason_and_keeps_it(world):
+    app, _, ids = world
+    lab, rid = a_request(app, ids)
+    desk = as_user(app, ids["curator"])
+    post(lab, f"/requests/{rid}/submit")
+    post(desk, f"/desk/requests/{rid}/review")
+    line = re.search(r'name="items-(\d+)"', desk.get(f"/requests/{rid}").data.decode()).group(1)
+    response = post(desk, f"/desk/requests/{rid}/decision", **{f"line-{line}": "reject"})
+    assert response.status_code == 422 and b"Say why" in response.data
+    response = post(
+        desk,
+        f"/desk/requests/{rid}/decision",
+        **{f"line-{line}": "reject", f"reason-{line}": "Out of stock for teaching"},
+    )
+    assert response.status_code == 303
+    assert "Out of stock for teaching" in lab.get(f"/requests/{rid}").data.decode()
