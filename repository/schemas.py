@@ -706,13 +706,9 @@ class RequestLineSchema(StrictSchema):
     purpose = text(2000)
 
 
-class RequestSchema(StrictSchema):
-    """A new request (the cart): its lines, what the material is for, and the approvals and
-    permits the checks ask for."""
+class RequestDetailsSchema(StrictSchema):
+    """What a request is for, and the approvals and permits the checks ask for."""
 
-    lines = fields.List(
-        fields.Nested(RequestLineSchema), required=True, validate=validate.Length(min=1, max=100)
-    )
     purpose = text(5000)
     intended_use = one_of(IntendedUse)
     ethics_approval = text(100)
@@ -721,8 +717,22 @@ class RequestSchema(StrictSchema):
     import_permit = text(100)
     destination_country = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
     shipping_address = text(1000)
+
+
+class RequestSchema(RequestDetailsSchema):
+    """A new request (the cart): its lines, and its details."""
+
+    lines = fields.List(
+        fields.Nested(RequestLineSchema), required=True, validate=validate.Length(min=1, max=100)
+    )
     idempotency_key = text(100, also=validate.Length(min=1, max=100))
     submit = fields.Boolean(load_default=False)
+
+
+class RequestChangesSchema(RequestDetailsSchema):
+    """Details changed on a draft; `version` is the one the caller read."""
+
+    version = Integer(validate=validate.Range(min=1))
 
 
 class StepSchema(StrictSchema):

@@ -24,6 +24,7 @@ from repository.schemas import (
     PackingListOut,
     PublicationOut,
     PublicationSchema,
+    RequestChangesSchema,
     RequestLineOut,
     RequestLineSchema,
     RequestOut,
@@ -156,6 +157,15 @@ def get(request_id: int) -> MaterialRequest:
     """The request with every step (who, when), lines, reserved items, agreement, shipment,
     feedback and publications."""
     return shown(visible(request_id))
+
+
+@blp.patch("/<id:request_id>")
+@blp.arguments(RequestChangesSchema)
+@blp.response(200, RequestOut)
+def edit(body: dict, request_id: int) -> MaterialRequest:
+    """Change a draft's purpose, intended use, approvals, permits and address (send the
+    `version` you read: a stale one is a 409)."""
+    return shown(requests.edit_details(database(), own(request_id), raw_body(RequestChangesSchema)))
 
 
 @blp.post("/<id:request_id>/lines")

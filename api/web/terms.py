@@ -57,6 +57,11 @@ TERMS: dict[str, Any] = {
     "returned": _l("returned"),
     "found": _l("found"),
     "annotated": _l("annotated"),
+    # what requested material is for
+    "research": _l("research"),
+    "genetic_research": _l("genetic research"),
+    "commercial_use": _l("commercial use"),
+    "teaching": _l("teaching"),
     # request steps
     "draft": _l("draft"),
     "submitted": _l("submitted"),

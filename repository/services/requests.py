@@ -35,6 +35,7 @@ from ..schemas import (
     DecisionSchema,
     FeedbackSchema,
     PublicationSchema,
+    RequestChangesSchema,
     RequestLineSchema,
     RequestSchema,
     ShipmentSchema,
@@ -111,6 +112,21 @@ def flag_overdue(requests: list[MaterialRequest], days: int) -> list[MaterialReq
 
 
 # --- the cart and submission --------------------------------------------------------------------
+
+
+def edit_details(session: Session, request: MaterialRequest, data: Any) -> MaterialRequest:
+    """Change what a draft is for and its approvals and permits (before it is submitted)."""
+    fields = RequestChangesSchema().load_or_fail(data or {})
+    _expect(request, fields.pop("version", None))
+    if request.status is not RequestStatus.DRAFT:
+        raise InvalidState(
+            f"A request that is {_words(request.status)} keeps its details.", field="status"
+        )
+    for name, value in fields.items():
+        setattr(request, name, value)
+    request.version += 1
+    session.flush()
+    return request
 
 
 def create_request(session: Session, user: User, data: Any) -> tuple[MaterialRequest, bool]:

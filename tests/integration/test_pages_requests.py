@@ -167,3 +167,38 @@ def test_rejecting_needs_a_reason_and_keeps_it(world):
     )
     assert response.status_code == 303
     assert "Out of stock for teaching" in lab.get(f"/requests/{rid}").data.decode()
+
+
+def test_a_draft_takes_its_approvals_and_permits_and_a_bad_value_keeps_the_input(world):
+    app, _, ids = world
+    lab, request_id = a_request(app, ids)
+    with unit_of_work(app.extensions["biorepo"], write=False) as db:
+        version = db.get(MaterialRequest, request_id).version
+    page = f"/requests/{request_id}"
+    assert "Details, approvals and permits" in lab.get(page).data.decode()
+    bad = post(
+        lab,
+        f"{page}/details",
+        version=str(version),
+        ethics_approval="IRB-2026-7",
+        destination_country="England",
+    )
+    assert bad.status_code == 422
+    text = bad.data.decode()
+    assert "destination_country" in text or "Destination country" in text
+    assert 'value="IRB-2026-7"' in text  # what was typed is kept
+    done = post(
+        lab,
+        f"{page}/details",
+        version=str(version),
+        ethics_approval="IRB-2026-7",
+        destination_country="GBR",
+        intended_use="research",
+    )
+    assert done.status_code == 303
+    with unit_of_work(app.extensions["biorepo"], write=False) as db:
+        saved = db.get(MaterialRequest, request_id)
+        assert (saved.ethics_approval, saved.destination_country) == ("IRB-2026-7", "GBR")
+        assert saved.intended_use.value == "research"
+    other = as_user(app, ids["other_requester"])
+    assert post(other, f"{page}/details", purpose="x").status_code == 404

@@ -99,6 +99,7 @@ def matrix(app, tokens, ids):
             set(),
         ),
         ("GET", base, None, seeing, OUTSIDERS),
+        ("PATCH", base, {"purpose": "growth curves"}, own, {"other_requester"}),
         ("POST", f"{base}/lines", line, own, {"other_requester"}),
         ("POST", f"{base}/submit", {}, own, {"other_requester"}),
         ("POST", f"{base}/review", {}, review, OUTSIDERS),
@@ -310,3 +311,28 @@ def test_statistics_as_json_and_pdf(world):
     assert report.data.startswith(b"%PDF")
     bad = call(app, "GET", "/api/v1/statistics?from=2026-05-01&to=2026-01-01", tokens["admin"])
     assert bad.status_code == 422
+
+
+def test_a_draft_takes_its_details_and_a_submitted_request_keeps_them(world):
+    app, tokens, ids = world
+    made = new_request(app, tokens, ids, quantity=1)
+    base = f"/api/v1/requests/{made['id']}"
+    details = {
+        "purpose": "16S sequencing",
+        "shipping_address": "1 River Road",
+        "destination_country": "GBR",
+        "version": made["version"],
+    }
+    changed = call(app, "PATCH", base, tokens["requester"], details)
+    assert changed.status_code == 200, changed.json
+    assert changed.json["purpose"] == "16S sequencing" and changed.json["version"] == 2
+    stale = call(app, "PATCH", base, tokens["requester"], {**details, "purpose": "other"})
+    assert stale.status_code == 409
+    bad = call(app, "PATCH", base, tokens["requester"], {"destination_country": "England"})
+    assert bad.status_code == 422
+    assert call(app, "POST", f"{base}/submit", tokens["requester"], {}).status_code == 200
+    late = call(app, "PATCH", base, tokens["requester"], {"purpose": "later"})
+    assert (
+        late.status_code == 409
+        and call(app, "GET", base, tokens["requester"]).json["purpose"] == "16S sequencing"
+    )

@@ -11,9 +11,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from repository.models import Material, MaterialRequest
-from repository.schemas import FeedbackSchema, RequestLineSchema, StepSchema
+from repository.schemas import (
+    FeedbackSchema,
+    RequestChangesSchema,
+    RequestLineSchema,
+    StepSchema,
+)
 from repository.services import agreements, catalogue, checks, queries, requests
 from repository.vocabulary import (
+    IntendedUse,
     ItemForm,
     LineDecision,
     MaterialKind,
@@ -113,6 +119,7 @@ def _request_values(found: MaterialRequest) -> dict[str, Any]:
     values["dispatches"] = may(Permission.DISPATCH, found.collection_id)
     values["requests_it"] = may(Permission.REQUEST)
     values["forms"] = [(f.value, term(f)) for f in ItemForm]
+    values["uses"] = [(u.value, term(u)) for u in IntendedUse]
     values["conditions"] = [(c.value, term(c)) for c in ShippingCondition]
     return values
 
@@ -130,6 +137,10 @@ def _accept(found: MaterialRequest) -> None:
 
 
 STEPS = {
+    "details": (
+        own,
+        lambda found: requests.edit_details(database(), found, forms.raw(RequestChangesSchema)),
+    ),
     "submit": (own, lambda found: requests.submit(database(), found, forms.raw(StepSchema))),
     "agreement": (own, _accept),
     "delivery": (
