@@ -1,15 +1,17 @@
 """The `biorepo import` and `biorepo export` commands: bulk registration from CSV and XLSX
-files, and the exchange formats (MCPD, Cellosaurus)."""
+files, and the exchange formats (MCPD, Darwin Core, Cellosaurus)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
+from sqlalchemy.orm import Session
 
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.exchange import bulk, cellosaurus, mcpd, tabular
+from repository.exchange import bulk, cellosaurus, dwca, mcpd, tabular
 from repository.exchange.problems import ImportRejected, Report
 
 from . import create_app
@@ -131,16 +133,30 @@ def export_group() -> None:
     """Write a collection's records in an exchange format."""
 
 
+def _export(write: Callable[[Session], int], noun: str) -> None:
+    """Run one export in a read-only transaction and tell how many records it wrote."""
+    factory = create_app().extensions["biorepo"]
+    try:
+        with unit_of_work(factory, write=False) as session:
+            count = write(session)
+    except DomainError as error:
+        click.echo(f"Refused: {error.detail}", err=True)
+        sys.exit(1)
+    click.echo(f"Exported {count} {noun}.", err=True)
+
+
 @export_group.command("mcpd")
 @click.argument("out", type=click.File("w", encoding="utf-8"))
 @click.option("--collection", required=True, help="The seed bank's code.")
 def export_mcpd(out, collection) -> None:
     """The seed accessions of a collection as MCPD v2.1 (CSV, UTF-8) to OUT (- for stdout)."""
-    factory = create_app().extensions["biorepo"]
-    try:
-        with unit_of_work(factory, write=False) as session:
-            count = mcpd.export(session, collection, out)
-    except DomainError as error:
-        click.echo(f"Refused: {error.detail}", err=True)
-        sys.exit(1)
-    click.echo(f"Exported {count} accessions.", err=True)
+    _export(lambda session: mcpd.export(session, collection, out), "accessions")
+
+
+@export_group.command("dwca")
+@click.argument("out", type=click.File("wb"))
+@click.option("--collection", required=True, help="The collection's code.")
+def export_dwca(out, collection) -> None:
+    """The open and restricted strains and specimens of a collection as a Darwin Core Archive
+    (a zip of meta.xml, eml.xml and occurrence.txt) to OUT."""
+    _export(lambda session: dwca.export(session, collection, out), "occurrences")
