@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload, with_polymorphic
 from ..models import Collection, Item, Lot, Material, Specimen, Strain
 from ..services.collections import get_collection
 from ..vocabulary import AccessLevel, ItemStatus, MaterialKind
+from .sequences import accessions_by_material
 
 DWC = "http://rs.tdwg.org/dwc/terms/"
 DC = "http://purl.org/dc/terms/"
@@ -216,7 +217,7 @@ def _context(session: Session, collection: Collection) -> Context:
         collection=collection.code,
         methods={k: [m.value for m in v] for k, v in _grouped(methods).items()},
         statuses={k: set(v) for k, v in _grouped(statuses).items()},
-        sequences={},
+        sequences=accessions_by_material(session, ours),
     )
 
 

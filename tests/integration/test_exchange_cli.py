@@ -128,6 +128,25 @@ def test_dwca_export(database, tmp_path):
     assert result.exit_code == 1 and "No collection with code 'NOPE'" in result.output
 
 
+def test_fasta_import_and_export(database, tmp_path):
+    with unit_of_work(session_factory(database)) as db:
+        make_collection(db, "SEQ")
+        make_strain(db, "SEQ", accession_number="SEQ 1")
+    path = tmp_path / "in.fasta"
+    path.write_text(">SEQ_1 16S rRNA\nACGT\n>SEQ_2\nACGT\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", "fasta", str(path), "--collection", "SEQ"])
+    assert result.exit_code == 1
+    assert "in.fasta, row 2, column id ('SEQ_2'): No material of SEQ" in result.output
+    path.write_text(">SEQ_1 16S rRNA\nACGT\n")
+    result = runner.invoke(main, ["import", "fasta", str(path), "--collection", "SEQ"])
+    assert result.exit_code == 0 and "Imported 1 sequences." in result.output
+    out = tmp_path / "out.fasta"
+    result = runner.invoke(main, ["export", "fasta", str(out), "--collection", "SEQ"])
+    assert result.exit_code == 0 and "Exported 1 sequences." in result.output
+    assert out.read_text().startswith(">SEQ_1 [strain=SEQ 1] [organism=Escherichia coli]")
+
+
 def test_cellosaurus_import(database, tmp_path):
     path = tmp_path / "cellosaurus.txt"
     entry = "ID   X\nAC   CVCL_T001\nOX   NCBI_TaxID=9606; ! Homo sapiens\n//\n"
