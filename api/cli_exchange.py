@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.exchange import bulk, cellosaurus, dwca, mcpd, sequences, tabular
+from repository.exchange import bulk, cellosaurus, dwca, mcpd, miabis, mirri, sequences, tabular
 from repository.exchange.problems import ImportRejected, Report
 
 from . import create_app
@@ -206,3 +206,19 @@ def export_dwca(out, collection) -> None:
 def export_fasta(out, collection) -> None:
     """The sequences of a collection's open and restricted materials as FASTA to OUT."""
     _export(lambda session: sequences.export_fasta(session, collection, out), "sequences")
+
+
+@export_group.command("mirri")
+@click.argument("out", type=click.File("w", encoding="utf-8"))
+@click.option("--collection", required=True, help="The culture collection's code.")
+def export_mirri(out, collection) -> None:
+    """The open and restricted strains of a collection as the MIRRI strain sheet (CSV)."""
+    _export(lambda session: mirri.export(session, collection, out), "strains")
+
+
+@export_group.command("miabis")
+@click.argument("out", type=click.File("w", encoding="utf-8"))
+@click.option("--collection", required=True, help="The biobank's code.")
+def export_miabis(out, collection) -> None:
+    """The open and restricted specimens of a collection as MIABIS sample rows (CSV)."""
+    _export(lambda session: miabis.export(session, collection, out), "specimens")

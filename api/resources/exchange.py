@@ -1,5 +1,5 @@
 """Exchange files by HTTP: an uploaded file imported (or dry run) in the request, all or nothing,
-and a collection's records downloaded as MCPD, a Darwin Core Archive or FASTA."""
+and a collection's records downloaded as MCPD, a Darwin Core Archive, FASTA, MIRRI or MIABIS."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from repository.errors import ValidationFailed
-from repository.exchange import bulk, cellosaurus, dwca, mcpd, sequences
+from repository.errors import NotFound, ValidationFailed
+from repository.exchange import bulk, cellosaurus, dwca, mcpd, miabis, mirri, sequences
 from repository.exchange.problems import Report
 from repository.services.collections import get_collection
 
@@ -138,46 +138,34 @@ EXPORTS: dict[str, tuple[Writer, bool, str, str]] = {
     ),
     "dwca": (dwca.export, True, "application/zip", "zip"),
     "fasta": (sequences.export_fasta, False, "text/x-fasta", "fasta"),
+    "mirri": (mirri.export, False, "text/csv", "csv"),
+    "miabis": (miabis.export, False, "text/csv", "csv"),
 }
+BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
-def _download(fmt: str, code: str) -> Response:
-    session = database()
+@blp.get("/exports/<string:fmt>")
+@blp.arguments(ExportQuery, location="query")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The file.",
+            "content": {media: BINARY for _, _, media, _ in EXPORTS.values()},
+        }
+    }
+)
+def export(query: dict, fmt: str) -> Response:
+    """The open and restricted records of a collection in an exchange format: `mcpd` (seed
+    accessions, MCPD v2.1 CSV), `dwca` (strains and specimens, a Darwin Core Archive), `fasta`
+    (sequences), `mirri` (strains, the MIRRI strain sheet as CSV) or `miabis` (specimens, MIABIS
+    sample rows as CSV). Staff."""
     require(Permission.INVENTORY_READ)
+    if fmt not in EXPORTS:
+        raise NotFound(f"No export format {fmt!r}; one of {', '.join(EXPORTS)}.", field="fmt")
+    code = query["collection"]
     write, binary, media, extension = EXPORTS[fmt]
     out: IO[Any] = io.BytesIO() if binary else io.StringIO()
-    write(session, code, out)
-    data = out.getvalue()
-    response = Response(data, mimetype=media)
+    write(database(), code, out)
+    response = Response(out.getvalue(), mimetype=media)
     response.headers["Content-Disposition"] = f'attachment; filename="{code}.{extension}"'
     return response
-
-
-def _binary(media: str) -> dict:
-    content = {media: {"schema": {"type": "string", "format": "binary"}}}
-    return {"responses": {"200": {"description": "The file.", "content": content}}}
-
-
-@blp.get("/exports/mcpd")
-@blp.arguments(ExportQuery, location="query")
-@blp.doc(**_binary("text/csv"))
-def export_mcpd(query: dict) -> Response:
-    """The open and restricted seed accessions of a collection as MCPD v2.1 (CSV). Staff."""
-    return _download("mcpd", query["collection"])
-
-
-@blp.get("/exports/dwca")
-@blp.arguments(ExportQuery, location="query")
-@blp.doc(**_binary("application/zip"))
-def export_dwca(query: dict) -> Response:
-    """The open and restricted strains and specimens of a collection as a Darwin Core
-    Archive. Staff."""
-    return _download("dwca", query["collection"])
-
-
-@blp.get("/exports/fasta")
-@blp.arguments(ExportQuery, location="query")
-@blp.doc(**_binary("text/x-fasta"))
-def export_fasta(query: dict) -> Response:
-    """The sequences of a collection's open and restricted materials as FASTA. Staff."""
-    return _download("fasta", query["collection"])

@@ -3,7 +3,9 @@ imported or dry run with their problem report, and the downloads read back."""
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 import zipfile
 
 import pytest
@@ -39,9 +41,10 @@ def upload(fmt, content, name, collection="API", dry_run=True):
 def matrix():
     return [
         ("POST", "/api/v1/exchange/imports", upload("fasta", GOOD_FASTA, "a.fasta"), CURATORS),
-        ("GET", "/api/v1/exchange/exports/mcpd?collection=API", None, STAFF),
-        ("GET", "/api/v1/exchange/exports/dwca?collection=API", None, STAFF),
-        ("GET", "/api/v1/exchange/exports/fasta?collection=API", None, STAFF),
+        *(
+            ("GET", f"/api/v1/exchange/exports/{fmt}?collection=API", None, STAFF)
+            for fmt in ("mcpd", "dwca", "fasta", "mirri", "miabis")
+        ),
     ]
 
 
@@ -52,9 +55,12 @@ def test_matrix_covers_every_exchange_operation(world):
         (m.upper(), p)
         for p, ops in spec["paths"].items()
         for m in ops
-        if p.startswith(EXCHANGE_PREFIXES)
+        if m in {"get", "post", "put", "patch", "delete"} and p.startswith(EXCHANGE_PREFIXES)
     }
-    assert documented == {(m, p.split("?")[0]) for m, p, *_ in matrix()}
+    covered = {
+        (m, re.sub(r"/exports/\w+", "/exports/{fmt}", p.split("?")[0])) for m, p, *_ in matrix()
+    }
+    assert documented == covered
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
@@ -121,8 +127,24 @@ def test_uploads_of_each_format_import(world):
     assert response.json["problems"][0]["message"].startswith("Not a readable genbank record")
 
 
-def test_an_unknown_collection_is_404_for_staff_only(world):
+def test_an_unknown_collection_or_format_is_404_for_staff_only(world):
     app, tokens, _ = world
-    path = "/api/v1/exchange/exports/dwca?collection=NOPE"
-    assert send(app, "GET", path).status_code == 401
-    assert send(app, "GET", path, tokens["technician"]).status_code == 404
+    for path in (
+        "/api/v1/exchange/exports/dwca?collection=NOPE",
+        "/api/v1/exchange/exports/genbank?collection=API",
+    ):
+        assert send(app, "GET", path).status_code == 401
+        assert send(app, "GET", path, tokens["technician"]).status_code == 404
+
+
+def test_mirri_and_miabis_sheets(world):
+    app, tokens, _ = world
+    get = "/api/v1/exchange/exports/{}?collection=API"
+    mirri = send(app, "GET", get.format("mirri"), tokens["technician"]).data.decode()
+    rows = list(csv.DictReader(io.StringIO(mirri)))
+    assert {r["Other denomination"] for r in rows} >= {"open strain", "restricted strain"}
+    assert "internal strain" not in mirri
+    assert rows[0]["Nagoya protocol restrictions and compliance conditions"] == "3"
+    assert rows[0]["Taxon name"] == "Bacillus subtilis" and rows[0]["GMO"] == "no"
+    miabis = send(app, "GET", get.format("miabis"), tokens["technician"]).data.decode()
+    assert miabis.splitlines()[0].startswith("Sample ID,Sample collection ID,Sample donor ID")

@@ -114,7 +114,7 @@ def test_mcpd_import_and_export(database, tmp_path):
     assert "row 2, column SAMPSTAT ('301'): Must be one of" in result.output
 
 
-def test_dwca_export(database, tmp_path):
+def test_dwca_mirri_and_miabis_exports(database, tmp_path):
     with unit_of_work(session_factory(database)) as db:
         make_collection(db, "DWC")
         make_strain(db, "DWC")
@@ -126,6 +126,12 @@ def test_dwca_export(database, tmp_path):
         assert archive.read("occurrence.txt").decode().count("\n") == 2
     result = CliRunner().invoke(main, ["export", "dwca", str(out), "--collection", "NOPE"])
     assert result.exit_code == 1 and "No collection with code 'NOPE'" in result.output
+    sheet = tmp_path / "mirri.csv"
+    result = CliRunner().invoke(main, ["export", "mirri", str(sheet), "--collection", "DWC"])
+    assert result.exit_code == 0 and "Exported 1 strains." in result.output
+    assert sheet.read_text().splitlines()[1].startswith("DWC 00001,")
+    result = CliRunner().invoke(main, ["export", "miabis", str(sheet), "--collection", "DWC"])
+    assert result.exit_code == 0 and "Exported 0 specimens." in result.output
 
 
 def test_fasta_import_and_export(database, tmp_path):
