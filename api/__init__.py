@@ -20,6 +20,7 @@ from .resources import (
     alerts,
     auth,
     donors,
+    exchange,
     items,
     labels,
     materials,
@@ -47,6 +48,7 @@ BLUEPRINTS = (
     agreements.blp,
     statistics.blp,
     alerts.blp,
+    exchange.blp,
 )
 
 

@@ -1,15 +1,18 @@
 """The `biorepo import` and `biorepo export` commands: bulk registration from CSV and XLSX
-files, and the exchange formats (MCPD, Cellosaurus)."""
+files, and the exchange formats (MCPD, Darwin Core, Cellosaurus, FASTA and GenBank)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session
 
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.exchange import bulk, cellosaurus, mcpd, tabular
+from repository.exchange import bulk, cellosaurus, dwca, mcpd, miabis, mirri, sequences, tabular
 from repository.exchange.problems import ImportRejected, Report
 
 from . import create_app
@@ -105,25 +108,62 @@ def import_mcpd(files, collection, dry_run, encoding) -> None:
     _import(files, options, translate=mcpd.Translator(collection))
 
 
+def _import_records(run: Callable[[Session], tuple[int, Report]], dry_run: bool, noun: str) -> None:
+    """Run an import of records (not rows of materials) in one transaction and tell how many,
+    or every problem."""
+    factory = create_app().extensions["biorepo"]
+    try:
+        with unit_of_work(factory, write=not dry_run) as session:
+            count, report = run(session)
+    except ImportRejected as error:
+        _print_problems(error.report)
+        click.echo(f"{error.detail}", err=True)
+        sys.exit(1)
+    except DomainError as error:
+        click.echo(f"Refused: {error.detail}", err=True)
+        sys.exit(1)
+    if dry_run:
+        _print_problems(report)
+        click.echo(f"Dry run, nothing written. {count} {noun}; {report.count} problems.")
+        sys.exit(1 if report.count else 0)
+    click.echo(f"Imported {count} {noun}.")
+
+
 @import_group.command("cellosaurus")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
 def import_cellosaurus(file, dry_run) -> None:
     """Cellosaurus reference entries from its text format (cellosaurus.txt): added, or
     replaced by accession; cell lines link to them by their CVCL accession."""
-    factory = create_app().extensions["biorepo"]
-    try:
-        with unit_of_work(factory, write=not dry_run) as session:
-            count, report = cellosaurus.import_file(session, file, dry_run=dry_run)
-    except ImportRejected as error:
-        _print_problems(error.report)
-        click.echo(f"{error.detail}", err=True)
-        sys.exit(1)
-    if dry_run:
-        _print_problems(report)
-        click.echo(f"Dry run, nothing written. {count} entries; {report.count} problems.")
-        sys.exit(1 if report.count else 0)
-    click.echo(f"Imported {count} Cellosaurus entries.")
+    _import_records(
+        lambda session: cellosaurus.import_file(session, file, dry_run=dry_run),
+        dry_run,
+        "Cellosaurus entries",
+    )
+
+
+def _sequence_command(fmt: str) -> click.Command:
+    @click.command(fmt)
+    @click.argument("file", type=click.File("r", encoding="utf-8"))
+    @click.option("--collection", required=True, help="The collection's code.")
+    @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+    def command(file, collection, dry_run) -> None:
+        """Sequences from a FILE, each attached to a material of the collection by its
+        accession number or another identifier (the record's id, [strain=...] or
+        [culture_collection=...], GenBank's /strain and /culture_collection)."""
+        _import_records(
+            lambda session: sequences.import_sequences(
+                session, file, fmt, collection, dry_run=dry_run, name=Path(file.name).name
+            ),
+            dry_run,
+            "sequences",
+        )
+
+    return command
+
+
+for _fmt in sequences.FORMATS:
+    import_group.add_command(_sequence_command(_fmt))
 
 
 @click.group("export")
@@ -131,16 +171,54 @@ def export_group() -> None:
     """Write a collection's records in an exchange format."""
 
 
+def _export(write: Callable[[Session], int], noun: str) -> None:
+    """Run one export in a read-only transaction and tell how many records it wrote."""
+    factory = create_app().extensions["biorepo"]
+    try:
+        with unit_of_work(factory, write=False) as session:
+            count = write(session)
+    except DomainError as error:
+        click.echo(f"Refused: {error.detail}", err=True)
+        sys.exit(1)
+    click.echo(f"Exported {count} {noun}.", err=True)
+
+
 @export_group.command("mcpd")
 @click.argument("out", type=click.File("w", encoding="utf-8"))
 @click.option("--collection", required=True, help="The seed bank's code.")
 def export_mcpd(out, collection) -> None:
     """The seed accessions of a collection as MCPD v2.1 (CSV, UTF-8) to OUT (- for stdout)."""
-    factory = create_app().extensions["biorepo"]
-    try:
-        with unit_of_work(factory, write=False) as session:
-            count = mcpd.export(session, collection, out)
-    except DomainError as error:
-        click.echo(f"Refused: {error.detail}", err=True)
-        sys.exit(1)
-    click.echo(f"Exported {count} accessions.", err=True)
+    _export(lambda session: mcpd.export(session, collection, out), "accessions")
+
+
+@export_group.command("dwca")
+@click.argument("out", type=click.File("wb"))
+@click.option("--collection", required=True, help="The collection's code.")
+def export_dwca(out, collection) -> None:
+    """The open and restricted strains and specimens of a collection as a Darwin Core Archive
+    (a zip of meta.xml, eml.xml and occurrence.txt) to OUT."""
+    _export(lambda session: dwca.export(session, collection, out), "occurrences")
+
+
+@export_group.command("fasta")
+@click.argument("out", type=click.File("w", encoding="utf-8"))
+@click.option("--collection", required=True, help="The collection's code.")
+def export_fasta(out, collection) -> None:
+    """The sequences of a collection's open and restricted materials as FASTA to OUT."""
+    _export(lambda session: sequences.export_fasta(session, collection, out), "sequences")
+
+
+@export_group.command("mirri")
+@click.argument("out", type=click.File("w", encoding="utf-8"))
+@click.option("--collection", required=True, help="The culture collection's code.")
+def export_mirri(out, collection) -> None:
+    """The open and restricted strains of a collection as the MIRRI strain sheet (CSV)."""
+    _export(lambda session: mirri.export(session, collection, out), "strains")
+
+
+@export_group.command("miabis")
+@click.argument("out", type=click.File("w", encoding="utf-8"))
+@click.option("--collection", required=True, help="The biobank's code.")
+def export_miabis(out, collection) -> None:
+    """The open and restricted specimens of a collection as MIABIS sample rows (CSV)."""
+    _export(lambda session: miabis.export(session, collection, out), "specimens")

@@ -31,7 +31,7 @@ def problem(status: int, title: str, detail: str | None = None, **extra) -> Resp
 
 
 def domain_problem(error: DomainError) -> Response:
-    status = STATUS.get(type(error), 400)
+    status = next((STATUS[t] for t in type(error).__mro__ if t in STATUS), 400)
     extra = {"code": error.code}
     if isinstance(error, ValidationFailed):
         extra["errors"] = error.errors

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Seed
 from ..services.collections import get_collection
-from ..vocabulary import MaterialKind
+from ..vocabulary import AccessLevel, MaterialKind
 from . import columns, mcpd_values
 from .problems import Report
 from .tabular import Table
@@ -195,16 +195,19 @@ class Translator:
             )
 
 
-def export(session: Session, collection_code: str, out: IO[str]) -> int:
+def export(
+    session: Session, collection_code: str, out: IO[str], *, include_internal: bool = True
+) -> int:
     """Write the seed accessions of a collection as MCPD (CSV, UTF-8, one row per accession,
-    the MCPD codes as the header); returns how many."""
+    the MCPD codes as the header), the internal ones unless told not to; returns how many."""
     collection = get_collection(session, collection_code)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([d.code for d in DESCRIPTORS])
     count = 0
+    levels = [level for level in AccessLevel if include_internal or level != AccessLevel.INTERNAL]
     seeds = session.scalars(
         select(Seed)
-        .where(Seed.collection_id == collection.id)
+        .where(Seed.collection_id == collection.id, Seed.access_level.in_(levels))
         .options(selectinload(Seed.identifiers))
         .order_by(Seed.accession_number)
         .execution_options(yield_per=500)

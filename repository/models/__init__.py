@@ -19,6 +19,7 @@ from .material import (
 from .people import ApiToken, LoginFailure, Organisation, RoleGrant, User
 from .printing import Printer, PrintJob
 from .reference import CellosaurusEntry
+from .sequence import Sequence
 from .sharing import (
     AgreementAcceptance,
     AgreementTemplate,
@@ -70,6 +71,7 @@ __all__ = [
     "RequestStep",
     "RoleGrant",
     "Seed",
+    "Sequence",
     "Shipment",
     "Specimen",
     "StockAlert",

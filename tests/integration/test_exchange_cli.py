@@ -1,5 +1,5 @@
-"""`biorepo import`: dry runs, imports, refusals, and a process killed half way that leaves
-nothing behind."""
+"""`biorepo import` and `biorepo export`: dry runs, imports, refusals, and a process killed half
+way that leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from api.cli import main
 from repository.db import make_engine, session_factory, unit_of_work
 from repository.models import Item, Material
 from repository.services import collections
-from tests.conftest import make_box, make_collection
+from tests.conftest import make_box, make_collection, make_strain
 from tests.databases import migrated
 
 HEADER = "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form"
@@ -111,6 +112,45 @@ def test_mcpd_import_and_export(database, tmp_path):
     result = runner.invoke(main, ["import", "mcpd", str(path), "--collection", "PHL001"])
     assert result.exit_code == 1
     assert "row 2, column SAMPSTAT ('301'): Must be one of" in result.output
+
+
+def test_dwca_mirri_and_miabis_exports(database, tmp_path):
+    with unit_of_work(session_factory(database)) as db:
+        make_collection(db, "DWC")
+        make_strain(db, "DWC")
+    out = tmp_path / "dwc.zip"
+    result = CliRunner().invoke(main, ["export", "dwca", str(out), "--collection", "DWC"])
+    assert result.exit_code == 0, result.output
+    assert "Exported 1 occurrences." in result.output
+    with zipfile.ZipFile(out) as archive:
+        assert archive.read("occurrence.txt").decode().count("\n") == 2
+    result = CliRunner().invoke(main, ["export", "dwca", str(out), "--collection", "NOPE"])
+    assert result.exit_code == 1 and "No collection with code 'NOPE'" in result.output
+    sheet = tmp_path / "mirri.csv"
+    result = CliRunner().invoke(main, ["export", "mirri", str(sheet), "--collection", "DWC"])
+    assert result.exit_code == 0 and "Exported 1 strains." in result.output
+    assert sheet.read_text().splitlines()[1].startswith("DWC 00001,")
+    result = CliRunner().invoke(main, ["export", "miabis", str(sheet), "--collection", "DWC"])
+    assert result.exit_code == 0 and "Exported 0 specimens." in result.output
+
+
+def test_fasta_import_and_export(database, tmp_path):
+    with unit_of_work(session_factory(database)) as db:
+        make_collection(db, "SEQ")
+        make_strain(db, "SEQ", accession_number="SEQ 1")
+    path = tmp_path / "in.fasta"
+    path.write_text(">SEQ_1 16S rRNA\nACGT\n>SEQ_2\nACGT\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", "fasta", str(path), "--collection", "SEQ"])
+    assert result.exit_code == 1
+    assert "in.fasta, row 2, column id ('SEQ_2'): No material of SEQ" in result.output
+    path.write_text(">SEQ_1 16S rRNA\nACGT\n")
+    result = runner.invoke(main, ["import", "fasta", str(path), "--collection", "SEQ"])
+    assert result.exit_code == 0 and "Imported 1 sequences." in result.output
+    out = tmp_path / "out.fasta"
+    result = runner.invoke(main, ["export", "fasta", str(out), "--collection", "SEQ"])
+    assert result.exit_code == 0 and "Exported 1 sequences." in result.output
+    assert out.read_text().startswith(">SEQ_1 [strain=SEQ 1] [organism=Escherichia coli]")
 
 
 def test_cellosaurus_import(database, tmp_path):

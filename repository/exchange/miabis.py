@@ -1,0 +1,56 @@
+"""MIABIS (core 2.0) sample attributes of a biobank's specimens, with their donors and SPREC
+codes, as CSV."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import Specimen
+from . import sheets
+
+MATERIAL_TYPES = {
+    "whole_blood": "Whole blood",
+    "serum": "Serum",
+    "plasma": "Plasma",
+    "buffy_coat": "Buffy coat",
+    "dna": "DNA",
+    "rna": "RNA",
+    "tissue_frozen": "Tissue (frozen)",
+    "tissue_ffpe": "Tissue (FFPE)",
+    "saliva": "Saliva",
+    "urine": "Urine",
+    "faeces": "Faeces",
+    "cell_pellet": "Cell pellet",
+    "herbarium_sheet": "Other",
+    "other": "Other",
+}
+
+
+def _sampled(s: Specimen) -> str:
+    return s.collected_at.isoformat() if s.collected_at else (s.collection_date or "")
+
+
+COLUMNS: list[sheets.Column] = [
+    ("Sample ID", lambda s: s.accession_number),
+    ("Sample collection ID", lambda s: s.collection.code),
+    ("Sample donor ID", lambda s: s.donor.code if s.donor else None),
+    ("Sex", lambda s: s.donor.sex.value.capitalize() if s.donor else None),
+    ("Year of birth", lambda s: s.donor.year_of_birth if s.donor else None),
+    ("Material type", lambda s: MATERIAL_TYPES.get(s.specimen_type, "Other")),
+    ("Storage temperature", lambda s: s.storage_temperature),
+    ("Sampled time", _sampled),
+    ("Anatomical site", lambda s: s.anatomical_site),
+    ("Disease (ICD-10)", lambda s: s.disease_icd10),
+    ("SPREC", lambda s: s.sprec_code),
+    ("Ethics approval", lambda s: s.ethics_approval),
+    ("Taxon", lambda s: s.taxon_name),
+]
+
+
+def export(session: Session, collection_code: str, out: IO[str]) -> int:
+    """Write the open and restricted specimens of a collection as MIABIS sample rows (CSV,
+    UTF-8); returns how many."""
+    query = sheets.shared(session, collection_code, Specimen).options(selectinload(Specimen.donor))
+    return sheets.write(out, COLUMNS, session.scalars(query))

@@ -1,0 +1,118 @@
+"""Darwin Core Archives: a collection's strains and specimens exported, then read back with
+python-dwca-reader, each row's terms as GBIF would read them."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from dwca.read import DwCAReader
+from sqlalchemy import select
+
+from repository.exchange import dwca
+from repository.models import Item
+from repository.services import inventory, materials
+from tests.conftest import make_lot, make_strain
+
+DWC = "http://rs.tdwg.org/dwc/terms/"
+
+
+@pytest.fixture
+def archive(db, collection, tmp_path):
+    strain = make_strain(
+        db,
+        accession_number="TST 00001",
+        identifiers=[{"scheme": "ATCC", "value": "700926"}, {"scheme": "DSM", "value": "18039"}],
+        origin_country="DEU",
+        origin_site="Göttingen,\tsoil",
+        latitude=51.54,
+        longitude=9.93,
+        collection_date="1922-03",
+        collector="A. Müller",
+        abs_status="in_scope",
+        abs_permits="IRCC-DE-2019-1",
+        ipr="None known",
+    )
+    make_lot(db, strain, items=2)
+    make_lot(db, strain, items=1, method="lyophilised", unit="ampoule", form="ampoule")
+    dna = materials.register_material(
+        db,
+        "TST",
+        {
+            "kind": "specimen",
+            "accession_number": "TST 00002",
+            "designation": "DNA of leaf",
+            "taxon_name": "Arabidopsis thaliana",
+            "specimen_type": "dna",
+        },
+    )
+    lot = make_lot(db, dna, items=1, method="frozen_minus80", form="tube")
+    inventory.consume(db, db.scalar(select(Item).where(Item.lot_id == lot.id)))
+    materials.register_material(
+        db,
+        "TST",
+        {
+            "kind": "specimen",
+            "accession_number": "TST 00003",
+            "designation": "Sheet",
+            "taxon_name": "Quercus robur",
+            "specimen_type": "herbarium_sheet",
+        },
+    )
+    make_strain(db, accession_number="TST 00004", access_level="internal")
+    out = io.BytesIO()
+    count = dwca.export(db, "TST", out)
+    path = tmp_path / "tst.zip"
+    path.write_bytes(out.getvalue())
+    return count, path
+
+
+def test_the_archive_reads_back_with_every_term(archive):
+    count, path = archive
+    assert count == 3
+    with DwCAReader(str(path)) as reader:
+        assert reader.descriptor.core.type == DWC + "Occurrence"
+        assert reader.metadata is not None
+        rows = {row.data[DWC + "catalogNumber"]: row.data for row in reader}
+    assert sorted(rows) == ["TST 00001", "TST 00002", "TST 00003"]  # not the internal one
+    strain = rows["TST 00001"]
+    assert strain[DWC + "occurrenceID"] == "urn:catalog:TST:TST:TST%2000001"
+    assert strain[DWC + "basisOfRecord"] == "LivingSpecimen"
+    assert strain[DWC + "scientificName"] == "Escherichia coli"
+    assert strain[DWC + "preparations"] == "glycerol_minus80 | lyophilised"
+    assert strain[DWC + "disposition"] == "in collection"
+    assert strain[DWC + "recordedBy"] == "A. Müller"
+    assert strain[DWC + "eventDate"] == "1922-03"
+    assert strain[DWC + "country"] == "Germany"
+    assert strain[DWC + "countryCode"] == "DE"
+    assert strain[DWC + "locality"] == "Göttingen, soil"
+    assert float(strain[DWC + "decimalLatitude"]) == 51.54
+    assert float(strain[DWC + "decimalLongitude"]) == 9.93
+    assert strain[DWC + "geodeticDatum"] == "WGS84"
+    assert strain[DWC + "institutionCode"] == "TST"
+    assert strain[DWC + "collectionCode"] == "TST"
+    assert strain[DWC + "otherCatalogNumbers"] == "ATCC:700926 | DSM:18039"
+    assert strain[DWC + "associatedSequences"] == ""
+    assert "Nagoya/ABS: in_scope" in strain["http://purl.org/dc/terms/accessRights"]
+    assert "IRCC-DE-2019-1" in strain["http://purl.org/dc/terms/accessRights"]
+    properties = json.loads(strain[DWC + "dynamicProperties"])
+    assert properties["absStatus"] == "in_scope" and properties["ipr"] == "None known"
+    dna = rows["TST 00002"]
+    assert dna[DWC + "basisOfRecord"] == "MaterialSample"
+    assert dna[DWC + "disposition"] == "consumed"
+    assert dna[DWC + "geodeticDatum"] == "" and dna[DWC + "country"] == ""
+    sheet = rows["TST 00003"]
+    assert sheet[DWC + "basisOfRecord"] == "PreservedSpecimen"
+    assert sheet[DWC + "disposition"] == "" and sheet[DWC + "preparations"] == ""
+
+
+def test_the_core_is_tab_separated_utf8_with_a_header(archive):
+    _, path = archive
+    with zipfile.ZipFile(path) as zipped:
+        assert sorted(zipped.namelist()) == ["eml.xml", "meta.xml", "occurrence.txt"]
+        lines = zipped.read("occurrence.txt").decode("utf-8").split("\n")
+    assert lines[0].split("\t")[:3] == ["occurrenceID", "catalogNumber", "basisOfRecord"]
+    assert lines[-1] == "" and len(lines) == 5
+    assert all(len(line.split("\t")) == len(dwca.TERMS) for line in lines[:-1])
