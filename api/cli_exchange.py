@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from repository.db import unit_of_work
 from repository.errors import DomainError
 from repository.exchange import bulk, cellosaurus, dwca, mcpd, miabis, mirri, sequences, tabular
+from repository.exchange.imports import import_files
 from repository.exchange.problems import ImportRejected, Report
 
 from . import create_app
@@ -40,7 +41,7 @@ def import_group() -> None:
     """Load records from files, all or nothing (a file with any problem imports nothing)."""
 
 
-def _import(files, options: bulk.Options, translate: bulk.Translate | None = None) -> None:
+def _import(files, format: str, options: bulk.Options) -> None:
     """Run one import in one transaction and tell what it did, or every problem."""
     factory = create_app().extensions["biorepo"]
     total = sum(tabular.measure(f) for f in files)
@@ -49,9 +50,7 @@ def _import(files, options: bulk.Options, translate: bulk.Translate | None = Non
             click.progressbar(length=total, label="Reading", file=sys.stderr) as bar,
             unit_of_work(factory, write=not options.dry_run) as session,
         ):
-            outcome = bulk.import_tables(
-                session, files, options, progress=bar.update, translate=translate
-            )
+            outcome = import_files(session, files, format, options, progress=bar.update)
     except ImportRejected as error:
         _print_problems(error.report)
         click.echo(f"{error.detail}", err=True)
@@ -88,7 +87,7 @@ def _table_command(name: str) -> click.Command:
             encoding=encoding,
             delimiter=delimiter,
         )
-        _import(files, options)
+        _import(files, name, options)
 
     return command
 
@@ -105,7 +104,7 @@ for _name in ("csv", "xlsx"):
 def import_mcpd(files, collection, dry_run, encoding) -> None:
     """Seed accessions from MCPD v2.1 files (CSV or XLSX, the MCPD codes as the header)."""
     options = bulk.Options(collection, dry_run=dry_run, encoding=encoding)
-    _import(files, options, translate=mcpd.Translator(collection))
+    _import(files, "mcpd", options)
 
 
 def _import_records(run: Callable[[Session], tuple[int, Report]], dry_run: bool, noun: str) -> None:

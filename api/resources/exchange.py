@@ -19,6 +19,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from repository.errors import NotFound, ValidationFailed
 from repository.exchange import bulk, cellosaurus, dwca, mcpd, miabis, mirri, sequences
+from repository.exchange.imports import import_files
 from repository.exchange.problems import Report
 from repository.services.collections import get_collection
 
@@ -95,10 +96,7 @@ def _import(
                 session, handle, fmt, code, dry_run=dry_run, name=path.name
             )
         return {"sequences": count}, report
-    translate = mcpd.Translator(code) if fmt == "mcpd" else None
-    outcome = bulk.import_tables(
-        session, [path], bulk.Options(code, dry_run=dry_run), translate=translate
-    )
+    outcome = import_files(session, [path], fmt, bulk.Options(code, dry_run=dry_run))
     counts = {"rows": outcome.rows, "materials": outcome.materials}
     return counts | {"lots": outcome.lots, "items": outcome.items}, outcome.report
 

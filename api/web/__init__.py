@@ -6,7 +6,7 @@ from flask import Blueprint, Flask
 
 from ..context import csrf_token
 from . import i18n, inputs, nav, pages, terms
-from .views import auth, bench, dashboard, desk, labels, requests, scan, storage
+from .views import auth, bench, dashboard, desk, imports, labels, requests, scan, storage
 
 
 def install(app: Flask) -> None:
@@ -20,7 +20,7 @@ def install(app: Flask) -> None:
         static_folder="static",
         static_url_path="/static/web",
     )
-    for module in (auth, scan, storage, requests, desk, bench, labels, dashboard):
+    for module in (auth, scan, storage, requests, desk, bench, imports, labels, dashboard):
         module.routes(web)
     i18n.routes(web)
     pages.register_errors(web)

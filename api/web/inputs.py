@@ -90,6 +90,11 @@ LABELS: dict[str, Any] = {
     "passage_number": _l("Passage number"),
     "generation": _l("Generation"),
     "regeneration_cycle": _l("Regeneration cycle"),
+    # the imports page
+    "collection": _l("Collection"),
+    "files": _l("Files"),
+    "format": _l("Format"),
+    "encoding": _l("Encoding"),
 }
 
 

@@ -22,6 +22,7 @@ ENTRIES = (
     Entry("web.storage_tree", lazy_gettext("Storage"), Permission.INVENTORY_READ),
     Entry("web.free_space", lazy_gettext("Free space"), Permission.INVENTORY_READ),
     Entry("web.bench_register", lazy_gettext("Register"), Permission.REGISTER),
+    Entry("web.imports", lazy_gettext("Import"), Permission.REGISTER),
     Entry("web.catalogue", lazy_gettext("Catalogue"), Permission.CATALOGUE),
     Entry("web.desk", lazy_gettext("Requests"), Permission.REQUESTS_READ),
     Entry("web.dashboard", lazy_gettext("Dashboard"), Permission.STATISTICS),

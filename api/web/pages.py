@@ -8,12 +8,14 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from repository.db import conflict_from
 from repository.errors import DomainError, ValidationFailed
+from repository.models import Collection
 
 from ..context import database, principal
 from ..policy import Permission, allowed
@@ -28,6 +30,17 @@ def safe_next(target: str | None) -> str:
 
 def may(permission: Permission, collection_id: int | None = None) -> bool:
     return allowed(principal(), permission, collection_id)
+
+
+def collections_for(permission: Permission) -> list[Collection]:
+    """The collections the user may act on with `permission`."""
+    found = database().scalars(select(Collection).order_by(Collection.code))
+    return [c for c in found if may(permission, c.id)]
+
+
+def collection_options(permission: Permission) -> list[tuple[str, str]]:
+    """Those collections as a select's options."""
+    return [(c.code, f"{c.code} · {c.name}") for c in collections_for(permission)]
 
 
 def problems(error: DomainError) -> dict[str, list[str]]:

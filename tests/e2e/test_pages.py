@@ -307,3 +307,65 @@ def test_the_dashboard(page, server):
     page.get_by_role("link", name="中文").click()
     assert page.get_by_role("heading", name="概览").is_visible()
     shot(page, "dashboard-zh")
+
+
+def free_positions(page, server: str, count: int) -> tuple[str, list[str]]:
+    """A box of the storage tree with `count` free positions, and those as row:col."""
+    page.goto(f"{server}/storage")
+    links = page.locator("ul.tree a:has(+ meter)").all()
+    boxes = [a.get_attribute("href").rsplit("/", 1)[1] for a in links]
+    for box in boxes:
+        page.goto(f"{server}/storage/{box}")
+        cells = page.locator("td.free button.cell").all()[:count]
+        if len(cells) == count:
+            return box, [
+                f"{c.get_attribute('data-row')}:{c.get_attribute('data-col')}" for c in cells
+            ]
+    raise AssertionError("no box has room")
+
+
+def test_a_curator_imports_vials_from_a_file(page, server, tmp_path):
+    log_in(page, server, "curator.microbes@biorepo.example")
+    box, (first, second) = free_positions(page, server, 2)
+    tag = page.viewport_name[:3].upper()
+    lines = [
+        "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form,"
+        "barcode,box,position"
+    ]
+    for n, (day, position) in enumerate((("2025-02-30", first), ("2025-02-01", "Z99")), 1):
+        lines.append(
+            f"IMP-{tag}-{n},Imported isolate {n},Pseudomonas putida,L1,glycerol_minus80,{day},1,"
+            f"ml,cryovial,IMP{tag}V{n},{box},{position}"
+        )
+    bad = tmp_path / "vials.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    page.get_by_role("navigation").get_by_role("link", name="Import").click()
+    page.wait_for_url("**/imports")
+    page.get_by_label("Collection").select_option("CCBR")
+    page.get_by_label("Format").select_option("csv")
+    page.get_by_label("Files").set_input_files(bad)
+    page.get_by_role("button", name="Check (dry run)").click()
+    report = page.locator("section.report")
+    assert "nothing was imported" in report.inner_text()
+    date = report.locator("tr", has_text="preserved_on").locator("td")
+    assert date.nth(0).inner_text() == "vials.csv" and date.nth(1).inner_text() == "2"
+    grid = report.locator("tr", has_text="Z99").locator("td")
+    assert grid.nth(1).inner_text() == "3" and grid.nth(2).inner_text() == "position"
+    assert page.get_by_role("button", name="Commit the import").count() == 0
+    assert page.get_by_label("Collection").input_value() == "CCBR"  # the choices are kept
+    shot(page, "import-report")
+    fixed = tmp_path / "vials-fixed.csv"
+    fixed.write_text(bad.read_text().replace("2025-02-30", "2025-02-03").replace("Z99", second))
+    page.get_by_label("Files").set_input_files(fixed)
+    page.get_by_role("button", name="Check (dry run)").click()
+    assert "Dry run: no problems" in page.locator("section.report").inner_text()
+    assert "2 rows: 2 materials, 2 lots, 2 items" in page.locator("section.report").inner_text()
+    shot(page, "import-dry-run")
+    page.get_by_role("button", name="Commit the import").click()
+    page.wait_for_url("**/imports")
+    assert "2 rows: 2 materials, 2 lots, 2 items" in page.locator("section.result").inner_text()
+    shot(page, "import-result")
+    page.get_by_label("Scan or type a barcode").fill(f"imp{tag.lower()}v2")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/items/IMP{tag}V2")
+    assert page.get_by_role("heading", name="Where").is_visible()

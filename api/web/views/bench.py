@@ -13,17 +13,17 @@ from werkzeug.wrappers import Response
 
 from repository import barcodes
 from repository.errors import DomainError, NotFound, ValidationFailed
-from repository.models import Collection, Item, Lot, Material
+from repository.models import Item, Lot, Material
 from repository.schemas import KIND_SCHEMAS, LotSchema, MaterialSchema
 from repository.services import inventory, storage
 from repository.vocabulary import GONE, METHOD_TEMPERATURE, MaterialKind, PreservationMethod
 
-from ...context import database, principal
-from ...policy import Permission, allowed, require
+from ...context import database
+from ...policy import Permission, require
 from ...resources.materials import register_in
 from .. import forms
 from ..inputs import inputs
-from ..pages import attempt, back, refused, show
+from ..pages import attempt, back, collection_options, refused, show
 from ..terms import term
 
 COMMON = [
@@ -54,15 +54,9 @@ def _kind_inputs() -> dict[str, list]:
     return {str(k): inputs(schema, skip=base) for k, schema in KIND_SCHEMAS.items()}
 
 
-def _collections() -> list[Collection]:
-    """The collections the user may register into."""
-    found = database().scalars(select(Collection).order_by(Collection.code))
-    return [c for c in found if allowed(principal(), Permission.REGISTER, c.id)]
-
-
 def _register_values() -> dict[str, Any]:
     return {
-        "collections": [(c.code, f"{c.code} · {c.name}") for c in _collections()],
+        "collections": collection_options(Permission.REGISTER),
         "kinds": [(k.value, term(k)) for k in MaterialKind],
         "common": inputs(MaterialSchema, COMMON),
         "kind_inputs": _kind_inputs(),

@@ -1,0 +1,66 @@
+"""Uploaded files kept between a dry run and its commit: a folder under the instance folder
+named by a random token that only the session holds; gone after the commit or an hour."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+
+LIFETIME = 3600  # seconds
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def _root() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+def keep(files: list[FileStorage]) -> tuple[str, list[Path]]:
+    """Save the files under a new token (their own names made safe, in order)."""
+    sweep()
+    token = secrets.token_urlsafe(24)
+    folder = _root() / token
+    folder.mkdir(parents=True)
+    paths = []
+    for number, upload in enumerate(files, 1):
+        name = secure_filename(upload.filename or "") or "upload"
+        path = folder / f"{number:02d}" / name  # two files may share a name
+        path.parent.mkdir()
+        upload.save(path)
+        paths.append(path)
+    return token, paths
+
+
+def kept(token: str | None) -> list[Path] | None:
+    """The files kept under a token, or None when it is unknown or expired."""
+    if not token or not TOKEN.match(token):
+        return None
+    folder = _root() / token
+    if not folder.is_dir():
+        return None
+    if time.time() - folder.stat().st_mtime > LIFETIME:
+        drop(token)
+        return None
+    return sorted(folder.glob("*/*"))
+
+
+def drop(token: str | None) -> None:
+    if token and TOKEN.match(token):
+        shutil.rmtree(_root() / token, ignore_errors=True)
+
+
+def sweep() -> None:
+    """Forget uploads older than an hour."""
+    root = _root()
+    if not root.is_dir():
+        return
+    limit = time.time() - LIFETIME
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < limit:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,139 @@
+"""Bulk registration from files for curators: upload, a dry run with the full problem report
+or the counts, then a commit of the same upload."""
+
+from __future__ import annotations
+
+import codecs
+from typing import Any
+
+from flask import Blueprint, request, session
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from repository.errors import DomainError, NotFound, ValidationFailed
+from repository.exchange import bulk
+from repository.exchange.imports import FORMATS, import_files
+from repository.exchange.problems import ImportRejected
+from repository.models import Collection
+from repository.vocabulary import CollectionKind
+
+from ...context import database
+from ...policy import Permission, require
+from .. import uploads
+from ..pages import attempt, back, collection_options, refused, show
+
+PENDING = "import"  # the session's key for the upload awaiting its commit
+DONE = "imported"  # and for the last commit's counts, shown once
+
+
+def _values() -> dict[str, Any]:
+    return {
+        "collections": collection_options(Permission.REGISTER),
+        "formats": [
+            ("csv", _("CSV (one row per item)")),
+            ("xlsx", _("XLSX (one row per item, or sheets)")),
+            ("mcpd", _("MCPD passport data (seed collections)")),
+        ],
+    }
+
+
+def _collection(code: str) -> Collection:
+    """The collection, if the user curates it (otherwise it does not exist for them)."""
+    found = database().query(Collection).filter_by(code=code).one_or_none()
+    if found is None:
+        raise NotFound(_("No collection %(code)s.", code=code))
+    require(Permission.REGISTER, found.id)
+    return found
+
+
+def _checked() -> dict[str, str]:
+    """The form's choices, or ValidationFailed naming the fields."""
+    chosen = {k: request.form.get(k, "").strip() for k in ("collection", "format", "encoding")}
+    errors: dict[str, list[str]] = {}
+    if not chosen["collection"]:
+        errors["collection"] = [_("Choose a collection.")]
+    if chosen["format"] not in FORMATS:
+        errors["format"] = [_("Choose a format.")]
+    if chosen["encoding"]:
+        try:
+            codecs.lookup(chosen["encoding"])
+        except LookupError:
+            errors["encoding"] = [_("Unknown encoding.")]
+    if not [f for f in request.files.getlist("files") if f.filename]:
+        errors["files"] = [_("Choose one or more files.")]
+    if errors:
+        raise ValidationFailed(errors)
+    collection = _collection(chosen["collection"])
+    if chosen["format"] == "mcpd" and collection.kind is not CollectionKind.SEED_BANK:
+        raise ValidationFailed({"format": [_("MCPD files are for seed collections.")]})
+    return chosen
+
+
+def _options(chosen: dict[str, str], dry_run: bool) -> bulk.Options:
+    return bulk.Options(chosen["collection"], dry_run=dry_run, encoding=chosen["encoding"] or None)
+
+
+def page() -> tuple[str, int]:
+    """The upload form (with the last commit's counts, once); posted, the dry run."""
+    require(Permission.REGISTER)
+    if request.method == "POST":
+        return _dry_run()
+    return show("imports.html", form={}, done=session.pop(DONE, None), **_values())
+
+
+def _dry_run() -> tuple[str, int]:
+    """Check the upload, write nothing; keep it for the commit only if it is clean."""
+    try:
+        chosen = _checked()
+    except DomainError as error:
+        return refused("imports.html", error, **_values())
+    uploads.drop(session.pop(PENDING, {}).get("token"))
+    token, paths = uploads.keep([f for f in request.files.getlist("files") if f.filename])
+    outcome = import_files(database(), paths, chosen["format"], _options(chosen, True))
+    if outcome.report.ok:
+        session[PENDING] = {**chosen, "token": token, "files": [p.name for p in paths]}
+    else:
+        uploads.drop(token)
+    names = [p.name for p in paths]
+    return show("imports.html", form=chosen, outcome=outcome, token=token, files=names, **_values())
+
+
+def commit() -> Response | tuple[str, int]:
+    """Import the upload the dry run checked, for real: all of it or nothing."""
+    require(Permission.REGISTER)
+    pending = session.get(PENDING) or {}
+    paths = uploads.kept(pending.get("token"))
+    if paths is None or request.form.get("token") != pending.get("token"):
+        session.pop(PENDING, None)
+        error = ValidationFailed(
+            {"": [_("This upload is unknown or expired (after an hour); upload the files again.")]}
+        )
+        return refused("imports.html", error, form_values={}, **_values())
+    _collection(pending["collection"])
+    done: list[bulk.Outcome] = []
+    error = attempt(
+        lambda: done.append(
+            import_files(database(), paths, pending["format"], _options(pending, False))
+        )
+    )
+    session.pop(PENDING, None)
+    uploads.drop(pending["token"])
+    if isinstance(error, ImportRejected):
+        outcome = bulk.Outcome(False, report=error.report)
+        return show(
+            "imports.html", 422, form=pending, outcome=outcome, files=pending["files"], **_values()
+        )
+    if error is not None:
+        return refused("imports.html", error, form_values=pending, **_values())
+    counts = done[0]
+    session[DONE] = {
+        "collection": pending["collection"],
+        "files": pending["files"],
+        **{k: getattr(counts, k) for k in ("rows", "materials", "lots", "items")},
+    }
+    return back("web.imports")
+
+
+def routes(web: Blueprint) -> None:
+    web.add_url_rule("/imports", "imports", page, methods=["GET", "POST"])
+    web.add_url_rule("/imports/commit", "import_commit", commit, methods=["POST"])
