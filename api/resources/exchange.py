@@ -106,10 +106,10 @@ def _saved(upload: Any, folder: str) -> Path:
 @blp.response(200, ImportOut)
 @blp.alt_response(202, schema=ImportJobOut, description="The job importing it (`background`).")
 def upload(form: dict) -> Any:
-    """Import an uploaded file (csv, xlsx, mcpd, fasta, genbank, cellosaurus) into a collection,
-    all or nothing: the counts and, dry or not, the problem report (any problem, not dry, is a
-    422 that names every one). With `background`, a 202 and the job doing it, to follow at
-    /imports/{job_id}. Curators of the collection; Cellosaurus: any curator."""
+    """Import an uploaded file (csv, xlsx, mcpd, dwca, fasta, genbank, cellosaurus) into a
+    collection, all or nothing: the counts and, dry or not, the problem report (any problem,
+    not dry, is a 422 that names every one). With `background`, a 202 and the job doing it, to
+    follow at /imports/{job_id}. Curators of the collection; Cellosaurus: any curator."""
     fmt = form["format"]
     session = database()
     who = require(Permission.REGISTER)  # a curator of some collection, before anything is told

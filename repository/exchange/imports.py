@@ -8,11 +8,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from . import bulk, cellosaurus, mcpd, sequences
+from . import bulk, cellosaurus, dwca_import, mcpd, sequences
 from .problems import Report
 from .tabular import Progress
 
-FORMATS = ("csv", "xlsx", "mcpd")  # MCPD passport files (CSV or XLSX) of seed accessions
+# MCPD: passport files (CSV or XLSX) of seed accessions; dwca: Darwin Core Archives (zip)
+FORMATS = ("csv", "xlsx", "mcpd", "dwca")
 UPLOADS = (*FORMATS, *sequences.FORMATS, "cellosaurus")  # what the API takes
 
 
@@ -23,10 +24,17 @@ def import_files(
     options: bulk.Options,
     progress: Progress | None = None,
 ) -> bulk.Outcome:
-    """Run the bulk importer on the files, MCPD ones through its translation; raises
-    ImportRejected when not dry and anything is wrong (the caller rolls back)."""
-    translate = mcpd.Translator(options.collection) if format == "mcpd" else None
-    return bulk.import_tables(session, paths, options, progress=progress, translate=translate)
+    """Run the bulk importer on the files, those of an exchange format through its reader and
+    translation; raises ImportRejected when not dry and anything is wrong (the caller rolls
+    back)."""
+    read, translate = None, None
+    if format == "mcpd":
+        translate = mcpd.Translator(options.collection)
+    elif format == "dwca":
+        read, translate = dwca_import.read_archive, dwca_import.Translator()
+    return bulk.import_tables(
+        session, paths, options, progress=progress, translate=translate, read=read
+    )
 
 
 def import_upload(

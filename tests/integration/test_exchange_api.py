@@ -168,3 +168,12 @@ def test_mirri_and_miabis_sheets(world):
     assert rows[0]["Taxon name"] == "Bacillus subtilis" and rows[0]["GMO"] == "no"
     miabis = send(app, "GET", get.format("miabis"), tokens["technician"]).data.decode()
     assert miabis.splitlines()[0].startswith("Sample ID,Sample collection ID,Sample donor ID")
+
+
+def test_a_dwca_upload_imports_into_another_collection(world):
+    app, tokens, _ = world
+    archive = send(app, "GET", "/api/v1/exchange/exports/dwca?collection=API", tokens["admin"])
+    form = upload("dwca", archive.data, "api.zip", collection="OTH", dry_run=True)
+    response = send(app, "POST", "/api/v1/exchange/imports", tokens["admin"], form)
+    assert response.status_code == 200 and response.json["count"] == 0, response.json
+    assert response.json["counts"]["materials"] >= 2
