@@ -12,6 +12,7 @@ from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
 from repository.db import make_engine, session_factory
+from repository.exchange import jobs
 
 from . import config, context, errors, health, jsonout, openapi, web
 from .resources import (
@@ -75,6 +76,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["biorepo.engine"] = engine
     app.extensions["biorepo"] = session_factory(engine)
     app.extensions["biorepo.labels"] = config.label_settings(app.config)
+    # How import jobs run: in threads, or at once when testing (no thread outlives a test).
+    app.extensions["biorepo.import_runner"] = jobs.inline if app.testing else jobs.Threads()
     app.url_map.converters["id"] = IdConverter
     api = app.extensions["biorepo.api"] = Api(app)
     api.register_converter(IdConverter, IdConverter.schema)

@@ -44,7 +44,7 @@ def import_group() -> None:
 def _import(files, format: str, options: bulk.Options) -> None:
     """Run one import in one transaction and tell what it did, or every problem."""
     factory = create_app().extensions["biorepo"]
-    total = sum(tabular.measure(f) for f in files)
+    total = sum(tabular.measure(f) for f in files) if format != "dwca" else 0
     try:
         with (
             click.progressbar(length=total, label="Reading", file=sys.stderr) as bar,
@@ -105,6 +105,16 @@ def import_mcpd(files, collection, dry_run, encoding) -> None:
     """Seed accessions from MCPD v2.1 files (CSV or XLSX, the MCPD codes as the header)."""
     options = bulk.Options(collection, dry_run=dry_run, encoding=encoding)
     _import(files, "mcpd", options)
+
+
+@import_group.command("dwca")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--collection", required=True, help="The collection's code.")
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+def import_dwca(file, collection, dry_run) -> None:
+    """Specimens (and LivingSpecimen strains) from a Darwin Core Archive: its core occurrence
+    file, read through meta.xml, one material per row."""
+    _import([file], "dwca", bulk.Options(collection, dry_run=dry_run))
 
 
 def _import_records(run: Callable[[Session], tuple[int, Report]], dry_run: bool, noun: str) -> None:

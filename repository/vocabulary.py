@@ -211,6 +211,13 @@ class PrintJobStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ImportJobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
 class QcTest(StrEnum):
     POST_THAW_VIABILITY = "post_thaw_viability"
     GERMINATION = "germination"

@@ -1,5 +1,6 @@
-"""Exchange files by HTTP: an uploaded file imported (or dry run) in the request, all or nothing,
-and a collection's records downloaded as MCPD, a Darwin Core Archive, FASTA, MIRRI or MIABIS."""
+"""Exchange files by HTTP: an uploaded file imported (or dry run) in the request or as a job in
+the background, all or nothing, the jobs followed, and a collection's records downloaded as
+MCPD, a Darwin Core Archive, FASTA, MIRRI or MIABIS."""
 
 from __future__ import annotations
 
@@ -9,18 +10,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from flask import Response
+from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.exceptions import Forbidden
 
+from repository.db import unit_of_work
 from repository.errors import NotFound, ValidationFailed
-from repository.exchange import bulk, cellosaurus, dwca, mcpd, miabis, mirri, sequences
-from repository.exchange.imports import import_files
-from repository.exchange.problems import Report
+from repository.exchange import dwca, jobs, mcpd, miabis, mirri, sequences
+from repository.exchange.imports import UPLOADS, import_upload
+from repository.services import import_jobs
 from repository.services.collections import get_collection
 
 from ..context import database
@@ -42,15 +45,15 @@ class UploadBlueprint(Blueprint):
 blp = UploadBlueprint(
     "exchange", __name__, url_prefix="/api/v1/exchange", description="Exchange formats."
 )
-IMPORTS = ("csv", "xlsx", "mcpd", "fasta", "genbank", "cellosaurus")
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
 class UploadIn(Schema):
     file = Upload(required=True)
-    format = fields.String(required=True, validate=validate.OneOf(IMPORTS))
+    format = fields.String(required=True, validate=validate.OneOf(UPLOADS))
     collection = fields.String(validate=validate.Length(min=1, max=32))
     dry_run = fields.Boolean(load_default=False)
+    background = fields.Boolean(load_default=False)  # 202 and a job to follow
 
 
 class ProblemOut(Schema):
@@ -69,6 +72,21 @@ class ImportOut(Schema):
     problems = fields.List(fields.Nested(ProblemOut))
 
 
+class ImportJobOut(Schema):
+    id = fields.Integer()
+    collection = fields.Function(lambda job: job.collection.code if job.collection else None)
+    format = fields.String()
+    files = fields.List(fields.String())
+    dry_run = fields.Boolean()
+    status = fields.Function(lambda job: job.status.value)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    report = fields.Dict()  # {"count": problems in all, "problems": the first 100}
+    created_by = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
 class ExportQuery(Schema):
     collection = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
@@ -83,46 +101,96 @@ def _saved(upload: Any, folder: str) -> Path:
     return path
 
 
-def _import(
-    session: Session, fmt: str, path: Path, code: str, dry_run: bool
-) -> tuple[dict[str, int], Report]:
-    """Run the importer of `fmt` on the file; any problem (not dry) raises ImportRejected."""
-    if fmt == "cellosaurus":
-        count, report = cellosaurus.import_file(session, path, dry_run=dry_run)
-        return {"entries": count}, report
-    if fmt in sequences.FORMATS:
-        with open(path, encoding="utf-8") as handle:
-            count, report = sequences.import_sequences(
-                session, handle, fmt, code, dry_run=dry_run, name=path.name
-            )
-        return {"sequences": count}, report
-    outcome = import_files(session, [path], fmt, bulk.Options(code, dry_run=dry_run))
-    counts = {"rows": outcome.rows, "materials": outcome.materials}
-    return counts | {"lots": outcome.lots, "items": outcome.items}, outcome.report
-
-
 @blp.post("/imports")
 @blp.arguments(UploadIn, location="files")
 @blp.response(200, ImportOut)
-def upload(form: dict) -> dict:
-    """Import an uploaded file (csv, xlsx, mcpd, fasta, genbank, cellosaurus) into a collection,
-    all or nothing: the counts and, dry or not, the problem report (any problem, not dry, is a
-    422 that names every one). Curators of the collection; Cellosaurus: any curator."""
+@blp.alt_response(202, schema=ImportJobOut, description="The job importing it (`background`).")
+def upload(form: dict) -> Any:
+    """Import an uploaded file (csv, xlsx, mcpd, dwca, fasta, genbank, cellosaurus) into a
+    collection, all or nothing: the counts and, dry or not, the problem report (any problem,
+    not dry, is a 422 that names every one). With `background`, a 202 and the job doing it, to
+    follow at /imports/{job_id}. Curators of the collection; Cellosaurus: any curator."""
     fmt = form["format"]
     session = database()
-    require(Permission.REGISTER)  # a curator of some collection, before anything is told
+    who = require(Permission.REGISTER)  # a curator of some collection, before anything is told
     code = form.get("collection")
+    collection_id = None
     if fmt != "cellosaurus":
         if code is None:
             raise ValidationFailed({"collection": ["Name the collection to import into."]})
-        require(Permission.REGISTER, get_collection(session, code).id)
+        collection_id = get_collection(session, code).id
+        require(Permission.REGISTER, collection_id)
+    if form["background"]:
+        response = jsonify(_queue(form, fmt, code, collection_id, who.user_id))
+        response.status_code = 202  # not the 200 schema's: the job's
+        return response
     with tempfile.TemporaryDirectory() as folder:
         path = _saved(form["file"], folder)
         try:
-            counts, report = _import(session, fmt, path, code or "", form["dry_run"])
+            counts, report = import_upload(session, fmt, path, code or "", form["dry_run"])
         except UnicodeDecodeError as error:
             raise ValidationFailed({"file": [f"Not UTF-8 text: {error.reason}."]}) from error
     return {"format": fmt, "dry_run": form["dry_run"], "counts": counts, **report.as_dict()}
+
+
+def _queue(
+    form: dict, fmt: str, code: str | None, collection_id: int | None, who: int | None
+) -> dict[str, Any]:
+    """Record the job (committed before it can start), then hand it to the runner."""
+    session = database()
+    path = _saved(form["file"], tempfile.mkdtemp(dir=_spool()))
+    job = import_jobs.create_job(
+        session,
+        collection_id=collection_id,
+        fmt=fmt,
+        files=[path.name],
+        dry_run=form["dry_run"],
+        created_by=who,
+    )
+    shown = ImportJobOut().dump(job)
+    session.commit()
+    factory = current_app.extensions["biorepo"]
+    run = current_app.extensions["biorepo.import_runner"]
+    run(lambda: jobs.run_job(factory, job.id, path, code or ""))
+    return shown
+
+
+def _spool() -> Path:
+    """The folder of uploads waiting for their jobs."""
+    folder = Path(current_app.instance_path) / "import-jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _interrupt_stale() -> None:
+    """Fail the jobs a stopped process left unfinished (in a unit of its own), then end the
+    request's snapshot so that it reads them as they are now."""
+    with unit_of_work(current_app.extensions["biorepo"]) as own:
+        import_jobs.interrupt_stale(own)
+    database().commit()
+
+
+@blp.get("/imports")
+@blp.response(200, ImportJobOut(many=True))
+def list_jobs() -> Any:
+    """The newest 100 import jobs the caller may see (their own, their collections'; admins:
+    all). Jobs left running for over an hour by a stopped process are marked failed. Curators."""
+    who = require(Permission.REGISTER)
+    _interrupt_stale()
+    return import_jobs.visible_jobs(database(), who)
+
+
+@blp.get("/imports/<id:job_id>")
+@blp.response(200, ImportJobOut)
+def get_job(job_id: int) -> Any:
+    """An import job: its status, counts and problem report. The uploader, curators of its
+    collection and admins."""
+    who = require(Permission.REGISTER)
+    _interrupt_stale()
+    job = import_jobs.get_job(database(), job_id)
+    if not import_jobs.may_see(who, job):
+        raise Forbidden("Only the uploader, the collection's curators and admins see a job.")
+    return job
 
 
 Writer = Callable[[Session, str, Any], int]

@@ -41,6 +41,7 @@ LOT_DECLARATION = frozenset(
 ITEM_FIELDS = frozenset({"barcode", "quantity", "unit", "form", "box", "position", "row", "col"})
 KNOWN = MATERIAL_FIELDS | LOT_DECLARATION | ITEM_FIELDS | {"lot"}
 Translate = Callable[[Table, Report], Table | None]
+Read = Callable[[Path, Report], Iterable[Table]]  # an exchange format's own file reader
 DEFAULT_KIND = {
     CollectionKind.CULTURE_COLLECTION: MaterialKind.STRAIN,
     CollectionKind.SEED_BANK: MaterialKind.SEED,
@@ -145,20 +146,27 @@ def import_tables(
     options: Options,
     progress: Progress | None = None,
     translate: Translate | None = None,
+    read: Read | None = None,
 ) -> Outcome:
     """Import every table of the files, in order. Dry, nothing is written and the outcome tells
     every problem; otherwise any problem raises ImportRejected (the caller rolls back).
+    `read` reads a file that is not CSV or XLSX (a Darwin Core Archive) into tables;
     `translate` turns the tables of an exchange format (MCPD) into tables of our fields."""
     importer = BulkImport(session, get_collection(session, options.collection), options)
     for path in paths:
         importer.report.file = Path(path).name
-        for table in read_tables(
-            path,
-            importer.report,
-            encoding=options.encoding,
-            delimiter=options.delimiter,
-            progress=progress,
-        ):
+        tables = (
+            read(Path(path), importer.report)
+            if read
+            else read_tables(
+                path,
+                importer.report,
+                encoding=options.encoding,
+                delimiter=options.delimiter,
+                progress=progress,
+            )
+        )
+        for table in tables:
             translated = translate(table, importer.report) if translate else table
             if translated is not None:
                 importer.table(translated)

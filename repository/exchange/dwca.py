@@ -93,6 +93,8 @@ def _access_rights(m: Material) -> str:
 
 def _properties(m: Material) -> str:
     values = {
+        "designation": m.designation,
+        "specimenType": getattr(m, "specimen_type", None),
         "absStatus": m.abs_status.value,
         "absPermits": m.abs_permits,
         "ipr": m.ipr,

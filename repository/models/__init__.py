@@ -3,6 +3,7 @@
 from .base import Base
 from .collection import Collection
 from .history import AuditEntry, Event, QcResult
+from .imports import ImportJob
 from .inventory import Animal, Item, Lot
 from .material import (
     KIND_MODELS,
@@ -56,6 +57,7 @@ __all__ = [
     "Event",
     "Feedback",
     "Identifier",
+    "ImportJob",
     "Item",
     "LoginFailure",
     "Lot",

@@ -116,3 +116,85 @@ def test_the_core_is_tab_separated_utf8_with_a_header(archive):
     assert lines[0].split("\t")[:3] == ["occurrenceID", "catalogNumber", "basisOfRecord"]
     assert lines[-1] == "" and len(lines) == 5
     assert all(len(line.split("\t")) == len(dwca.TERMS) for line in lines[:-1])
+
+
+STORED = (
+    "kind",
+    "designation",
+    "taxon_name",
+    "taxon_id",
+    "collector",
+    "collection_date",
+    "origin_country",
+    "origin_site",
+    "latitude",
+    "longitude",
+    "abs_status",
+    "abs_permits",
+    "ipr",
+    "restrictions_on_use",
+    "risk_group",
+    "access_level",
+)
+
+
+def _stored(db, code):
+    from repository.models import Material
+    from repository.services.collections import get_collection
+
+    found = db.scalars(
+        select(Material).where(Material.collection_id == get_collection(db, code).id)
+    )
+    return {
+        m.accession_number: (
+            {f: getattr(m, f) for f in STORED}
+            | {"identifiers": sorted((i.scheme, i.value) for i in m.identifiers)}
+            | {"specimen_type": getattr(m, "specimen_type", None)}
+        )
+        for m in found
+        if m.access_level.value != "internal"
+    }
+
+
+def test_an_exported_archive_imports_to_the_same_values(db, archive):
+    from repository.exchange import bulk
+    from repository.exchange.imports import import_files
+    from tests.conftest import make_collection
+
+    count, path = archive
+    make_collection(db, "TS2")
+    dry = import_files(db, [path], "dwca", bulk.Options("TS2", dry_run=True))
+    assert dry.report.ok, [str(p) for p in dry.report.problems]
+    assert dry.materials == count == 3
+    outcome = import_files(db, [path], "dwca", bulk.Options("TS2"))
+    assert outcome.materials == 3
+    ours, theirs = _stored(db, "TST"), _stored(db, "TS2")
+    assert theirs["TST 00001"]["origin_site"] == "Göttingen, soil"  # no tabs in a DwC cell
+    ours["TST 00001"]["origin_site"] = "Göttingen, soil"
+    assert theirs == ours
+
+
+def test_an_archive_with_problems_imports_nothing(db, archive, tmp_path):
+    from repository.exchange import bulk
+    from repository.exchange.imports import import_files
+    from repository.exchange.problems import ImportRejected
+    from tests.conftest import make_collection
+
+    _, path = archive
+    make_collection(db, "TS3")
+    with zipfile.ZipFile(path) as source:
+        core = source.read("occurrence.txt").decode().replace("\tDE\t", "\tXX\t")
+        meta = source.read("meta.xml")
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(broken, "w") as target:
+        target.writestr("meta.xml", meta)
+        target.writestr("occurrence.txt", core)
+    with pytest.raises(ImportRejected) as rejected:
+        import_files(db, [broken], "dwca", bulk.Options("TS3"))
+    (problem,) = rejected.value.report.problems
+    assert problem.column == "countryCode" and problem.row == 2
+    assert _stored(db, "TS3") == {}
+    not_an_archive = tmp_path / "x.zip"
+    not_an_archive.write_bytes(b"no")
+    outcome = import_files(db, [not_an_archive], "dwca", bulk.Options("TS3", dry_run=True))
+    assert "Not a Darwin Core Archive" in outcome.report.problems[0].message

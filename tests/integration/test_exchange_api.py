@@ -38,9 +38,21 @@ def upload(fmt, content, name, collection="API", dry_run=True):
     return form | ({"collection": collection} if collection else {})
 
 
-def matrix():
+@pytest.fixture(scope="module")
+def job_id(world):
+    """A dry-run import job of the curator's, in collection API."""
+    app, tokens, _ = world
+    form = upload("fasta", GOOD_FASTA, "a.fasta") | {"background": "true"}
+    response = send(app, "POST", "/api/v1/exchange/imports", tokens["curator"], form)
+    assert response.status_code == 202, response.json
+    return response.json["id"]
+
+
+def matrix(job_id=1):
     return [
         ("POST", "/api/v1/exchange/imports", upload("fasta", GOOD_FASTA, "a.fasta"), CURATORS),
+        ("GET", "/api/v1/exchange/imports", None, CURATORS | {"other_curator"}),
+        ("GET", f"/api/v1/exchange/imports/{job_id}", None, CURATORS),
         *(
             ("GET", f"/api/v1/exchange/exports/{fmt}?collection=API", None, STAFF)
             for fmt in ("mcpd", "dwca", "fasta", "mirri", "miabis")
@@ -58,15 +70,23 @@ def test_matrix_covers_every_exchange_operation(world):
         if m in {"get", "post", "put", "patch", "delete"} and p.startswith(EXCHANGE_PREFIXES)
     }
     covered = {
-        (m, re.sub(r"/exports/\w+", "/exports/{fmt}", p.split("?")[0])) for m, p, *_ in matrix()
+        (
+            m,
+            re.sub(
+                r"/imports/\d+",
+                "/imports/{job_id}",
+                re.sub(r"/exports/\w+", "/exports/{fmt}", p.split("?")[0]),
+            ),
+        )
+        for m, p, *_ in matrix()
     }
     assert documented == covered
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
-def test_authorization_matrix(world, role):
+def test_authorization_matrix(world, job_id, role):
     app, tokens, _ = world
-    for method, path, form, allowed in matrix():
+    for method, path, form, allowed in matrix(job_id):
         response = send(app, method, path, tokens.get(role), form)
         if role in allowed:
             assert response.status_code == 200, (role, method, path, response.json)
@@ -148,3 +168,12 @@ def test_mirri_and_miabis_sheets(world):
     assert rows[0]["Taxon name"] == "Bacillus subtilis" and rows[0]["GMO"] == "no"
     miabis = send(app, "GET", get.format("miabis"), tokens["technician"]).data.decode()
     assert miabis.splitlines()[0].startswith("Sample ID,Sample collection ID,Sample donor ID")
+
+
+def test_a_dwca_upload_imports_into_another_collection(world):
+    app, tokens, _ = world
+    archive = send(app, "GET", "/api/v1/exchange/exports/dwca?collection=API", tokens["admin"])
+    form = upload("dwca", archive.data, "api.zip", collection="OTH", dry_run=True)
+    response = send(app, "POST", "/api/v1/exchange/imports", tokens["admin"], form)
+    assert response.status_code == 200 and response.json["count"] == 0, response.json
+    assert response.json["counts"]["materials"] >= 2

@@ -134,6 +134,26 @@ def test_dwca_mirri_and_miabis_exports(database, tmp_path):
     assert result.exit_code == 0 and "Exported 0 specimens." in result.output
 
 
+def test_dwca_import(database, tmp_path):
+    with unit_of_work(session_factory(database)) as db:
+        make_collection(db, "DWC")
+        make_collection(db, "DW2")
+        make_strain(db, "DWC")
+    out = tmp_path / "dwc.zip"
+    assert (
+        CliRunner().invoke(main, ["export", "dwca", str(out), "--collection", "DWC"]).exit_code == 0
+    )
+    dry = ["import", "dwca", str(out), "--collection", "DW2", "--dry-run"]
+    result = CliRunner().invoke(main, dry)
+    assert result.exit_code == 0 and "1 materials" in result.output, result.output
+    assert count(database, Material) == 1
+    result = CliRunner().invoke(main, dry[:-1])
+    assert result.exit_code == 0 and "Imported 1 rows: 1 materials" in result.output
+    assert count(database, Material) == 2
+    result = CliRunner().invoke(main, dry[:-1])
+    assert result.exit_code == 1 and "Accession already in DW2" in result.output
+
+
 def test_fasta_import_and_export(database, tmp_path):
     with unit_of_work(session_factory(database)) as db:
         make_collection(db, "SEQ")

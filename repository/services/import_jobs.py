@@ -1,0 +1,117 @@
+"""Import jobs: queued, started and finished (each step its own unit of work, run by the
+caller), who may see one, and the ones a dead process left running."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ..models import ImportJob
+from ..models.base import utcnow
+from ..vocabulary import ImportJobStatus, Role
+from .accounts import Principal
+
+SHOWN = 100  # problems kept in a job's report (the count says how many in all)
+STALE = timedelta(hours=1)
+UNFINISHED = (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
+
+
+def create_job(
+    session: Session,
+    *,
+    collection_id: int | None,
+    fmt: str,
+    files: list[str],
+    dry_run: bool,
+    created_by: int | None,
+) -> ImportJob:
+    job = ImportJob(
+        collection_id=collection_id,
+        format=fmt,
+        files=files,
+        dry_run=dry_run,
+        created_by=created_by,
+        counts={},
+        report={},
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, job_id: int) -> ImportJob:
+    job = session.get(ImportJob, job_id)
+    if job is None:
+        raise NotFound(f"No import job {job_id}.", field="job_id")
+    return job
+
+
+def start(session: Session, job_id: int) -> ImportJob:
+    job = get_job(session, job_id)
+    job.status, job.started_at = ImportJobStatus.RUNNING, utcnow()
+    session.flush()
+    return job
+
+
+def finish(
+    session: Session, job_id: int, *, ok: bool, counts: dict[str, int], report: dict[str, Any]
+) -> ImportJob:
+    """Record how the job ended; the report keeps its first SHOWN problems and the count."""
+    job = get_job(session, job_id)
+    job.status = ImportJobStatus.SUCCEEDED if ok else ImportJobStatus.FAILED
+    job.counts = counts
+    job.report = {"count": report["count"], "problems": report["problems"][:SHOWN]}
+    job.finished_at = utcnow()
+    session.flush()
+    return job
+
+
+def may_see(who: Principal, job: ImportJob) -> bool:
+    """The uploader, curators of the job's collection and admins."""
+    return (
+        Role.ADMIN in who.roles
+        or (who.user_id is not None and who.user_id == job.created_by)
+        or (job.collection_id is not None and job.collection_id in who.curated)
+    )
+
+
+def visible_jobs(session: Session, who: Principal, limit: int = 100) -> Sequence[ImportJob]:
+    """The jobs `who` may see, newest first."""
+    query = select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)
+    if Role.ADMIN not in who.roles:
+        query = query.where(
+            (ImportJob.created_by == who.user_id) | ImportJob.collection_id.in_(who.curated)
+        )
+    return session.scalars(query).all()
+
+
+def interrupt_stale(session: Session, now: datetime | None = None) -> int:
+    """Mark failed the jobs queued or running for over an hour: their process died."""
+    cutoff = (now or utcnow()) - STALE
+    message = "The import was interrupted (its process stopped); nothing was imported."
+    result = session.execute(
+        update(ImportJob)
+        .where(ImportJob.status.in_(UNFINISHED), ImportJob.created_at < cutoff)
+        .values(
+            status=ImportJobStatus.FAILED,
+            finished_at=now or utcnow(),
+            report=failure(message),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return result.rowcount
+
+
+def _problem(message: str) -> dict[str, Any]:
+    return {"row": None, "column": None, "value": None, "message": message, "file": None}
+
+
+def failure(message: str) -> dict[str, Any]:
+    """A report of one problem of the whole job."""
+    return {"count": 1, "problems": [_problem(message)]}
