@@ -92,7 +92,7 @@ def _table_command(name: str) -> click.Command:
     return command
 
 
-for _name in ("csv", "xlsx"):
+for _name in ("csv", "xlsx", "mirri"):
     import_group.add_command(_table_command(_name))
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from . import bulk, cellosaurus, dwca_import, mcpd, sequences
+from . import bulk, cellosaurus, dwca_import, mcpd, mirri, sequences
 from .problems import Report
 from .tabular import Progress
 
 # MCPD: passport files (CSV or XLSX) of seed accessions; dwca: Darwin Core Archives (zip)
-FORMATS = ("csv", "xlsx", "mcpd", "dwca")
+FORMATS = ("csv", "xlsx", "mcpd", "dwca", "mirri")
 UPLOADS = (*FORMATS, *sequences.FORMATS, "cellosaurus")  # what the API takes
 
 
@@ -30,6 +30,8 @@ def import_files(
     read, translate = None, None
     if format == "mcpd":
         translate = mcpd.Translator(options.collection)
+    elif format == "mirri":
+        translate = mirri.Translator()
     elif format == "dwca":
         read, translate = dwca_import.read_archive, dwca_import.Translator()
     return bulk.import_tables(

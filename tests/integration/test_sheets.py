@@ -6,7 +6,14 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+from sqlalchemy import select
+
 from repository.exchange import miabis, mirri
+from repository.exchange.bulk import Options
+from repository.exchange.imports import import_files
+from repository.exchange.problems import ImportRejected
+from repository.models import Collection, Strain
 from repository.services import materials
 from tests.conftest import make_collection, make_strain
 
@@ -72,3 +79,64 @@ def test_miabis_columns(db):
     assert row["Material type"] == "Plasma" and row["SPREC"] == "PL1-SST-A"
     assert row["Disease (ICD-10)"] == "C50.9" and row["Storage temperature"] == "-80"
     assert row["Sampled time"].startswith("2025-03-04T08:30")
+
+
+def test_mirri_sheets_read_back_into_strains(db, collection, tmp_path):
+    """Export a strain, import the sheet into another collection: the same values for every
+    field the sheet carries; a bad code is reported and nothing is imported."""
+    make_strain(
+        db,
+        accession_number="TST 7",
+        designation="Marburg",
+        identifiers=[{"scheme": "DSM", "value": "10"}, {"scheme": "ATCC", "value": "6051"}],
+        organism_type="bacterium",
+        type_strain=True,
+        form_of_supply=["lyophilised", "agar"],
+        abs_status="out_of_scope",
+        latitude=50.8,
+        longitude=8.77,
+        origin_site="Marburg",
+        origin_country="DEU",
+        growth_temperature_c=30.0,
+        growth_medium="DSMZ medium 1",
+        isolation_source="hay infusion",
+        ipr="none claimed",
+    )
+    sheet = tmp_path / "mirri.csv"
+    with open(sheet, "w", encoding="utf-8", newline="") as out:
+        mirri.export(db, "TST", out)
+    make_collection(db, "TWO")
+    outcome = import_files(db, [sheet], "mirri", Options("TWO"))
+    assert outcome.materials == 1 and outcome.report.ok
+    twin = db.scalar(select(Strain).join(Collection).where(Collection.code == "TWO"))
+    original = db.scalar(select(Strain).where(Strain.accession_number == "TST 7"))
+    for name in (
+        "accession_number",
+        "designation",
+        "taxon_name",
+        "organism_type",
+        "type_strain",
+        "form_of_supply",
+        "abs_status",
+        "latitude",
+        "longitude",
+        "origin_site",
+        "origin_country",
+        "growth_temperature_c",
+        "growth_medium",
+        "isolation_source",
+        "ipr",
+        "risk_group",
+    ):
+        assert getattr(twin, name) == getattr(original, name), name
+    assert {(i.scheme, i.value) for i in twin.identifiers} == {("DSM", "10"), ("ATCC", "6051")}
+
+    bad = tmp_path / "bad.csv"
+    text = sheet.read_text(encoding="utf-8").replace("TST 7", "TST 8").replace(",1,", ",7,", 1)
+    bad.write_text(text.replace("Bacteria", "Dinosaur"), encoding="utf-8")
+    make_collection(db, "THREE")
+    with pytest.raises(ImportRejected) as refused:
+        import_files(db, [bad], "mirri", Options("THREE"))
+    columns = {p.column for p in refused.value.report.problems}
+    assert "Organism type" in columns
+    assert db.scalar(select(Strain).where(Strain.accession_number == "TST 8")) is None
