@@ -27,6 +27,8 @@ ENVIRONMENT = (
     "SMTP_PASSWORD",
     "SMTP_STARTTLS",
     "REQUEST_OVERDUE_DAYS",
+    # the largest request body (file uploads), in bytes
+    "MAX_CONTENT_LENGTH",
 )
 
 
@@ -70,11 +72,13 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SMTP_PASSWORD": None,
         "SMTP_STARTTLS": False,
         "REQUEST_OVERDUE_DAYS": 14,
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     }
     config.update({key: os.environ[key] for key in ENVIRONMENT if os.environ.get(key)})
     config.update(overrides or {})
     config["SMTP_PORT"] = int(config["SMTP_PORT"])
     config["REQUEST_OVERDUE_DAYS"] = int(config["REQUEST_OVERDUE_DAYS"])
+    config["MAX_CONTENT_LENGTH"] = int(config["MAX_CONTENT_LENGTH"])
     config["SMTP_STARTTLS"] = str(config["SMTP_STARTTLS"]).lower() in ("1", "true", "yes")
     return config
 

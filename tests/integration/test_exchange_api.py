@@ -177,3 +177,18 @@ def test_a_dwca_upload_imports_into_another_collection(world):
     response = send(app, "POST", "/api/v1/exchange/imports", tokens["admin"], form)
     assert response.status_code == 200 and response.json["count"] == 0, response.json
     assert response.json["counts"]["materials"] >= 2
+
+
+def test_an_upload_over_the_size_limit_is_413_and_changes_nothing(world):
+    app, tokens, _ = world
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    try:
+        big = GOOD_FASTA + b">API_00001 more\n" + b"ACGT" * 1000 + b"\n"
+        form = upload("fasta", big, "big.fasta", dry_run=False)
+        response = send(app, "POST", "/api/v1/exchange/imports", tokens["curator"], form)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert response.status_code == 413 and response.json["status"] == 413
+    fasta = send(app, "GET", "/api/v1/exchange/exports/fasta?collection=API", tokens["admin"])
+    assert b"more" not in fasta.data
