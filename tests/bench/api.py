@@ -13,7 +13,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,18 +23,13 @@ from pathlib import Path
 from repository.db import session_factory, unit_of_work
 from repository.services import accounts
 from repository.vocabulary import Role
+from tests.servers import free_port, wait_for_port
 
 from .core import build, fresh
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def serve(app: str, url: str) -> tuple[subprocess.Popen, int]:
@@ -46,13 +40,8 @@ def serve(app: str, url: str) -> tuple[subprocess.Popen, int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port
-        except OSError:
-            time.sleep(0.2)
+    if wait_for_port(port, 60):
+        return process, port
     process.kill()
     raise RuntimeError(f"gunicorn did not start for {app}")
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_serve import BIN, free_port
+from tests.servers import demo_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).parent / "screenshots"
@@ -30,29 +28,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    path = tmp_path_factory.mktemp("pages") / "demo.db"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
-    for command in (["db", "upgrade"], ["demo"]):
-        subprocess.run([BIN, *command], env=env, check=True, capture_output=True, timeout=300)
-    port = free_port()
-    process = subprocess.Popen(
-        [BIN, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import socket
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    with demo_server(tmp_path_factory.mktemp("pages")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

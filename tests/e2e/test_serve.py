@@ -1,24 +1,12 @@
 """The service as a user meets it: `biorepo db upgrade`, `demo`, `serve`, then HTTP."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-BIN = Path(sys.executable).parent / "biorepo"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import demo_server
 
 
 def get(url: str) -> tuple[int, dict]:
@@ -31,28 +19,8 @@ def get(url: str) -> tuple[int, dict]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    path = tmp_path_factory.mktemp("serve") / "demo.db"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
-    for command in (["db", "upgrade"], ["demo"]):
-        subprocess.run([BIN, *command], env=env, check=True, capture_output=True, timeout=300)
-    port = free_port()
-    process = subprocess.Popen(
-        [BIN, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with demo_server(tmp_path_factory.mktemp("serve")) as base:
+        yield base
 
 
 def test_health_over_http_after_demo(server):

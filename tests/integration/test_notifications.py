@@ -4,7 +4,6 @@ is back."""
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, timedelta
 
 from aiosmtpd.controller import Controller
@@ -15,6 +14,7 @@ from repository.db import unit_of_work
 from repository.models import OutboxMessage
 from repository.models.base import utcnow
 from repository.services import notifications
+from tests.servers import free_port
 
 
 class Inbox:
@@ -24,12 +24,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(envelope)
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_outbox_waits_for_the_server_and_is_sent_when_it_is_back(factory):

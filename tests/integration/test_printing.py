@@ -22,6 +22,7 @@ from repository.models.base import utcnow
 from repository.services import accounts, labelling, printing
 from repository.vocabulary import PrintJobStatus, Role
 from tests.conftest import make_collection, make_lot, make_strain
+from tests.servers import free_port
 
 SETTINGS = labels.Settings()
 
@@ -69,12 +70,6 @@ def printer_port() -> Iterator[LoopbackPrinter]:
     printer.close()
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def tcp_printer(db, port: int, name: str = "Cold room 2") -> Printer:
     make_collection(db)
     return printing.create_printer(
@@ -113,7 +108,7 @@ def test_jobs_reach_a_tcp_printer_exactly_and_in_order(committing_factory, print
 
 
 def test_a_printer_that_is_down_keeps_its_jobs_until_it_comes_back(committing_factory):
-    port = closed_port()
+    port = free_port()  # nobody listens: the printer is down
     with unit_of_work(committing_factory) as db:
         printer = tcp_printer(db, port)
         documents = [queue_lot(db, printer, 2).document, queue_lot(db, printer, 1).document]

@@ -1,0 +1,57 @@
+"""Processes that listen on loopback for the tests and benchmarks: a free port, waiting for a
+server to accept connections, and `biorepo serve` on a fresh copy of the demo data."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BIN = Path(sys.executable).parent / "biorepo"
+
+
+def free_port() -> int:
+    """A port nobody listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float) -> bool:
+    """Whether something accepts connections on the port within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+@contextmanager
+def demo_server(folder: Path) -> Iterator[str]:
+    """`biorepo db upgrade`, `demo` and `serve` on a new SQLite database in `folder`, as a
+    newcomer runs them; yields the base URL, and stops the server afterwards."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'demo.db'}"}
+    for command in (["db", "upgrade"], ["demo"]):
+        subprocess.run([BIN, *command], env=env, check=True, capture_output=True, timeout=300)
+    port = free_port()
+    process = subprocess.Popen(
+        [BIN, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        if not wait_for_port(port, 30):
+            raise RuntimeError("biorepo serve did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
