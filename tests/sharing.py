@@ -9,7 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repository.models import Collection, Item, Lot, User
-from repository.services import accounts, agreements, collections, inventory, materials
+from repository.services import (
+    accounts,
+    agreements,
+    collections,
+    inventory,
+    materials,
+    requests,
+)
 from repository.vocabulary import Role
 
 LOT = {
@@ -143,6 +150,21 @@ def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
         db.scalars(select(Item.barcode).where(Item.lot_id == w.lot.id).order_by(Item.id))
     )
     return w
+
+
+def under_review(db: Session, *, vials: int, count: int) -> tuple[SimpleNamespace, list[int]]:
+    """The world of `build` with `vials` vials of its strain (no minimum stock, no alert) and
+    `count` requests of one vial each, taken under review: what approvals then compete for."""
+    w = build(db, vials=vials)
+    w.strain.minimum_stock = 0
+    w.strain.regeneration_threshold = None
+    ids = []
+    line = {"material_id": w.strain.id, "form": "cryovial", "quantity": 1}
+    for _ in range(count):
+        made, _ = requests.create_request(db, w.requester, {"lines": [line], "submit": True})
+        requests.start_review(db, made)
+        ids.append(made.id)
+    return w, ids
 
 
 def curator(db: Session, code: str) -> User:

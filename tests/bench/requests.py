@@ -24,7 +24,7 @@ from repository.models import Allocation, Item, Lot
 from repository.services import inventory, requests
 from tests.bench.core import row
 from tests.databases import drop_schema, migrated
-from tests.sharing import LOT, build
+from tests.sharing import LOT, under_review
 
 THREADS = 50
 VIALS = int(os.environ.get("BENCH_VIALS", "200"))
@@ -35,21 +35,7 @@ def setup(factory) -> tuple[list[int], list[int], int]:
     """Requests under review (one vial each) and, for the baseline, a lot of as many vials
     of another material."""
     with unit_of_work(factory) as db:
-        w = build(db, vials=VIALS)
-        w.strain.minimum_stock = 0
-        w.strain.regeneration_threshold = None
-        ids = []
-        for _ in range(REQUESTS):
-            made, _ = requests.create_request(
-                db,
-                w.requester,
-                {
-                    "lines": [{"material_id": w.strain.id, "form": "cryovial", "quantity": 1}],
-                    "submit": True,
-                },
-            )
-            requests.start_review(db, made)
-            ids.append(made.id)
+        w, ids = under_review(db, vials=VIALS, count=REQUESTS)
         spare = inventory.create_lot(db, w.restricted, {**LOT, "items": VIALS})
         pool = list(db.scalars(select(Item.id).where(Item.lot_id == spare.id)))
         return ids, pool, w.strain.id

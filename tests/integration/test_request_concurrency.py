@@ -13,7 +13,7 @@ from repository.errors import DomainError
 from repository.models import Allocation, Item, MaterialRequest, User
 from repository.services import requests
 from repository.vocabulary import ItemStatus, RequestStatus
-from tests.sharing import build
+from tests.sharing import build, under_review
 
 THREADS = 50
 VIALS = 10
@@ -23,21 +23,7 @@ def competing_requests(factory) -> tuple[list[int], list[str]]:
     """50 requests under review, one vial each: half let the proposal choose, half pick a
     vial by barcode (five requests per vial)."""
     with unit_of_work(factory) as db:
-        w = build(db, vials=VIALS)
-        w.strain.minimum_stock = 0
-        w.strain.regeneration_threshold = None
-        ids = []
-        for _ in range(THREADS):
-            request, _ = requests.create_request(
-                db,
-                w.requester,
-                {
-                    "lines": [{"material_id": w.strain.id, "form": "cryovial", "quantity": 1}],
-                    "submit": True,
-                },
-            )
-            requests.start_review(db, request)
-            ids.append(request.id)
+        w, ids = under_review(db, vials=VIALS, count=THREADS)
         return ids, w.vials
 
 
