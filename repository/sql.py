@@ -49,58 +49,46 @@ def _copyable(value: object) -> object:
 
 
 # JSON built by the database, the same way on SQLite and PostgreSQL: rows folded into one value
-# so that a single statement can return a record with its recent history.
+# so that a single statement can return a record with its recent history. Each function is
+# spelt per dialect (an empty name: the argument itself).
+_SPELLINGS = {
+    "json_object": {"sqlite": "json_object", "postgresql": "json_build_object"},
+    "json_array": {"sqlite": "json_group_array", "postgresql": "json_agg"},
+    "json_value": {"sqlite": "json", "postgresql": ""},
+}
 
 
-class json_object(FunctionElement):
+class _JsonFunction(FunctionElement):
+    type = JSON()
+    inherit_cache = True
+
+
+class json_object(_JsonFunction):
     """A JSON object of alternating keys and values."""
 
-    type = JSON()
     name = "json_object"
     inherit_cache = True
 
 
-class json_array(FunctionElement):
+class json_array(_JsonFunction):
     """The aggregate of JSON values into one array (NULL when there are no rows)."""
 
-    type = JSON()
     name = "json_array"
     inherit_cache = True
 
 
-class json_value(FunctionElement):
+class json_value(_JsonFunction):
     """A JSON column as a JSON value (SQLite keeps JSON as text)."""
 
-    type = JSON()
     name = "json_value"
     inherit_cache = True
 
 
-@compiles(json_object, "sqlite")
-def _object_sqlite(element, compiler, **kw) -> str:
-    return f"json_object({compiler.process(element.clauses, **kw)})"
+def _spelt(element: _JsonFunction, compiler, **kw) -> str:
+    spelling = _SPELLINGS[element.name][compiler.dialect.name]
+    return f"{spelling}({compiler.process(element.clauses, **kw)})"
 
 
-@compiles(json_object, "postgresql")
-def _object_postgresql(element, compiler, **kw) -> str:
-    return f"json_build_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_array, "sqlite")
-def _array_sqlite(element, compiler, **kw) -> str:
-    return f"json_group_array({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_array, "postgresql")
-def _array_postgresql(element, compiler, **kw) -> str:
-    return f"json_agg({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_value, "sqlite")
-def _value_sqlite(element, compiler, **kw) -> str:
-    return f"json({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_value, "postgresql")
-def _value_postgresql(element, compiler, **kw) -> str:
-    return compiler.process(element.clauses, **kw)
+for _function in (json_object, json_array, json_value):
+    for _dialect in ("sqlite", "postgresql"):
+        compiles(_function, _dialect)(_spelt)
