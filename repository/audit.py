@@ -10,12 +10,14 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from json.encoder import encode_basestring as _quoted
 from typing import Any
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import Connection, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from .actor import actor_id
@@ -28,6 +30,9 @@ _CHAIN_LOCK = 7_302_025  # advisory lock key guarding the head of the chain
 PENDING = "audit_pending"  # session.info key: entries not yet written
 _NOT_AUDITED = (AuditEntry, Event, Barcode, PrintJob)  # print jobs: an operational queue
 _SECRETS = frozenset({"password_hash", "token_hash"})  # logged as changed, never as values
+_ENCODED = frozenset({"before", "after"})  # written as the JSON text that was hashed
+_BATCH = 5000
+SPOOL_MEMORY = 4 << 20  # bytes of entries a transaction keeps in memory before using a file
 
 
 def plain(value: Any) -> Any:
@@ -48,24 +53,80 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def entry(table: str, row_id: Any, action: str, before: dict | None, after: dict | None) -> dict:
-    def values(columns: dict | None) -> dict | None:
-        if columns is None:
-            return None
-        return {k: "(secret)" if k in _SECRETS else plain(v) for k, v in columns.items()}
-
-    return {
-        "table_name": table,
-        "row_id": str(row_id),
-        "action": action,
-        "before": values(before),
-        "after": values(after),
-    }
+Entry = tuple[str, str, str, str | None, str | None]  # table, row id, action, before, after
 
 
-def record(session: Session, entries: Iterable[dict]) -> None:
+def entry(table: str, row_id: Any, action: str, before: dict | None, after: dict | None) -> Entry:
+    """An audit entry: the row's columns before and after as JSON text, as they are hashed."""
+    key = str(row_id)
+    if not key.isprintable():
+        raise ValueError(f"An audited key must be printable: {key!r}")
+    return table, key, str(action), _encoded(before), _encoded(after)
+
+
+def _encoded(columns: dict | None) -> str | None:
+    if columns is None:
+        return None
+    if not _SECRETS.isdisjoint(columns):
+        columns = {k: "(secret)" if k in _SECRETS else v for k, v in columns.items()}
+    return as_json(columns)
+
+
+def as_json(value: Any) -> str:
+    """The one JSON text of a value (keys sorted, compact; dates, decimals and enums as
+    `plain` writes them): what an audit entry hashes, and what bulk writers store."""
+    return _ENCODER.encode(value)
+
+
+def _json_default(value: Any) -> Any:
+    converted = plain(value)
+    if converted is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return converted
+
+
+# The one JSON form of an entry's columns (keys sorted, compact), as digest() writes it.
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
+)
+
+
+class Pending:
+    """The entries of a transaction, queued until it commits: in memory while few, then in a
+    temporary file, so that a bulk import of a million rows does not hold a million entries."""
+
+    def __init__(self, memory: int | None = None) -> None:
+        # closed by close(), at commit or rollback
+        self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=SPOOL_MEMORY if memory is None else memory, mode="w+", encoding="utf-8"
+        )
+        self._count = 0
+
+    def extend(self, entries: Iterable[Entry]) -> None:
+        write = self._file.write
+        for table, row_id, action, before, after in entries:
+            write(f"{table}\t{row_id}\t{action}\t{before or ''}\t{after or ''}\n")
+            self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Entry]:
+        self._file.seek(0)
+        for line in self._file:
+            table, row_id, action, before, after = line[:-1].split("\t")
+            yield table, row_id, action, before or None, after or None
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def record(session: Session, entries: Iterable[Entry]) -> None:
     """Queue audit entries (made by `entry`) to be chained and written at commit."""
-    session.info.setdefault(PENDING, []).extend(entries)
+    pending = session.info.get(PENDING)
+    if pending is None:
+        pending = session.info[PENDING] = Pending()
+    pending.extend(entries)
 
 
 def digest(prev_hash: str, row: dict) -> str:
@@ -168,25 +229,53 @@ def _before_commit(session: Session) -> None:
     pending = session.info.pop(PENDING, None)
     if not pending:
         return
-    connection = session.connection()
+    try:
+        _write_chained(session.connection(), pending, utcnow(), actor_id(session))
+    finally:
+        pending.close()
+
+
+def _write_chained(connection: Connection, entries: Pending, at: datetime, actor: int | None):
+    """Chain the entries onto the head of the log and insert them, in batches."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     prev = (
         connection.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
         or GENESIS
     )
-    at, actor = utcnow(), actor_id(session)
-    rows = []
-    for item in pending:
-        row = {"at": at, "actor_id": actor, **item}
-        row["prev_hash"] = prev
-        row["hash"] = prev = digest(prev, row)
-        rows.append(row)
-    insert_many(connection, AuditEntry.__table__, rows)
+    # digest()'s payload, written from the parts already in JSON
+    common = f"{_quoted(as_utc(at).isoformat(timespec='microseconds'))},{json.dumps(actor)}"
+    rows: list[dict] = []
+    for table, row_id, action, before, after in entries:
+        payload = (
+            f'["{prev}",{common},{_quoted(table)},{_quoted(row_id)},{_quoted(action)},'
+            f"{before or 'null'},{after or 'null'}]"
+        )
+        hash_ = hashlib.sha256(payload.encode()).hexdigest()
+        rows.append(
+            {
+                "at": at,
+                "actor_id": actor,
+                "table_name": table,
+                "row_id": row_id,
+                "action": action,
+                "before": before,
+                "after": after,
+                "prev_hash": prev,
+                "hash": hash_,
+            }
+        )
+        prev = hash_
+        if len(rows) == _BATCH:
+            insert_many(connection, AuditEntry.__table__, rows, encoded=_ENCODED)
+            rows = []
+    insert_many(connection, AuditEntry.__table__, rows, encoded=_ENCODED)
 
 
 def _forget(session: Session, *_args) -> None:
-    session.info.pop(PENDING, None)
+    pending = session.info.pop(PENDING, None)
+    if pending is not None:
+        pending.close()
 
 
 def install(factory: sessionmaker[Session]) -> None:

@@ -4,48 +4,92 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable, Collection
+from contextlib import closing
+from functools import lru_cache
+from operator import itemgetter
 
-from sqlalchemy import JSON, Connection, Enum, Table, insert
+from sqlalchemy import JSON, Column, Connection, Dialect, Enum, Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 
-def insert_many(connection: Connection | Session, table: Table, rows: list[dict]) -> None:
-    """Insert many rows in the current transaction: COPY on PostgreSQL (an order of magnitude
-    faster than executemany), executemany elsewhere. Python-side column defaults are applied
-    as an INSERT would apply them."""
+def insert_many(
+    connection: Connection | Session,
+    table: Table,
+    rows: list[dict],
+    *,
+    encoded: Collection[str] = (),
+) -> None:
+    """Insert many rows (each with the same keys) in the current transaction, straight through
+    the driver: COPY on PostgreSQL, executemany elsewhere, with the values converted by the
+    columns' own types once per column rather than by a statement per row. Python-side column
+    defaults are applied as an INSERT would apply them; `encoded` names JSON columns whose
+    values are JSON text already. Driver errors are raised as SQLAlchemy's (IntegrityError…)."""
     if not rows:
         return
     if isinstance(connection, Session):
         connection = connection.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
-        return
+    dialect = connection.dialect
     defaults = {
         column.name: column.default.arg if column.default.is_scalar else column.default.arg(None)
         for column in table.columns
         if column.default is not None and column.name not in rows[0]
     }
-    names = [*rows[0], *defaults]
-    fixed = [_copyable(v) for v in defaults.values()]
-    # Columns whose Python values COPY cannot take as they are: enums and JSON.
-    convert = [i for i, name in enumerate(rows[0]) if isinstance(table.c[name].type, JSON | Enum)]
+    names = list(rows[0])
+    given = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    columns = [table.c[name] for name in (*names, *defaults)]
+    if dialect.name == "postgresql":
+        convert = [_copy_converter(c) if c.name not in encoded else None for c in columns]
+    else:
+        convert = [None if c.name in encoded else _bind_converter(c, dialect) for c in columns]
+    converters = [(i, f) for i, f in enumerate(convert) if f is not None]
+    fixed = tuple(defaults.values())
+
+    def values(row: dict) -> list:
+        out = [*given(row), *fixed]
+        for i, f in converters:
+            if out[i] is not None:
+                out[i] = f(out[i])
+        return out
+
     cursor = connection.connection.driver_connection.cursor()
-    with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            values = list(row.values())
-            for i in convert:
-                values[i] = _copyable(values[i])
-            copy.write_row(values + fixed)
+    listed = ", ".join(c.name for c in columns)
+    try:
+        with closing(cursor):
+            if dialect.name == "postgresql":
+                with cursor.copy(f"COPY {table.name} ({listed}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(values(row))
+            else:
+                marks = ", ".join("?" * len(columns))
+                cursor.executemany(
+                    f"INSERT INTO {table.name} ({listed}) VALUES ({marks})", map(values, rows)
+                )
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            f"INSERT INTO {table.name}", None, error, dialect.loaded_dbapi.Error
+        ) from error
 
 
-def _copyable(value: object) -> object:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+def _bind_converter(column: Column, dialect: Dialect) -> Callable | None:
+    """The column type's own conversion of a value for the driver; remembered per value (the
+    rows of a bulk insert share their timestamps, enums and quantities), except for JSON."""
+    convert = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if convert is None or isinstance(column.type, JSON):
+        return convert
+    return lru_cache(maxsize=1024)(convert)
+
+
+def _copy_converter(column: Column) -> Callable | None:
+    """What COPY needs done to a column's Python values: enums by value, JSON as text."""
+    if isinstance(column.type, JSON):
+        return lambda value: json.dumps(value, ensure_ascii=False)
+    if isinstance(column.type, Enum):
+        return lambda value: value.value if isinstance(value, enum.Enum) else value
+    return None
 
 
 # JSON built by the database, the same way on SQLite and PostgreSQL: rows folded into one value

@@ -14,13 +14,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import barcodes
@@ -32,6 +34,7 @@ from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
 from . import columns, writing
 from .aliases import ALIASES
 from .problems import ImportRejected, Report
+from .seen import FirstSeen
 from .tabular import Progress, Table, read_tables
 
 MATERIAL_FIELDS = frozenset(f for s in KIND_SCHEMAS.values() for f in s._declared_fields)
@@ -152,7 +155,24 @@ def import_tables(
     every problem; otherwise any problem raises ImportRejected (the caller rolls back).
     `read` reads a file that is not CSV or XLSX (a Darwin Core Archive) into tables;
     `translate` turns the tables of an exchange format (MCPD) into tables of our fields."""
-    importer = BulkImport(session, get_collection(session, options.collection), options)
+    with closing(
+        BulkImport(session, get_collection(session, options.collection), options)
+    ) as importer:
+        outcome = _import(importer, paths, options, progress, translate, read)
+    outcome.report.in_order()
+    if not options.dry_run and not outcome.report.ok:
+        raise ImportRejected(outcome.report)
+    return outcome
+
+
+def _import(
+    importer: BulkImport,
+    paths: Iterable[str | Path],
+    options: Options,
+    progress: Progress | None,
+    translate: Translate | None,
+    read: Read | None,
+) -> Outcome:
     for path in paths:
         importer.report.file = Path(path).name
         tables = (
@@ -170,11 +190,7 @@ def import_tables(
             translated = translate(table, importer.report) if translate else table
             if translated is not None:
                 importer.table(translated)
-    outcome = importer.finish()
-    outcome.report.in_order()
-    if not options.dry_run and not outcome.report.ok:
-        raise ImportRejected(outcome.report)
-    return outcome
+    return importer.finish()
 
 
 class BulkImport:
@@ -187,8 +203,7 @@ class BulkImport:
         self.default_kind = DEFAULT_KIND[collection.kind]
         self.materials: dict[str, MaterialRef] = {}
         self.lots: dict[tuple[str, str], LotRef] = {}
-        self.barcodes: dict[str, int] = {}
-        self.positions: dict[tuple[str, int, int], int] = {}
+        self.seen = FirstSeen()  # barcodes and positions, with their first rows
         self.boxes: dict[str, Box | None] = {}
         self.incoming: Counter[int] = Counter()
         self.batch: list[Row] = []
@@ -335,12 +350,9 @@ class BulkImport:
 
     def _item(self, row: Row) -> None:
         values = row.values
-        try:
-            row.item = _ITEM_SCHEMA.load(
-                {k: values[k] for k in ("quantity", "unit", "form") if k in values}
-            )
-        except ValidationError as error:
-            self._errors(row, error.normalized_messages())
+        row.item, errors = _item_fields(*(values.get(k) for k in ("quantity", "unit", "form")))
+        if errors:
+            self._errors(row, errors)
         lot = row.lot
         if lot is not None:
             lot.items += 1  # an invalid item still belongs to its lot
@@ -362,10 +374,6 @@ class BulkImport:
         code = barcodes.normalise(given)
         if len(code) > 32 or any(c in "_^~" for c in code) or not code.isascii():
             self._problem(row, "barcode", "Barcodes are 1-32 ASCII characters, no _ ^ ~.")
-            return
-        first = self.barcodes.setdefault(code, row.number)
-        if first != row.number:
-            self._problem(row, "barcode", f"Barcode listed twice (first at row {first}).")
             return
         row.barcode = code
 
@@ -389,14 +397,6 @@ class BulkImport:
                 return
         else:
             return
-        key = (row.box, *position)
-        first = self.positions.setdefault(key, row.number)
-        if first != row.number:
-            self._problem(
-                row, "position", f"Position given twice in the file (first at row {first})."
-            )
-            row.box = None  # reported once
-            return
         row.position = position
 
     # --- checking against the database, then writing ----------------------------------------
@@ -405,6 +405,7 @@ class BulkImport:
         batch, self.batch = self.batch, []
         if not batch:
             return
+        self._check_repeats(batch)
         self._look_up_materials(batch)
         self._look_up_boxes(batch)
         self._check_barcodes(batch)
@@ -417,6 +418,24 @@ class BulkImport:
         self.outcome.materials += sum(1 for r in batch if r.material is not None)
         self.outcome.lots += len({id(r.lot) for r in batch if r.lot and r.lot.row == r.number})
         self.outcome.items += sum(1 for r in batch if r.item is not None)
+
+    def _check_repeats(self, batch: list[Row]) -> None:
+        """Barcodes and positions given twice in the import (also across batches)."""
+        rows = {r.number: r for r in batch}
+        barcodes_ = ((r.barcode, r.number) for r in batch if r.barcode)
+        for number, first in self.seen.repeats("barcode", barcodes_).items():
+            self._problem(rows[number], "barcode", f"Barcode listed twice (first at row {first}).")
+            rows[number].barcode = None
+        positions = (
+            (f"{r.position[0]},{r.position[1]},{r.box}", r.number) for r in batch if r.position
+        )
+        for number, first in self.seen.repeats("position", positions).items():
+            self._problem(
+                rows[number],
+                "position",
+                f"Position given twice in the file (first at row {first}).",
+            )
+            rows[number].box = rows[number].position = None  # reported once
 
     def _look_up_materials(self, batch: list[Row]) -> None:
         wanted = {r.accession for r in batch if r.accession and (r.material or r.lot)}
@@ -481,20 +500,23 @@ class BulkImport:
                 self._problem(row, "barcode", "Barcode already in use.")
 
     def _check_positions(self, batch: list[Row]) -> None:
+        """Positions taken in the database, looked up box by box (a grid's items lead its
+        unique index)."""
         keys = {
             (self.boxes[r.box].id, *r.position): r
             for r in batch
             if r.position and self.boxes.get(r.box) is not None
         }
-        for chunk in _chunks(list(keys)):
+        for chunk in _chunks(sorted({box_id for box_id, _, _ in keys})):
             for barcode, box_id, row_, col in self.session.execute(
                 select(Item.barcode, Item.container_id, Item.row, Item.col).where(
-                    tuple_(Item.container_id, Item.row, Item.col).in_(chunk)
+                    Item.container_id.in_(chunk), Item.row.is_not(None)
                 )
             ):
-                self._problem(
-                    keys[(box_id, row_, col)], "position", f"Position taken by {barcode}."
-                )
+                if (box_id, row_, col) in keys:
+                    self._problem(
+                        keys[(box_id, row_, col)], "position", f"Position taken by {barcode}."
+                    )
 
     def _look_up_donors(self, batch: list[Row]) -> dict[str, int]:
         wanted = {r.donor for r in batch if r.donor}
@@ -551,6 +573,9 @@ class BulkImport:
                 "item is one too many.",
             )
 
+    def close(self) -> None:
+        self.seen.close()
+
     def finish(self) -> Outcome:
         for (accession, key), lot in self.lots.items():
             if lot.items == 0:
@@ -558,6 +583,19 @@ class BulkImport:
         if self.report.ok and not self.options.dry_run:
             self.writer.finish(self.lots.values())
         return self.outcome
+
+
+@lru_cache(maxsize=4096)
+def _item_fields(
+    quantity: str | None, unit: str | None, form: str | None
+) -> tuple[dict[str, Any] | None, dict | None]:
+    """An item's quantity, unit and form validated, or the errors: remembered, since the items
+    of a spreadsheet repeat a handful of these (the result is shared: not to be changed)."""
+    given = {"quantity": quantity, "unit": unit, "form": form}
+    try:
+        return _ITEM_SCHEMA.load({k: v for k, v in given.items() if v is not None}), None
+    except ValidationError as error:
+        return None, error.normalized_messages()
 
 
 def _chunks(values: list, size: int = 500) -> Iterable[list]:

@@ -51,13 +51,10 @@ def complete(table: Table, values: dict[str, Any]) -> dict[str, Any]:
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """insert_many, with a broken constraint (a concurrent writer took a barcode or a position
     since it was checked) raised as the service's Conflict."""
-    dbapi_error = session.get_bind().dialect.dbapi.IntegrityError
     try:
         insert_many(session, table, rows)
     except IntegrityError as error:
         raise conflict_from(error) from error
-    except dbapi_error as error:  # COPY speaks to the driver directly
-        raise conflict_from(IntegrityError(None, None, error)) from error
 
 
 def audit_inserts(session: Session, table_name: str, rows: Iterable[dict[str, Any]]) -> None:

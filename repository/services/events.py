@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..actor import actor_id
-from ..audit import plain
+from ..audit import as_json, plain
 from ..models import Event
 from ..models.base import utcnow
 from ..sql import insert_many
@@ -29,12 +29,12 @@ def record_events(
             "material_id": row.get("material_id"),
             "lot_id": row.get("lot_id"),
             "item_id": row.get("item_id"),
-            "data": {k: plain(v) for k, v in row.get("data", {}).items()},
+            "data": as_json(row.get("data", {})),
             "note": note,
         }
         for row in rows
     ]
-    insert_many(session, Event.__table__, values)
+    insert_many(session, Event.__table__, values, encoded={"data"})
 
 
 def record_event(

@@ -8,7 +8,7 @@ from repository.db import unit_of_work
 from repository.errors import Conflict
 from repository.models import AuditEntry, Collection
 from repository.services import collections, storage
-from tests.conftest import make_box, make_lot, make_strain
+from tests.conftest import make_box, make_collection, make_lot, make_strain
 
 
 def entries(db, table):
@@ -80,3 +80,36 @@ def test_failed_use_case_writes_nothing(factory):
     with unit_of_work(factory, write=False) as db:
         assert db.scalar(select(func.count()).select_from(AuditEntry)) == before
         assert db.scalar(select(func.count()).select_from(Collection)) == 1
+
+
+def test_pending_entries_read_back_as_written_from_memory_or_disk():
+    written = [
+        audit.entry("materials", 7, "insert", None, {"name": 'Ünïcode \t "quoted"\n', "n": 1}),
+        audit.entry("items", "3/4", "update", {"row": None}, {"row": 2}),
+        audit.entry("users", 1, "update", {"password_hash": "x"}, {"password_hash": "y"}),
+    ] * 100
+    for memory in (1 << 20, 64):  # the second spills to a file after 64 bytes
+        pending = audit.Pending(memory)
+        pending.extend(written)
+        assert len(pending) == 300 and list(pending) == written
+        pending.close()
+    assert written[2][3:] == ('{"password_hash":"(secret)"}', '{"password_hash":"(secret)"}')
+    with pytest.raises(ValueError):
+        audit.entry("items", "a\nb", "insert", None, {})
+
+
+def test_a_transaction_of_many_entries_spills_to_disk_and_chains(factory, monkeypatch):
+    monkeypatch.setattr(audit, "SPOOL_MEMORY", 4096)
+    with unit_of_work(factory) as db:
+        make_collection(db)
+        make_strain(db)
+        audit.record(
+            db,
+            (audit.entry("notes", n, "insert", None, {"n": n, "t": "ß" * 20}) for n in range(3000)),
+        )
+        make_strain(db, accession_number="TST 2")
+    with unit_of_work(factory, write=False) as db:
+        notes = entries(db, "notes")
+        assert len(notes) == 3000 and notes[-1].after == {"n": 2999, "t": "ß" * 20}
+        assert len(entries(db, "materials")) == 2
+        assert audit.verify(db) is None

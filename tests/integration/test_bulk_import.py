@@ -118,7 +118,8 @@ def test_a_dry_run_reports_and_writes_nothing(factory, stock, tmp_path):
     assert counts(factory) == before
 
 
-def test_every_bad_row_is_reported_and_nothing_imported(factory, stock, tmp_path):
+@pytest.mark.parametrize("batch", [1000, 2])  # repeats found within a batch and across batches
+def test_every_bad_row_is_reported_and_nothing_imported(factory, stock, tmp_path, batch):
     box = stock["box"]
     before = counts(factory)
     found = problems(
@@ -131,8 +132,11 @@ def test_every_bad_row_is_reported_and_nothing_imported(factory, stock, tmp_path
             f"CC 22,C,Bacillus,{LOT},1,ml,flask,,{box},K1,,\n"
             f"CC 23,D,Bacillus,{LOT},{VIAL},,{box},A3,,fungus\n"
             f"TST 1,E,Bacillus,{LOT},{VIAL},,NOSUCHBOX,A4,,\n"
-            f",F,Bacillus,{LOT},{VIAL},,,,,\n",
+            f",F,Bacillus,{LOT},{VIAL},,,,,\n"
+            f"CC 24,G,Bacillus,{LOT},{VIAL},PRE-9,{box},A5,,\n"
+            f"CC 25,H,Bacillus,{LOT},{VIAL},pre9,{box},A6,,\n",
         ),
+        batch=batch,
     )
     assert found == [
         (2, "latitude", "95", "Must be greater than or equal to -90 and less than or equal to 90."),
@@ -144,6 +148,7 @@ def test_every_bad_row_is_reported_and_nothing_imported(factory, stock, tmp_path
         (6, "accession_number", "TST 1", "Accession already in TST."),
         (6, "box", "NOSUCHBOX", "No storage unit with this barcode."),
         (7, "accession_number", None, "An accession number is required."),
+        (9, "barcode", "pre9", "Barcode listed twice (first at row 8)."),
     ]
     assert "cryovial" in found[3][3] and "strain" in found[5][3]
     assert counts(factory) == before
