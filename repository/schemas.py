@@ -95,6 +95,16 @@ def mcpd_date(value: str) -> None:
         raise ValidationError(f"There is no day {day} in that month.")
 
 
+def pattern(regex: str | re.Pattern, expected: str) -> validate.Regexp:
+    """A pattern, and in its error message what a value should look like."""
+    return validate.Regexp(regex, error=f"Expected {expected}.")
+
+
+COUNTRY = pattern(r"^[A-Z]{3}$", "the country's ISO 3166-1 alpha-3 code (e.g. CHN, DEU, USA)")
+A_CODE = pattern(CODE, "a code of letters, digits, dots, dashes and underscores")
+AN_INSTITUTE = pattern(f"^{INSTITUTE}$", "an FAO WIEWS institute code (e.g. NOR051)")
+
+
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -108,7 +118,7 @@ class StrictSchema(Schema):
 
 
 class IdentifierSchema(StrictSchema):
-    scheme = text(32, required=True, also=validate.Regexp(CODE))
+    scheme = text(32, required=True, also=A_CODE)
     value = text(64, required=True, also=validate.Length(min=1, max=64))
 
 
@@ -123,12 +133,14 @@ class MaterialSchema(StrictSchema):
     taxon_name_zh = text()
     taxon_id = Integer(validate=validate.Range(min=1))
     identifiers = fields.List(fields.Nested(IdentifierSchema), load_default=list)
-    origin_country = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    origin_country = fields.String(validate=COUNTRY)
     origin_site = text(500)
     latitude = fields.Float(validate=validate.Range(-90, 90))
     longitude = fields.Float(validate=validate.Range(-180, 180))
     elevation_m = Integer(validate=validate.Range(-500, 9000))
-    collection_date = fields.String(validate=validate.Regexp(PARTIAL_DATE))
+    collection_date = fields.String(
+        validate=pattern(PARTIAL_DATE, "a date as YYYY, YYYY-MM or YYYY-MM-DD")
+    )
     collector = text()
     donor_institute = text()
     donor_accession = text(64)
@@ -192,39 +204,53 @@ class SeedSchema(MaterialSchema):
     acquisition_source = Integer(validate=validate.OneOf(sorted(ACQUISITION_SOURCE)))
     acquisition_date = fields.String(validate=mcpd_date)
     ancestral_data = text(500)
-    breeding_institute = text(also=validate.Regexp(rf"^{INSTITUTE}(;{INSTITUTE})*$"))
+    breeding_institute = text(
+        also=pattern(
+            rf"^{INSTITUTE}(;{INSTITUTE})*$", "FAO WIEWS institute codes separated by semicolons"
+        )
+    )
     storage_types = fields.List(Integer(validate=validate.OneOf(sorted(GERMPLASM_STORAGE))))
     in_mls = fields.Boolean()
     thousand_seed_weight_g = fields.Float(validate=validate.Range(min=0, min_inclusive=False))
     puid = text()
     collecting_number = text(64)
-    collecting_institutes = fields.List(fields.String(validate=validate.Regexp(f"^{INSTITUTE}$")))
+    collecting_institutes = fields.List(fields.String(validate=AN_INSTITUTE))
     collecting_institute_name = text()
     collecting_institute_address = text(500)
     collecting_mission = text()
-    genus = text(100, also=validate.Regexp(r"^[A-Z][a-z-]+$"))
+    genus = text(100, also=pattern(r"^[A-Z][a-z-]+$", "a genus name (e.g. Oryza)"))
     specific_epithet = text(100)
     species_author = text()
     subtaxa = text()
     subtaxa_author = text()
-    latitude_dms = fields.String(validate=validate.Regexp(r"^\d{2}(\d{2}|--)(\d{2}|--)[NS]$"))
-    longitude_dms = fields.String(validate=validate.Regexp(r"^\d{3}(\d{2}|--)(\d{2}|--)[EW]$"))
+    latitude_dms = fields.String(
+        validate=pattern(
+            r"^\d{2}(\d{2}|--)(\d{2}|--)[NS]$", "a latitude as DDMMSSH (e.g. 103020S, 10----N)"
+        )
+    )
+    longitude_dms = fields.String(
+        validate=pattern(
+            r"^\d{3}(\d{2}|--)(\d{2}|--)[EW]$", "a longitude as DDDMMSSH (e.g. 0762510W)"
+        )
+    )
     coordinate_uncertainty_m = Integer(validate=validate.Range(min=0))
     coordinate_datum = text(32)
     georeference_method = text(64)
     breeding_institute_name = text()
-    donor_institute_code = fields.String(validate=validate.Regexp(f"^{INSTITUTE}$"))
-    safety_duplicate_sites = fields.List(fields.String(validate=validate.Regexp(f"^{INSTITUTE}$")))
+    donor_institute_code = fields.String(validate=AN_INSTITUTE)
+    safety_duplicate_sites = fields.List(fields.String(validate=AN_INSTITUTE))
     safety_duplicate_name = text()
 
 
 class CellLineSchema(MaterialSchema):
-    cellosaurus_id = fields.String(validate=validate.Regexp(r"^CVCL_[0-9A-Z]{4}$"))
+    cellosaurus_id = fields.String(
+        validate=pattern(r"^CVCL_[0-9A-Z]{4}$", "a Cellosaurus accession (CVCL_ and 4 characters)")
+    )
     category = text(64)
     cell_type = text()
     tissue = text()
     disease = text()
-    disease_ncit = fields.String(validate=validate.Regexp(r"^C\d{1,7}$"))
+    disease_ncit = fields.String(validate=pattern(r"^C\d{1,7}$", "an NCIt code (e.g. C4872)"))
     donor_sex = fields.String(
         validate=validate.OneOf(["Female", "Male", "Mixed sex", "Sex ambiguous", "Sex unspecified"])
     )
@@ -235,7 +261,7 @@ class CellLineSchema(MaterialSchema):
     problematic = text(2000)
     str_profile = fields.Dict(
         keys=text(32, also=validate.Length(min=1, max=32)),
-        values=fields.String(validate=validate.Regexp(r"^[0-9XY.,\s]+$")),
+        values=fields.String(validate=pattern(r"^[0-9XY.,\s]+$", "alleles such as 11,12 or X,Y")),
     )
 
 
@@ -286,9 +312,15 @@ SPECIMEN_TYPES = [
 class SpecimenSchema(MaterialSchema):
     specimen_type = fields.String(required=True, validate=validate.OneOf(SPECIMEN_TYPES))
     anatomical_site = text(100)
-    sprec_code = fields.String(validate=validate.Regexp(r"^[A-Z0-9]{2,3}(-[A-Z0-9]{1,3}){0,7}$"))
+    sprec_code = fields.String(
+        validate=pattern(
+            r"^[A-Z0-9]{2,3}(-[A-Z0-9]{1,3}){0,7}$", "a SPREC code (e.g. SER-SST-A-B-N-A-A)"
+        )
+    )
     donor = text(32)  # the donor's code in the collection
-    disease_icd10 = fields.String(validate=validate.Regexp(r"^[A-Z]\d{2}(\.\d{1,2})?$"))
+    disease_icd10 = fields.String(
+        validate=pattern(r"^[A-Z]\d{2}(\.\d{1,2})?$", "an ICD-10 code (e.g. C50.9)")
+    )
     ethics_approval = text(64)
     collected_at = fields.AwareDateTime(default_timezone=None)
     storage_temperature = text(32)
@@ -312,7 +344,10 @@ def load_material(data: Any) -> dict:
         raise ValidationFailed(
             {"kind": [f"Must be one of: {', '.join(k.value for k in MaterialKind)}."]}
         )
-    return KIND_SCHEMAS[kind]().load_or_fail(data)
+    return _MATERIAL_LOADERS[kind].load_or_fail(data)
+
+
+_MATERIAL_LOADERS = {kind: schema() for kind, schema in KIND_SCHEMAS.items()}  # built once
 
 
 class ConsentSchema(StrictSchema):
@@ -336,7 +371,7 @@ class ConsentSchema(StrictSchema):
 
 
 class DonorSchema(StrictSchema):
-    code = text(32, required=True, also=validate.Regexp(CODE))
+    code = text(32, required=True, also=A_CODE)
     sex = one_of(Sex, load_default=Sex.UNKNOWN)
     year_of_birth = Integer(validate=validate.Range(1880, 2200))
     consents = fields.List(fields.Nested(ConsentSchema), load_default=list)
@@ -385,16 +420,16 @@ class PrinterSchema(StrictSchema):
 class OrganisationSchema(StrictSchema):
     name = text(required=True, also=validate.Length(min=1, max=200))
     name_zh = text()
-    country = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    country = fields.String(validate=COUNTRY)
     biosafety_level = Integer(validate=validate.Range(1, 4))
 
 
 class CollectionSchema(StrictSchema):
-    code = text(32, required=True, also=validate.Regexp(CODE))
+    code = text(32, required=True, also=A_CODE)
     name = text(required=True, also=validate.Length(min=1, max=200))
     name_zh = text()
     kind = one_of(CollectionKind, required=True)
-    institute_code = fields.String(validate=validate.Regexp(r"^[A-Z]{3}\d{3,4}$"))
+    institute_code = fields.String(validate=AN_INSTITUTE)
     organisation = text()
     accession_pattern = text(64)
     mta_template = text(100_000)
@@ -417,7 +452,9 @@ class LotSchema(StrictSchema):
     method = one_of(PreservationMethod, required=True)
     preserved_on = fields.Date(required=True)
     passage_number = Integer(validate=validate.Range(min=0, max=10_000))
-    generation = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9+/.-]{1,16}$"))
+    generation = fields.String(
+        validate=pattern(r"^[A-Za-z0-9+/.-]{1,16}$", "a generation such as F2 or N10F3")
+    )
     regeneration_cycle = Integer(validate=validate.Range(min=0, max=1000))
     items = Integer(required=True, validate=validate.Range(min=1, max=10_000))
     quantity = fields.Decimal(required=True, places=6, validate=positive)
@@ -715,7 +752,7 @@ class RequestDetailsSchema(StrictSchema):
     hgr_approval = text(100)
     phytosanitary_certificate = text(100)
     import_permit = text(100)
-    destination_country = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    destination_country = fields.String(validate=COUNTRY)
     shipping_address = text(1000)
 
 
@@ -775,7 +812,7 @@ class FeedbackSchema(StrictSchema):
 
 class PublicationSchema(StrictSchema):
     citation = text(1000, required=True, also=validate.Length(min=1, max=1000))
-    doi = fields.String(validate=validate.Regexp(r"^10\.\d{4,9}/\S{1,180}$"))
+    doi = fields.String(validate=pattern(r"^10\.\d{4,9}/\S{1,180}$", "a DOI (e.g. 10.1000/xyz123)"))
     note = text(5000)
 
 

@@ -11,6 +11,7 @@ problem anywhere means the caller must roll it all back (`import_tables` raises)
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -91,20 +92,22 @@ class Outcome:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class MaterialRef:
+    """A material named by the import; kept to its end, so small: its values as a digest."""
+
     row: int
-    signature: tuple = ()
-    data: dict[str, Any] | None = None  # validated fields of a new material
+    signature: bytes = b""  # of the values it was declared with; empty: not declared here
+    data: dict[str, Any] | None = None  # validated fields of a new material, until written
     id: int | None = None
     kind: MaterialKind | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class LotRef:
     row: int
     material: MaterialRef
-    signature: tuple
+    signature: bytes
     fields: dict[str, Any]
     unit: Any = None
     items: int = 0
@@ -282,7 +285,7 @@ class BulkImport:
     def _material(self, row: Row, only_materials: bool) -> None:
         values = {k: v for k, v in row.values.items() if k in MATERIAL_FIELDS}
         values.setdefault("kind", self.default_kind.value)
-        signature = tuple(sorted(values.items()))
+        signature = _signature(values)
         first = self.materials.get(row.accession)
         if first is not None:
             if only_materials or first.signature != signature:
@@ -323,7 +326,7 @@ class BulkImport:
         declared = {k: v for k, v in row.values.items() if k in LOT_DECLARATION}
         lot = self.lots.get((row.accession, key))
         if lot is not None:
-            if declared and tuple(sorted(declared.items())) != lot.signature:
+            if declared and _signature(declared) != lot.signature:
                 self._problem(
                     row, "lot", f"Lot declared again with other values (first at row {lot.row})."
                 )
@@ -344,7 +347,7 @@ class BulkImport:
         except ValidationError as error:
             self._errors(row, error.normalized_messages(), {"remarks": "lot_remarks"})
             return
-        lot = LotRef(row.number, material, tuple(sorted(declared.items())), fields)
+        lot = LotRef(row.number, material, _signature(declared), fields)
         self.lots[(row.accession, key)] = lot
         row.lot = lot
 
@@ -415,6 +418,9 @@ class BulkImport:
             self._check_row(row, donors)
         if self.report.ok and not self.options.dry_run:
             self.writer.write(batch, donors, self.boxes)
+        for row in batch:
+            if row.material is not None:
+                row.material.data = None  # written, or (dry, or not to be written) no longer needed
         self.outcome.materials += sum(1 for r in batch if r.material is not None)
         self.outcome.lots += len({id(r.lot) for r in batch if r.lot and r.lot.row == r.number})
         self.outcome.items += sum(1 for r in batch if r.item is not None)
@@ -458,7 +464,7 @@ class BulkImport:
                 self._problem(
                     row, "accession_number", f"Accession already in {self.collection.code}."
                 )
-            elif ref is not None and ref.signature == () and ref.id is None and row.lot:
+            elif ref is not None and not ref.signature and ref.id is None and row.lot:
                 if row.accession in found:
                     ref.id, ref.kind = found[row.accession]
                 else:
@@ -583,6 +589,12 @@ class BulkImport:
         if self.report.ok and not self.options.dry_run:
             self.writer.finish(self.lots.values())
         return self.outcome
+
+
+def _signature(values: dict[str, str]) -> bytes:
+    """A digest of the values a material or lot was declared with, to tell a repeat from a
+    redeclaration without keeping the values."""
+    return hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=16).digest()
 
 
 @lru_cache(maxsize=4096)

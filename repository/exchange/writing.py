@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from .. import barcodes
@@ -33,6 +33,19 @@ class Writer:
         self.lot_rows: dict[int, dict[str, Any]] = {}
         self.next_lot: dict[int, int] = {}
         self.paths: dict[int, list] = {}
+        self.inserted: Counter[str] = Counter()
+        self.analysed: dict[str, int] = {}
+
+    def _grew(self, table: Table, count: int) -> None:
+        """PostgreSQL plans the importer's look-ups by its tables' statistics, which the import
+        outgrows inside its own transaction (an accession look-up then filters every material
+        of the collection row by row): ANALYZE a table each time this import doubled it."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        self.inserted[table.name] += count
+        if self.inserted[table.name] >= 2 * self.analysed.get(table.name, 500):
+            self.session.execute(text(f"ANALYZE {table.name}"))
+            self.analysed[table.name] = self.inserted[table.name]
 
     def write(self, batch: list[Row], donors: dict[str, int], boxes: dict[str, Box | None]) -> None:
         self._materials([r for r in batch if r.material is not None], donors)
@@ -66,6 +79,7 @@ class Writer:
             audited.append({**base, **own})
             ref.id, ref.kind = id_, kind
         insert_rows(self.session, MATERIALS, base_rows)
+        self._grew(MATERIALS, len(base_rows))
         for kind, own in own_rows.items():
             insert_rows(self.session, KIND_MODELS[kind].__table__, own)
         identifier_rows = [
@@ -127,6 +141,7 @@ class Writer:
             self.lot_rows[id_] = row
             rows.append(row)
         insert_rows(self.session, LOTS, rows)
+        self._grew(LOTS, len(rows))
 
     def _items(self, rows: list[Row], boxes: dict[str, Box | None]) -> None:
         if not rows:

@@ -36,7 +36,8 @@ class Lot(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
+    # indexed by the unique (material_id, number)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"))
     number: Mapped[int] = mapped_column(Integer)
     parent_lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
     method: Mapped[PreservationMethod] = mapped_column(choice(PreservationMethod, "method"))

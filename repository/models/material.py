@@ -42,7 +42,8 @@ class Material(Base):
     __mapper_args__ = {"polymorphic_on": "kind"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id"), index=True)
+    # indexed by the unique (collection_id, accession_number)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id"))
     accession_number: Mapped[str] = mapped_column(String(64))
     kind: Mapped[MaterialKind] = mapped_column(choice(MaterialKind, "material_kind"))
     designation: Mapped[str] = mapped_column(Str)
