@@ -27,7 +27,7 @@ bench: install
 	$(PY) -m tests.bench.api
 	$(PY) -m tests.bench.labels
 	$(PY) -m tests.bench.requests
-	$(PY) -m tests.bench.imports
+	$(PY) -m tests.bench.exchange
 
 lint: install
 	$(VENV)/bin/ruff check .

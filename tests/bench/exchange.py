@@ -1,32 +1,42 @@
-"""Benchmark of bulk registration (`make bench`): a CSV of 100,000 items with their boxes and
-positions (1,000 new materials, a lot each) imported, validated, audited and committed, beside
-a raw SQLAlchemy Core insert of the same rows into the same schema, in the same run; on SQLite
-and (when BIOREPO_BENCH_POSTGRES_URL is set) PostgreSQL. BENCH_IMPORT_ROWS changes the size.
+"""Benchmarks of exchange (`make bench`). Bulk registration: a CSV of 100,000 items with their
+boxes and positions (1,000 new materials, a lot each) imported, validated, audited and
+committed, beside a raw SQLAlchemy Core insert of the same rows into the same schema, in the
+same run; on SQLite and (when BIOREPO_BENCH_POSTGRES_URL is set) PostgreSQL. BENCH_IMPORT_ROWS
+changes the size.
 
 Beside the times, how much the process's peak memory grew during the import: the importer keeps
 neither the rows nor their audit entries (on SQLite the figure includes SQLite's own page cache,
-up to 64 MiB)."""
+up to 64 MiB).
+
+Darwin Core export: 100,000 strains (a lot and a vial each) written as a Darwin Core Archive,
+beside a raw Core select of their columns written as a zipped tab-separated file, in the same
+run. BENCH_EXPORT_RECORDS changes the size."""
 
 from __future__ import annotations
 
 import csv
 import gc
+import io
 import os
 import random
-import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
 
 from repository.db import session_factory, unit_of_work
+from repository.exchange import dwca
 from repository.exchange.bulk import Options, import_tables
+from repository.exchange.inserts import complete
 from repository.models import Barcode, Collection, Item, Lot, Material, StorageUnit, Strain
 from repository.services import collections, storage
+from repository.sql import insert_many
 from tests.bench.core import fresh, row, unique_codes
 from tests.databases import drop_schema
 
@@ -175,6 +185,32 @@ def raw_insert(engine: Engine, path: Path, boxes: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+class PeakMemory:
+    """How much the process's resident memory grew at most while the block ran, sampled."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        self.every, self.grown = every, 0.0
+        self._done = threading.Event()
+
+    @staticmethod
+    def resident() -> float:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def _sample(self, start: float) -> None:
+        while not self._done.wait(self.every):
+            self.grown = max(self.grown, self.resident() - start)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread = threading.Thread(target=self._sample, args=(self.resident(),))
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def run(backend: str, url: str, folder: Path, n_rows: int, postgres: bool) -> None:
     service_engine, _ = fresh(
         url if postgres else f"{url}/import.db", "bench_import" if postgres else None
@@ -185,12 +221,11 @@ def run(backend: str, url: str, folder: Path, n_rows: int, postgres: bool) -> No
     path = folder / "items.csv"
     write_csv(path, boxes, n_rows, {*boxes, *twins.values()})  # free in both databases
     gc.collect()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    with unit_of_work(session_factory(service_engine)) as session:
-        outcome = import_tables(session, [path], Options("BEN"))
-    service_s = time.perf_counter() - started
-    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024  # KiB on Linux
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        with unit_of_work(session_factory(service_engine)) as session:
+            outcome = import_tables(session, [path], Options("BEN"))
+        service_s = time.perf_counter() - started
     assert outcome.items == n_rows and outcome.report.ok
     with service_engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Item)) == n_rows
@@ -201,14 +236,151 @@ def run(backend: str, url: str, folder: Path, n_rows: int, postgres: bool) -> No
         f"{n_rows / service_s:,.0f}/s",
         f"{n_rows / raw_s:,.0f}/s",
         service_s / raw_s,
-        f"{service_s:.1f} s vs {raw_s:.1f} s; peak memory +{grown:.0f} MiB"
+        f"{service_s:.1f} s vs {raw_s:.1f} s; peak memory +{memory.grown:.0f} MiB"
         f" for a {path.stat().st_size / 2**20:.0f} MiB file",
+    )
+    export_figures(
+        backend, service_engine, folder, int(os.environ.get("BENCH_EXPORT_RECORDS", "100000"))
     )
     service_engine.dispose()
     raw_engine.dispose()
     if postgres:
         for schema in ("bench_import", "bench_raw"):
             drop_schema(url, schema)
+
+
+def add_strains(engine: Engine, n: int) -> None:
+    """`n` open strains in a new collection EXP, each with a lot and an unplaced vial."""
+    with unit_of_work(session_factory(engine)) as db:
+        collections.create_collection(
+            db, {"code": "EXP", "name": "Export", "kind": "culture_collection"}
+        )
+    now = datetime.now(UTC)
+    codes = unique_codes(random.Random(9), n + 200_000)[-n:]  # clear of the import's
+    with engine.begin() as connection:
+        collection_id = connection.scalar(select(Collection.id).where(Collection.code == "EXP"))
+        start = (connection.scalar(select(func.max(Material.id))) or 0) + 1
+        lot_start = (connection.scalar(select(func.max(Lot.id))) or 0) + 1
+        ids = range(start, start + n)
+        materials = [
+            complete(
+                Material.__table__,
+                {
+                    "id": m,
+                    "collection_id": collection_id,
+                    "accession_number": f"EXP {m:07d}",
+                    "kind": "strain",
+                    "designation": f"Strain {m}",
+                    "taxon_name": "Bacillus subtilis",
+                    "origin_country": "CHN",
+                    "latitude": 30.5 + m % 100 / 1000,
+                    "longitude": 114.3,
+                    "origin_site": "Wuhan, garden soil",
+                    "collection_date": "2024-05-17",
+                    "collector": "L. Wang",
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            for m in ids
+        ]
+        strains = [complete(Strain.__table__, {"id": m}) for m in ids]
+        lots = [
+            complete(
+                Lot.__table__,
+                {
+                    "id": lot_start + i,
+                    "material_id": m,
+                    "number": 1,
+                    "method": "glycerol_minus80",
+                    "preserved_on": date(2025, 1, 2),
+                    "initial_quantity": 1,
+                    "unit": "ml",
+                    "created_at": now,
+                },
+            )
+            for i, m in enumerate(ids)
+        ]
+        items = [
+            complete(
+                Item.__table__,
+                {
+                    "barcode": codes[i],
+                    "barcode_owner": "item",
+                    "lot_id": lot_start + i,
+                    "form": "cryovial",
+                    "quantity": 1,
+                    "unit": "ml",
+                    "status": "available",
+                    "created_at": now,
+                },
+            )
+            for i in range(n)
+        ]
+        for table, rows in (
+            (Material.__table__, materials),
+            (Strain.__table__, strains),
+            (Lot.__table__, lots),
+            (Barcode.__table__, [{"value": c, "owner": "item"} for c in codes]),
+            (Item.__table__, [{k: v for k, v in i.items() if k != "id"} for i in items]),
+        ):
+            insert_many(connection, table, rows)
+
+
+def raw_export(engine: Engine, out: Path) -> int:
+    """The strains' columns selected with Core and written as a zipped TSV: the floor under
+    any export of them."""
+    query = (
+        select(
+            Material.id,
+            Material.accession_number,
+            Material.taxon_name,
+            Material.designation,
+            Material.origin_country,
+            Material.origin_site,
+            Material.collection_date,
+            Material.latitude,
+            Material.longitude,
+            Material.collector,
+        )
+        .join(Collection)
+        .where(Collection.code == "EXP")
+        .order_by(Material.accession_number)
+    )
+    count = 0
+    with (
+        engine.connect() as connection,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("occurrence.txt", "w") as raw,
+        io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as text,
+    ):
+        writer = csv.writer(text, delimiter="\t", lineterminator="\n")
+        for record in connection.execution_options(yield_per=1000).execute(query):
+            writer.writerow(record)
+            count += 1
+    return count
+
+
+def export_figures(backend: str, engine: Engine, folder: Path, n: int) -> None:
+    add_strains(engine, n)
+    started = time.perf_counter()
+    with unit_of_work(session_factory(engine), write=False) as db:
+        count = dwca.export(db, "EXP", (folder / "dwca.zip").open("wb"))
+    service_s = time.perf_counter() - started
+    with zipfile.ZipFile(folder / "dwca.zip") as archive:
+        lines = archive.read("occurrence.txt").count(b"\n")
+    assert count == n and lines == n + 1, (count, lines)
+    started = time.perf_counter()
+    assert raw_export(engine, folder / "raw.zip") == n
+    raw_s = time.perf_counter() - started
+    row(
+        backend,
+        f"export {n:,} strains as a Darwin Core Archive vs raw select to zip",
+        f"{service_s:.1f} s",
+        f"{raw_s:.1f} s",
+        service_s / raw_s,
+        f"{n / service_s:,.0f} records/s (target: under 10 s)",
+    )
 
 
 def main() -> None:
