@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from .. import barcodes
 from ..errors import ValidationFailed
-from ..models import Barcode, Collection, Donor, Item, Material, StorageUnit
+from ..models import Barcode, Collection, Donor, Item, Lot, Material, StorageUnit
 from ..schemas import KIND_SCHEMAS, LotSchema, load_material
 from ..services.collections import get_collection
 from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
@@ -43,7 +43,8 @@ LOT_DECLARATION = frozenset(
     {"method", "preserved_on", "passage_number", "generation", "regeneration_cycle", "lot_remarks"}
 )
 ITEM_FIELDS = frozenset({"barcode", "quantity", "unit", "form", "box", "position", "row", "col"})
-KNOWN = MATERIAL_FIELDS | LOT_DECLARATION | ITEM_FIELDS | {"lot"}
+LOT_NAMES = frozenset({"lot", "existing_lot"})  # a lot of the import, or the number of one stored
+KNOWN = MATERIAL_FIELDS | LOT_DECLARATION | ITEM_FIELDS | LOT_NAMES
 Translate = Callable[[Table, Report], Table | None]
 Read = Callable[[Path, Report], Iterable[Table]]  # an exchange format's own file reader
 DEFAULT_KIND = {
@@ -114,6 +115,7 @@ class LotRef:
     total: Decimal = Decimal(0)
     id: int | None = None
     number: int | None = None
+    stored: bool = False  # a lot already in the database (existing_lot), which items join
 
 
 @dataclass
@@ -223,7 +225,7 @@ class BulkImport:
         }
         if not self._header_complete(set(titles), table):
             return
-        only_materials = not (set(titles) & (LOT_DECLARATION | ITEM_FIELDS | {"lot"}))
+        only_materials = not (set(titles) & (LOT_DECLARATION | ITEM_FIELDS | LOT_NAMES))
         for number, cells in table.rows:
             values = {
                 name: cell.strip()
@@ -244,7 +246,7 @@ class BulkImport:
         if present & LOT_DECLARATION:
             required |= {"lot", "method", "preserved_on"}
         if present & ITEM_FIELDS:
-            required |= {"lot", "quantity", "unit", "form"}
+            required |= {"quantity", "unit", "form"} | (set() if present & LOT_NAMES else {"lot"})
         missing = sorted(required - present)
         hint = ""
         if len(table.header) == 1:
@@ -264,7 +266,7 @@ class BulkImport:
         values = row.values
         if set(values) & (MATERIAL_FIELDS - {"accession_number"}):
             self._material(row, only_materials)
-        if set(values) & (LOT_DECLARATION | ITEM_FIELDS | {"lot"}):
+        if set(values) & (LOT_DECLARATION | ITEM_FIELDS | LOT_NAMES):
             self._lot(row)
         if set(values) & ITEM_FIELDS:
             self._item(row)
@@ -317,13 +319,24 @@ class BulkImport:
 
     def _lot(self, row: Row) -> None:
         key = row.values.get("lot")
+        declared = {k: v for k, v in row.values.items() if k in LOT_DECLARATION}
+        if "existing_lot" in row.values:
+            if key or declared:
+                self._problem(
+                    row,
+                    "existing_lot",
+                    "Give either a new lot (lot, method, preserved_on…) or the number of a "
+                    "stored one (existing_lot), not both.",
+                )
+                return
+            self._stored_lot(row, row.values["existing_lot"])
+            return
         if not key:
             self._problem(row, "lot", "Name the lot (the `lot` column).")
             return
         material = self.materials.get(row.accession)
         if material is None:  # an existing material: looked up with the batch
             material = self.materials[row.accession] = MaterialRef(row.number)
-        declared = {k: v for k, v in row.values.items() if k in LOT_DECLARATION}
         lot = self.lots.get((row.accession, key))
         if lot is not None:
             if declared and _signature(declared) != lot.signature:
@@ -351,6 +364,22 @@ class BulkImport:
         self.lots[(row.accession, key)] = lot
         row.lot = lot
 
+    def _stored_lot(self, row: Row, given: str) -> None:
+        """A lot already in the database, by its material's accession and its number: looked
+        up with the batch."""
+        number = int(given) if given.isdigit() else 0
+        if number < 1:
+            self._problem(row, "existing_lot", "Give the lot's number (1, 2, …).")
+            return
+        lot = self.lots.get((row.accession, f"#{number}"))
+        if lot is None:
+            material = self.materials.get(row.accession)
+            if material is None:
+                material = self.materials[row.accession] = MaterialRef(row.number)
+            lot = LotRef(row.number, material, b"", {}, number=number, stored=True)
+            self.lots[(row.accession, f"#{number}")] = lot
+        row.lot = lot
+
     def _item(self, row: Row) -> None:
         values = row.values
         row.item, errors = _item_fields(*(values.get(k) for k in ("quantity", "unit", "form")))
@@ -359,7 +388,7 @@ class BulkImport:
         lot = row.lot
         if lot is not None:
             lot.items += 1  # an invalid item still belongs to its lot
-        if row.item is not None and lot is not None:
+        if row.item is not None and lot is not None and not lot.stored:
             if lot.unit is None:
                 lot.unit = row.item["unit"]
             elif lot.unit != row.item["unit"]:
@@ -410,6 +439,7 @@ class BulkImport:
             return
         self._check_repeats(batch)
         self._look_up_materials(batch)
+        self._look_up_lots(batch)
         self._look_up_boxes(batch)
         self._check_barcodes(batch)
         self._check_positions(batch)
@@ -422,7 +452,9 @@ class BulkImport:
             if row.material is not None:
                 row.material.data = None  # written, or (dry, or not to be written) no longer needed
         self.outcome.materials += sum(1 for r in batch if r.material is not None)
-        self.outcome.lots += len({id(r.lot) for r in batch if r.lot and r.lot.row == r.number})
+        self.outcome.lots += len(
+            {id(r.lot) for r in batch if r.lot and r.lot.row == r.number and not r.lot.stored}
+        )
         self.outcome.items += sum(1 for r in batch if r.item is not None)
 
     def _check_repeats(self, batch: list[Row]) -> None:
@@ -474,6 +506,34 @@ class BulkImport:
                         f"No material with this accession in {self.collection.code}, nor "
                         "declared earlier in the import.",
                     )
+
+    def _look_up_lots(self, batch: list[Row]) -> None:
+        """The stored lots the batch's rows name (existing_lot): their ids, method and unit."""
+        wanted = {
+            id(r.lot): r.lot
+            for r in batch
+            if r.lot and r.lot.stored and r.lot.id is None and r.lot.material.id is not None
+        }
+        found = {}
+        for chunk in _chunks(sorted({lot.material.id for lot in wanted.values()})):
+            for id_, material_id, number, method, unit in self.session.execute(
+                select(Lot.id, Lot.material_id, Lot.number, Lot.method, Lot.unit).where(
+                    Lot.material_id.in_(chunk)
+                )
+            ):
+                found[(material_id, number)] = (id_, method, unit)
+        for lot in wanted.values():
+            if (lot.material.id, lot.number) in found:
+                lot.id, method, lot.unit = found[(lot.material.id, lot.number)]
+                lot.fields = {"method": method}
+        for row in batch:
+            lot = row.lot
+            if not (lot and lot.stored) or not row.ok:
+                continue
+            if lot.id is None:
+                self._problem(row, "existing_lot", f"{row.accession} has no lot {lot.number}.")
+            elif row.item is not None and row.item["unit"] != lot.unit:
+                self._problem(row, "unit", f"The items of a lot share one unit ({lot.unit.value}).")
 
     def _look_up_boxes(self, batch: list[Row]) -> None:
         wanted = {r.box for r in batch if r.box and r.box not in self.boxes}
@@ -540,7 +600,7 @@ class BulkImport:
         if row.donor and row.donor not in donors:
             self._problem(row, "donor", f"No donor with this code in {self.collection.code}.")
         lot = row.lot
-        if lot is not None and lot.row == row.number:
+        if lot is not None and lot.row == row.number and not lot.stored:
             kind = lot.material.kind
             if kind is MaterialKind.CELL_LINE and lot.fields.get("passage_number") is None:
                 self._problem(row, "passage_number", "A cell-line lot needs its passage number.")
@@ -585,7 +645,8 @@ class BulkImport:
     def finish(self) -> Outcome:
         for (accession, key), lot in self.lots.items():
             if lot.items == 0:
-                self.report.add(lot.row, "lot", key, f"Lot {key} of {accession} has no items.")
+                name = lot.number if lot.stored else key
+                self.report.add(lot.row, "lot", key, f"Lot {name} of {accession} has no items.")
         if self.report.ok and not self.options.dry_run:
             self.writer.finish(self.lots.values())
         return self.outcome

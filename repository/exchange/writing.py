@@ -229,7 +229,7 @@ class Writer:
         """Each new lot's initial quantity (the sum of its items), then its audit entry."""
         changes = []
         for lot in lots:
-            if lot.id is None:
+            if lot.id is None or lot.stored:  # a stored lot keeps its initial quantity
                 continue
             row = self.lot_rows[lot.id]
             row["initial_quantity"] = lot.total.quantize(QUANTUM)

@@ -13,7 +13,7 @@ from repository.exchange.bulk import Options, import_tables
 from repository.exchange.problems import ImportRejected
 from repository.models import AuditEntry, Event, Item, Lot, Material, StorageUnit
 from repository.vocabulary import EventType
-from tests.conftest import make_box, make_collection, make_strain
+from tests.conftest import make_box, make_collection, make_lot, make_strain
 
 HEADER = (
     "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form,"
@@ -362,4 +362,66 @@ def test_a_position_taken_by_a_concurrent_writer_fails_at_insert(
     with pytest.raises(Conflict) as caught:
         run(factory, path)
     assert caught.value.field == "position"
+    assert counts(factory) == before
+
+
+STORED = "accession_number,existing_lot,lot,quantity,unit,form,box,position"
+
+
+def stored_lot(factory) -> int:
+    """Lot 1 of TST 1, two vials of 1 ml; its id."""
+    with unit_of_work(factory) as db:
+        strain = db.scalar(select(Material).where(Material.accession_number == "TST 1"))
+        return make_lot(db, strain, items=2).id
+
+
+def test_items_join_a_stored_lot_by_its_number(factory, stock, tmp_path):
+    lot_id = stored_lot(factory)
+    box = stock["box"]
+    path = write(
+        tmp_path,
+        f"{STORED}\nTST 1,1,,0.5,ml,cryovial,{box},A1\nTST 1,1,,0.5,ml,cryovial,{box},A2\n",
+    )
+    outcome = run(factory, path)
+    assert (outcome.materials, outcome.lots, outcome.items) == (0, 0, 2)
+    with unit_of_work(factory, write=False) as db:
+        lot = db.get(Lot, lot_id)
+        quantities = db.scalars(select(Item.quantity).where(Item.lot_id == lot_id)).all()
+        assert sorted(str(q.normalize()) for q in quantities) == ["0.5", "0.5", "1", "1"]
+        assert str(lot.initial_quantity.normalize()) == "2"  # as preserved
+        preserved = db.scalars(
+            select(Event).where(Event.lot_id == lot_id, Event.type == EventType.PRESERVED)
+        ).all()
+        assert [e.data["lot"] for e in preserved][-2:] == [1, 1]
+        assert db.get(StorageUnit, stock["box_id"]).occupied == 2
+
+
+def test_a_missing_stored_lot_a_foreign_unit_and_a_doubly_named_lot_are_reported(
+    factory, stock, tmp_path
+):
+    stored_lot(factory)
+    before = counts(factory)
+    found = problems(
+        factory,
+        write(
+            tmp_path,
+            f"{STORED}\n"
+            "TST 1,2,,1,ml,cryovial,,\n"
+            "TST 1,1,,1,ampoule,ampoule,,\n"
+            "TST 1,one,,1,ml,cryovial,,\n"
+            "CC 99,1,,1,ml,cryovial,,\n"
+            "TST 1,1,L1,1,ml,cryovial,,\n"
+            "TST 1,1,,1,ml,cryovial,,\n",
+        ),
+    )
+    assert [(row, column) for row, column, _, _ in found] == [
+        (2, "existing_lot"),
+        (3, "unit"),
+        (4, "existing_lot"),
+        (5, "accession_number"),
+        (6, "existing_lot"),
+    ]
+    assert found[0][3] == "TST 1 has no lot 2."
+    assert found[1][3] == "The items of a lot share one unit (ml)."
+    assert "not both" in found[4][3]
     assert counts(factory) == before
