@@ -425,3 +425,17 @@ def test_a_missing_stored_lot_a_foreign_unit_and_a_doubly_named_lot_are_reported
     assert found[1][3] == "The items of a lot share one unit (ml)."
     assert "not both" in found[4][3]
     assert counts(factory) == before
+
+
+def test_a_long_file_of_materials_in_many_batches(factory, stock, tmp_path):
+    """Past a thousand new materials PostgreSQL's statistics are refreshed mid-import, and
+    repeats are found across batches."""
+    rows = "".join(f"CC {n:05d},Strain {n},Bacillus subtilis\n" for n in range(1200))
+    path = write(tmp_path, f"accession_number,designation,taxon_name\n{rows}CC 00007,X,Bacillus\n")
+    found = problems(factory, path, batch=100)
+    assert found == [(1202, "accession_number", "CC 00007", found[0][3])]
+    assert "listed twice (first at row 9)" in found[0][3]
+    outcome = run(
+        factory, write(tmp_path, f"accession_number,designation,taxon_name\n{rows}"), batch=100
+    )
+    assert outcome.materials == 1200 and counts(factory)[0] == 1201
