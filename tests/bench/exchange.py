@@ -256,7 +256,7 @@ def add_strains(engine: Engine, n: int) -> None:
             db, {"code": "EXP", "name": "Export", "kind": "culture_collection"}
         )
     now = datetime.now(UTC)
-    codes = unique_codes(random.Random(9), n + 200_000)[-n:]  # clear of the import's
+    codes = [f"EXP{i:07d}" for i in range(n)]  # no drawn code has this prefix
     with engine.begin() as connection:
         collection_id = connection.scalar(select(Collection.id).where(Collection.code == "EXP"))
         start = (connection.scalar(select(func.max(Material.id))) or 0) + 1
