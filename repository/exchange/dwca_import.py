@@ -3,12 +3,13 @@ translated into strains (LivingSpecimen) and specimens for the bulk importer."""
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 from xml.etree import ElementTree as ET
 
 from babel.core import Locale, get_global
@@ -63,39 +64,65 @@ def _unescaped(text: str) -> str:
 
 
 def read_archive(path: Path, report: Report) -> Iterator[Table]:
-    """The archive's core file as one table, its header the terms' local names (a column
-    meta.xml does not name is left out); a default of meta.xml is a column of its own."""
+    """The archive's core file as one table read as a stream, its header the terms' local names
+    (a column meta.xml does not name is left out); a default of meta.xml is a column of its own."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        report.add(None, None, None, f"Not a Darwin Core Archive with a core file ({error}).")
+        return
+    with archive:
+        try:
             core = next(
                 e for e in ET.fromstring(archive.read("meta.xml")) if _local(e.tag) == "core"
             )
             location = next(e.text for e in core.iter() if _local(e.tag) == "location")
-            content = archive.read(location or "")
-    except (zipfile.BadZipFile, KeyError, StopIteration, ET.ParseError) as error:
-        report.add(None, None, None, f"Not a Darwin Core Archive with a core file ({error}).")
-        return
-    fields = [e for e in core if _local(e.tag) == "field"]
-    indexed = {int(e.get("index", "")): e.get("term", "") for e in fields if e.get("index")}
-    defaults = {e.get("term", ""): e.get("default", "") for e in fields if not e.get("index")}
-    width = max(indexed, default=-1) + 1
-    header = [_local(indexed.get(i, "")).rsplit("/", 1)[-1] for i in range(width)]
-    header += [term.rsplit("/", 1)[-1] for term in defaults]
-    try:
-        text = content.decode(core.get("encoding", "UTF-8"))
-    except (UnicodeDecodeError, LookupError) as error:
-        report.add(None, None, None, f"The core file is not {core.get('encoding')} text ({error}).")
-        return
-    rows = _rows(text, core, width, list(defaults.values()), report)
-    yield Table(location or "core", header, rows, len(content))
+            info = archive.getinfo(location or "")
+        except (KeyError, StopIteration, ET.ParseError) as error:
+            report.add(None, None, None, f"Not a Darwin Core Archive with a core file ({error}).")
+            return
+        encoding = core.get("encoding", "UTF-8")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            report.add(None, None, None, f"The core file's encoding {encoding} is unknown.")
+            return
+        fields = [e for e in core if _local(e.tag) == "field"]
+        indexed = {int(e.get("index", "")): e.get("term", "") for e in fields if e.get("index")}
+        defaults = {e.get("term", ""): e.get("default", "") for e in fields if not e.get("index")}
+        width = max(indexed, default=-1) + 1
+        header = [_local(indexed.get(i, "")).rsplit("/", 1)[-1] for i in range(width)]
+        header += [term.rsplit("/", 1)[-1] for term in defaults]
+        with archive.open(info) as raw:
+            lines = _lines(raw, encoding, report)
+            rows = _rows(lines, core, width, list(defaults.values()), report)
+            yield Table(location or "core", header, rows, info.file_size)
+
+
+def _lines(raw: IO[bytes], encoding: str, report: Report) -> Iterator[str]:
+    """The core file's lines decoded one by one, so that bytes of another encoding are reported
+    at their line; reading stops there."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    for number, line in enumerate(raw, start=1):
+        try:
+            yield decoder.decode(line)
+        except UnicodeDecodeError as error:
+            report.add(
+                number,
+                None,
+                None,
+                f"Line {number} of the core file is not {encoding} text ({error.reason}); "
+                "nothing from there on was read.",
+            )
+            return
 
 
 def _rows(
-    text: str, core: ET.Element, width: int, defaults: list[str], report: Report
+    lines: Iterator[str], core: ET.Element, width: int, defaults: list[str], report: Report
 ) -> Iterator[tuple[int, list[str]]]:
     enclosed = _unescaped(core.get("fieldsEnclosedBy", '"'))
     reader = csv.reader(
-        io.StringIO(text),
+        lines,
         delimiter=_unescaped(core.get("fieldsTerminatedBy", ",")),
         quotechar=enclosed or None,
         quoting=csv.QUOTE_MINIMAL if enclosed else csv.QUOTE_NONE,

@@ -198,3 +198,24 @@ def test_an_archive_with_problems_imports_nothing(db, archive, tmp_path):
     not_an_archive.write_bytes(b"no")
     outcome = import_files(db, [not_an_archive], "dwca", bulk.Options("TS3", dry_run=True))
     assert "Not a Darwin Core Archive" in outcome.report.problems[0].message
+
+
+def test_a_core_file_that_stops_being_utf8_is_reported_at_its_row(db, archive, tmp_path):
+    from repository.exchange import bulk
+    from repository.exchange.imports import import_files
+    from tests.conftest import make_collection
+
+    _, path = archive
+    make_collection(db, "TS4")
+    with zipfile.ZipFile(path) as source:
+        core = source.read("occurrence.txt")
+        meta = source.read("meta.xml")
+    lines = core.split(b"\n")
+    lines[2] = lines[2].replace(b"\t", "\t\u00e9".encode("latin-1"), 1)  # row 3: not UTF-8
+    broken = tmp_path / "latin1.zip"
+    with zipfile.ZipFile(broken, "w") as target:
+        target.writestr("meta.xml", meta)
+        target.writestr("occurrence.txt", b"\n".join(lines))
+    outcome = import_files(db, [broken], "dwca", bulk.Options("TS4", dry_run=True))
+    (problem,) = outcome.report.problems
+    assert problem.row == 3 and "Line 3 of the core file is not UTF-8 text" in problem.message
