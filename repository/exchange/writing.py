@@ -39,7 +39,8 @@ class Writer:
     def _grew(self, table: Table, count: int) -> None:
         """PostgreSQL plans the importer's look-ups by its tables' statistics, which the import
         outgrows inside its own transaction (an accession look-up then filters every material
-        of the collection row by row): ANALYZE a table each time this import doubled it."""
+        of the collection row by row): ANALYZE a table each time the rows this import added to
+        it doubled (at 1,000, 2,000, 4,000…)."""
         if self.session.get_bind().dialect.name != "postgresql":
             return
         self.inserted[table.name] += count
