@@ -85,7 +85,7 @@ def _json_default(value: Any) -> Any:
     return converted
 
 
-# The one JSON form of an entry's columns (keys sorted, compact), as digest() writes it.
+# The one JSON form of an entry's columns (keys sorted, compact), as they are hashed.
 _ENCODER = json.JSONEncoder(
     sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
 )
@@ -129,21 +129,18 @@ def record(session: Session, entries: Iterable[Entry]) -> None:
     pending.extend(entries)
 
 
-def digest(prev_hash: str, row: dict) -> str:
-    payload = json.dumps(
-        [
-            prev_hash,
-            as_utc(row["at"]).isoformat(timespec="microseconds"),
-            row["actor_id"],
-            row["table_name"],
-            row["row_id"],
-            plain(row["action"]),
-            row["before"],
-            row["after"],
-        ],
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
+def _head(at: datetime, actor: int | None) -> str:
+    """The part of the hashed payload that a transaction's entries share: when, and who."""
+    return f"{_quoted(as_utc(at).isoformat(timespec='microseconds'))},{json.dumps(actor)}"
+
+
+def _hash(prev: str, head: str, entry: Entry) -> str:
+    """SHA-256 of [prev hash, at, actor, table, row id, action, before, after] as compact JSON,
+    written from parts already in JSON."""
+    table, row_id, action, before, after = entry
+    payload = (
+        f'["{prev}",{head},{_quoted(table)},{_quoted(row_id)},{_quoted(action)},'
+        f"{before or 'null'},{after or 'null'}]"
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -166,11 +163,10 @@ def verify(session: Session, batch: int = 5000) -> int | None:
         if not rows:
             return None
         for row in rows:
-            fields = {
-                c: getattr(row, c)
-                for c in ("at", "actor_id", "table_name", "row_id", "action", "before", "after")
-            }
-            if row.prev_hash != prev or row.hash != digest(prev, fields):
+            stored = entry(row.table_name, row.row_id, row.action, row.before, row.after)
+            if row.prev_hash != prev or row.hash != _hash(
+                prev, _head(row.at, row.actor_id), stored
+            ):
                 return row.id
             prev = row.hash
             last_id = row.id
@@ -243,15 +239,11 @@ def _write_chained(connection: Connection, entries: Pending, at: datetime, actor
         connection.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
         or GENESIS
     )
-    # digest()'s payload, written from the parts already in JSON
-    common = f"{_quoted(as_utc(at).isoformat(timespec='microseconds'))},{json.dumps(actor)}"
+    head = _head(at, actor)
     rows: list[dict] = []
-    for table, row_id, action, before, after in entries:
-        payload = (
-            f'["{prev}",{common},{_quoted(table)},{_quoted(row_id)},{_quoted(action)},'
-            f"{before or 'null'},{after or 'null'}]"
-        )
-        hash_ = hashlib.sha256(payload.encode()).hexdigest()
+    for item in entries:
+        hash_ = _hash(prev, head, item)
+        table, row_id, action, before, after = item
         rows.append(
             {
                 "at": at,
