@@ -16,7 +16,7 @@ from babel.core import Locale, get_global
 
 from ..vocabulary import MaterialKind
 from .problems import Report
-from .tabular import Table
+from .tabular import Table, decoded_lines
 
 # Our field for each term read as it is.
 TERMS = {
@@ -100,21 +100,21 @@ def read_archive(path: Path, report: Report) -> Iterator[Table]:
 
 
 def _lines(raw: IO[bytes], encoding: str, report: Report) -> Iterator[str]:
-    """The core file's lines decoded one by one, so that bytes of another encoding are reported
-    at their line; reading stops there."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    for number, line in enumerate(raw, start=1):
-        try:
-            yield decoder.decode(line)
-        except UnicodeDecodeError as error:
-            report.add(
-                number,
-                None,
-                None,
-                f"Line {number} of the core file is not {encoding} text ({error.reason}); "
-                "nothing from there on was read.",
-            )
-            return
+    """The core file's lines, decoded one by one (tabular's reading) so that bytes of another
+    encoding are reported at their line; reading stops there."""
+    number = 1  # of the line being read
+    try:
+        for line in decoded_lines(raw, encoding):
+            yield line
+            number += 1
+    except UnicodeDecodeError as error:
+        report.add(
+            number,
+            None,
+            None,
+            f"Line {number} of the core file is not {encoding} text ({error.reason}); "
+            "nothing from there on was read.",
+        )
 
 
 def _rows(

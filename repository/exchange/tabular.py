@@ -128,7 +128,7 @@ def _csv_tables(
             )
             return
         raw.seek(0)
-        lines = _decoded_lines(io.BufferedReader(_Counting(raw, progress)), encoding)
+        lines = decoded_lines(io.BufferedReader(_Counting(raw, progress)), encoding)
         try:
             first = next(lines, "")
         except UnicodeDecodeError as error:
@@ -141,7 +141,7 @@ def _csv_tables(
         yield Table(path.name, header, _width_checked(rows, len(header), report), size)
 
 
-def _decoded_lines(binary: IO[bytes], encoding: str) -> Iterator[str]:
+def decoded_lines(binary: IO[bytes], encoding: str) -> Iterator[str]:
     """The file's lines as text, decoded one by one so that a bad byte is found on its own
     line (a newline byte is never part of a UTF-8 or GB18030 character)."""
     if encoding == "utf-16":
