@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
 from typing import IO, Any
-from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from babel.core import Locale, get_global
@@ -56,7 +56,7 @@ class Context:
 
     @cached_property
     def occurrence_prefix(self) -> str:
-        return f"urn:catalog:{quote(self.institution, safe='')}:{quote(self.collection, safe='')}:"
+        return f"urn:catalog:{_quoted(self.institution)}:{_quoted(self.collection)}:"
 
 
 @lru_cache(maxsize=512)
@@ -109,49 +109,107 @@ def _properties(m: Row) -> str:
         "riskGroup": m.risk_group,
         "accessLevel": m.access_level.value,
     }
-    return json.dumps({k: v for k, v in values.items() if v is not None}, ensure_ascii=False)
+    return _JSON.encode({k: v for k, v in values.items() if v is not None})
 
 
-Term = tuple[str, Callable[[Row, Context], Any]]  # a material's row: its columns and a specimen's
-TERMS: list[Term] = [
-    (
-        DWC + "occurrenceID",
-        lambda m, c: c.occurrence_prefix + quote(m.accession_number, safe=""),
-    ),
-    (DWC + "catalogNumber", lambda m, c: m.accession_number),
-    (DWC + "basisOfRecord", lambda m, c: _basis(m)),
-    (DWC + "scientificName", lambda m, c: m.taxon_name),
-    (DWC + "taxonID", lambda m, c: f"NCBI:txid{m.taxon_id}" if m.taxon_id else ""),
-    (DWC + "preparations", lambda m, c: " | ".join(c.methods.get(m.id, []))),
-    (DWC + "disposition", lambda m, c: _disposition(c.statuses.get(m.id, set()))),
-    (DWC + "recordedBy", lambda m, c: m.collector),
-    (DWC + "eventDate", lambda m, c: _event_date(m)),
-    (DWC + "country", lambda m, c: _country(m.origin_country)),
-    (DWC + "countryCode", lambda m, c: _iso2(m.origin_country)),
-    (DWC + "locality", lambda m, c: m.origin_site),
-    (DWC + "decimalLatitude", lambda m, c: m.latitude),
-    (DWC + "decimalLongitude", lambda m, c: m.longitude),
-    (DWC + "geodeticDatum", lambda m, c: "WGS84" if m.latitude is not None else ""),
-    (DWC + "institutionCode", lambda m, c: c.institution),
-    (DWC + "collectionCode", lambda m, c: c.collection),
-    (
-        DWC + "otherCatalogNumbers",
-        lambda m, c: " | ".join(c.identifiers.get(m.id, [])),
-    ),
-    (DWC + "associatedSequences", lambda m, c: " | ".join(c.sequences.get(m.id, []))),
-    (DC + "accessRights", lambda m, c: _access_rights(m)),
-    (DC + "rightsHolder", lambda m, c: m.donor_institute or c.institution),
-    (DWC + "dynamicProperties", lambda m, c: _properties(m)),
+_JSON = json.JSONEncoder(ensure_ascii=False)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.~-]+")
+
+
+def _quoted(text: str) -> str:
+    """`text` percent-encoded as urllib.parse.quote(text, safe="") does it."""
+    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), text)
+
+
+MATERIALS = Material.__table__
+# The material's columns that the terms are made of (besides a specimen's type and date).
+COLUMNS = (
+    "id",
+    "accession_number",
+    "kind",
+    "designation",
+    "taxon_name",
+    "taxon_id",
+    "collector",
+    "collection_date",
+    "origin_country",
+    "origin_site",
+    "latitude",
+    "longitude",
+    "donor_institute",
+    "access_level",
+    "risk_group",
+    "abs_status",
+    "abs_permits",
+    "ipr",
+    "restrictions_on_use",
+)
+# The columns of the core file, in order; `_cells` gives a material's values in the same order.
+TERMS = [
+    DWC + "occurrenceID",
+    DWC + "catalogNumber",
+    DWC + "basisOfRecord",
+    DWC + "scientificName",
+    DWC + "taxonID",
+    DWC + "preparations",
+    DWC + "disposition",
+    DWC + "recordedBy",
+    DWC + "eventDate",
+    DWC + "country",
+    DWC + "countryCode",
+    DWC + "locality",
+    DWC + "decimalLatitude",
+    DWC + "decimalLongitude",
+    DWC + "geodeticDatum",
+    DWC + "institutionCode",
+    DWC + "collectionCode",
+    DWC + "otherCatalogNumbers",
+    DWC + "associatedSequences",
+    DC + "accessRights",
+    DC + "rightsHolder",
+    DWC + "dynamicProperties",
 ]
 
 
-def _text(value: Any) -> str:
-    """A cell of the tab-separated core: no tabs or line breaks inside (there is no quoting)."""
-    if value is None:
-        return ""
-    return value.translate(_FLAT) if isinstance(value, str) else str(value)
+def _cells(m: Row, c: Context) -> list[Any]:
+    """A material's row (its columns and a specimen's) as the values of TERMS, in order."""
+    return [
+        c.occurrence_prefix + _quoted(m.accession_number),
+        m.accession_number,
+        _basis(m),
+        m.taxon_name,
+        f"NCBI:txid{m.taxon_id}" if m.taxon_id else "",
+        " | ".join(c.methods.get(m.id, ())),
+        _disposition(c.statuses.get(m.id, set())),
+        m.collector,
+        _event_date(m),
+        _country(m.origin_country),
+        _iso2(m.origin_country),
+        m.origin_site,
+        m.latitude,
+        m.longitude,
+        "WGS84" if m.latitude is not None else "",
+        c.institution,
+        c.collection,
+        " | ".join(c.identifiers.get(m.id, ())),
+        " | ".join(c.sequences.get(m.id, ())),
+        _access_rights(m),
+        m.donor_institute or c.institution,
+        _properties(m),
+    ]
 
 
+def _line(cells: list[Any]) -> str:
+    """A line of the tab-separated core: no tabs or line breaks inside a cell (there is no
+    quoting), checked on the whole line since they are rare."""
+    texts = ["" if value is None else str(value) for value in cells]
+    line = "\t".join(texts)
+    if line.count("\t") >= len(texts) or _BREAK.search(line):
+        line = "\t".join(text.translate(_FLAT) for text in texts)
+    return line + "\n"
+
+
+_BREAK = re.compile("[\n\r\v\f]")
 _FLAT = str.maketrans("\t\n\r\v\f", "     ")
 
 
@@ -172,7 +230,7 @@ def meta_xml() -> bytes:
     )
     ET.SubElement(ET.SubElement(core, f"{ns}files"), f"{ns}location").text = "occurrence.txt"
     ET.SubElement(core, f"{ns}id", index="0")
-    for index, (term, _) in enumerate(TERMS):
+    for index, term in enumerate(TERMS):
         ET.SubElement(core, f"{ns}field", index=str(index), term=term)
     return ET.tostring(archive, encoding="utf-8", xml_declaration=True)
 
@@ -182,7 +240,7 @@ def eml_xml(collection: Collection, institution: str) -> bytes:
     ET.register_namespace("eml", "eml://ecoinformatics.org/eml-2.1.1")
     root = ET.Element(
         "{eml://ecoinformatics.org/eml-2.1.1}eml",
-        packageId=f"urn:catalog:{quote(institution, safe='')}:{quote(collection.code, safe='')}",
+        packageId=f"urn:catalog:{_quoted(institution)}:{_quoted(collection.code)}",
         system="biorepo",
     )
     dataset = ET.SubElement(root, "dataset")
@@ -205,17 +263,19 @@ def _grouped(pairs: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
 
 
 def _context(session: Session, collection: Collection) -> Context:
-    ours = select(Material.id).where(Material.collection_id == collection.id)
-    methods = session.execute(
-        select(Lot.material_id, Lot.method)
-        .where(Lot.material_id.in_(ours))
-        .group_by(Lot.material_id, Lot.method)
-        .order_by(Lot.material_id, Lot.method)
+    ours = select(MATERIALS.c.id).where(MATERIALS.c.collection_id == collection.id)
+    lots, items, identifiers = Lot.__table__, Item.__table__, Identifier.__table__
+    connection = session.connection()  # rows, not ORM objects: a collection has many
+    methods = connection.execute(
+        select(lots.c.material_id, lots.c.method)
+        .where(lots.c.material_id.in_(ours))
+        .group_by(lots.c.material_id, lots.c.method)
+        .order_by(lots.c.material_id, lots.c.method)
     )
-    statuses = session.execute(
-        select(Lot.material_id, Item.status)
-        .join(Item, Item.lot_id == Lot.id)
-        .where(Lot.material_id.in_(ours))
+    statuses = connection.execute(
+        select(lots.c.material_id, items.c.status)
+        .join(items, items.c.lot_id == lots.c.id)
+        .where(lots.c.material_id.in_(ours))
         .distinct()
     )
     institution = collection.institute_code or (
@@ -228,10 +288,10 @@ def _context(session: Session, collection: Collection) -> Context:
         statuses={k: set(v) for k, v in _grouped(statuses).items()},
         identifiers=_grouped(
             (material_id, f"{scheme}:{value}")
-            for material_id, scheme, value in session.execute(
-                select(Identifier.material_id, Identifier.scheme, Identifier.value)
-                .where(Identifier.material_id.in_(ours))
-                .order_by(Identifier.material_id, Identifier.id)
+            for material_id, scheme, value in connection.execute(
+                select(identifiers.c.material_id, identifiers.c.scheme, identifiers.c.value)
+                .where(identifiers.c.material_id.in_(ours))
+                .order_by(identifiers.c.material_id, identifiers.c.id)
             )
         ),
         sequences=accessions_by_material(session, ours),
@@ -243,16 +303,16 @@ def export(session: Session, collection_code: str, out: IO[bytes]) -> int:
     Archive to `out` (a binary file); returns how many occurrences."""
     collection = get_collection(session, collection_code)
     context = _context(session, collection)
-    specimens = Specimen.__table__
-    materials = session.execute(
-        select(*Material.__table__.c, specimens.c.specimen_type, specimens.c.collected_at)
-        .outerjoin(specimens, specimens.c.id == Material.id)
+    specimens, m = Specimen.__table__, MATERIALS.c
+    materials = session.connection().execute(
+        select(*(m[name] for name in COLUMNS), specimens.c.specimen_type, specimens.c.collected_at)
+        .outerjoin(specimens, specimens.c.id == m.id)
         .where(
-            Material.collection_id == collection.id,
-            Material.kind.in_(KINDS),
-            Material.access_level != AccessLevel.INTERNAL,
+            m.collection_id == collection.id,
+            m.kind.in_(KINDS),
+            m.access_level != AccessLevel.INTERNAL,
         )
-        .order_by(Material.accession_number)
+        .order_by(m.accession_number)
         .execution_options(yield_per=1000)
     )
     count = 0
@@ -263,8 +323,8 @@ def export(session: Session, collection_code: str, out: IO[bytes]) -> int:
             archive.open("occurrence.txt", "w") as raw,
             io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as core,
         ):
-            core.write("\t".join(term.rsplit("/", 1)[1] for term, _ in TERMS) + "\n")
+            core.write("\t".join(term.rsplit("/", 1)[1] for term in TERMS) + "\n")
             for material in materials:
-                core.write("\t".join(_text(cell(material, context)) for _, cell in TERMS) + "\n")
+                core.write(_line(_cells(material, context)))
                 count += 1
     return count
