@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from json.encoder import encode_basestring as _quoted
 from typing import Any
 
@@ -79,10 +80,19 @@ def as_json(value: Any) -> str:
 
 
 def _json_default(value: Any) -> Any:
-    converted = plain(value)
+    try:
+        converted = _plain_remembered(value)
+    except TypeError:  # unhashable: not a value plain() converts either
+        converted = value
     if converted is value:
         raise TypeError(f"{type(value).__name__} is not JSON serialisable")
     return converted
+
+
+# The rows of a bulk insert share their timestamps and quantities: each converted once. Equal
+# values of one type convert alike (Decimal 1.0 and 1 are both "1"; naive and aware times are
+# never equal).
+_plain_remembered = lru_cache(maxsize=4096, typed=True)(plain)
 
 
 # The one JSON form of an entry's columns (keys sorted, compact), as they are hashed.

@@ -212,6 +212,7 @@ class BulkImport:
         self.boxes: dict[str, Box | None] = {}
         self.incoming: Counter[int] = Counter()
         self.batch: list[Row] = []
+        self.agreed: dict[type, tuple[MaterialRef | LotRef, dict[str, str]]] = {}
         self.writer = writing.Writer(session, collection)
 
     # --- reading ----------------------------------------------------------------------------
@@ -287,10 +288,9 @@ class BulkImport:
     def _material(self, row: Row, only_materials: bool) -> None:
         values = {k: v for k, v in row.values.items() if k in MATERIAL_FIELDS}
         values.setdefault("kind", self.default_kind.value)
-        signature = _signature(values)
         first = self.materials.get(row.accession)
         if first is not None:
-            if only_materials or first.signature != signature:
+            if only_materials or not self._as_declared(first, values):
                 what = "listed twice" if only_materials else "declared again with other values"
                 self._problem(
                     row, "accession_number", f"Accession {what} (first at row {first.row})."
@@ -310,9 +310,13 @@ class BulkImport:
             self._errors(row, error.errors)
             loaded = None
         ref = MaterialRef(
-            row.number, signature, loaded, kind=MaterialKind(values["kind"]) if loaded else None
+            row.number,
+            _signature(values),
+            loaded,
+            kind=MaterialKind(values["kind"]) if loaded else None,
         )
         self.materials[row.accession] = ref
+        self.agreed[MaterialRef] = ref, values
         if loaded is not None and row.ok:
             row.material = ref
             row.donor = loaded.get("donor")
@@ -339,7 +343,7 @@ class BulkImport:
             material = self.materials[row.accession] = MaterialRef(row.number)
         lot = self.lots.get((row.accession, key))
         if lot is not None:
-            if declared and _signature(declared) != lot.signature:
+            if declared and not self._as_declared(lot, declared):
                 self._problem(
                     row, "lot", f"Lot declared again with other values (first at row {lot.row})."
                 )
@@ -362,7 +366,20 @@ class BulkImport:
             return
         lot = LotRef(row.number, material, _signature(declared), fields)
         self.lots[(row.accession, key)] = lot
+        self.agreed[LotRef] = lot, declared
         row.lot = lot
+
+    def _as_declared(self, ref: MaterialRef | LotRef, values: dict[str, str]) -> bool:
+        """Whether a row gives a material or lot the values it was first declared with. The
+        rows of one follow each other: the last values found agreeing are compared first,
+        before a digest."""
+        agreed = self.agreed.get(type(ref))
+        if agreed is not None and agreed[0] is ref and agreed[1] == values:
+            return True
+        if _signature(values) != ref.signature:
+            return False
+        self.agreed[type(ref)] = ref, values
+        return True
 
     def _stored_lot(self, row: Row, given: str) -> None:
         """A lot already in the database, by its material's accession and its number: looked

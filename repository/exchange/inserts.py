@@ -3,7 +3,8 @@ with the columns' defaults, and an audit entry per row, in the caller's transact
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
@@ -35,17 +36,29 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
 
 def complete(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     """A row with every column of `table`: the value given, else the column's default, else
-    None; so that every row of a bulk insert has the same keys."""
-    row = {}
-    for column in table.columns:
-        if column.name in values:
-            row[column.name] = values[column.name]
-        elif column.default is not None:
-            default = column.default
-            row[column.name] = default.arg if default.is_scalar else default.arg(None)
-        else:
-            row[column.name] = None
+    None; so that every row of a bulk insert has the same keys (values of other names are
+    left out)."""
+    blank, computed = _blank(table)
+    row = {**blank, **values}
+    if not values.keys() <= blank.keys():
+        row = {name: row[name] for name in blank}
+    for name, make in computed:
+        if name not in values:
+            row[name] = make(None)
     return row
+
+
+@lru_cache
+def _blank(table: Table) -> tuple[dict[str, Any], tuple[tuple[str, Callable], ...]]:
+    """A row of `table` with its fixed defaults, else None; and the columns whose default is
+    computed for each row."""
+    blank, computed = {}, []
+    for column in table.columns:
+        default = column.default
+        blank[column.name] = default.arg if default is not None and default.is_scalar else None
+        if default is not None and not default.is_scalar:
+            computed.append((column.name, default.arg))
+    return blank, tuple(computed)
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

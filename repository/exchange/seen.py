@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from itertools import count
 
 _CHUNK = 500  # keys per lookup (below every SQLite's limit of bound values)
 
@@ -14,34 +15,30 @@ class FirstSeen:
     def __init__(self) -> None:
         self._db = sqlite3.connect("")  # "": a temporary file, deleted when closed
         self._db.execute(
-            "CREATE TABLE seen (kind TEXT, key TEXT, row INTEGER, PRIMARY KEY (kind, key)) "
-            "WITHOUT ROWID"
+            "CREATE TABLE seen (kind TEXT, key TEXT, row INTEGER, turn INTEGER, "
+            "PRIMARY KEY (kind, key)) WITHOUT ROWID"
         )
+        self._turns = count()  # which pair this is, over the whole import (rows restart per file)
 
     def repeats(self, kind: str, keys: Iterable[tuple[str, int]]) -> dict[int, int]:
         """Record the (key, row) pairs in order; for each row whose key was seen before (in an
         earlier call or earlier in this one), the row that first had it."""
-        pairs = list(keys)
-        wanted = sorted({key for key, _ in pairs})
-        first: dict[str, int] = {}
+        pairs = [(kind, key, row, next(self._turns)) for key, row in keys]
+        before = self._db.total_changes
+        self._db.executemany("INSERT INTO seen VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", pairs)
+        if self._db.total_changes - before == len(pairs):
+            return {}  # every key new: the usual case, answered without a look-up
+        wanted = sorted({key for _, key, _, _ in pairs})
+        first: dict[str, tuple[int, int]] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ", ".join("?" * len(chunk))
-            first.update(
-                self._db.execute(
-                    f"SELECT key, row FROM seen WHERE kind = ? AND key IN ({marks})",
-                    [kind, *chunk],
-                )
-            )
-        repeated, new = {}, []
-        for key, row in pairs:
-            if key in first:
-                repeated[row] = first[key]
-            else:
-                first[key] = row
-                new.append((kind, key, row))
-        self._db.executemany("INSERT INTO seen VALUES (?, ?, ?)", new)
-        return repeated
+            for key, row, turn in self._db.execute(
+                f"SELECT key, row, turn FROM seen WHERE kind = ? AND key IN ({marks})",
+                [kind, *chunk],
+            ):
+                first[key] = (row, turn)
+        return {row: first[key][0] for _, key, row, turn in pairs if first[key][1] != turn}
 
     def close(self) -> None:
         self._db.close()

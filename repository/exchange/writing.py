@@ -72,9 +72,9 @@ class Writer:
                 id=id_, collection_id=self.collection.id, kind=kind, accession_number=row.accession
             )
             data.update(created_at=now, updated_at=now)
-            base = complete(MATERIALS, {k: v for k, v in data.items() if k in MATERIALS.c})
+            base = complete(MATERIALS, data)
             own_table = KIND_MODELS[kind].__table__
-            own = complete(own_table, {k: v for k, v in data.items() if k in own_table.c})
+            own = complete(own_table, data)
             base_rows.append(base)
             own_rows.setdefault(kind, []).append(own)
             audited.append({**base, **own})

@@ -439,3 +439,44 @@ def test_a_long_file_of_materials_in_many_batches(factory, stock, tmp_path):
         factory, write(tmp_path, f"accession_number,designation,taxon_name\n{rows}"), batch=100
     )
     assert outcome.materials == 1200 and counts(factory)[0] == 1201
+
+
+def test_a_material_or_lot_declared_again_with_other_values(factory, stock, tmp_path):
+    box = stock["box"]
+    other_lot = "L1,lyophilised,2025-01-01"
+    found = problems(
+        factory,
+        write(
+            tmp_path,
+            f"{HEADER}\n"
+            f"CC 30,A,Bacillus subtilis,{LOT},{VIAL},,{box},A1\n"
+            f"CC 30,A,Bacillus subtilis,{LOT},{VIAL},,{box},A2\n"
+            f"CC 30,B,Bacillus subtilis,{LOT},{VIAL},,{box},A3\n"
+            f"CC 30,B,Bacillus subtilis,{LOT},{VIAL},,{box},A4\n"  # still not as first declared
+            f"CC 30,A,Bacillus subtilis,{LOT},{VIAL},,{box},A5\n"
+            f"CC 30,A,Bacillus subtilis,{other_lot},{VIAL},,{box},A6\n"
+            f"CC 30,A,Bacillus subtilis,{other_lot},{VIAL},,{box},A7\n"
+            f"CC 30,A,Bacillus subtilis,{LOT},{VIAL},,{box},A8\n",
+        ),
+    )
+    again = "Accession declared again with other values (first at row 2)."
+    lot_again = "Lot declared again with other values (first at row 2)."
+    assert [(row, column, message) for row, column, _, message in found] == [
+        (4, "accession_number", again),
+        (5, "accession_number", again),
+        (7, "lot", lot_again),
+        (8, "lot", lot_again),
+    ]
+
+
+def test_a_barcode_repeated_in_a_second_file_at_the_same_row(factory, stock, tmp_path):
+    box = stock["box"]
+    first = write(
+        tmp_path, f"{HEADER}\nCC 40,A,Bacillus subtilis,{LOT},{VIAL},SAME-1,{box},A1\n", "a.csv"
+    )
+    second = write(
+        tmp_path, f"{HEADER}\nCC 41,B,Bacillus subtilis,{LOT},{VIAL},SAME-1,{box},A2\n", "b.csv"
+    )
+    assert problems(factory, first, second) == [
+        (2, "barcode", "SAME-1", "Barcode listed twice (first at row 2).")
+    ]
