@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from .errors import Conflict, ValidationFailed
 from .models import Barcode
-from .sql import insert_many
+from .sql import insert_many, one_of
 
 ALPHABET = "34679ACDEFGHJKMNPRTWXY"  # even length, as Luhn mod N needs
 BODY_LENGTH = 7  # 22**7 = 2.5e9 codes
@@ -57,7 +57,13 @@ def allocate(session: Session, count: int, owner: str) -> list[str]:
     while len(codes) < count:
         fresh = {_random_code() for _ in range(count - len(codes))} - codes
         taken = (
-            set(session.scalars(select(Barcode.value).where(Barcode.value.in_(fresh))).all())
+            set(
+                session.scalars(
+                    select(Barcode.value).where(
+                        one_of(Barcode.value, fresh, session.get_bind().dialect)
+                    )
+                ).all()
+            )
             if fresh
             else set()
         )

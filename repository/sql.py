@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from contextlib import closing
 from functools import lru_cache
 from operator import itemgetter
 
-from sqlalchemy import JSON, Column, Connection, Dialect, Enum, Table
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Connection,
+    Dialect,
+    Enum,
+    Table,
+    any_,
+    bindparam,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -72,6 +83,15 @@ def insert_many(
         raise DBAPIError.instance(
             f"INSERT INTO {table.name}", None, error, dialect.loaded_dbapi.Error
         ) from error
+
+
+def one_of(column: ColumnElement, values: Iterable, dialect: Dialect) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`: one parameter whatever the
+    count, so the statement's text is the same each time (an IN list of a thousand values is
+    rendered, converted and parsed anew for each statement)."""
+    if dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _bind_converter(column: Column, dialect: Dialect) -> Callable | None:

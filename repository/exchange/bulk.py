@@ -31,6 +31,7 @@ from ..errors import ValidationFailed
 from ..models import Barcode, Collection, Donor, Item, Lot, Material, StorageUnit
 from ..schemas import KIND_SCHEMAS, LotSchema, load_material
 from ..services.collections import get_collection
+from ..sql import one_of
 from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
 from . import columns, writing
 from .aliases import ALIASES
@@ -203,6 +204,7 @@ class BulkImport:
 
     def __init__(self, session: Session, collection: Collection, options: Options) -> None:
         self.session, self.collection, self.options = session, collection, options
+        self.dialect = session.get_bind().dialect
         self.report = Report()
         self.outcome = Outcome(options.dry_run, report=self.report)
         self.default_kind = DEFAULT_KIND[collection.kind]
@@ -272,6 +274,9 @@ class BulkImport:
         if set(values) & ITEM_FIELDS:
             self._item(row)
         self.batch.append(row)
+
+    def _one_of(self, column: Any, values: Iterable) -> Any:
+        return one_of(column, values, self.dialect)
 
     def _problem(self, row: Row, name: str | None, message: str) -> None:
         row.ok = False
@@ -500,7 +505,7 @@ class BulkImport:
                 for number, id_, kind in self.session.execute(
                     select(Material.accession_number, Material.id, Material.kind).where(
                         Material.collection_id == self.collection.id,
-                        Material.accession_number.in_(wanted),
+                        self._one_of(Material.accession_number, wanted),
                     )
                 )
             }
@@ -535,7 +540,7 @@ class BulkImport:
         for chunk in _chunks(sorted({lot.material.id for lot in wanted.values()})):
             for id_, material_id, number, method, unit in self.session.execute(
                 select(Lot.id, Lot.material_id, Lot.number, Lot.method, Lot.unit).where(
-                    Lot.material_id.in_(chunk)
+                    self._one_of(Lot.material_id, chunk)
                 )
             ):
                 found[(material_id, number)] = (id_, method, unit)
@@ -556,7 +561,7 @@ class BulkImport:
         wanted = {r.box for r in batch if r.box and r.box not in self.boxes}
         for chunk in _chunks(sorted(wanted)):
             for unit in self.session.scalars(
-                select(StorageUnit).where(StorageUnit.barcode.in_(chunk))
+                select(StorageUnit).where(self._one_of(StorageUnit.barcode, chunk))
             ):
                 self.boxes[unit.barcode] = Box(
                     unit.id,
@@ -576,7 +581,9 @@ class BulkImport:
         taken: set[str] = set()
         for chunk in _chunks(wanted):
             taken |= set(
-                self.session.scalars(select(Barcode.value).where(Barcode.value.in_(chunk)))
+                self.session.scalars(
+                    select(Barcode.value).where(self._one_of(Barcode.value, chunk))
+                )
             )
         for row in batch:
             if row.barcode in taken:
@@ -593,7 +600,7 @@ class BulkImport:
         for chunk in _chunks(sorted({box_id for box_id, _, _ in keys})):
             for barcode, box_id, row_, col in self.session.execute(
                 select(Item.barcode, Item.container_id, Item.row, Item.col).where(
-                    Item.container_id.in_(chunk), Item.row.is_not(None)
+                    self._one_of(Item.container_id, chunk), Item.row.is_not(None)
                 )
             ):
                 if (box_id, row_, col) in keys:
@@ -608,7 +615,7 @@ class BulkImport:
         return dict(
             self.session.execute(
                 select(Donor.code, Donor.id).where(
-                    Donor.collection_id == self.collection.id, Donor.code.in_(wanted)
+                    Donor.collection_id == self.collection.id, self._one_of(Donor.code, wanted)
                 )
             ).all()
         )
