@@ -14,6 +14,8 @@ _CHUNK = 500  # keys per lookup (below every SQLite's limit of bound values)
 class FirstSeen:
     def __init__(self) -> None:
         self._db = sqlite3.connect("")  # "": a temporary file, deleted when closed
+        self._db.execute("PRAGMA journal_mode=OFF")  # private and thrown away: nothing to recover
+        self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute(
             "CREATE TABLE seen (kind TEXT, key TEXT, row INTEGER, turn INTEGER, "
             "PRIMARY KEY (kind, key)) WITHOUT ROWID"
