@@ -69,7 +69,7 @@ class Options:
     mapping: dict[str, str] | None = None
     encoding: str | None = None
     delimiter: str | None = None
-    batch: int = 1000
+    batch: int = 5000  # rows checked and written together
 
 
 @dataclass
@@ -499,19 +499,15 @@ class BulkImport:
 
     def _look_up_materials(self, batch: list[Row]) -> None:
         wanted = {r.accession for r in batch if r.accession and (r.material or r.lot)}
-        found = (
-            {
-                number: (id_, kind)
-                for number, id_, kind in self.session.execute(
-                    select(Material.accession_number, Material.id, Material.kind).where(
-                        Material.collection_id == self.collection.id,
-                        self._one_of(Material.accession_number, wanted),
-                    )
+        found = {}
+        for chunk in _chunks(sorted(wanted)):
+            for number, id_, kind in self.session.execute(
+                select(Material.accession_number, Material.id, Material.kind).where(
+                    Material.collection_id == self.collection.id,
+                    self._one_of(Material.accession_number, chunk),
                 )
-            }
-            if wanted
-            else {}
-        )
+            ):
+                found[number] = (id_, kind)
         for row in batch:
             ref = self.materials.get(row.accession)
             if row.material is not None and row.accession in found:
@@ -609,16 +605,16 @@ class BulkImport:
                     )
 
     def _look_up_donors(self, batch: list[Row]) -> dict[str, int]:
-        wanted = {r.donor for r in batch if r.donor}
-        if not wanted:
-            return {}
-        return dict(
-            self.session.execute(
-                select(Donor.code, Donor.id).where(
-                    Donor.collection_id == self.collection.id, self._one_of(Donor.code, wanted)
-                )
-            ).all()
-        )
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted({r.donor for r in batch if r.donor})):
+            found.update(
+                self.session.execute(
+                    select(Donor.code, Donor.id).where(
+                        Donor.collection_id == self.collection.id, self._one_of(Donor.code, chunk)
+                    )
+                ).all()
+            )
+        return found
 
     def _check_row(self, row: Row, donors: dict[str, int]) -> None:
         if row.donor and row.donor not in donors:
