@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Identifier, Material, Sequence
 from ..services.collections import get_collection
-from ..vocabulary import AccessLevel
+from ..services.events import record_events
+from ..vocabulary import AccessLevel, EventType
 from .problems import ImportRejected, Report
 
 FORMATS = ("fasta", "genbank")
@@ -220,6 +221,17 @@ def import_sequences(
     if not dry_run:
         session.add_all(new)
         session.flush()
+        record_events(
+            session,
+            EventType.ANNOTATED,
+            (
+                {
+                    "material_id": s.material_id,
+                    "data": {"sequence": s.accession, "marker": s.marker, "length": s.length},
+                }
+                for s in new
+            ),
+        )
     return len(new), report
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from repository.exchange import dwca, sequences
 from repository.exchange.problems import ImportRejected
-from repository.models import Sequence
+from repository.models import Event, Material, Sequence
+from repository.vocabulary import EventType
 from tests.conftest import make_strain
 
 FASTA = """>TST_00001 16S ribosomal RNA, partial sequence
@@ -78,6 +79,16 @@ def test_fasta_records_attach_by_accession_number_and_identifier(db, strains):
     assert stored(db) == [
         ("TST 00002", "MN000002.1", "ITS", 10, 60.0, "GGCCAATTGG"),
         ("TST 00001", "TST_00001", "16S rRNA", 16, 78.57, "ACGTACGGCCGGCCNN"),
+    ]
+    history = db.execute(
+        select(Material.accession_number, Event.data)
+        .join(Material, Material.id == Event.material_id)
+        .where(Event.type == EventType.ANNOTATED)
+        .order_by(Event.id)
+    ).all()
+    assert [(number, data) for number, data in history] == [
+        ("TST 00001", {"sequence": "TST_00001", "marker": "16S rRNA", "length": 16}),
+        ("TST 00002", {"sequence": "MN000002.1", "marker": "ITS", "length": 10}),
     ]
 
 
