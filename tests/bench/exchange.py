@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import io
 import os
 import random
@@ -34,7 +35,17 @@ from repository.db import session_factory, unit_of_work
 from repository.exchange import dwca
 from repository.exchange.bulk import Options, import_tables
 from repository.exchange.inserts import complete
-from repository.models import Barcode, Collection, Item, Lot, Material, StorageUnit, Strain
+from repository.models import (
+    AuditEntry,
+    Barcode,
+    Collection,
+    Event,
+    Item,
+    Lot,
+    Material,
+    StorageUnit,
+    Strain,
+)
 from repository.services import collections, storage
 from repository.sql import insert_many
 from tests.bench.core import fresh, row, unique_codes
@@ -111,9 +122,12 @@ def write_csv(path: Path, boxes: list[str], n_rows: int, taken: set[str]) -> Non
             )
 
 
-def raw_insert(engine: Engine, path: Path, boxes: dict[str, str]) -> float:
+def raw_insert(engine: Engine, path: Path, boxes: dict[str, str], history: bool) -> float:
     """Seconds to insert the file's rows with plain Core executemany: materials, strains, lots,
-    barcodes and items, one transaction; the rows are built before the clock starts."""
+    barcodes and items, one transaction; the rows are built before the clock starts. With
+    `history`, also the rows the import writes beside them: two events per item, an accessioned
+    event per material and an audit entry per material, lot and item (hashes made up, not
+    chained)."""
     with engine.connect() as connection:
         collection_id = connection.scalar(select(Collection.id).where(Collection.code == "BEN"))
         ids = dict(connection.execute(select(StorageUnit.barcode, StorageUnit.id)).all())
@@ -157,6 +171,7 @@ def raw_insert(engine: Engine, path: Path, boxes: dict[str, str]) -> float:
             codes.append({"value": cells["barcode"], "owner": "item"})
             items.append(
                 {
+                    "id": i + 1,
                     "barcode": cells["barcode"],
                     "barcode_owner": "item",
                     "lot_id": m,
@@ -172,17 +187,78 @@ def raw_insert(engine: Engine, path: Path, boxes: dict[str, str]) -> float:
                     "created_at": now,
                 }
             )
+    tables = [
+        (Material, materials),
+        (Strain, strains),
+        (Lot, lots),
+        (Barcode, codes),
+        (Item, items),
+    ]
+    if history:
+        tables += [
+            (Event, history_events(materials, items, now)),
+            (
+                AuditEntry,
+                audit_rows([("materials", materials), ("lots", lots), ("items", items)], now),
+            ),
+        ]
     started = time.perf_counter()
     with engine.begin() as connection:
-        for model, rows in (
-            (Material, materials),
-            (Strain, strains),
-            (Lot, lots),
-            (Barcode, codes),
-            (Item, items),
-        ):
+        for model, rows in tables:
             connection.execute(insert(model.__table__), rows)
     return time.perf_counter() - started
+
+
+def history_events(materials: list[dict], items: list[dict], now: datetime) -> list[dict]:
+    """The events the import writes: accessioned per material, preserved and placed per item."""
+    events = [
+        {"at": now, "type": "accessioned", "material_id": m["id"], "data": {"collection": "BEN"}}
+        for m in materials
+    ]
+    for item in items:
+        events.append(
+            {
+                "at": now,
+                "type": "preserved",
+                "material_id": item["lot_id"],
+                "lot_id": item["lot_id"],
+                "item_id": item["id"],
+                "data": {"lot": 1, "method": "glycerol_minus80", "quantity": "1", "unit": "ml"},
+            }
+        )
+        events.append(
+            {
+                "at": now,
+                "type": "placed",
+                "lot_id": item["lot_id"],
+                "item_id": item["id"],
+                "data": {
+                    "from": None,
+                    "to": f"Site › Room › Freezer [{item['row']}, {item['col']}]",
+                },
+            }
+        )
+    return [{"material_id": None, "lot_id": None, "item_id": None, **e} for e in events]
+
+
+def audit_rows(tables: list[tuple[str, list[dict]]], now: datetime) -> list[dict]:
+    """An audit entry per row, its values as JSON; hashes made up (64 hex digits each)."""
+    rows = []
+    for table, values in tables:
+        for value in values:
+            digest = hashlib.sha256(f"{table}/{value['id']}".encode()).hexdigest()
+            rows.append(
+                {
+                    "at": now,
+                    "table_name": table,
+                    "row_id": str(value["id"]),
+                    "action": "insert",
+                    "after": {k: str(v) for k, v in value.items()},
+                    "prev_hash": digest[::-1],
+                    "hash": digest,
+                }
+            )
+    return rows
 
 
 class PeakMemory:
@@ -212,14 +288,17 @@ class PeakMemory:
 
 
 def run(backend: str, url: str, folder: Path, n_rows: int, postgres: bool) -> None:
-    service_engine, _ = fresh(
-        url if postgres else f"{url}/import.db", "bench_import" if postgres else None
-    )
-    raw_engine, _ = fresh(url if postgres else f"{url}/raw.db", "bench_raw" if postgres else None)
+    def database(name: str) -> Engine:
+        return fresh(
+            url if postgres else f"{url}/{name}.db", f"bench_{name}" if postgres else None
+        )[0]
+
+    service_engine, raw_engine, full_engine = database("import"), database("raw"), database("full")
     boxes = prepare(service_engine, n_rows)
     twins = dict(zip(boxes, prepare(raw_engine, n_rows), strict=True))
+    fulls = dict(zip(boxes, prepare(full_engine, n_rows), strict=True))
     path = folder / "items.csv"
-    write_csv(path, boxes, n_rows, {*boxes, *twins.values()})  # free in both databases
+    write_csv(path, boxes, n_rows, {*boxes, *twins.values(), *fulls.values()})  # free in all
     gc.collect()
     with PeakMemory() as memory:
         started = time.perf_counter()
@@ -229,7 +308,7 @@ def run(backend: str, url: str, folder: Path, n_rows: int, postgres: bool) -> No
     assert outcome.items == n_rows and outcome.report.ok
     with service_engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Item)) == n_rows
-    raw_s = raw_insert(raw_engine, path, twins)
+    raw_s = raw_insert(raw_engine, path, twins, history=False)
     row(
         backend,
         f"import {n_rows:,} items (CSV, validated, audited) vs raw Core insert",
@@ -239,13 +318,22 @@ def run(backend: str, url: str, folder: Path, n_rows: int, postgres: bool) -> No
         f"{service_s:.1f} s vs {raw_s:.1f} s; peak memory +{memory.grown:.0f} MiB"
         f" for a {path.stat().st_size / 2**20:.0f} MiB file",
     )
+    full_s = raw_insert(full_engine, path, fulls, history=True)
+    row(
+        backend,
+        "  the same vs raw Core insert of all it writes (+events, audit)",
+        f"{n_rows / service_s:,.0f}/s",
+        f"{n_rows / full_s:,.0f}/s",
+        service_s / full_s,
+        f"{service_s:.1f} s vs {full_s:.1f} s",
+    )
     export_figures(
         backend, service_engine, folder, int(os.environ.get("BENCH_EXPORT_RECORDS", "100000"))
     )
-    service_engine.dispose()
-    raw_engine.dispose()
+    for engine in (service_engine, raw_engine, full_engine):
+        engine.dispose()
     if postgres:
-        for schema in ("bench_import", "bench_raw"):
+        for schema in ("bench_import", "bench_raw", "bench_full"):
             drop_schema(url, schema)
 
 
