@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -107,13 +106,15 @@ class MaterialRef:
 
 @dataclass(slots=True)
 class LotRef:
+    """A lot named by the import, kept to its end: its validated fields until it is written."""
+
     row: int
     material: MaterialRef
     signature: bytes
-    fields: dict[str, Any]
+    method: Any
+    fields: dict[str, Any] | None = None
     unit: Any = None
     items: int = 0
-    total: Decimal = Decimal(0)
     id: int | None = None
     number: int | None = None
     stored: bool = False  # a lot already in the database (existing_lot), which items join
@@ -369,7 +370,7 @@ class BulkImport:
         except ValidationError as error:
             self._errors(row, error.normalized_messages(), {"remarks": "lot_remarks"})
             return
-        lot = LotRef(row.number, material, _signature(declared), fields)
+        lot = LotRef(row.number, material, _signature(declared), fields["method"], fields)
         self.lots[(row.accession, key)] = lot
         self.agreed[LotRef] = lot, declared
         row.lot = lot
@@ -398,7 +399,7 @@ class BulkImport:
             material = self.materials.get(row.accession)
             if material is None:
                 material = self.materials[row.accession] = MaterialRef(row.number)
-            lot = LotRef(row.number, material, b"", {}, number=number, stored=True)
+            lot = LotRef(row.number, material, b"", None, number=number, stored=True)
             self.lots[(row.accession, f"#{number}")] = lot
         row.lot = lot
 
@@ -415,7 +416,6 @@ class BulkImport:
                 lot.unit = row.item["unit"]
             elif lot.unit != row.item["unit"]:
                 self._problem(row, "unit", f"The items of a lot share one unit ({lot.unit.value}).")
-            lot.total += row.item["quantity"]
         if "barcode" in values:
             self._barcode(row, values["barcode"])
         if "box" in values:
@@ -542,8 +542,7 @@ class BulkImport:
                 found[(material_id, number)] = (id_, method, unit)
         for lot in wanted.values():
             if (lot.material.id, lot.number) in found:
-                lot.id, method, lot.unit = found[(lot.material.id, lot.number)]
-                lot.fields = {"method": method}
+                lot.id, lot.method, lot.unit = found[(lot.material.id, lot.number)]
         for row in batch:
             lot = row.lot
             if not (lot and lot.stored) or not row.ok:
@@ -668,7 +667,7 @@ class BulkImport:
                 name = lot.number if lot.stored else key
                 self.report.add(lot.row, "lot", key, f"Lot {name} of {accession} has no items.")
         if self.report.ok and not self.options.dry_run:
-            self.writer.finish(self.lots.values())
+            self.writer.finish()
         return self.outcome
 
 

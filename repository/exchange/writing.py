@@ -3,8 +3,8 @@ lots and items with their barcodes and places, their events and audit entries.""
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, func, select, text, update
@@ -15,6 +15,7 @@ from ..models import KIND_MODELS, Barcode, Collection, Identifier, Item, Lot, Ma
 from ..models.base import QUANTUM, utcnow
 from ..services.events import record_events
 from ..services.storage import path_label, path_rows
+from ..sql import one_of
 from ..vocabulary import EventType, ItemStatus, MaterialKind
 from .inserts import audit_inserts, complete, insert_rows, reserve_ids
 
@@ -30,7 +31,7 @@ class Writer:
 
     def __init__(self, session: Session, collection: Collection) -> None:
         self.session, self.collection = session, collection
-        self.lot_rows: dict[int, dict[str, Any]] = {}
+        self.new_lots = array("q")  # ids of the lots written, for their totals and audit
         self.next_lot: dict[int, int] = {}
         self.paths: dict[int, list] = {}
         self.inserted: Counter[str] = Counter()
@@ -127,20 +128,22 @@ class Writer:
             material_id = lot.material.id
             lot.id, lot.number = id_, self.next_lot.get(material_id, 1)
             self.next_lot[material_id] = lot.number + 1
-            row = complete(
-                LOTS,
-                {
-                    **lot.fields,
-                    "id": id_,
-                    "material_id": material_id,
-                    "number": lot.number,
-                    "initial_quantity": 0,
-                    "unit": lot.unit,
-                    "created_at": now,
-                },
+            rows.append(
+                complete(
+                    LOTS,
+                    {
+                        **lot.fields,
+                        "id": id_,
+                        "material_id": material_id,
+                        "number": lot.number,
+                        "initial_quantity": 0,  # the sum of its items, at the end
+                        "unit": lot.unit,
+                        "created_at": now,
+                    },
+                )
             )
-            self.lot_rows[id_] = row
-            rows.append(row)
+            lot.fields = None  # written: only its method is needed still
+            self.new_lots.append(id_)
         insert_rows(self.session, LOTS, rows)
         self._grew(LOTS, len(rows))
 
@@ -199,7 +202,7 @@ class Writer:
                     "material_id": r.lot.material.id,
                     "data": {
                         "lot": r.lot.number,
-                        "method": r.lot.fields["method"],
+                        "method": r.lot.method,
                         "quantity": i["quantity"],
                         "unit": i["unit"],
                     },
@@ -226,20 +229,16 @@ class Writer:
             ),
         )
 
-    def finish(self, lots: Iterable[LotRef]) -> None:
-        """Each new lot's initial quantity (the sum of its items), then its audit entry."""
-        changes = []
-        for lot in lots:
-            if lot.id is None or lot.stored:  # a stored lot keeps its initial quantity
-                continue
-            row = self.lot_rows[lot.id]
-            row["initial_quantity"] = lot.total.quantize(QUANTUM)
-            changes.append({"lot_id": lot.id, "quantity": row["initial_quantity"]})
-        if changes:
-            self.session.connection().execute(
-                update(LOTS)
-                .where(LOTS.c.id == bindparam("lot_id"))
-                .values(initial_quantity=bindparam("quantity")),
-                changes,
+    def finish(self) -> None:
+        """Each new lot's initial quantity, the sum of its items (all of this import), then its
+        audit entry, the lot read back a chunk at a time."""
+        connection = self.session.connection()
+        for start in range(0, len(self.new_lots), 5000):
+            chunk = self.new_lots[start : start + 5000].tolist()
+            ours = one_of(LOTS.c.id, chunk, connection.dialect)
+            total = select(func.sum(ITEMS.c.quantity)).where(ITEMS.c.lot_id == LOTS.c.id)
+            connection.execute(
+                update(LOTS).where(ours).values(initial_quantity=total.scalar_subquery())
             )
-        audit_inserts(self.session, "lots", self.lot_rows.values())
+            lots = connection.execute(select(LOTS).where(ours).order_by(LOTS.c.id)).mappings()
+            audit_inserts(self.session, "lots", [dict(lot) for lot in lots])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from repository import audit
 from repository.db import unit_of_work
 from repository.errors import Conflict
 from repository.exchange import bulk
@@ -95,6 +96,15 @@ def test_a_good_file_registers_materials_lots_and_placed_items(factory, stock, t
         audited = Counter_of(db, AuditEntry.table_name)
         assert audited["items"] == 4 and audited["lots"] == 3
         assert audited["materials"] == 3  # TST 1 from the fixture, and the two imported
+        entry = db.scalar(
+            select(AuditEntry).where(
+                AuditEntry.table_name == "lots", AuditEntry.row_id == str(lot.id)
+            )
+        )
+        assert (
+            entry.after["initial_quantity"] == "3" and entry.after["method"] == "glycerol_minus80"
+        )
+        assert audit.verify(db) is None
 
 
 def Counter_of(db, column):
