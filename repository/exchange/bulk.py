@@ -34,8 +34,9 @@ from ..sql import one_of
 from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
 from . import columns, writing
 from .aliases import ALIASES
+from .declared import Declared, LotRef, MaterialRef
 from .problems import ImportRejected, Report
-from .seen import FirstSeen
+from .seen import FirstSeen, scratch
 from .tabular import Progress, Table, read_tables
 
 MATERIAL_FIELDS = frozenset(f for s in KIND_SCHEMAS.values() for f in s._declared_fields)
@@ -91,33 +92,6 @@ class Outcome:
             "items": self.items,
             **self.report.as_dict(),
         }
-
-
-@dataclass(slots=True)
-class MaterialRef:
-    """A material named by the import; kept to its end, so small: its values as a digest."""
-
-    row: int
-    signature: bytes = b""  # of the values it was declared with; empty: not declared here
-    data: dict[str, Any] | None = None  # validated fields of a new material, until written
-    id: int | None = None
-    kind: MaterialKind | None = None
-
-
-@dataclass(slots=True)
-class LotRef:
-    """A lot named by the import, kept to its end: its validated fields until it is written."""
-
-    row: int
-    material: MaterialRef
-    signature: bytes
-    method: Any
-    fields: dict[str, Any] | None = None
-    unit: Any = None
-    items: int = 0
-    id: int | None = None
-    number: int | None = None
-    stored: bool = False  # a lot already in the database (existing_lot), which items join
 
 
 @dataclass
@@ -209,9 +183,9 @@ class BulkImport:
         self.report = Report()
         self.outcome = Outcome(options.dry_run, report=self.report)
         self.default_kind = DEFAULT_KIND[collection.kind]
-        self.materials: dict[str, MaterialRef] = {}
-        self.lots: dict[tuple[str, str], LotRef] = {}
-        self.seen = FirstSeen()  # barcodes and positions, with their first rows
+        self.scratch = scratch()
+        self.declared = Declared(self.scratch)  # the materials and lots named so far
+        self.seen = FirstSeen(self.scratch)  # barcodes and positions, with their first rows
         self.boxes: dict[str, Box | None] = {}
         self.incoming: Counter[int] = Counter()
         self.batch: list[Row] = []
@@ -294,7 +268,7 @@ class BulkImport:
     def _material(self, row: Row, only_materials: bool) -> None:
         values = {k: v for k, v in row.values.items() if k in MATERIAL_FIELDS}
         values.setdefault("kind", self.default_kind.value)
-        first = self.materials.get(row.accession)
+        first = self.declared.material(row.accession)
         if first is not None:
             if only_materials or not self._as_declared(first, values):
                 what = "listed twice" if only_materials else "declared again with other values"
@@ -321,7 +295,7 @@ class BulkImport:
             loaded,
             kind=MaterialKind(values["kind"]) if loaded else None,
         )
-        self.materials[row.accession] = ref
+        self.declared.add_material(row.accession, ref)
         self.agreed[MaterialRef] = ref, values
         if loaded is not None and row.ok:
             row.material = ref
@@ -344,10 +318,10 @@ class BulkImport:
         if not key:
             self._problem(row, "lot", "Name the lot (the `lot` column).")
             return
-        material = self.materials.get(row.accession)
+        material = self.declared.material(row.accession)
         if material is None:  # an existing material: looked up with the batch
-            material = self.materials[row.accession] = MaterialRef(row.number)
-        lot = self.lots.get((row.accession, key))
+            material = self.declared.add_material(row.accession, MaterialRef(row.number))
+        lot = self.declared.lot(row.accession, key)
         if lot is not None:
             if declared and not self._as_declared(lot, declared):
                 self._problem(
@@ -371,8 +345,9 @@ class BulkImport:
             self._errors(row, error.normalized_messages(), {"remarks": "lot_remarks"})
             return
         lot = LotRef(row.number, material, _signature(declared), fields["method"], fields)
-        self.lots[(row.accession, key)] = lot
+        self.declared.add_lot(row.accession, key, lot)
         self.agreed[LotRef] = lot, declared
+        self.outcome.lots += 1
         row.lot = lot
 
     def _as_declared(self, ref: MaterialRef | LotRef, values: dict[str, str]) -> bool:
@@ -394,13 +369,13 @@ class BulkImport:
         if number < 1:
             self._problem(row, "existing_lot", "Give the lot's number (1, 2, …).")
             return
-        lot = self.lots.get((row.accession, f"#{number}"))
+        lot = self.declared.lot(row.accession, f"#{number}")
         if lot is None:
-            material = self.materials.get(row.accession)
+            material = self.declared.material(row.accession)
             if material is None:
-                material = self.materials[row.accession] = MaterialRef(row.number)
+                material = self.declared.add_material(row.accession, MaterialRef(row.number))
             lot = LotRef(row.number, material, b"", None, number=number, stored=True)
-            self.lots[(row.accession, f"#{number}")] = lot
+            self.declared.add_lot(row.accession, f"#{number}", lot)
         row.lot = lot
 
     def _item(self, row: Row) -> None:
@@ -474,10 +449,9 @@ class BulkImport:
             if row.material is not None:
                 row.material.data = None  # written, or (dry, or not to be written) no longer needed
         self.outcome.materials += sum(1 for r in batch if r.material is not None)
-        self.outcome.lots += len(
-            {id(r.lot) for r in batch if r.lot and r.lot.row == r.number and not r.lot.stored}
-        )
         self.outcome.items += sum(1 for r in batch if r.item is not None)
+        if self.declared.settle():
+            self.agreed.clear()
 
     def _check_repeats(self, batch: list[Row]) -> None:
         """Barcodes and positions given twice in the import (also across batches)."""
@@ -509,7 +483,7 @@ class BulkImport:
             ):
                 found[number] = (id_, kind)
         for row in batch:
-            ref = self.materials.get(row.accession)
+            ref = self.declared.material(row.accession)
             if row.material is not None and row.accession in found:
                 self._problem(
                     row, "accession_number", f"Accession already in {self.collection.code}."
@@ -659,13 +633,12 @@ class BulkImport:
             )
 
     def close(self) -> None:
-        self.seen.close()
+        self.scratch.close()
 
     def finish(self) -> Outcome:
-        for (accession, key), lot in self.lots.items():
-            if lot.items == 0:
-                name = lot.number if lot.stored else key
-                self.report.add(lot.row, "lot", key, f"Lot {name} of {accession} has no items.")
+        for accession, key, row, number, stored in self.declared.lots_without_items():
+            name = number if stored else key
+            self.report.add(row, "lot", key, f"Lot {name} of {accession} has no items.")
         if self.report.ok and not self.options.dry_run:
             self.writer.finish()
         return self.outcome

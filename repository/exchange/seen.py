@@ -1,6 +1,6 @@
-"""The keys an import has seen (barcodes, positions…) with the row that first had each, kept in
-a private temporary SQLite file rather than in memory: a file of millions of rows is checked
-for repeats in bounded memory."""
+"""An import's scratch database, a private temporary SQLite file for what it must remember of
+rows already read (a file of millions of rows is checked in bounded memory), and the keys it
+has seen there (barcodes, positions…) with the row that first had each."""
 
 from __future__ import annotations
 
@@ -11,11 +11,17 @@ from itertools import count
 _CHUNK = 500  # keys per lookup (below every SQLite's limit of bound values)
 
 
+def scratch() -> sqlite3.Connection:
+    """A new scratch database; deleted when closed."""
+    db = sqlite3.connect("")  # "": a temporary file
+    db.execute("PRAGMA journal_mode=OFF")  # private and thrown away: nothing to recover
+    db.execute("PRAGMA synchronous=OFF")
+    return db
+
+
 class FirstSeen:
-    def __init__(self) -> None:
-        self._db = sqlite3.connect("")  # "": a temporary file, deleted when closed
-        self._db.execute("PRAGMA journal_mode=OFF")  # private and thrown away: nothing to recover
-        self._db.execute("PRAGMA synchronous=OFF")
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
         self._db.execute(
             "CREATE TABLE seen (kind TEXT, key TEXT, row INTEGER, turn INTEGER, "
             "PRIMARY KEY (kind, key)) WITHOUT ROWID"
@@ -41,6 +47,3 @@ class FirstSeen:
             ):
                 first[key] = (row, turn)
         return {row: first[key][0] for _, key, row, turn in pairs if first[key][1] != turn}
-
-    def close(self) -> None:
-        self._db.close()

@@ -20,7 +20,8 @@ from ..vocabulary import EventType, ItemStatus, MaterialKind
 from .inserts import audit_inserts, complete, insert_rows, reserve_ids
 
 if TYPE_CHECKING:
-    from .bulk import Box, LotRef, Row
+    from .bulk import Box, Row
+    from .declared import LotRef
 
 MATERIALS, IDENTIFIERS = Material.__table__, Identifier.__table__
 LOTS, ITEMS, UNITS = Lot.__table__, Item.__table__, StorageUnit.__table__
@@ -32,7 +33,6 @@ class Writer:
     def __init__(self, session: Session, collection: Collection) -> None:
         self.session, self.collection = session, collection
         self.new_lots = array("q")  # ids of the lots written, for their totals and audit
-        self.next_lot: dict[int, int] = {}
         self.paths: dict[int, list] = {}
         self.inserted: Counter[str] = Counter()
         self.analysed: dict[str, int] = {}
@@ -112,22 +112,13 @@ class Writer:
         fresh = list({id(lot): lot for lot in lots}.values())
         if not fresh:
             return
-        known = {lot.material.id for lot in fresh} - set(self.next_lot)
-        if known:
-            self.next_lot.update(
-                (material_id, (number or 0) + 1)
-                for material_id, number in self.session.execute(
-                    select(Lot.material_id, func.max(Lot.number))
-                    .where(Lot.material_id.in_(known))
-                    .group_by(Lot.material_id)
-                )
-            )
+        next_number = self._next_numbers({lot.material.id for lot in fresh})
         rows = []
         now = utcnow()
         for lot, id_ in zip(fresh, reserve_ids(self.session, LOTS, len(fresh)), strict=True):
             material_id = lot.material.id
-            lot.id, lot.number = id_, self.next_lot.get(material_id, 1)
-            self.next_lot[material_id] = lot.number + 1
+            lot.id, lot.number = id_, next_number[material_id]
+            next_number[material_id] += 1
             rows.append(
                 complete(
                     LOTS,
@@ -146,6 +137,22 @@ class Writer:
             self.new_lots.append(id_)
         insert_rows(self.session, LOTS, rows)
         self._grew(LOTS, len(rows))
+
+    def _next_numbers(self, material_ids: set[int]) -> Counter[int]:
+        """The next lot number of each material: past its lots in the database (this import's
+        earlier batches included)."""
+        numbers: Counter[int] = Counter(dict.fromkeys(material_ids, 1))
+        connection = self.session.connection()
+        ids = sorted(material_ids)
+        for start in range(0, len(ids), 500):
+            ours = one_of(LOTS.c.material_id, ids[start : start + 500], connection.dialect)
+            for material_id, number in connection.execute(
+                select(LOTS.c.material_id, func.max(LOTS.c.number))
+                .where(ours)
+                .group_by(LOTS.c.material_id)
+            ):
+                numbers[material_id] = number + 1
+        return numbers
 
     def _items(self, rows: list[Row], boxes: dict[str, Box | None]) -> None:
         if not rows:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from repository import audit
 from repository.db import unit_of_work
 from repository.errors import Conflict
-from repository.exchange import bulk
+from repository.exchange import bulk, declared
 from repository.exchange.bulk import Options, import_tables
 from repository.exchange.problems import ImportRejected
 from repository.models import AuditEntry, Event, Item, Lot, Material, StorageUnit
@@ -128,8 +128,20 @@ def test_a_dry_run_reports_and_writes_nothing(factory, stock, tmp_path):
     assert counts(factory) == before
 
 
-@pytest.mark.parametrize("batch", [1000, 2])  # repeats found within a batch and across batches
-def test_every_bad_row_is_reported_and_nothing_imported(factory, stock, tmp_path, batch):
+@pytest.fixture
+def spilled(monkeypatch):
+    """Materials and lots move to the import's scratch database after every batch."""
+    monkeypatch.setattr(declared, "KEPT", 0)
+
+
+# repeats found within a batch and across batches, with what was declared in memory or moved out
+@pytest.mark.parametrize("batch", [1000, 2, -2])
+def test_every_bad_row_is_reported_and_nothing_imported(
+    factory, stock, tmp_path, batch, monkeypatch
+):
+    if batch < 0:
+        batch = -batch
+        monkeypatch.setattr(declared, "KEPT", 0)
     box = stock["box"]
     before = counts(factory)
     found = problems(
@@ -490,3 +502,105 @@ def test_a_barcode_repeated_in_a_second_file_at_the_same_row(factory, stock, tmp
     assert problems(factory, first, second) == [
         (2, "barcode", "SAME-1", "Barcode listed twice (first at row 2).")
     ]
+
+
+def test_materials_and_lots_moved_out_of_memory_come_back(factory, stock, tmp_path, spilled):
+    """Across batches of two rows, each batch's materials and lots kept in the scratch database:
+    later rows still join them, find them redeclared differently, and number new lots on."""
+    box = stock["box"]
+    path = write(
+        tmp_path,
+        f"{HEADER}\n"
+        f"CC 50,A,Bacillus subtilis,{LOT},{VIAL},,{box},A1\n"
+        f"CC 51,B,Bacillus subtilis,{LOT},{VIAL},,{box},A2\n"
+        f"CC 50,A,Bacillus subtilis,{LOT},{VIAL},,{box},A3\n"  # batch 2: joins CC 50's L1
+        f"CC 50,A,Bacillus subtilis,L2,lyophilised,2025-02-01,{VIAL},,{box},A4\n"
+        f"CC 51,B,Bacillus subtilis,{LOT},2,ml,cryovial,,{box},A5\n"  # batch 3
+        f"TST 1,,,L1,glycerol_minus80,2025-03-03,1,ml,cryovial,,{box},A6\n",
+    )
+    outcome = run(factory, path, batch=2)
+    assert (outcome.materials, outcome.lots, outcome.items) == (2, 4, 6)
+    with unit_of_work(factory, write=False) as db:
+        lots = db.execute(
+            select(Material.accession_number, Lot.number, Lot.method, Lot.initial_quantity)
+            .join(Lot, Lot.material_id == Material.id)
+            .order_by(Material.accession_number, Lot.number)
+        ).all()
+        assert [(a, n, m.value, str(q.normalize())) for a, n, m, q in lots] == [
+            ("CC 50", 1, "glycerol_minus80", "2"),
+            ("CC 50", 2, "lyophilised", "1"),
+            ("CC 51", 1, "glycerol_minus80", "3"),
+            ("TST 1", 1, "glycerol_minus80", "1"),  # the fixture's strain had no lot
+        ]
+    assert problems(
+        factory,
+        write(
+            tmp_path,
+            f"{HEADER}\n"
+            f"CC 60,A,Bacillus subtilis,{LOT},{VIAL},,{box},B1\n"
+            f"CC 61,B,Bacillus subtilis,{LOT},{VIAL},,{box},B2\n"
+            f"CC 60,Z,Bacillus subtilis,{LOT},{VIAL},,{box},B3\n"
+            f"CC 61,B,Bacillus subtilis,L1,lyophilised,2025-01-01,{VIAL},,{box},B4\n"
+            f"CC 62,C,Bacillus subtilis,{LOT},{VIAL},,{box},B1\n",
+        ),
+        batch=2,
+    ) == [
+        (
+            4,
+            "accession_number",
+            "CC 60",
+            "Accession declared again with other values (first at row 2).",
+        ),
+        (5, "lot", "L1", "Lot declared again with other values (first at row 3)."),
+        (6, "position", "B1", "Position given twice in the file (first at row 2)."),
+    ]
+
+
+def test_a_lot_without_items_is_found_after_it_moved_out(factory, stock, tmp_path, spilled):
+    lots = write(
+        tmp_path,
+        "accession_number,designation,taxon_name,lot,method,preserved_on\n"
+        "CC 70,A,Bacillus subtilis,L1,glycerol_minus80,2025-01-01\n"
+        "CC 71,B,Bacillus subtilis,L1,glycerol_minus80,2025-01-01\n"
+        "CC 72,C,Bacillus subtilis,L1,glycerol_minus80,2025-01-01\n",
+        "lots.csv",
+    )
+    items = write(
+        tmp_path, f"accession_number,lot,{'quantity,unit,form'}\nCC 71,L1,{VIAL}\n", "i.csv"
+    )
+    assert problems(factory, lots, items, batch=2) == [
+        (2, "lot", "L1", "Lot L1 of CC 70 has no items."),
+        (4, "lot", "L1", "Lot L1 of CC 72 has no items."),
+    ]
+
+
+def test_lots_of_one_file_get_their_items_from_another_after_they_moved_out(
+    factory, stock, tmp_path, spilled
+):
+    lots = write(
+        tmp_path,
+        "accession_number,designation,taxon_name,lot,method,preserved_on,passage_number\n"
+        "CC 80,A,Bacillus subtilis,L1,glycerol_minus80,2025-01-01,\n"
+        "CC 81,B,Bacillus subtilis,L1,lyophilised,2025-01-02,4\n"
+        "CC 82,C,Bacillus subtilis,L1,glycerol_minus80,2025-01-03,\n",
+        "lots.csv",
+    )
+    items = write(
+        tmp_path,
+        f"accession_number,lot,quantity,unit,form\nCC 82,L1,{VIAL}\nCC 81,L1,{VIAL}\n"
+        f"CC 80,L1,{VIAL}\nCC 81,L1,{VIAL}\n",
+        "items.csv",
+    )
+    assert run(factory, lots, items, batch=2).lots == 3
+    with unit_of_work(factory, write=False) as db:
+        stored = db.execute(
+            select(Material.accession_number, Lot.method, Lot.preserved_on, Lot.passage_number)
+            .join(Lot, Lot.material_id == Material.id)
+            .where(Material.accession_number.like("CC 8%"))
+            .order_by(Material.accession_number)
+        ).all()
+        assert [(a, m.value, str(d), p) for a, m, d, p in stored] == [
+            ("CC 80", "glycerol_minus80", "2025-01-01", None),
+            ("CC 81", "lyophilised", "2025-01-02", 4),
+            ("CC 82", "glycerol_minus80", "2025-01-03", None),
+        ]
