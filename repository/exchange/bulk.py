@@ -338,11 +338,9 @@ class BulkImport:
                 "in this row or an earlier one.",
             )
             return
-        data = {("remarks" if k == "lot_remarks" else k): v for k, v in declared.items()}
-        try:
-            fields = _LOT_SCHEMA.load(data)
-        except ValidationError as error:
-            self._errors(row, error.normalized_messages(), {"remarks": "lot_remarks"})
+        fields, errors = _lot_fields(tuple(sorted(declared.items())))
+        if errors:
+            self._errors(row, errors, {"remarks": "lot_remarks"})
             return
         lot = LotRef(row.number, material, _signature(declared), fields["method"], fields)
         self.declared.add_lot(row.accession, key, lot)
@@ -648,6 +646,17 @@ def _signature(values: dict[str, str]) -> bytes:
     """A digest of the values a material or lot was declared with, to tell a repeat from a
     redeclaration without keeping the values."""
     return hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=16).digest()
+
+
+@lru_cache(maxsize=4096)
+def _lot_fields(declared: tuple[tuple[str, str], ...]) -> tuple[dict[str, Any] | None, dict | None]:
+    """A lot's declared fields validated, or the errors: remembered, since the lots of a
+    spreadsheet often share their method and date (the result is shared: not to be changed)."""
+    data = {("remarks" if k == "lot_remarks" else k): v for k, v in declared}
+    try:
+        return _LOT_SCHEMA.load(data), None
+    except ValidationError as error:
+        return None, error.normalized_messages()
 
 
 @lru_cache(maxsize=4096)
