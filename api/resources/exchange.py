@@ -172,7 +172,8 @@ def _interrupt_stale() -> None:
 @blp.response(200, ImportJobOut(many=True))
 def list_jobs() -> Any:
     """The newest 100 import jobs the caller may see (their own, their collections'; admins:
-    all). Jobs left running for over an hour by a stopped process are marked failed. Curators."""
+    all). Jobs whose process stopped are marked failed: at once when it ran on this machine,
+    else after an hour. Curators."""
     who = require(Permission.REGISTER)
     _interrupt_stale()
     return import_jobs.visible_jobs(database(), who)

@@ -35,5 +35,6 @@ class ImportJob(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    runner: Mapped[str | None] = mapped_column(String(200))  # the process (repository.processes)
 
     collection: Mapped[Collection | None] = relationship()

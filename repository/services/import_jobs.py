@@ -1,5 +1,5 @@
 """Import jobs: queued, started and finished (each step its own unit of work, run by the
-caller), who may see one, and the ones a dead process left running."""
+caller), who may see one, and the ones a stopped process left unfinished."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from ..models import ImportJob
 from ..models.base import utcnow
+from ..processes import gone, this_process
 from ..vocabulary import ImportJobStatus, Role
 from .accounts import Principal
 
@@ -38,6 +39,7 @@ def create_job(
         created_by=created_by,
         counts={},
         report={},
+        runner=this_process(),  # the process that queues a job runs it (in a thread)
     )
     session.add(job)
     session.flush()
@@ -54,6 +56,7 @@ def get_job(session: Session, job_id: int) -> ImportJob:
 def start(session: Session, job_id: int) -> ImportJob:
     job = get_job(session, job_id)
     job.status, job.started_at = ImportJobStatus.RUNNING, utcnow()
+    job.runner = this_process()
     session.flush()
     return job
 
@@ -91,12 +94,25 @@ def visible_jobs(session: Session, who: Principal, limit: int = 100) -> Sequence
 
 
 def interrupt_stale(session: Session, now: datetime | None = None) -> int:
-    """Mark failed the jobs queued or running for over an hour: their process died."""
+    """Mark failed the jobs queued or running whose process stopped: at once when it ran on
+    this machine, else (another machine's, or one that could not say) after an hour."""
     cutoff = (now or utcnow()) - STALE
+    stopped = [
+        job_id
+        for job_id, runner in session.execute(
+            select(ImportJob.id, ImportJob.runner).where(
+                ImportJob.status.in_(UNFINISHED), ImportJob.runner.is_not(None)
+            )
+        )
+        if gone(runner)
+    ]
     message = "The import was interrupted (its process stopped); nothing was imported."
     result = session.execute(
         update(ImportJob)
-        .where(ImportJob.status.in_(UNFINISHED), ImportJob.created_at < cutoff)
+        .where(
+            ImportJob.status.in_(UNFINISHED),
+            or_(ImportJob.created_at < cutoff, ImportJob.id.in_(stopped)),
+        )
         .values(
             status=ImportJobStatus.FAILED,
             finished_at=now or utcnow(),

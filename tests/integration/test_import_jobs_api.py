@@ -3,12 +3,15 @@ status, counts and report; who sees them; jobs a dead process left running."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 from repository.db import unit_of_work
 from repository.exchange import jobs
 from repository.models import ImportJob
 from repository.models.base import utcnow
+from repository.processes import this_process
 from repository.vocabulary import ImportJobStatus
 from tests.integration.test_exchange_api import send, upload
 
@@ -117,3 +120,40 @@ def test_jobs_left_running_by_a_dead_process_are_failed_when_listed(world):
     assert listed[old.id]["status"] == "failed"
     assert "interrupted" in listed[old.id]["report"]["problems"][0]["message"]
     assert listed[recent.id]["status"] == "running"
+
+
+def stopped_process() -> str:
+    """The identity of a process of this machine that has ended."""
+    code = "from repository.processes import this_process; print(this_process())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_a_job_whose_process_stopped_on_this_machine_is_failed_at_once(world):
+    app, tokens, _ = world
+    factory = app.extensions["biorepo"]
+    machine = this_process().rsplit("/", 2)[0]
+    runners = {
+        "stopped": stopped_process(),
+        "alive": this_process(),
+        "elsewhere": f"another-host/{machine.split('/')[1]}/1/1",
+    }
+    with unit_of_work(factory) as db:
+        made = {
+            name: ImportJob(
+                format="csv",
+                files=["x.csv"],
+                status=ImportJobStatus.RUNNING,
+                counts={},
+                report={},
+                runner=runner,
+            )
+            for name, runner in runners.items()
+        }
+        db.add_all(made.values())
+    listed = {j["id"]: j["status"] for j in send(app, "GET", POST, tokens["admin"]).json}
+    assert {name: listed[job.id] for name, job in made.items()} == {
+        "stopped": "failed",
+        "alive": "running",
+        "elsewhere": "running",
+    }
