@@ -3,8 +3,10 @@ files, and the exchange formats (MCPD, Darwin Core, Cellosaurus, FASTA and GenBa
 
 from __future__ import annotations
 
+import csv
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -14,7 +16,7 @@ from repository.db import unit_of_work
 from repository.errors import DomainError
 from repository.exchange import bulk, cellosaurus, dwca, mcpd, miabis, mirri, sequences, tabular
 from repository.exchange.imports import import_files
-from repository.exchange.problems import ImportRejected, Report
+from repository.exchange.problems import COLUMNS, ImportRejected, Report, problem_cells
 
 from . import create_app
 
@@ -41,18 +43,33 @@ def import_group() -> None:
     """Load records from files, all or nothing (a file with any problem imports nothing)."""
 
 
-def _import(files, format: str, options: bulk.Options) -> None:
+_problems_option = click.option(
+    "--problems",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write every problem (the screen shows the first 10,000) to this CSV file.",
+)
+
+
+def _import(files, format: str, options: bulk.Options, problems: str | None) -> None:
     """Run one import in one transaction and tell what it did, or every problem."""
     factory = create_app().extensions["biorepo"]
     total = sum(tabular.measure(f) for f in files) if format != "dwca" else 0
     try:
-        with (
-            click.progressbar(length=total, label="Reading", file=sys.stderr) as bar,
-            unit_of_work(factory, write=not options.dry_run) as session,
-        ):
+        with ExitStack() as stack:
+            if problems:
+                out = stack.enter_context(open(problems, "w", newline="", encoding="utf-8"))
+                writer = csv.writer(out)
+                writer.writerow(COLUMNS)
+                options.problems = lambda problem: writer.writerow(problem_cells(problem))
+            bar = stack.enter_context(
+                click.progressbar(length=total, label="Reading", file=sys.stderr)
+            )
+            session = stack.enter_context(unit_of_work(factory, write=not options.dry_run))
             outcome = import_files(session, files, format, options, progress=bar.update)
     except ImportRejected as error:
         _print_problems(error.report)
+        if problems:
+            click.echo(f"Every problem is in {problems}.", err=True)
         click.echo(f"{error.detail}", err=True)
         sys.exit(1)
     except DomainError as error:
@@ -64,6 +81,8 @@ def _import(files, format: str, options: bulk.Options) -> None:
     )
     if options.dry_run:
         _print_problems(outcome.report)
+        if problems and outcome.report.count:
+            click.echo(f"Every problem is in {problems}.", err=True)
         click.echo(f"Dry run, nothing written. {counts}; {outcome.report.count} problems.")
         sys.exit(1 if outcome.report.count else 0)
     click.echo(f"Imported {counts}.")
@@ -77,7 +96,8 @@ def _table_command(name: str) -> click.Command:
     @click.option("--map", "pairs", multiple=True, help="HEADER=field; repeat. HEADER= drops it.")
     @click.option("--encoding", help="The files' encoding, when it cannot be detected.")
     @click.option("--delimiter", help="The CSV delimiter, when it cannot be sniffed.")
-    def command(files, collection, dry_run, pairs, encoding, delimiter) -> None:
+    @_problems_option
+    def command(files, collection, dry_run, pairs, encoding, delimiter, problems) -> None:
         """Materials, lots and items (with their boxes and positions) from CSV or XLSX FILES:
         one row per item, or files of materials, lots and items in that order."""
         options = bulk.Options(
@@ -87,7 +107,7 @@ def _table_command(name: str) -> click.Command:
             encoding=encoding,
             delimiter=delimiter,
         )
-        _import(files, name, options)
+        _import(files, name, options, problems)
 
     return command
 
@@ -101,20 +121,22 @@ for _name in ("csv", "xlsx", "mirri"):
 @click.option("--collection", required=True, help="The seed bank's code (INSTCODE).")
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
 @click.option("--encoding", help="The files' encoding, when it cannot be detected.")
-def import_mcpd(files, collection, dry_run, encoding) -> None:
+@_problems_option
+def import_mcpd(files, collection, dry_run, encoding, problems) -> None:
     """Seed accessions from MCPD v2.1 files (CSV or XLSX, the MCPD codes as the header)."""
     options = bulk.Options(collection, dry_run=dry_run, encoding=encoding)
-    _import(files, "mcpd", options)
+    _import(files, "mcpd", options, problems)
 
 
 @import_group.command("dwca")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--collection", required=True, help="The collection's code.")
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
-def import_dwca(file, collection, dry_run) -> None:
+@_problems_option
+def import_dwca(file, collection, dry_run, problems) -> None:
     """Specimens (and LivingSpecimen strains) from a Darwin Core Archive: its core occurrence
     file, read through meta.xml, one material per row."""
-    _import([file], "dwca", bulk.Options(collection, dry_run=dry_run))
+    _import([file], "dwca", bulk.Options(collection, dry_run=dry_run), problems)
 
 
 def _import_records(run: Callable[[Session], tuple[int, Report]], dry_run: bool, noun: str) -> None:

@@ -35,7 +35,7 @@ from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
 from . import columns, writing
 from .aliases import ALIASES
 from .declared import Declared, LotRef, MaterialRef
-from .problems import ImportRejected, Report
+from .problems import ImportRejected, Problem, Report
 from .seen import FirstSeen, scratch
 from .tabular import Progress, Table, read_tables
 
@@ -70,6 +70,7 @@ class Options:
     encoding: str | None = None
     delimiter: str | None = None
     batch: int = 5000  # rows checked and written together
+    problems: Callable[[Problem], None] | None = None  # given every problem as it is found
 
 
 @dataclass
@@ -180,7 +181,7 @@ class BulkImport:
     def __init__(self, session: Session, collection: Collection, options: Options) -> None:
         self.session, self.collection, self.options = session, collection, options
         self.dialect = session.get_bind().dialect
-        self.report = Report()
+        self.report = Report(sink=options.problems)
         self.outcome = Outcome(options.dry_run, report=self.report)
         self.default_kind = DEFAULT_KIND[collection.kind]
         self.scratch = scratch()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -38,12 +39,14 @@ class Problem:
 @dataclass
 class Report:
     """The problems found so far. Every one is counted; the first `limit` are kept, so a file of
-    a million bad rows still fits in memory."""
+    a million bad rows still fits in memory; every one goes to `sink` too, when there is one
+    (a file of them all), in the order found."""
 
     limit: int = 10_000
     problems: list[Problem] = field(default_factory=list)
     count: int = 0
     file: str | None = None
+    sink: Callable[[Problem], None] | None = None
 
     @property
     def ok(self) -> bool:
@@ -51,9 +54,14 @@ class Report:
 
     def add(self, row: int | None, column: str | None, value: Any, message: str) -> None:
         self.count += 1
-        if len(self.problems) < self.limit:
+        kept = len(self.problems) < self.limit
+        if kept or self.sink is not None:
             shown = None if value is None else str(value)[:200]
-            self.problems.append(Problem(row, column, shown, message, self.file))
+            problem = Problem(row, column, shown, message, self.file)
+            if kept:
+                self.problems.append(problem)
+            if self.sink is not None:
+                self.sink(problem)
 
     def add_errors(
         self, row: int, messages: Any, columns: dict[str, str], values: dict[str, Any]
@@ -77,6 +85,14 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {"count": self.count, "problems": [p.as_dict() for p in self.problems]}
+
+
+COLUMNS = ("file", "row", "column", "value", "message")  # of a file of problems
+
+
+def problem_cells(problem: Problem) -> list[Any]:
+    """A problem as a row of such a file, in the order of COLUMNS."""
+    return [getattr(problem, name) for name in COLUMNS]
 
 
 def _flatten(messages: Any) -> list[str]:

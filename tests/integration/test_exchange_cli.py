@@ -3,6 +3,7 @@ way that leaves nothing behind."""
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import subprocess
@@ -71,6 +72,28 @@ def test_a_bad_file_prints_its_problems_and_imports_nothing(database, tmp_path):
     assert "bad.csv, row 4, column method ('frozen'): Must be one of" in result.output
     assert "row 4, column preserved_on ('2025-13-01'): Not a valid date." in result.output
     assert "3 problems found; nothing was imported." in result.output
+    assert count(database, Material) == 0
+
+
+def test_every_problem_goes_to_the_problems_file(database, tmp_path):
+    path = tmp_path / "bad.csv"
+    bad = "".join(
+        f"CC {i},S{i},Bacillus subtilis,L1,frozen,2025-01-01,1,ml,cryovial\n" for i in range(8)
+    )
+    path.write_text(HEADER + "\n" + rows(2, 100) + bad)
+    out = tmp_path / "problems.csv"
+    result = CliRunner().invoke(
+        main, ["import", "csv", str(path), "--collection", "TST", "--problems", str(out)]
+    )
+    assert result.exit_code == 1
+    assert f"Every problem is in {out}." in result.output
+    with out.open(newline="", encoding="utf-8") as written:
+        listed = list(csv.reader(written))
+    assert listed[0] == ["file", "row", "column", "value", "message"]
+    assert [(f, r, c, v) for f, r, c, v, _ in listed[1:]] == [
+        ("bad.csv", str(row), "method", "frozen") for row in range(4, 12)
+    ]
+    assert all(m.startswith("Must be one of") for *_, m in listed[1:])
     assert count(database, Material) == 0
 
 
