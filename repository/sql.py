@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing
 from functools import lru_cache
 from operator import itemgetter
@@ -83,6 +83,12 @@ def insert_many(
         raise DBAPIError.instance(
             f"INSERT INTO {table.name}", None, error, dialect.loaded_dbapi.Error
         ) from error
+
+
+def chunked(values: Sequence, size: int = 500) -> Iterator[Sequence]:
+    """`values` in slices of `size`: as many as one statement may bind on any SQLite."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def one_of(column: ColumnElement, values: Iterable, dialect: Dialect) -> ColumnElement[bool]:

@@ -30,7 +30,7 @@ from ..errors import ValidationFailed
 from ..models import Barcode, Collection, Donor, Item, Lot, Material, StorageUnit
 from ..schemas import KIND_SCHEMAS, LotSchema, load_material
 from ..services.collections import get_collection
-from ..sql import one_of
+from ..sql import chunked, one_of
 from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
 from . import columns, writing
 from .aliases import ALIASES
@@ -473,7 +473,7 @@ class BulkImport:
     def _look_up_materials(self, batch: list[Row]) -> None:
         wanted = {r.accession for r in batch if r.accession and (r.material or r.lot)}
         found = {}
-        for chunk in _chunks(sorted(wanted)):
+        for chunk in chunked(sorted(wanted)):
             for number, id_, kind in self.session.execute(
                 select(Material.accession_number, Material.id, Material.kind).where(
                     Material.collection_id == self.collection.id,
@@ -506,7 +506,7 @@ class BulkImport:
             if r.lot and r.lot.stored and r.lot.id is None and r.lot.material.id is not None
         }
         found = {}
-        for chunk in _chunks(sorted({lot.material.id for lot in wanted.values()})):
+        for chunk in chunked(sorted({lot.material.id for lot in wanted.values()})):
             for id_, material_id, number, method, unit in self.session.execute(
                 select(Lot.id, Lot.material_id, Lot.number, Lot.method, Lot.unit).where(
                     self._one_of(Lot.material_id, chunk)
@@ -527,7 +527,7 @@ class BulkImport:
 
     def _look_up_boxes(self, batch: list[Row]) -> None:
         wanted = {r.box for r in batch if r.box and r.box not in self.boxes}
-        for chunk in _chunks(sorted(wanted)):
+        for chunk in chunked(sorted(wanted)):
             for unit in self.session.scalars(
                 select(StorageUnit).where(self._one_of(StorageUnit.barcode, chunk))
             ):
@@ -547,7 +547,7 @@ class BulkImport:
     def _check_barcodes(self, batch: list[Row]) -> None:
         wanted = [r.barcode for r in batch if r.barcode]
         taken: set[str] = set()
-        for chunk in _chunks(wanted):
+        for chunk in chunked(wanted):
             taken |= set(
                 self.session.scalars(
                     select(Barcode.value).where(self._one_of(Barcode.value, chunk))
@@ -565,7 +565,7 @@ class BulkImport:
             for r in batch
             if r.position and self.boxes.get(r.box) is not None
         }
-        for chunk in _chunks(sorted({box_id for box_id, _, _ in keys})):
+        for chunk in chunked(sorted({box_id for box_id, _, _ in keys})):
             for barcode, box_id, row_, col in self.session.execute(
                 select(Item.barcode, Item.container_id, Item.row, Item.col).where(
                     self._one_of(Item.container_id, chunk), Item.row.is_not(None)
@@ -578,7 +578,7 @@ class BulkImport:
 
     def _look_up_donors(self, batch: list[Row]) -> dict[str, int]:
         found: dict[str, int] = {}
-        for chunk in _chunks(sorted({r.donor for r in batch if r.donor})):
+        for chunk in chunked(sorted({r.donor for r in batch if r.donor})):
             found.update(
                 self.session.execute(
                     select(Donor.code, Donor.id).where(
@@ -671,8 +671,3 @@ def _item_fields(
         return _ITEM_SCHEMA.load({k: v for k, v in given.items() if v is not None}), None
     except ValidationError as error:
         return None, error.normalized_messages()
-
-
-def _chunks(values: list, size: int = 500) -> Iterable[list]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

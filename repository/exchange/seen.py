@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 from itertools import count
 
-_CHUNK = 500  # keys per lookup (below every SQLite's limit of bound values)
+from ..sql import chunked
 
 
 def scratch() -> sqlite3.Connection:
@@ -38,8 +38,7 @@ class FirstSeen:
             return {}  # every key new: the usual case, answered without a look-up
         wanted = sorted({key for _, key, _, _ in pairs})
         first: dict[str, tuple[int, int]] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
+        for chunk in chunked(wanted):
             marks = ", ".join("?" * len(chunk))
             for key, row, turn in self._db.execute(
                 f"SELECT key, row, turn FROM seen WHERE kind = ? AND key IN ({marks})",

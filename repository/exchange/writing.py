@@ -15,7 +15,7 @@ from ..models import KIND_MODELS, Barcode, Collection, Identifier, Item, Lot, Ma
 from ..models.base import QUANTUM, utcnow
 from ..services.events import record_events
 from ..services.storage import path_label, path_rows
-from ..sql import one_of
+from ..sql import chunked, one_of
 from ..vocabulary import EventType, ItemStatus, MaterialKind
 from .inserts import audit_inserts, complete, insert_rows, reserve_ids
 
@@ -143,9 +143,8 @@ class Writer:
         earlier batches included)."""
         numbers: Counter[int] = Counter(dict.fromkeys(material_ids, 1))
         connection = self.session.connection()
-        ids = sorted(material_ids)
-        for start in range(0, len(ids), 500):
-            ours = one_of(LOTS.c.material_id, ids[start : start + 500], connection.dialect)
+        for chunk in chunked(sorted(material_ids)):
+            ours = one_of(LOTS.c.material_id, chunk, connection.dialect)
             for material_id, number in connection.execute(
                 select(LOTS.c.material_id, func.max(LOTS.c.number))
                 .where(ours)
@@ -240,9 +239,8 @@ class Writer:
         """Each new lot's initial quantity, the sum of its items (all of this import), then its
         audit entry, the lot read back a chunk at a time."""
         connection = self.session.connection()
-        for start in range(0, len(self.new_lots), 5000):
-            chunk = self.new_lots[start : start + 5000].tolist()
-            ours = one_of(LOTS.c.id, chunk, connection.dialect)
+        for chunk in chunked(self.new_lots):
+            ours = one_of(LOTS.c.id, chunk.tolist(), connection.dialect)
             total = select(func.sum(ITEMS.c.quantity)).where(ITEMS.c.lot_id == LOTS.c.id)
             connection.execute(
                 update(LOTS).where(ours).values(initial_quantity=total.scalar_subquery())
