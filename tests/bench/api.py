@@ -25,7 +25,7 @@ from repository.services import accounts
 from repository.vocabulary import Role
 from tests.servers import free_port, wait_for_port
 
-from .core import build, fresh
+from .core import build, fresh, postgres_url
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -144,11 +144,9 @@ def main() -> None:
     n_items = int(os.environ.get("BENCH_ITEMS", "1000000"))
     folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-api-"))
     run("sqlite", f"sqlite:///{folder / 'api.db'}", None, n_items)
-    postgres = os.environ.get("BIOREPO_BENCH_POSTGRES_URL")
+    postgres = postgres_url()
     if postgres:
         run("postgresql", postgres, "bench_api", n_items)
-    else:
-        print("postgresql  skipped: set BIOREPO_BENCH_POSTGRES_URL", file=sys.stderr)
     shutil.rmtree(folder)
 
 

@@ -419,6 +419,15 @@ def space_figures(engine: Engine) -> tuple[float, float]:
 # --- reporting ---------------------------------------------------------------------------------
 
 
+def postgres_url() -> str | None:
+    """The PostgreSQL to run a benchmark on too (BIOREPO_BENCH_POSTGRES_URL); None, said on
+    stderr, when it is not set."""
+    url = os.environ.get("BIOREPO_BENCH_POSTGRES_URL")
+    if not url:
+        print("postgresql  skipped: set BIOREPO_BENCH_POSTGRES_URL", file=sys.stderr)
+    return url
+
+
 def row(backend: str, figure: str, value: str, baseline: str, ratio: float, target: str) -> None:
     print(
         f"{backend:<11} {figure:<60} {value:>12} {baseline:>12} {ratio:>8.2f}  {target}", flush=True
@@ -492,11 +501,9 @@ def main() -> None:
         n_items,
         postgres=False,
     )
-    postgres = os.environ.get("BIOREPO_BENCH_POSTGRES_URL")
+    postgres = postgres_url()
     if postgres:
         run("postgresql", postgres, postgres, n_items, postgres=True)
-    else:
-        print("postgresql  skipped: set BIOREPO_BENCH_POSTGRES_URL", file=sys.stderr)
     shutil.rmtree(folder)
 
 

@@ -21,7 +21,6 @@ import io
 import os
 import random
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -48,7 +47,7 @@ from repository.models import (
 )
 from repository.services import collections, storage
 from repository.sql import insert_many
-from tests.bench.core import fresh, row, unique_codes
+from tests.bench.core import fresh, postgres_url, row, unique_codes
 from tests.databases import drop_schema
 
 BOX = 10
@@ -476,11 +475,9 @@ def main() -> None:
     print(f"{'backend':<11} {'figure':<60} {'value':>12} {'baseline':>12} {'ratio':>8}")
     folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-import-"))
     run("sqlite", f"sqlite:///{folder}", folder, n_rows, postgres=False)
-    postgres = os.environ.get("BIOREPO_BENCH_POSTGRES_URL")
+    postgres = postgres_url()
     if postgres:
         run("postgresql", postgres, folder, n_rows, postgres=True)
-    else:
-        print("postgresql  skipped: set BIOREPO_BENCH_POSTGRES_URL", file=sys.stderr)
     shutil.rmtree(folder)
 
 

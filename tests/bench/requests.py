@@ -22,7 +22,7 @@ from repository.db import make_engine, session_factory, unit_of_work
 from repository.errors import DomainError
 from repository.models import Allocation, Item, Lot
 from repository.services import inventory, requests
-from tests.bench.core import row
+from tests.bench.core import postgres_url, row
 from tests.databases import drop_schema, migrated
 from tests.sharing import LOT, under_review
 
@@ -167,11 +167,9 @@ def main() -> None:
     print(f"{'backend':<11} {'figure':<60} {'value':>12} {'baseline':>12} {'ratio':>8}")
     folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-requests-"))
     run("sqlite", f"sqlite:///{folder / 'requests.db'}", None)
-    postgres = os.environ.get("BIOREPO_BENCH_POSTGRES_URL")
+    postgres = postgres_url()
     if postgres:
         run("postgresql", postgres, "bench_requests")
-    else:
-        print("postgresql  skipped: set BIOREPO_BENCH_POSTGRES_URL", file=sys.stderr)
     shutil.rmtree(folder)
 
 
