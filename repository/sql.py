@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing
 from functools import lru_cache
 from operator import itemgetter
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -45,7 +46,7 @@ def insert_many(
         connection = connection.connection()
     dialect = connection.dialect
     defaults = {
-        column.name: column.default.arg if column.default.is_scalar else column.default.arg(None)
+        column.name: default_of(column)
         for column in table.columns
         if column.default is not None and column.name not in rows[0]
     }
@@ -83,6 +84,12 @@ def insert_many(
         raise DBAPIError.instance(
             f"INSERT INTO {table.name}", None, error, dialect.loaded_dbapi.Error
         ) from error
+
+
+def default_of(column: Column) -> Any:
+    """The value the column's Python-side default gives a row inserted without it."""
+    default = column.default
+    return default.arg if default.is_scalar else default.arg(None)
 
 
 def chunked(values: Sequence, size: int = 500) -> Iterator[Sequence]:

@@ -3,17 +3,17 @@ with the columns' defaults, and an audit entry per row, in the caller's transact
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Column, Table, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..db import conflict_from
-from ..sql import insert_many
+from ..sql import default_of, insert_many
 
 
 def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -42,22 +42,22 @@ def complete(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     row = {**blank, **values}
     if not values.keys() <= blank.keys():
         row = {name: row[name] for name in blank}
-    for name, make in computed:
-        if name not in values:
-            row[name] = make(None)
+    for column in computed:
+        if column.name not in values:
+            row[column.name] = default_of(column)
     return row
 
 
 @lru_cache
-def _blank(table: Table) -> tuple[dict[str, Any], tuple[tuple[str, Callable], ...]]:
+def _blank(table: Table) -> tuple[dict[str, Any], tuple[Column, ...]]:
     """A row of `table` with its fixed defaults, else None; and the columns whose default is
     computed for each row."""
     blank, computed = {}, []
     for column in table.columns:
-        default = column.default
-        blank[column.name] = default.arg if default is not None and default.is_scalar else None
-        if default is not None and not default.is_scalar:
-            computed.append((column.name, default.arg))
+        fixed = column.default is not None and column.default.is_scalar
+        blank[column.name] = default_of(column) if fixed else None
+        if column.default is not None and not fixed:
+            computed.append(column)
     return blank, tuple(computed)
 
 
