@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from .. import barcodes
@@ -251,8 +251,10 @@ class BulkImport:
             self._item(row)
         self.batch.append(row)
 
-    def _one_of(self, column: Any, values: Iterable) -> Any:
-        return one_of(column, values, self.dialect)
+    def _matching(self, query: Select, column: Any, values: Iterable) -> Iterator[Any]:
+        """The rows of `query` whose `column` is one of `values`, a chunk of them at a time."""
+        for chunk in chunked(sorted(set(values))):
+            yield from self.session.execute(query.where(one_of(column, chunk, self.dialect)))
 
     def _problem(self, row: Row, name: str | None, message: str) -> None:
         row.ok = False
@@ -472,15 +474,13 @@ class BulkImport:
 
     def _look_up_materials(self, batch: list[Row]) -> None:
         wanted = {r.accession for r in batch if r.accession and (r.material or r.lot)}
-        found = {}
-        for chunk in chunked(sorted(wanted)):
-            for number, id_, kind in self.session.execute(
-                select(Material.accession_number, Material.id, Material.kind).where(
-                    Material.collection_id == self.collection.id,
-                    self._one_of(Material.accession_number, chunk),
-                )
-            ):
-                found[number] = (id_, kind)
+        ours = select(Material.accession_number, Material.id, Material.kind).where(
+            Material.collection_id == self.collection.id
+        )
+        found = {
+            number: (id_, kind)
+            for number, id_, kind in self._matching(ours, Material.accession_number, wanted)
+        }
         for row in batch:
             ref = self.declared.material(row.accession)
             if row.material is not None and row.accession in found:
@@ -505,14 +505,14 @@ class BulkImport:
             for r in batch
             if r.lot and r.lot.stored and r.lot.id is None and r.lot.material.id is not None
         }
-        found = {}
-        for chunk in chunked(sorted({lot.material.id for lot in wanted.values()})):
-            for id_, material_id, number, method, unit in self.session.execute(
-                select(Lot.id, Lot.material_id, Lot.number, Lot.method, Lot.unit).where(
-                    self._one_of(Lot.material_id, chunk)
-                )
-            ):
-                found[(material_id, number)] = (id_, method, unit)
+        found = {
+            (material_id, number): (id_, method, unit)
+            for id_, material_id, number, method, unit in self._matching(
+                select(Lot.id, Lot.material_id, Lot.number, Lot.method, Lot.unit),
+                Lot.material_id,
+                (lot.material.id for lot in wanted.values()),
+            )
+        }
         for lot in wanted.values():
             if (lot.material.id, lot.number) in found:
                 lot.id, lot.method, lot.unit = found[(lot.material.id, lot.number)]
@@ -527,32 +527,23 @@ class BulkImport:
 
     def _look_up_boxes(self, batch: list[Row]) -> None:
         wanted = {r.box for r in batch if r.box and r.box not in self.boxes}
-        for chunk in chunked(sorted(wanted)):
-            for unit in self.session.scalars(
-                select(StorageUnit).where(self._one_of(StorageUnit.barcode, chunk))
-            ):
-                self.boxes[unit.barcode] = Box(
-                    unit.id,
-                    unit.barcode,
-                    unit.name,
-                    unit.kind,
-                    unit.rows,
-                    unit.cols,
-                    unit.size,
-                    unit.occupied,
-                )
+        for (unit,) in self._matching(select(StorageUnit), StorageUnit.barcode, wanted):
+            self.boxes[unit.barcode] = Box(
+                unit.id,
+                unit.barcode,
+                unit.name,
+                unit.kind,
+                unit.rows,
+                unit.cols,
+                unit.size,
+                unit.occupied,
+            )
         for code in wanted:
             self.boxes.setdefault(code, None)
 
     def _check_barcodes(self, batch: list[Row]) -> None:
-        wanted = [r.barcode for r in batch if r.barcode]
-        taken: set[str] = set()
-        for chunk in chunked(wanted):
-            taken |= set(
-                self.session.scalars(
-                    select(Barcode.value).where(self._one_of(Barcode.value, chunk))
-                )
-            )
+        wanted = (r.barcode for r in batch if r.barcode)
+        taken = {code for (code,) in self._matching(select(Barcode.value), Barcode.value, wanted)}
         for row in batch:
             if row.barcode in taken:
                 self._problem(row, "barcode", "Barcode already in use.")
@@ -565,28 +556,19 @@ class BulkImport:
             for r in batch
             if r.position and self.boxes.get(r.box) is not None
         }
-        for chunk in chunked(sorted({box_id for box_id, _, _ in keys})):
-            for barcode, box_id, row_, col in self.session.execute(
-                select(Item.barcode, Item.container_id, Item.row, Item.col).where(
-                    self._one_of(Item.container_id, chunk), Item.row.is_not(None)
+        placed = select(Item.barcode, Item.container_id, Item.row, Item.col).where(
+            Item.row.is_not(None)
+        )
+        boxes = (box_id for box_id, _, _ in keys)
+        for barcode, box_id, row_, col in self._matching(placed, Item.container_id, boxes):
+            if (box_id, row_, col) in keys:
+                self._problem(
+                    keys[(box_id, row_, col)], "position", f"Position taken by {barcode}."
                 )
-            ):
-                if (box_id, row_, col) in keys:
-                    self._problem(
-                        keys[(box_id, row_, col)], "position", f"Position taken by {barcode}."
-                    )
 
     def _look_up_donors(self, batch: list[Row]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for chunk in chunked(sorted({r.donor for r in batch if r.donor})):
-            found.update(
-                self.session.execute(
-                    select(Donor.code, Donor.id).where(
-                        Donor.collection_id == self.collection.id, self._one_of(Donor.code, chunk)
-                    )
-                ).all()
-            )
-        return found
+        ours = select(Donor.code, Donor.id).where(Donor.collection_id == self.collection.id)
+        return dict(self._matching(ours, Donor.code, (r.donor for r in batch if r.donor)))
 
     def _check_row(self, row: Row, donors: dict[str, int]) -> None:
         if row.donor and row.donor not in donors:

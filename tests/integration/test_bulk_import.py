@@ -12,7 +12,17 @@ from repository.errors import Conflict
 from repository.exchange import bulk, declared
 from repository.exchange.bulk import Options, import_tables
 from repository.exchange.problems import ImportRejected
-from repository.models import AuditEntry, Event, Item, Lot, Material, StorageUnit
+from repository.models import (
+    AuditEntry,
+    Donor,
+    Event,
+    Item,
+    Lot,
+    Material,
+    Specimen,
+    StorageUnit,
+)
+from repository.services import collections, materials
 from repository.vocabulary import EventType
 from tests.conftest import make_box, make_collection, make_lot, make_strain
 
@@ -604,3 +614,25 @@ def test_lots_of_one_file_get_their_items_from_another_after_they_moved_out(
             ("CC 81", "lyophilised", "2025-01-02", 4),
             ("CC 82", "glycerol_minus80", "2025-01-03", None),
         ]
+
+
+def test_specimens_name_their_donors_by_code(factory, tmp_path):
+    with unit_of_work(factory) as db:
+        collections.create_collection(db, {"code": "BB", "name": "Biobank", "kind": "biobank"})
+        materials.register_donor(db, "BB", {"code": "D-001", "sex": "female"})
+    header = "accession_number,designation,taxon_name,specimen_type,donor"
+    path = write(
+        tmp_path,
+        f"{header}\nBB 1,Serum 1,Homo sapiens,serum,D-001\nBB 2,Serum 2,Homo sapiens,serum,D-404\n",
+    )
+    with unit_of_work(factory) as db, pytest.raises(ImportRejected) as caught:
+        import_tables(db, [path], Options("BB"))
+    assert [(p.row, p.column, p.value, p.message) for p in caught.value.report.problems] == [
+        (3, "donor", "D-404", "No donor with this code in BB.")
+    ]
+    run_bb = write(tmp_path, f"{header}\nBB 1,Serum 1,Homo sapiens,serum,D-001\n", "ok.csv")
+    with unit_of_work(factory) as db:
+        assert import_tables(db, [run_bb], Options("BB")).materials == 1
+    with unit_of_work(factory, write=False) as db:
+        donor = db.scalar(select(Specimen.donor_id).where(Specimen.accession_number == "BB 1"))
+        assert donor == db.scalar(select(Donor.id).where(Donor.code == "D-001"))
