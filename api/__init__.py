@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from repository.db import make_engine, session_factory
 from repository.exchange import jobs
 
-from . import config, context, errors, health, jsonout, openapi, web
+from . import config, context, errors, health, jsonout, openapi, security, web
 from .resources import (
     admin,
     agreements,
@@ -71,8 +72,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config.load(app.instance_path, overrides))
     jsonout.install(app)
+    security.install(app)
     os.makedirs(app.instance_path, exist_ok=True)
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
     app.extensions["biorepo.engine"] = engine
     app.extensions["biorepo"] = session_factory(engine)
     app.extensions["biorepo.labels"] = config.label_settings(app.config)
@@ -84,10 +86,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     openapi.refine(api)
+    openapi.serve_assets(app)
     context.install(app)
     errors.register(app)  # after the Api, so that one error shape wins everywhere
     web.install(app)  # the pages, outside the OpenAPI document
     return app
+
+
+def command_app() -> Flask:
+    """The app of a command-line command, which serves no cookies: without a configured
+    SECRET_KEY it signs nothing with a random key of its own (only servers need one)."""
+    if os.environ.get("SECRET_KEY"):
+        return create_app()
+    return create_app({"SECRET_KEY": secrets.token_urlsafe(48)})
 
 
 def spec_text(app: Flask) -> str:

@@ -18,7 +18,7 @@ from repository.errors import DomainError
 from repository.services import accounts, labelling, notifications, printing, requests
 from repository.vocabulary import LabelTemplate, Role
 
-from . import SPEC_FILE, config, create_app, spec_text
+from . import SPEC_FILE, command_app, config, create_app, serving, spec_text
 from .cli_exchange import export_group, import_group
 from .resources.labels import FORMATS
 
@@ -37,7 +37,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Migrate the configured database (DATABASE_URL) to a revision."""
-    app = create_app()
+    app = command_app()
     migrate.upgrade(app.config["DATABASE_URL"], revision)
     click.echo(f"Database at {revision}: {_safe_url(app.config['DATABASE_URL'])}")
 
@@ -107,7 +107,7 @@ def token_create(email: str, days: int, name: str) -> None:
 
 def _run(use_case, app=None):
     """Run one use case in a transaction; a refusal is printed, with exit status 1."""
-    app = app or create_app()
+    app = app or command_app()
     try:
         with unit_of_work(app.extensions["biorepo"]) as session:
             return use_case(session)
@@ -132,7 +132,7 @@ def outbox_send(loop: bool, interval: int) -> None:
     """Remind whoever must act on requests idle longer than REQUEST_OVERDUE_DAYS, then send the
     notifications that are due: by SMTP when SMTP_HOST is set, to the log otherwise. A message
     that fails stays, and is retried later with a growing delay."""
-    app = create_app()
+    app = command_app()
     while True:
         _run(lambda db: requests.remind_overdue(db, app.config["REQUEST_OVERDUE_DAYS"]), app)
         sent, failed = notifications.deliver(app.extensions["biorepo"], config.smtp(app.config))
@@ -148,21 +148,26 @@ def outbox_send(loop: bool, interval: int) -> None:
 )
 def openapi(output: str) -> None:
     """Write the OpenAPI document the code generates (commit it: a test compares)."""
-    Path(output).write_text(spec_text(create_app()), encoding="utf-8")
+    Path(output).write_text(spec_text(command_app()), encoding="utf-8")
     click.echo(f"OpenAPI document written to {output}")
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the HTTP API."""
-    app = create_app()
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the pages and the HTTP API under gunicorn (see the README's Deploying)."""
+    try:
+        app = create_app()  # refuses an insecure configuration before any worker starts
+    except config.InsecureConfiguration as error:
+        raise click.ClickException(str(error)) from None
     click.echo(
-        f"biorepo on http://{host}:{port}/api/v1/health "
-        f"(database {_safe_url(app.config['DATABASE_URL'])})"
+        f"biorepo on http://{host}:{port}/ (database {_safe_url(app.config['DATABASE_URL'])})"
     )
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    app.extensions["biorepo.engine"].dispose()
+    serving.serve(create_app, host, port, workers, threads)
 
 
 main.add_command(import_group)
@@ -185,7 +190,14 @@ def labels_group() -> None:
 @click.option("--template", type=click.Choice([t.value for t in LabelTemplate]))
 @click.option("--format", "fmt", default="pdf", show_default=True, type=click.Choice(FORMATS))
 @click.option("--dpi", default=300, show_default=True, type=click.Choice(["203", "300", "600"]))
-@click.option("--sheet", help="COLSxROWS on A4 (e.g. 3x10) instead of a roll.")
+@click.option(
+    "--sheet",
+    help=f"A label sheet instead of a roll: a stock ({', '.join(labels.SHEETS)}) or COLSxROWS.",
+)
+@click.option("--page", default="A4", show_default=True, type=click.Choice(list(labels.PAGES)))
+@click.option("--left", type=float, help="Left margin of a COLSxROWS sheet, mm (else centred).")
+@click.option("--top", type=float, help="Top margin of a COLSxROWS sheet, mm (else centred).")
+@click.option("--gap", type=float, default=0.0, show_default=True, help="Between labels, mm.")
 @click.option("--start", default=1, show_default=True, help="First free cell of the sheet.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
 def labels_render(
@@ -196,11 +208,15 @@ def labels_render(
     fmt: str,
     dpi: str,
     sheet: str | None,
+    page: str,
+    left: float | None,
+    top: float | None,
+    gap: float,
     start: int,
     out: str,
 ) -> None:
     """Render the labels of BARCODES (or --lot, or --box) to a file."""
-    app = create_app()
+    app = command_app()
 
     def render(session) -> int:
         things = labelling.select_labels(
@@ -213,8 +229,8 @@ def labels_render(
         )
         layout = {}
         if sheet:
-            cols, _, rows = sheet.lower().partition("x")
-            layout = {"sheet": labels.Sheet(cols=int(cols), rows=int(rows)), "start": start}
+            grid = labels.sheet_of(sheet, page=page, left=left, top=top, gap_x=gap, gap_y=gap)
+            layout = {"sheet": grid, "start": start}
         labels.render(
             things, fmt, dpi=int(dpi), settings=app.extensions["biorepo.labels"], out=out, **layout
         )
@@ -234,7 +250,7 @@ def printers() -> None:
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
 def printers_work(once: bool, interval: float) -> None:
     """Send queued print jobs to their printers, in order, retrying those that fail."""
-    factory = create_app().extensions["biorepo"]
+    factory = command_app().extensions["biorepo"]
     while True:
         done = printing.work(factory)
         if done.sent or done.failed:

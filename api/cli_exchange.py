@@ -3,7 +3,6 @@ files, and the exchange formats (MCPD, Darwin Core, Cellosaurus, FASTA and GenBa
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -15,10 +14,11 @@ from sqlalchemy.orm import Session
 from repository.db import unit_of_work
 from repository.errors import DomainError
 from repository.exchange import bulk, cellosaurus, dwca, mcpd, miabis, mirri, sequences, tabular
-from repository.exchange.imports import import_files
+from repository.exchange.formulas import SafeWriter
+from repository.exchange.imports import check_files, in_two_passes
 from repository.exchange.problems import COLUMNS, ImportRejected, Report, problem_cells
 
-from . import create_app
+from . import command_app
 
 
 def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -51,21 +51,25 @@ _problems_option = click.option(
 
 
 def _import(files, format: str, options: bulk.Options, problems: str | None) -> None:
-    """Run one import in one transaction and tell what it did, or every problem."""
-    factory = create_app().extensions["biorepo"]
+    """Run one import in two passes (checked, then written in a transaction of its own) and tell
+    what it did, or every problem."""
+    factory = command_app().extensions["biorepo"]
     total = sum(tabular.measure(f) for f in files) if format != "dwca" else 0
     try:
         with ExitStack() as stack:
             if problems:
                 out = stack.enter_context(open(problems, "w", newline="", encoding="utf-8"))
-                writer = csv.writer(out)
+                writer = SafeWriter(out)
                 writer.writerow(COLUMNS)
                 options.problems = lambda problem: writer.writerow(problem_cells(problem))
             bar = stack.enter_context(
                 click.progressbar(length=total, label="Reading", file=sys.stderr)
             )
-            session = stack.enter_context(unit_of_work(factory, write=not options.dry_run))
-            outcome = import_files(session, files, format, options, progress=bar.update)
+            outcome = in_two_passes(
+                factory,
+                None,
+                lambda session: check_files(session, files, format, options, bar.update),
+            )
     except ImportRejected as error:
         _print_problems(error.report)
         if problems:
@@ -142,7 +146,7 @@ def import_dwca(file, collection, dry_run, problems) -> None:
 def _import_records(run: Callable[[Session], tuple[int, Report]], dry_run: bool, noun: str) -> None:
     """Run an import of records (not rows of materials) in one transaction and tell how many,
     or every problem."""
-    factory = create_app().extensions["biorepo"]
+    factory = command_app().extensions["biorepo"]
     try:
         with unit_of_work(factory, write=not dry_run) as session:
             count, report = run(session)
@@ -204,7 +208,7 @@ def export_group() -> None:
 
 def _export(write: Callable[[Session], int], noun: str) -> None:
     """Run one export in a read-only transaction and tell how many records it wrote."""
-    factory = create_app().extensions["biorepo"]
+    factory = command_app().extensions["biorepo"]
     try:
         with unit_of_work(factory, write=False) as session:
             count = write(session)
@@ -251,5 +255,6 @@ def export_mirri(out, collection) -> None:
 @click.argument("out", type=click.File("w", encoding="utf-8"))
 @click.option("--collection", required=True, help="The biobank's code.")
 def export_miabis(out, collection) -> None:
-    """The open and restricted specimens of a collection as MIABIS sample rows (CSV)."""
-    _export(lambda session: miabis.export(session, collection, out), "specimens")
+    """The open and restricted specimens of a collection as MIABIS sample rows (CSV), with
+    their donors (whoever runs the server's commands sees the whole database)."""
+    _export(lambda session: miabis.export(session, collection, out, donors=True), "specimens")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
 import labels
+from repository.db import BUSY_TIMEOUT_S
 from repository.services.notifications import Smtp
 
 ENVIRONMENT = (
@@ -29,13 +31,30 @@ ENVIRONMENT = (
     "REQUEST_OVERDUE_DAYS",
     # the largest request body (file uploads), in bytes
     "MAX_CONTENT_LENGTH",
+    # seconds a write waits for SQLite's write lock before answering 503 with Retry-After
+    "SQLITE_BUSY_TIMEOUT",
+    # security: cookies only over HTTPS; how many proxies in front set X-Forwarded-*;
+    # failed logins allowed per address; where rate-limit counters live (shared by servers)
+    "SESSION_COOKIE_SECURE",
+    "TRUSTED_PROXIES",
+    "LOGIN_ADDRESS_LIMIT",
+    "RATELIMIT_STORAGE_URI",
 )
+
+SECRET_FILE = "secret_key"  # the embedded default's key, made once in the instance folder
+MIN_SECRET = 32  # characters of a configured SECRET_KEY
+# Keys seen in examples, tutorials and earlier versions of biorepo: never accepted.
+KNOWN_KEYS = frozenset({"dev-only-change-me", "change-me", "changeme", "secret", "dev", "test"})
+
+
+class InsecureConfiguration(RuntimeError):
+    """The server must not start this way; the message says what to set."""
 
 
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config: dict[str, Any] = {
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'biorepo.db'}",
-        "SECRET_KEY": "dev-only-change-me",
+        "SECRET_KEY": None,  # no built-in key: see `secret_key`
         "JSON_SORT_KEYS": False,
         "API_TITLE": "biorepo",
         "API_VERSION": "v1",
@@ -43,7 +62,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Swagger UI's assets, served from the installed package (see openapi.serve_assets)
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         "API_SPEC_OPTIONS": {
             "info": {"description": "biorepo: a biological resource library."},
             "components": {
@@ -73,14 +93,66 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SMTP_STARTTLS": False,
         "REQUEST_OVERDUE_DAYS": 14,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "SQLITE_BUSY_TIMEOUT": BUSY_TIMEOUT_S,
+        "SESSION_COOKIE_SECURE": False,
+        "TRUSTED_PROXIES": 0,
+        "LOGIN_ADDRESS_LIMIT": "100 per 15 minutes",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
     }
     config.update({key: os.environ[key] for key in ENVIRONMENT if os.environ.get(key)})
     config.update(overrides or {})
     config["SMTP_PORT"] = int(config["SMTP_PORT"])
     config["REQUEST_OVERDUE_DAYS"] = int(config["REQUEST_OVERDUE_DAYS"])
     config["MAX_CONTENT_LENGTH"] = int(config["MAX_CONTENT_LENGTH"])
-    config["SMTP_STARTTLS"] = str(config["SMTP_STARTTLS"]).lower() in ("1", "true", "yes")
+    config["SQLITE_BUSY_TIMEOUT"] = float(config["SQLITE_BUSY_TIMEOUT"])
+    config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+    for flag in ("SMTP_STARTTLS", "SESSION_COOKIE_SECURE"):
+        config[flag] = str(config[flag]).lower() in ("1", "true", "yes")
+    config["SECRET_KEY"] = secret_key(config, Path(instance_path))
     return config
+
+
+def secret_key(config: dict[str, Any], instance: Path) -> str:
+    """The key that signs session cookies: the configured one if it is strong; on the
+    embedded SQLite default, a random key made once in the instance folder (mode 0600);
+    otherwise the server refuses to start."""
+    key = config.get("SECRET_KEY")
+    if key:
+        if len(key) < MIN_SECRET or key.lower() in KNOWN_KEYS:
+            raise InsecureConfiguration(
+                f"SECRET_KEY is too easy to guess: use at least {MIN_SECRET} random characters,"
+                " e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+            )
+        return key
+    if str(config["DATABASE_URL"]).startswith("sqlite"):
+        return _kept_key(instance / SECRET_FILE)
+    raise InsecureConfiguration(
+        "Set SECRET_KEY (at least 32 random characters, the same on every server, e.g."
+        " python -c 'import secrets; print(secrets.token_urlsafe(48))'): without it only the"
+        " embedded SQLite default starts, with a key kept in its instance folder."
+    )
+
+
+def _kept_key(path: Path) -> str:
+    """The key in `path`, made there first if there is none. Written to a private temporary
+    file and linked into place, so that processes starting together agree on one key and
+    none reads a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: theirs is the key
+        finally:
+            temporary.unlink()
+    if path.stat().st_mode & 0o077:
+        raise InsecureConfiguration(f"{path} must be readable by its owner only (chmod 600).")
+    return path.read_text().strip()
 
 
 def label_settings(config: dict[str, Any]) -> labels.Settings:

@@ -67,10 +67,10 @@ def _resolve(db: Session) -> Principal:
         if found is None:
             raise Unauthorized("The token is unknown, expired or revoked.")
         return found
-    user_id = session.get("user_id")
-    if user_id is None:
+    secret = session.get("sid")
+    if not isinstance(secret, str):
         return ANONYMOUS
-    found = accounts.authenticate_session(db, user_id)
+    found = accounts.authenticate_session(db, secret)
     if found is None:
         session.clear()
         return ANONYMOUS
@@ -96,13 +96,31 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
-def start_session(found: Principal) -> str:
-    """Log the principal in with a cookie session; returns its CSRF token."""
+def log_in(email: str, password: str) -> str | None:
+    """Check a password and start a cookie session: its CSRF token, or None if the email or
+    password is wrong. The attempt is committed before the password is checked, so parallel
+    guesses at one account count each other."""
+    db = database()
+    accounts.count_attempt(db, email, request.remote_addr or "?")
+    db.commit()
+    found = accounts.check_password(db, email, password)
+    if found is None or found.user_id is None:
+        return None
+    lifetime = current_app.permanent_session_lifetime
     session.clear()
-    session["user_id"] = found.user_id
+    session["sid"] = accounts.start_session(db, found.user_id, lifetime)
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
+    g.principal = found
     return session["csrf"]
+
+
+def log_out() -> None:
+    """End the cookie session on the server, and forget it in the browser."""
+    secret = session.get("sid")
+    if isinstance(secret, str):
+        accounts.end_session(database(), secret)
+    session.clear()
 
 
 def install(app: Flask) -> None:

@@ -1,4 +1,6 @@
-"""Who may do what, in one place: every view asks `require(permission, collection_id)`."""
+"""Who may do what and see which records, in one place: every view asks
+`require(permission, collection_id)`; the API, the pages, the scan and the exports ask the
+`sees_*` rules, so no two read paths disagree."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from werkzeug.exceptions import Unauthorized
 
 from repository.errors import Forbidden
 from repository.services.accounts import Principal
-from repository.vocabulary import Role
+from repository.vocabulary import PUBLIC, AccessLevel, Role
 
 from .context import principal
 
@@ -59,6 +61,28 @@ def allowed(who: Principal, permission: Permission, collection_id: int | None = 
         case Permission.STATISTICS:
             return Role.CURATOR in who.roles
     return False
+
+
+def sees_inventory(who: Principal) -> bool:
+    """Staff see items, boxes, lots and every material; for anyone else they do not exist."""
+    return allowed(who, Permission.INVENTORY_READ)
+
+
+def material_levels(who: Principal) -> tuple[AccessLevel, ...] | None:
+    """The access levels of the materials the asker sees (None: every level)."""
+    return None if sees_inventory(who) else PUBLIC
+
+
+def sees_material(who: Principal, access_level: AccessLevel) -> bool:
+    """Internal materials exist for staff only."""
+    levels = material_levels(who)
+    return levels is None or access_level in levels
+
+
+def sees_donors(who: Principal, collection_id: int) -> bool:
+    """Donor data (codes, sex, year of birth, diagnoses) is for the collection's curators
+    and admins only, wherever it is shown: /donors, a material's details, the exports."""
+    return allowed(who, Permission.DONORS, collection_id)
 
 
 def sees_request(

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 
 from .errors import LabelError
 from .model import BoxMap, Label, PackingList
-from .pdf import Sheet, render_pdf
+from .pdf import render_pdf
 from .preview import render_png, render_svg
 from .settings import DEFAULT_SETTINGS, Settings
+from .sheets import Sheet
 from .sink import Output, open_output
-from .stocks import A4, Stock
 from .zpl import render_zpl
 
 MEDIA_TYPES = {
@@ -19,7 +19,6 @@ MEDIA_TYPES = {
     "png": "image/png",
     "svg": "image/svg+xml",
 }
-PAGES = {"A4": A4, "letter": Stock(215.9, 279.4)}  # sheet pages
 Thing = Label | BoxMap | PackingList
 
 

@@ -1,16 +1,49 @@
-"""Text measurement shared by every renderer: Helvetica for Latin text, a CJK font otherwise."""
+"""The fonts every renderer sets text in, and text measurement: Arimo (metric twin of Helvetica
+and Arial) for Latin text, Noto Sans SC for Chinese and the rest; both installed as packages
+(fontpkg-arimo, justmytype-intl-cjk; SIL OFL), embedded in PDFs, drawn into previews and ZPL."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 
 from reportlab.pdfbase.pdfmetrics import getFont
 
-LATIN = "Helvetica"
+LATIN = "Helvetica"  # metrics of Latin text (Arimo's are the same)
 LATIN_BOLD = "Helvetica-Bold"
-CJK = "STSong-Light"  # one of the PDF's standard CJK fonts: no font file is needed
 PT = 25.4 / 72  # mm per point
+
+
+@dataclass(frozen=True)
+class Face:
+    """A font file (a variable font) at one weight."""
+
+    name: str
+    package: str
+    path: str
+    weight: int
+
+    @property
+    def file(self) -> str:
+        return str(files(self.package).joinpath(self.path))
+
+
+_ARIMO = ("fontpkg_arimo", "files/Arimo[wght].ttf")
+_NOTO_SC = ("justmytype_intl_cjk", "fonts/ofl/notosanssc/NotoSansSC[wght].ttf")
+FACES = {  # (latin, bold) -> face
+    (True, False): Face("Arimo", *_ARIMO, 400),
+    (True, True): Face("Arimo-Bold", *_ARIMO, 700),
+    (False, False): Face("NotoSansSC", *_NOTO_SC, 400),
+    (False, True): Face("NotoSansSC-Bold", *_NOTO_SC, 700),
+}
+
+
+def face(latin: bool, bold: bool) -> Face:
+    """The face a run of text is set in."""
+    return FACES[(latin, bold)]
+
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 

@@ -30,6 +30,9 @@ LEADING = 1.15  # line height, in font sizes
 ASCENT = 0.9  # baseline below the line's top, in font sizes
 ELLIPSIS = "…"
 WRAP_GAIN = 0.8  # text wraps rather than shrinks when wrapping keeps it 1/0.8 times larger
+CAP_HEIGHT = 0.718  # height of capitals, in font sizes (Helvetica and its metric twin Arimo)
+CODE_TEXT_MM = 1.2  # the code's text: capitals at least this tall (14 dots at 300 dpi)
+CODE_TEXT_PT = CODE_TEXT_MM / (CAP_HEIGHT * PT)  # 4.74 pt
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +295,42 @@ def text_block(
     return items
 
 
+def _pieces(text: str, count: int) -> list[str]:
+    """Text cut into `count` pieces of equal length (a code has no spaces to wrap at)."""
+    step = math.ceil(len(text) / count)
+    return [text[i : i + step] for i in range(0, len(text), step)]
+
+
+def _illegible(text: str, where: str) -> LabelError:
+    return LabelError(
+        f"the code's text {text[:40]!r} cannot be printed legibly (capitals of {CODE_TEXT_MM} mm,"
+        f" {CODE_TEXT_PT:.1f} pt) {where}"
+    )
+
+
+def caption_lines(text: str, width: float, max_pt: float) -> tuple[list[str], float]:
+    """The code's text in as few lines as fit `width` mm at `CODE_TEXT_PT` or more (bold, up to
+    `max_pt`): one line, else cut into up to four equal pieces; the lines and their size.
+    Raises LabelError when even four lines are not legible there."""
+    text = clean(text).strip()
+    for count in range(1, min(4, len(text)) + 1):
+        lines = _pieces(text, count)
+        widest = max(width_mm(line, 1, True) for line in lines)
+        size = math.floor(min(max_pt, width / widest) * 4) / 4
+        if size >= CODE_TEXT_PT - 1e-9:
+            return lines, size
+    raise _illegible(text, f"in the {width:.1f} mm the label leaves beside its QR code")
+
+
+def _caption(lines: Sequence[str], size: float, x: float, y: float, w: float, align: str):
+    lines_ = [(Para(line, True), line) for line in lines]
+    return _place(lines_, size, x, y, w, _height(len(lines), size), align)
+
+
+def _height(lines: int, size: float) -> float:
+    return lines * LEADING * size * PT
+
+
 # --- labels -------------------------------------------------------------------------------------
 
 
@@ -300,15 +339,16 @@ class _Spec:
     max_pt: float  # size of the text lines; the title is 1.2 times larger
     margin: float  # mm, around everything
     code_max: float  # mm, the largest code area
+    caption_pt: float  # the largest size of the code's text (bold)
     code_right: bool = False
 
 
 SPECS: dict[str, _Spec] = {
-    "cryovial": _Spec(6.5, 0.8, 20),
-    "cap": _Spec(6, 0.6, 20),
-    "seed-packet": _Spec(10, 2, 30),
-    "box": _Spec(9, 1.5, 22),
-    "cage-card": _Spec(12, 3, 32, code_right=True),
+    "cryovial": _Spec(6.5, 0.8, 20, 5),
+    "cap": _Spec(6, 0.6, 20, 6.5),
+    "seed-packet": _Spec(10, 2, 30, 10),
+    "box": _Spec(9, 1.5, 22, 10),
+    "cage-card": _Spec(12, 3, 32, 14, code_right=True),
 }
 
 
@@ -342,31 +382,61 @@ def layout_label(
     text_x = m if spec.code_right else m + side + 0.5
     code = _code(qr, code_x, m, side, settings)
     items: list[Item] = [code]
-    items += text_block(label, text_x, m, text_w, h - 2 * m, spec.max_pt, settings.min_text_pt)
+    lines, size = caption_lines(label.code_text, text_w, spec.caption_pt)
+    used = _height(len(lines), size)
+    items += _caption(lines, size, text_x, h - m - used, text_w, "left")
+    room = h - 2 * m - used - 0.3
+    if room >= _height(1, settings.min_text_pt):
+        items += text_block(label, text_x, m, text_w, room, spec.max_pt, settings.min_text_pt)
     return Page(w, h, tuple(items))
 
 
 def _round(label: Label, stock: Stock, spec: _Spec, qr: QrCode, settings: Settings) -> Page:
+    """Code on top, as high as its symbol's corners stay inside the disc; the code's text
+    centred under it; then what else fits, centred, above the bottom edge."""
     d = stock.width_mm
     r = d / 2
     inner = r - spec.margin
     side = 0.5 * d
-    top = r - math.sqrt(inner**2 - (side / 2) ** 2)
+    quiet = side * settings.quiet_modules / (qr.size + 2 * settings.quiet_modules)
+    symbol = side - 2 * quiet
+    top = r - math.sqrt(inner**2 - (symbol / 2) ** 2) - quiet
     code = _code(qr, r - side / 2, top, side, settings)
-    text_top = top + side
-    bottom = r + 0.85 * inner
-    half = math.sqrt(inner**2 - (bottom - r) ** 2)
     items: list[Item] = [code]
-    items += text_block(
-        label,
-        r - half,
-        text_top,
-        2 * half,
-        bottom - text_top,
-        spec.max_pt,
-        settings.min_text_pt,
-        "center",
-    )
+    text_top = top + side
+    bottom = r + 0.9 * inner
+
+    def chord(y: float) -> float:  # the disc's width at height y, inside the margin
+        return 2 * math.sqrt(max(0.0, inner**2 - (y - r) ** 2))
+
+    text = clean(label.code_text).strip()
+    best: tuple[float, list[str], float] | None = None  # size, lines, where they end
+    for count in range(1, min(4, len(text)) + 1):
+        lines = _pieces(text, count)
+        widest = max(width_mm(line, 1, True) for line in lines)
+        size = math.floor(spec.caption_pt * 4) / 4
+        while size >= CODE_TEXT_PT - 1e-9:
+            end = text_top + _height(count, size)
+            if end <= bottom and widest * size <= chord(end):
+                break
+            size -= 0.25
+        if size >= CODE_TEXT_PT - 1e-9 and (best is None or size > best[0]):
+            best = (size, lines, end)
+    if best is None:
+        raise _illegible(text, f"under the code of a {d:g} mm round label")
+    size, lines, end = best
+    items += _caption(lines, size, r - chord(end) / 2, text_top, chord(end), "center")
+    if bottom - end >= _height(1, settings.min_text_pt) + 0.2:
+        items += text_block(
+            label,
+            r - chord(bottom) / 2,
+            end + 0.2,
+            chord(bottom),
+            bottom - end - 0.2,
+            spec.max_pt,
+            settings.min_text_pt,
+            "center",
+        )
     return Page(d, d, tuple(items), round=True)
 
 

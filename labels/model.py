@@ -16,6 +16,8 @@ def _strings(values: Iterable[object]) -> tuple[str, ...]:
 class Label:
     """One label: a template name, a title, text lines and the payload of its QR code.
 
+    `caption` is the code as a person reads it (the barcode, when the QR code holds a link),
+    printed legibly beside or under the code; the payload itself when not given.
     `risk_group` (1-4) marks the label prominently ("RG2", white on black) when it is 2 or more.
     Empty lines are dropped; lines may be given as any iterable of strings."""
 
@@ -24,6 +26,7 @@ class Label:
     lines: tuple[str, ...] = ()
     template: str = "cryovial"
     risk_group: int | None = None
+    caption: str | None = None
 
     def __post_init__(self) -> None:
         if not self.code:
@@ -31,6 +34,11 @@ class Label:
         object.__setattr__(self, "lines", _strings(self.lines))
         if self.risk_group is not None and not 1 <= self.risk_group <= 4:
             raise LabelError(f"risk group {self.risk_group} is not between 1 and 4")
+
+    @property
+    def code_text(self) -> str:
+        """The code's text printed on the label."""
+        return self.code if self.caption is None else self.caption
 
     @property
     def marking(self) -> str | None:
@@ -42,24 +50,24 @@ class Label:
 
 def cage_card(
     code: str,
-    strain: str,
+    cage: str,
     *,
-    sex: str = "",
-    date_of_birth: str = "",
-    parents: str = "",
+    strain: str = "",
     protocol: str = "",
+    animals: Iterable[str] = (),
     lines: Iterable[str] = (),
     risk_group: int | None = None,
+    caption: str | None = None,
 ) -> Label:
-    """A `cage-card` label for animals: strain as title, then sex, birth, parents and protocol."""
+    """A `cage-card` label for one cage: the cage's name as title, its strain and protocol,
+    then a line per animal in it (its barcode, sex, birth, parents, as the caller writes it)."""
     fields = [
-        f"Sex: {sex}" if sex else "",
-        f"Born: {date_of_birth}" if date_of_birth else "",
-        f"Parents: {parents}" if parents else "",
+        strain,
         f"Protocol: {protocol}" if protocol else "",
         *lines,
+        *animals,
     ]
-    return Label(code, strain, tuple(fields), "cage-card", risk_group)
+    return Label(code, cage, tuple(fields), "cage-card", risk_group, caption)
 
 
 @dataclass(frozen=True)

@@ -2,75 +2,35 @@
 
 Pages are laid out by `layout` and drawn into content streams here; `pdfwriter.PdfWriter`
 writes each page as soon as it is drawn, so memory stays flat however many labels there are.
-Text runs are set in Helvetica when Latin (cp1252) and in the standard CJK font STSong-Light
-otherwise (UCS-2 codes with a ToUnicode map, so the text layer reads back as Unicode).
+Text runs are set in Arimo when Latin (cp1252) and in Noto Sans SC otherwise, both embedded
+and subset by the writer; codes are UCS-2 with a ToUnicode map, so the text reads back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import replace
 
 from .errors import LabelError
 from .fonts import PT, runs
 from .layout import Box, Code, Page, Text, layout
 from .model import BoxMap, Label, PackingList
-from .pdfwriter import PdfWriter
+from .pdfwriter import FONT_NAMES, PdfWriter
 from .settings import DEFAULT_SETTINGS, Settings
+from .sheets import Sheet
 from .sink import Output, open_output
-from .stocks import A4, Stock
+from .stocks import TEMPLATES, Stock
 
 MM = 1 / PT  # points per mm
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """A sheet of labels: `cols` x `rows` cells of the labels' stock size, the first cell's
-    top-left corner at (`left`, `top`) mm, cells `gap_x`/`gap_y` mm apart, on `page`."""
-
-    cols: int
-    rows: int
-    left: float = 0.0
-    top: float = 0.0
-    gap_x: float = 0.0
-    gap_y: float = 0.0
-    page: Stock = A4
-
-    @property
-    def cells(self) -> int:
-        return self.cols * self.rows
-
-    def cell(self, index: int, stock: Stock) -> tuple[float, float]:
-        """Top-left corner (mm) of the cell at 0-based index, row by row."""
-        row, col = divmod(index, self.cols)
-        return (
-            self.left + col * (stock.width_mm + self.gap_x),
-            self.top + row * (stock.height_mm + self.gap_y),
-        )
-
-    def check(self, stock: Stock) -> None:
-        right = self.left + self.cols * stock.width_mm + (self.cols - 1) * self.gap_x
-        bottom = self.top + self.rows * stock.height_mm + (self.rows - 1) * self.gap_y
-        if right > self.page.width_mm + 0.01 or bottom > self.page.height_mm + 0.01:
-            raise LabelError(
-                f"{self.cols} x {self.rows} labels of {stock.width_mm:g} x {stock.height_mm:g} mm "
-                f"do not fit a {self.page.width_mm:g} x {self.page.height_mm:g} mm page"
-            )
 
 
 def _n(value: float) -> str:
     return f"{value:.2f}"
 
 
-def _string(text: str, latin: bool) -> str:
-    if latin:
-        raw = text.encode("cp1252").decode("latin-1")
-        return "(" + raw.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
-    return "<" + text.encode("utf-16-be").hex() + ">"
-
-
-def draw(page: Page) -> str:
-    """The content stream of a laid-out page, in its own coordinates (origin bottom-left)."""
+def draw(page: Page, used: dict[tuple[bool, bool], set[str]]) -> str:
+    """The content stream of a laid-out page, in its own coordinates (origin bottom-left);
+    the characters of each face are added to `used`."""
     height = page.height * MM
     out: list[str] = []
     for item in page.items:
@@ -81,14 +41,13 @@ def draw(page: Page) -> str:
             out.append("".join(f"{c} {r} {n} 1 re " for r, c, n in item.qr.runs))
             out.append("f Q\n")
         elif isinstance(item, Text):
-            font = "/F2" if item.bold else "/F1"
             head = "1 g " if item.white else ""
             x, y = _n(item.x * MM), _n(height - item.y * MM)
             parts = [f"{head}BT {x} {y} Td "]
             for latin, chunk in runs(item.text):
-                parts.append(
-                    f"{font if latin else '/F3'} {_n(item.size)} Tf {_string(chunk, latin)} Tj "
-                )
+                used[(latin, item.bold)].update(chunk)
+                hexed = chunk.encode("utf-16-be").hex()
+                parts.append(f"{FONT_NAMES[(latin, item.bold)]} {_n(item.size)} Tf <{hexed}> Tj ")
             parts.append("ET 0 g\n" if item.white else "ET\n")
             out.append("".join(parts))
         elif isinstance(item, Box):
@@ -117,12 +76,17 @@ def render_pdf(
     file; None returns the bytes). Without `sheet`, one page per label at its stock size (a
     roll). With `sheet`, labels fill its cells row by row, beginning at cell `start` (1-based)
     on the first page so a half-used sheet can be used up; all labels must share one stock."""
+    if sheet is not None and sheet.label is not None:  # laid out at the cut labels' size
+        stocks = dict.fromkeys(TEMPLATES - {"box-map", "packing-list"}, sheet.label)
+        settings = replace(settings, stocks={**settings.stocks, **stocks})
     with open_output(out) as (file, result):
         writer = PdfWriter(file)
         pages = _pages(things, settings)
         if sheet is None:
             for page in pages:
-                writer.add_page(page.width * MM, page.height * MM, draw(page).encode("latin-1"))
+                writer.add_page(
+                    page.width * MM, page.height * MM, draw(page, writer.used).encode("latin-1")
+                )
         else:
             _sheets(writer, pages, sheet, start)
         writer.close()
@@ -138,13 +102,15 @@ def _sheets(writer: PdfWriter, pages: Iterator[Page], sheet: Sheet, start: int) 
     parts: list[str] = []
     for page in pages:
         if stock is None:
+            if page.width > sheet.page.width_mm / 2 and page.height > sheet.page.height_mm / 2:
+                raise LabelError("box maps and packing lists are pages of their own, not labels")
             stock = Stock(page.width, page.height)
             sheet.check(stock)
         elif (page.width, page.height) != (stock.width_mm, stock.height_mm):
             raise LabelError("labels of different sizes cannot share a sheet")
         x, y = sheet.cell(index, stock)
         dy = (sheet.page.height_mm - y - page.height) * MM
-        parts.append(f"q 1 0 0 1 {_n(x * MM)} {_n(dy)} cm\n{draw(page)}Q\n")
+        parts.append(f"q 1 0 0 1 {_n(x * MM)} {_n(dy)} cm\n{draw(page, writer.used)}Q\n")
         index += 1
         if index == sheet.cells:
             writer.add_page(*size, "".join(parts).encode("latin-1"))

@@ -2,9 +2,10 @@
 
 reportlab's Canvas keeps every page in memory until `save()`, so its memory grows with the
 number of labels (measured in `tests/bench/labels.py`). Label pages need very little of PDF:
-rectangles, the 14 standard fonts and one standard CJK font, none of them embedded. This
-writer emits exactly that, page by page, keeping only the byte offset of each object (8 bytes)
-for the cross-reference table; reportlab is still used for font metrics (`fonts.py`).
+rectangles and text. This writer emits exactly that, page by page, keeping only the byte
+offset of each object (8 bytes) for the cross-reference table and the characters each font
+set; at `close` it embeds each font used, subset to those characters (`embed.py`), so the PDF
+prints the same on any printer, Chinese included.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import zlib
 from array import array
 from typing import BinaryIO
 
-from .fonts import CJK
+from .embed import font_objects
+from .fonts import FACES
 
-_CATALOG, _PAGES, _RESOURCES = 1, 2, 3
-_FIRST_PAGE = 10  # objects 4..9 are the fonts
+_CATALOG, _PAGES, _RESOURCES, _TO_UNICODE_MAP = 1, 2, 3, 4
+_FIRST_PAGE = 5
 
-# One ToUnicode map for the CJK font: its codes are UCS-2, so each code maps to itself.
+# One ToUnicode map for every font: its codes are Unicode (UCS-2), so each maps to itself.
 _TO_UNICODE = (
     "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
     "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
@@ -29,24 +31,8 @@ _TO_UNICODE = (
     + "endbfrange\nendcmap CMapName currentdict /CMap defineresource pop end end\n"
 ).encode("ascii")
 
-_FONTS = {
-    4: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-    6: (
-        f"<< /Type /Font /Subtype /Type0 /BaseFont /{CJK}-UniGB-UCS2-H /Encoding /UniGB-UCS2-H"
-        f" /DescendantFonts [7 0 R] /ToUnicode 9 0 R >>"
-    ).encode("ascii"),
-    7: (
-        f"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /{CJK}"
-        " /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
-        " /FontDescriptor 8 0 R /DW 1000 >>"
-    ).encode("ascii"),
-    8: (
-        f"<< /Type /FontDescriptor /FontName /{CJK} /Flags 6 /FontBBox [-25 -254 1000 880]"
-        " /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 737 /StemV 58 >>"
-    ).encode("ascii"),
-}
-_RESOURCE_DICT = b"<< /Font << /F1 4 0 R /F2 5 0 R /F3 6 0 R >> /ProcSet [/PDF /Text] >>"
+# The resource name of each face (see fonts.FACES), as content streams use it.
+FONT_NAMES = {key: f"/F{i}" for i, key in enumerate(FACES, 1)}
 
 
 class PdfWriter:
@@ -59,11 +45,9 @@ class PdfWriter:
         self.position = 0
         self.offsets = array("Q", [0] * _FIRST_PAGE)
         self.pages = 0
+        self.used: dict[tuple[bool, bool], set[str]] = {key: set() for key in FACES}
         self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-        self._object(_RESOURCES, _RESOURCE_DICT)
-        for number, body in _FONTS.items():
-            self._object(number, body)
-        self._stream(9, _TO_UNICODE)
+        self._stream(_TO_UNICODE_MAP, _TO_UNICODE)
 
     def _write(self, data: bytes) -> None:
         self.file.write(data)
@@ -75,13 +59,33 @@ class PdfWriter:
         self.offsets[number] = self.position
         self._write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
 
-    def _stream(self, number: int, data: bytes) -> None:
+    def _stream_body(self, extra: bytes, data: bytes) -> bytes:
         if self.compress:
             data = zlib.compress(data, self.compress)
-            head = b"<< /Length %d /Filter /FlateDecode >>" % len(data)
+            head = b"<< /Length %d /Filter /FlateDecode %s >>" % (len(data), extra)
         else:
-            head = b"<< /Length %d >>" % len(data)
-        self._object(number, head + b"\nstream\n" + data + b"\nendstream")
+            head = b"<< /Length %d %s >>" % (len(data), extra)
+        return head + b"\nstream\n" + data + b"\nendstream"
+
+    def _stream(self, number: int, data: bytes) -> None:
+        self._object(number, self._stream_body(b"", data))
+
+    def _fonts(self) -> None:
+        """The fonts the pages used, embedded, and the resources naming them."""
+        names = []
+        for key, chars in self.used.items():
+            if not chars:
+                continue
+            first = len(self.offsets)
+            for number, body in font_objects(
+                FACES[key], frozenset(chars), first, _TO_UNICODE_MAP, self._stream_body
+            ):
+                self._object(number, body)
+            names.append(b"%s %d 0 R" % (FONT_NAMES[key].encode("ascii"), first))
+        self._object(
+            _RESOURCES,
+            b"<< /Font << %s >> /ProcSet [/PDF /Text] >>" % b" ".join(names),
+        )
 
     def add_page(self, width_pt: float, height_pt: float, content: bytes) -> None:
         """Write one page of the given size (points) with its content stream."""
@@ -95,7 +99,8 @@ class PdfWriter:
         self.pages += 1
 
     def close(self) -> None:
-        """Write the page tree, catalog, cross-reference table and trailer."""
+        """Write the fonts, page tree, catalog, cross-reference table and trailer."""
+        self._fonts()
         self.offsets[_PAGES] = self.position
         self._write(b"%d 0 obj\n<< /Type /Pages /Count %d /Kids [" % (_PAGES, self.pages))
         for start in range(0, self.pages, 2048):

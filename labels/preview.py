@@ -1,67 +1,27 @@
 """PNG (Pillow) and SVG previews of a laid-out label, box map or packing-list page.
 
-The PNG needs TrueType fonts: Liberation Sans or DejaVu Sans for Latin text and a CJK font
-(Noto Sans CJK, WenQuanYi, Droid Sans Fallback, SimSun...) found in the usual places, or the
-paths given in `preview_fonts`. Text wider in these fonts than in Helvetica is narrowed to the
-width the layout gave it, so it never runs into the code. Modules are whole pixels.
+The PNG sets text in the packaged faces the PDF embeds (`raster.pil_font`: Arimo for Latin
+text, Noto Sans SC for Chinese), so a preview looks the same on any machine. Text wider in
+these faces than in Helvetica is narrowed to the width the layout gave it, so it never runs
+into the code. Modules are whole pixels.
 """
 
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Sequence
-from functools import cache, lru_cache
 from itertools import islice
 from xml.sax.saxutils import escape as xml_escape
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from .errors import LabelError
-from .fonts import PT, runs
+from .fonts import PT
 from .layout import Box, Code, Page, Text, layout
 from .model import BoxMap, Label, PackingList
+from .raster import placed
 from .settings import DEFAULT_SETTINGS, Settings
 
-_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts", "C:/Windows/Fonts")
-_LATIN = ("LiberationSans-Regular.ttf", "DejaVuSans.ttf", "Arial.ttf", "arial.ttf")
-_LATIN_BOLD = ("LiberationSans-Bold.ttf", "DejaVuSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf")
-_CJK = (
-    "NotoSansCJK-Regular.ttc",
-    "NotoSansCJKsc-Regular.otf",
-    "wqy-microhei.ttc",
-    "wqy-zenhei.ttc",
-    "DroidSansFallbackFull.ttf",
-    "simsun.ttc",
-    "Songti.ttc",
-)
-_SVG_FONTS = "Helvetica, Arial, 'Noto Sans CJK SC', 'Source Han Sans SC', SimSun, sans-serif"
-
-
-@cache
-def _find(names: tuple[str, ...]) -> str | None:
-    for base in _DIRS:
-        for root, _dirs, files in os.walk(base):
-            for name in names:
-                if name in files:
-                    return os.path.join(root, name)
-    return None
-
-
-@lru_cache(maxsize=256)
-def _font(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    if path:
-        return ImageFont.truetype(path, size)
-    return ImageFont.load_default(size)
-
-
-def _paths(settings: Settings) -> tuple[str | None, str | None, str | None]:
-    given = dict(settings.preview_fonts)
-    return (
-        given.get("latin") or _find(_LATIN),
-        given.get("latin-bold") or _find(_LATIN_BOLD),
-        given.get("cjk") or _find(_CJK),
-    )
+_SVG_FONTS = "Helvetica, Arial, Arimo, 'Noto Sans SC', 'Noto Sans CJK SC', sans-serif"
 
 
 def _page(thing: Label | BoxMap | PackingList | Page, page: int, settings: Settings) -> Page:
@@ -85,7 +45,6 @@ def render_png(
     k = dpi / 25.4
     image = Image.new("L", (round(laid.width * k), round(laid.height * k)), 255)
     draw = ImageDraw.Draw(image)
-    latin, latin_bold, cjk = _paths(settings)
     if laid.round:
         draw.ellipse((0, 0, image.width - 1, image.height - 1), outline=200)
     for item in laid.items:
@@ -104,29 +63,12 @@ def render_png(
             else:
                 draw.rectangle((x0, y0, x1, y1), outline=0, width=max(1, round(item.stroke * k)))
         elif isinstance(item, Text):
-            _text(draw, item, k, latin_bold if item.bold else latin, cjk)
+            for x, font, chunk in placed(item, k):
+                fill = 255 if item.white else 0
+                draw.text((item.x * k + x, item.y * k), chunk, font=font, fill=fill, anchor="ls")
     buffer = io.BytesIO()
     image.save(buffer, "PNG", dpi=(dpi, dpi))
     return buffer.getvalue()
-
-
-def _text(
-    draw: ImageDraw.ImageDraw, item: Text, k: float, latin: str | None, cjk: str | None
-) -> None:
-    size = item.size * PT * k
-    parts = runs(item.text)
-
-    def length(px: float) -> float:
-        return sum(_font(latin if lat else cjk, max(1, round(px))).getlength(t) for lat, t in parts)
-
-    room = item.width * k
-    if length(size) > room:
-        size *= room / length(size)
-    x, y = item.x * k, item.y * k
-    for lat, chunk in parts:
-        font = _font(latin if lat else cjk, max(1, round(size)))
-        draw.text((x, y), chunk, font=font, fill=255 if item.white else 0, anchor="ls")
-        x += font.getlength(chunk)
 
 
 def render_svg(
@@ -171,8 +113,3 @@ def _svg_item(item: Text | Code | Box) -> str:
         f'font-family="{_SVG_FONTS}"{weight}{fill} textLength="{item.width:.3f}" '
         f'lengthAdjust="spacingAndGlyphs">{xml_escape(item.text)}</text>\n'
     )
-
-
-def font_paths(settings: Settings = DEFAULT_SETTINGS) -> Sequence[str | None]:
-    """The PNG fonts in use (latin, latin bold, CJK); None means Pillow's built-in font."""
-    return _paths(settings)

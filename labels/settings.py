@@ -20,8 +20,7 @@ class Settings:
     - `min_module_mm`: the smallest QR module printed (0.25 mm: 2 dots at 203 dpi);
     - `min_text_pt`: text never shrinks below this size (it wraps, then is ellipsised);
     - `zpl_font`: the ZPL font command prefix, "^A0N" by default; a TrueType font on the
-      printer for Chinese, e.g. "^A@N" with `zpl_font_file` "E:SIMSUN.TTF";
-    - `preview_fonts`: TrueType files for PNG previews, keys "latin", "latin-bold", "cjk"."""
+      printer for Chinese, e.g. "^A@N" with `zpl_font_file` "E:SIMSUN.TTF"."""
 
     stocks: Mapping[str, StockSpec] = field(default_factory=dict)
     ecc: str = "M"
@@ -30,7 +29,6 @@ class Settings:
     min_text_pt: float = 4.5
     zpl_font: str = "^A0N"
     zpl_font_file: str = ""
-    preview_fonts: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.ecc not in ("L", "M", "Q", "H"):

@@ -8,6 +8,10 @@ decodes back to the same UTF-8 text; the output is plain ASCII. QR codes are `^B
 field data `<ecc>A,<payload>` (error correction level, automatic input mode): the
 magnification m is the largest whose symbol fits the code's area, and never less than the
 printer can resolve (`Settings.min_module_mm`, and 2 dots); otherwise `LabelError`.
+
+A printer's resident font (`^A0`) is sure to have ASCII only: a line with any other character
+(Chinese, °, ×...) is drawn here with the packaged faces and sent as a graphic field (`^GF`), so it
+prints on any ZPL printer, unless `Settings.zpl_font_file` names a font the printer was given.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ import math
 from collections.abc import Iterable
 
 from .errors import LabelError
-from .layout import Box, Code, Page, Text, layout_label
+from .fonts import PT
+from .layout import ASCENT, Box, Code, Page, Text, layout_label
 from .model import Label
 from .qr import QrCode, printer_modules
+from .raster import graphic_field, text_image
 from .settings import DEFAULT_SETTINGS, Settings
 from .sink import Output, open_output
 
@@ -61,7 +67,14 @@ def page_zpl(page: Page, dpi: int, settings: Settings = DEFAULT_SETTINGS) -> str
     font = settings.zpl_font
     tail = f",{settings.zpl_font_file}" if settings.zpl_font_file else ""
     for item in page.items:
-        if isinstance(item, Text):
+        if isinstance(item, Text) and not tail and not item.text.isascii():
+            reverse = "^FR" if item.white else ""
+            top = item.y - ASCENT * item.size * PT
+            out.append(
+                f"^FO{round(item.x * k)},{round(top * k)}{reverse}"
+                f"{graphic_field(text_image(item, dpi))}^FS\n"
+            )
+        elif isinstance(item, Text):
             h = max(10, round(item.size / 72 * dpi))
             reverse = "^FR" if item.white else ""
             out.append(

@@ -11,12 +11,14 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, ValidationFailed
+from .errors import Conflict, NotFound, ValidationFailed
 from .models import Barcode
 from .sql import insert_many, one_of
 
 ALPHABET = "34679ACDEFGHJKMNPRTWXY"  # even length, as Luhn mod N needs
 BODY_LENGTH = 7  # 22**7 = 2.5e9 codes
+LONGEST_SCAN = 64  # the longest code a scan names: an accession number (a barcode has 32 at most)
+OWNERS = {"item": ("item", "an item"), "storage": ("storage unit", "a storage unit")}
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
 
 
@@ -32,18 +34,59 @@ def check_character(body: str) -> str:
     return ALPHABET[(n - total % n) % n]
 
 
+def _shaped(code: str) -> bool:
+    """Whether a normalised code has the length and the alphabet of the codes made here."""
+    return len(code) == BODY_LENGTH + 1 and all(c in _INDEX for c in code)
+
+
 def is_valid(code: str) -> bool:
     code = normalise(code)
-    return (
-        len(code) == BODY_LENGTH + 1
-        and all(c in _INDEX for c in code)
-        and check_character(code[:-1]) == code[-1]
-    )
+    return _shaped(code) and check_character(code[:-1]) == code[-1]
 
 
 def normalise(code: str) -> str:
     """What a scanner or a keyboard sends, as stored: trimmed, upper case, no separators."""
     return code.strip().upper().replace("-", "").replace(" ", "")
+
+
+def scanned(code: str, field: str = "barcode") -> str:
+    """A scanned or typed code, normalised; refused (naming `field`) when no code can be like
+    it: longer than LONGEST_SCAN, or holding a control character (a scanner's prefix, a stray
+    NUL, which PostgreSQL text cannot even hold)."""
+    if len(code) > LONGEST_SCAN:
+        raise ValidationFailed(
+            {field: [f"A code has at most {LONGEST_SCAN} characters; this one has {len(code)}."]}
+        )
+    bad = next((c for c in code if not c.isprintable()), None)
+    if bad is not None:
+        raise ValidationFailed(
+            {field: [f"The code holds a control character (U+{ord(bad):04X}); scan it again."]}
+        )
+    return normalise(code)
+
+
+def looks_misread(code: str) -> bool:
+    """Whether a code has the shape of ours (the alphabet, the length) but a wrong check
+    character: a misread or mistyped label, not an unknown one."""
+    return _shaped(normalise(code)) and not is_valid(code)
+
+
+def not_found(session: Session, code: str, owner: str, field: str = "barcode") -> NotFound:
+    """Why nothing of `owner` ("item" or "storage") has the code: a misread (its check character
+    is wrong: scan again), the code of another kind of thing, or simply unknown."""
+    value = normalise(code)
+    if looks_misread(value):
+        return NotFound(
+            f"{value!r} looks misread: its check character does not match. Scan it again.",
+            field=field,
+        )
+    other = session.get(Barcode, value)
+    if other is not None and other.owner != owner:
+        return NotFound(
+            f"{value!r} is the barcode of {OWNERS[other.owner][1]}, not of {OWNERS[owner][1]}.",
+            field=field,
+        )
+    return NotFound(f"No {OWNERS[owner][0]} with barcode {code!r}.", field=field)
 
 
 def _random_code() -> str:

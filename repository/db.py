@@ -7,45 +7,29 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import audit
 from .actor import set_actor
-from .errors import Conflict
+from .db_errors import as_domain_error, conflict_from
+
+__all__ = ["Work", "conflict_from", "make_engine", "session_factory", "unit_of_work"]
 
 _writing: ContextVar[bool] = ContextVar("biorepo_writing", default=False)
 
-# Unique and check constraints a racing or careless write can hit, with what they mean to a user.
-CONSTRAINT_MESSAGES = {
-    "uq_items_container_id_row_col": ("position", "That position is already occupied."),
-    "uq_materials_collection_id_accession_number": (
-        "accession_number",
-        "That accession number is already used in this collection.",
-    ),
-    "pk_barcodes": ("barcode", "That barcode is already in use."),
-    "ck_storage_units_occupied": ("container", "The storage unit is full."),
-    "ck_items_quantity": ("quantity", "The quantity would fall below zero."),
-    "uq_collections_code": ("code", "A collection with that code already exists."),
-    "uq_storage_units_parent_id_slot": ("slot", "That slot of the parent is already taken."),
-    "uq_allocations_item_id": ("items", "An item was reserved by another request meanwhile."),
-    "allocations.item_id": ("items", "An item was reserved by another request meanwhile."),
-    "uq_requests_requester_id_idempotency_key": (
-        "idempotency_key",
-        "A request with that idempotency key was made at the same moment.",
-    ),
-    "requests.requester_id, requests.idempotency_key": (
-        "idempotency_key",
-        "A request with that idempotency key was made at the same moment.",
-    ),
-}
+# How long a SQLite writer waits for another's write lock before it gives up with ServiceBusy
+# (a 503 with Retry-After): well inside a web worker's timeout, so a waiting request answers
+# rather than being killed.
+BUSY_TIMEOUT_S = 10.0
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and write locks taken
-    at the start of write transactions (BEGIN IMMEDIATE), so concurrent writers queue."""
+def make_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_S, **kwargs) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout (seconds a writer
+    waits for the write lock) and write locks taken at the start of write transactions
+    (BEGIN IMMEDIATE), so concurrent writers queue."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection, _record) -> None:
@@ -76,19 +60,6 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
-def conflict_from(error: IntegrityError) -> Conflict:
-    """A domain conflict naming the field behind a violated constraint."""
-    text = str(error.orig)
-    for name, (field, message) in CONSTRAINT_MESSAGES.items():
-        if name in text:
-            return Conflict(message, field=field)
-    if "UNIQUE constraint failed: items.container_id, items.row, items.col" in text:
-        return Conflict(CONSTRAINT_MESSAGES["uq_items_container_id_row_col"][1], field="position")
-    if "UNIQUE constraint failed: barcodes.value" in text:
-        return Conflict(CONSTRAINT_MESSAGES["pk_barcodes"][1], field="barcode")
-    return Conflict(f"The change breaks a rule of the database: {text.splitlines()[0]}")
-
-
 class Work:
     """One use case, one transaction, opened and finished in separate steps (a web request
     opens it before its view and finishes it after); `unit_of_work` wraps it for code."""
@@ -111,22 +82,20 @@ class Work:
                 self.session.commit()
             else:
                 self.session.rollback()
-        except (IntegrityError, OperationalError) as error:
+        except DBAPIError as error:
             self.session.rollback()
-            raise as_domain_error(error) from error
+            _raise_as_domain_error(error)
         finally:
             self.session.close()
             _writing.reset(self._token)
 
 
-def as_domain_error(error: IntegrityError | OperationalError) -> Exception:
-    """A violated constraint as the `Conflict` a service would raise; a locked SQLite
-    database as a conflict to retry; anything else unchanged."""
-    if isinstance(error, IntegrityError):
-        return conflict_from(error)
-    if "database is locked" in str(error.orig):
-        return Conflict("The database is busy with another change; try again.")
-    return error
+def _raise_as_domain_error(error: DBAPIError) -> None:
+    """Raise the domain error `error` stands for (a lost race, a busy database), else itself."""
+    domain = as_domain_error(error)
+    if domain is None:
+        raise error
+    raise domain from error
 
 
 @contextmanager
@@ -137,9 +106,9 @@ def unit_of_work(
     work = Work(factory, actor=actor, write=write)
     try:
         yield work.session
-    except (IntegrityError, OperationalError) as error:
+    except DBAPIError as error:
         work.finish(ok=False)
-        raise as_domain_error(error) from error
+        _raise_as_domain_error(error)
     except BaseException:
         work.finish(ok=False)
         raise

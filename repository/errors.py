@@ -30,6 +30,17 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class ServiceBusy(DomainError):
+    """The database could not take the change now (another writer holds it); nothing was
+    changed, and the same request may be sent again after `retry_after` seconds."""
+
+    code = "busy"
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class ValidationFailed(DomainError):
     """Input did not validate; `errors` maps each field to its messages."""
 

@@ -13,7 +13,6 @@ from marshmallow import (
     ValidationError,
     fields,
     validate,
-    validates,
     validates_schema,
 )
 
@@ -22,6 +21,7 @@ from .models.storage import position_label
 from .vocabulary import (
     ACQUISITION_SOURCE,
     GERMPLASM_STORAGE,
+    MLS_STATUS,
     SAMPLE_STATUS,
     AbsStatus,
     AccessLevel,
@@ -117,7 +117,36 @@ class StrictSchema(Schema):
             raise ValidationFailed(error.normalized_messages()) from error
 
 
+class Entries(fields.List):
+    """A list of at most `most` entries: a longer one is refused before any entry is read
+    (the OpenAPI document shows the bound as maxItems)."""
+
+    def __init__(self, inner: fields.Field, *, most: int, **kwargs: Any) -> None:
+        also = kwargs.pop("validate", None)
+        bound = validate.Length(max=most, error=f"At most {most} entries, not {{input}}.")
+        super().__init__(inner, validate=[bound, *([also] if also else [])], **kwargs)
+        self.most = most
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list:
+        if isinstance(value, list | tuple) and len(value) > self.most:
+            raise ValidationError(f"At most {self.most} entries, not {len(value)}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+MAX_IDENTIFIERS = 50  # other identifiers of one material (ATCC, DSM, CVCL_ ...)
+
+
+def distinct_identifiers(value: list[dict]) -> None:
+    """No (scheme, value) twice (run only on a list whose every entry loaded)."""
+    keys = [(i["scheme"], i["value"]) for i in value]
+    if len(keys) != len(set(keys)):
+        raise ValidationError("An identifier is listed twice.")
+
+
 class IdentifierSchema(StrictSchema):
+    """Another collection's or database's number of the material."""
+
+    error_messages = {"type": 'An identifier is an object: {"scheme": "DSM", "value": "291"}.'}
     scheme = text(32, required=True, also=A_CODE)
     value = text(64, required=True, also=validate.Length(min=1, max=64))
 
@@ -132,7 +161,12 @@ class MaterialSchema(StrictSchema):
     taxon_name = text(required=True, also=validate.Length(min=2, max=200))
     taxon_name_zh = text()
     taxon_id = Integer(validate=validate.Range(min=1))
-    identifiers = fields.List(fields.Nested(IdentifierSchema), load_default=list)
+    identifiers = Entries(
+        fields.Nested(IdentifierSchema),
+        most=MAX_IDENTIFIERS,
+        validate=distinct_identifiers,
+        load_default=list,
+    )
     origin_country = fields.String(validate=COUNTRY)
     origin_site = text(500)
     latitude = fields.Float(validate=validate.Range(-90, 90))
@@ -155,12 +189,6 @@ class MaterialSchema(StrictSchema):
     internal_remarks = text(5000)
     minimum_stock = Integer(validate=validate.Range(0, 100_000))
     regeneration_threshold = Integer(validate=validate.Range(0, 100_000), allow_none=True)
-
-    @validates("identifiers")
-    def _distinct_identifiers(self, value: list[dict], **_: Any) -> None:
-        keys = [(i["scheme"], i["value"]) for i in value]
-        if len(keys) != len(set(keys)):
-            raise ValidationError("An identifier is listed twice.")
 
 
 class StrainSchema(MaterialSchema):
@@ -210,7 +238,7 @@ class SeedSchema(MaterialSchema):
         )
     )
     storage_types = fields.List(Integer(validate=validate.OneOf(sorted(GERMPLASM_STORAGE))))
-    in_mls = fields.Boolean()
+    mls_status = Integer(validate=validate.OneOf(sorted(MLS_STATUS)))
     thousand_seed_weight_g = fields.Float(validate=validate.Range(min=0, min_inclusive=False))
     puid = text()
     collecting_number = text(64)
@@ -335,15 +363,24 @@ KIND_SCHEMAS: dict[str, type[MaterialSchema]] = {
 }
 
 
-def load_material(data: Any) -> dict:
-    """Validate a material of any kind; the kind picks the schema."""
+def kind_of(data: Any) -> MaterialKind:
+    """The kind a material's input names (it picks the schema), or a ValidationError."""
     if not isinstance(data, dict):
-        raise ValidationFailed({"_schema": ["A material is an object."]})
+        raise ValidationError({"_schema": ["A material is an object."]})
     kind = data.get("kind")
-    if kind not in KIND_SCHEMAS:
-        raise ValidationFailed(
+    if not isinstance(kind, str) or kind not in KIND_SCHEMAS:
+        raise ValidationError(
             {"kind": [f"Must be one of: {', '.join(k.value for k in MaterialKind)}."]}
         )
+    return MaterialKind(kind)
+
+
+def load_material(data: Any) -> dict:
+    """Validate a material of any kind; the kind picks the schema."""
+    try:
+        kind = kind_of(data)
+    except ValidationError as error:
+        raise ValidationFailed(error.normalized_messages()) from error
     return _MATERIAL_LOADERS[kind].load_or_fail(data)
 
 

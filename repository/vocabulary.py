@@ -27,6 +27,9 @@ class AccessLevel(StrEnum):
     INTERNAL = "internal"
 
 
+PUBLIC = (AccessLevel.OPEN, AccessLevel.RESTRICTED)  # the catalogue's; internal is staff only
+
+
 class AbsStatus(StrEnum):
     """Nagoya Protocol / access and benefit sharing status."""
 
@@ -390,6 +393,11 @@ ACQUISITION_SOURCE = {
     61: "roadside",
     62: "field margin",
     99: "other",
+}
+MLS_STATUS = {  # MLSSTAT: in the Multilateral System of the ITPGRFA
+    0: "not in the MLS",
+    1: "in the MLS",
+    99: "other (explained in the remarks)",
 }
 GERMPLASM_STORAGE = {
     10: "seed collection",

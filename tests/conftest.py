@@ -5,6 +5,7 @@ factories for records."""
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from datetime import date
 
@@ -19,6 +20,7 @@ from repository.services import collections, inventory, materials, storage
 from tests.databases import drop_schema, migrated
 
 POSTGRES_URL = os.environ.get("BIOREPO_TEST_POSTGRES_URL")
+SECRET_KEY = secrets.token_urlsafe(48)  # the apps' cookie key in tests (a strong one)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 

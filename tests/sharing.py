@@ -112,7 +112,7 @@ def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
     w.seed = materials.register_material(
         db,
         prefix + "SEED",
-        {"kind": "seed", "designation": "landrace", "taxon_name": "Oryza sativa", "in_mls": True},
+        {"kind": "seed", "designation": "landrace", "taxon_name": "Oryza sativa", "mls_status": 1},
     )
     materials.register_donor(
         db,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request, session
+from flask import session
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import Unauthorized
@@ -10,8 +10,9 @@ from werkzeug.exceptions import Unauthorized
 from repository.schemas import Integer
 from repository.services import accounts
 
-from ..context import database, principal, start_session
+from ..context import database, log_in, log_out, principal
 from ..policy import Permission, require
+from ..security import login_limit
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and out.")
 
@@ -41,27 +42,24 @@ def _me(csrf: str | None = None) -> dict:
 
 
 @blp.post("/login")
+@login_limit()
 @blp.arguments(LoginIn)
 @blp.response(200, MeOut)
 def login(body: dict) -> dict:
     """Log in with a password; the session cookie then needs the returned CSRF token in the
-    X-CSRF-Token header of every POST, PATCH, PUT and DELETE. Five failures in 15 minutes
-    (per email or address) lock logins out for a while."""
-    db = database()
-    found = accounts.login(db, body["email"], body["password"], request.remote_addr or "?")
-    if found is None:
-        db.commit()  # the failure is counted even though the request fails
+    X-CSRF-Token header of every POST, PATCH, PUT and DELETE. Five failed logins in 15
+    minutes lock the account out for a while; many from one address answer 429."""
+    csrf = log_in(body["email"], body["password"])
+    if csrf is None:
         raise Unauthorized("Wrong email or password.")
-    csrf = start_session(found)
-    g.principal = found
     return _me(csrf)
 
 
 @blp.post("/logout")
 @blp.response(204)
 def logout() -> None:
-    """End the cookie session."""
-    session.clear()
+    """End the cookie session, on the server too (a copy of the cookie is worthless)."""
+    log_out()
 
 
 @blp.get("/me")
@@ -80,7 +78,8 @@ class PasswordIn(Schema):
 @blp.arguments(PasswordIn)
 @blp.response(204)
 def change_password(body: dict) -> None:
-    """Change your password (the current one is asked again); API tokens stay valid."""
+    """Change your password (the current one is asked again): all your browser sessions end,
+    this one too (log in again); API tokens stay valid."""
     who = require(Permission.ACCOUNT)
     accounts.change_password(
         database(), who.user_id, body["current_password"], body["new_password"]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from flask import Response, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
@@ -20,14 +20,15 @@ from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import Forbidden
 
 from repository.db import unit_of_work
-from repository.errors import NotFound, ValidationFailed
-from repository.exchange import dwca, jobs, mcpd, miabis, mirri, sequences
-from repository.exchange.imports import UPLOADS, import_upload
+from repository.errors import NotFound, ServiceBusy, ValidationFailed
+from repository.exchange import dwca, jobs, mcpd, miabis, mirri, sequences, spool
+from repository.exchange.imports import UPLOADS, run_upload
 from repository.services import import_jobs
 from repository.services.collections import get_collection
 
-from ..context import database
-from ..policy import Permission, require
+from ..context import database, principal
+from ..policy import Permission, require, sees_donors
+from ..web.uploads import safe_name
 
 
 class UploadParser(FlaskParser):
@@ -93,8 +94,7 @@ class ExportQuery(Schema):
 def _saved(upload: Any, folder: str) -> Path:
     """The upload as a file of the folder (the readers take paths); a request larger than
     MAX_CONTENT_LENGTH never gets here (413)."""
-    name = Path(upload.filename or "upload").name or "upload"
-    path = Path(folder) / name
+    path = Path(folder) / safe_name(upload.filename)
     upload.save(path)
     return path
 
@@ -122,10 +122,14 @@ def upload(form: dict) -> Any:
         response = jsonify(_queue(form, fmt, code, collection_id, who.user_id))
         response.status_code = 202  # not the 200 schema's: the job's
         return response
+    session.commit()  # the checks above done: the import has units of work of its own
     with tempfile.TemporaryDirectory() as folder:
         path = _saved(form["file"], folder)
+        factory = current_app.extensions["biorepo"]
         try:
-            counts, report = import_upload(session, fmt, path, code or "", form["dry_run"])
+            counts, report = run_upload(
+                factory, who.user_id, fmt, path, code or "", form["dry_run"]
+            )
         except UnicodeDecodeError as error:
             raise ValidationFailed({"file": [f"Not UTF-8 text: {error.reason}."]}) from error
     return {"format": fmt, "dry_run": form["dry_run"], "counts": counts, **report.as_dict()}
@@ -136,7 +140,8 @@ def _queue(
 ) -> dict[str, Any]:
     """Record the job (committed before it can start), then hand it to the runner."""
     session = database()
-    path = _saved(form["file"], tempfile.mkdtemp(dir=_spool()))
+    _sweep()
+    path = _saved(form["file"], str(spool.new_folder(_spool())))
     job = import_jobs.create_job(
         session,
         collection_id=collection_id,
@@ -153,18 +158,29 @@ def _queue(
     return shown
 
 
-def _spool() -> Path:
+def _spool(app: Flask | None = None) -> Path:
     """The folder of uploads waiting for their jobs."""
-    folder = Path(current_app.instance_path) / "import-jobs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return Path((app or current_app).instance_path) / "import-jobs"
+
+
+def _sweep(app: Flask | None = None) -> None:
+    """Remove the uploads that jobs of a stopped process left, past a job's hour."""
+    spool.sweep(_spool(app), import_jobs.STALE.total_seconds())
+
+
+blp.record_once(lambda state: _sweep(state.app))  # at start
 
 
 def _interrupt_stale() -> None:
-    """Fail the jobs a stopped process left unfinished (in a unit of its own), then end the
-    request's snapshot so that it reads them as they are now."""
-    with unit_of_work(current_app.extensions["biorepo"]) as own:
-        import_jobs.interrupt_stale(own)
+    """Fail the jobs a stopped process left unfinished (in a unit of its own) and remove
+    their uploads, then end the request's snapshot so that it reads them as they are now. A
+    database too busy to take the change (an import writing) leaves it to a later look."""
+    try:
+        with unit_of_work(current_app.extensions["biorepo"]) as own:
+            import_jobs.interrupt_stale(own)
+    except ServiceBusy:
+        return
+    _sweep()
     database().commit()
 
 
@@ -204,7 +220,14 @@ EXPORTS: dict[str, tuple[Writer, bool, str, str]] = {
     "dwca": (dwca.export, True, "application/zip", "zip"),
     "fasta": (sequences.export_fasta, False, "text/x-fasta", "fasta"),
     "mirri": (mirri.export, False, "text/csv", "csv"),
-    "miabis": (miabis.export, False, "text/csv", "csv"),
+    "miabis": (
+        lambda s, code, out: miabis.export(
+            s, code, out, donors=sees_donors(principal(), get_collection(s, code).id)
+        ),
+        False,
+        "text/csv",
+        "csv",
+    ),
 }
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 
@@ -223,7 +246,8 @@ def export(query: dict, fmt: str) -> Response:
     """The open and restricted records of a collection in an exchange format: `mcpd` (seed
     accessions, MCPD v2.1 CSV), `dwca` (strains and specimens, a Darwin Core Archive), `fasta`
     (sequences), `mirri` (strains, the MIRRI strain sheet as CSV) or `miabis` (specimens, MIABIS
-    sample rows as CSV). Staff."""
+    sample rows as CSV; the donor columns filled only for the collection's curators and
+    admins, who see its donors). Staff."""
     require(Permission.INVENTORY_READ)
     if fmt not in EXPORTS:
         raise NotFound(f"No export format {fmt!r}; one of {', '.join(EXPORTS)}.", field="fmt")

@@ -66,6 +66,12 @@ class MoveIn(Schema):
     note = fields.String(validate=validate.Length(max=5000))
 
 
+class LotItemsOut(LotOut):
+    """A lot and its items: the barcodes to print, and where each one is."""
+
+    items = fields.List(fields.Nested(ItemOut))
+
+
 class LineageOut(Schema):
     ancestors = fields.List(fields.Nested(ItemOut))
     descendants = fields.List(fields.Nested(ItemOut))
@@ -104,10 +110,10 @@ def lineage(barcode: str) -> dict:
 
 @blp.post("/lots")
 @blp.arguments(LotIn)
-@blp.response(201, LotOut)
+@blp.response(201, LotItemsOut)
 def create_lot(body: dict) -> Lot:
     """Preserve a lot of N items, optionally placed in a container (at the given positions,
-    or the first free ones)."""
+    or the first free ones); the answer lists the new items' barcodes and positions."""
     require(Permission.INVENTORY_WRITE)
     lot = raw_body(LotSchema)
     positions = [(p["row"], p["col"]) for p in body.get("positions", [])] or None
@@ -120,9 +126,17 @@ def create_lot(body: dict) -> Lot:
     )
 
 
+@blp.get("/lots/<id:lot_id>")
+@blp.response(200, LotItemsOut)
+def get_lot(lot_id: int) -> Lot:
+    """A lot and its items (barcode, status, container and position of each)."""
+    require(Permission.INVENTORY_READ)
+    return _lot(database(), lot_id)
+
+
 @blp.post("/lots/<id:lot_id>/passage")
 @blp.arguments(PassageIn)
-@blp.response(201, LotOut)
+@blp.response(201, LotItemsOut)
 def passage(body: dict, lot_id: int) -> Lot:
     """Passage a cell line: a new lot at passage + 1 (the named source vial is used up)."""
     require(Permission.INVENTORY_WRITE)

@@ -25,16 +25,26 @@ Barcode = fields.String(validate=validate.Length(min=1, max=32))
 
 
 class SheetIn(Schema):
-    """A sheet of labels (instead of a roll, one label per page)."""
+    """A sheet of labels (instead of a roll, one label per page): a cut-label stock by name
+    (its published layout; the labels are laid out at its labels' size), or a grid of `cols`
+    x `rows` on `page` with margins in mm (centred where `left` / `top` are not given)."""
 
-    cols = Integer(required=True, validate=validate.Range(1, 20))
-    rows = Integer(required=True, validate=validate.Range(1, 40))
-    page = fields.String(load_default="A4", validate=validate.OneOf(["A4", "letter"]))
-    left = fields.Float(load_default=0, validate=validate.Range(0, 100))  # margins, mm
-    top = fields.Float(load_default=0, validate=validate.Range(0, 100))
+    stock = fields.String(validate=validate.OneOf(list(labels.SHEETS)))
+    cols = Integer(validate=validate.Range(1, 20))
+    rows = Integer(validate=validate.Range(1, 40))
+    page = fields.String(load_default="A4", validate=validate.OneOf(list(labels.PAGES)))
+    left = fields.Float(validate=validate.Range(0, 100))  # margins, mm
+    top = fields.Float(validate=validate.Range(0, 100))
     gap_x = fields.Float(load_default=0, validate=validate.Range(0, 50))
     gap_y = fields.Float(load_default=0, validate=validate.Range(0, 50))
     start = Integer(load_default=1, validate=validate.Range(1, 800))  # first free cell
+
+    @validates_schema
+    def _stock_or_grid(self, data: dict, **_: object) -> None:
+        if "stock" in data:
+            return
+        if "cols" not in data or "rows" not in data:
+            raise ValidationError("Give a stock, or cols and rows.", "stock")
 
 
 class Selection(Schema):
@@ -94,9 +104,15 @@ def document(things: list, fmt: str, dpi: int, sheet: dict | None = None) -> Res
     settings = current_app.extensions["biorepo.labels"]
     layout = {}
     if sheet:
-        sheet = dict(sheet)
-        layout["start"] = sheet.pop("start")
-        layout["sheet"] = labels.Sheet(**{**sheet, "page": labels.PAGES[sheet["page"]]})
+        layout["start"] = sheet["start"]
+        layout["sheet"] = labels.sheet_of(
+            sheet.get("stock") or f"{sheet['cols']}x{sheet['rows']}",
+            page=sheet["page"],
+            left=sheet.get("left"),
+            top=sheet.get("top"),
+            gap_x=sheet["gap_x"],
+            gap_y=sheet["gap_y"],
+        )
     data = labels.render(things, fmt, dpi=dpi, settings=settings, **layout)
     return Response(data, mimetype=labels.MEDIA_TYPES[fmt])
 

@@ -3,22 +3,39 @@ for the collection's curators."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_dump, validate
 
 from repository.errors import NotFound
 from repository.models import Material
-from repository.schemas import CatalogueMaterialOut, MaterialOut, MaterialPatchSchema, OfferOut
+from repository.schemas import (
+    KIND_SCHEMAS,
+    CatalogueMaterialOut,
+    MaterialOut,
+    MaterialPatchSchema,
+    MaterialSchema,
+    OfferOut,
+    kind_of,
+)
 from repository.services import catalogue, collections, materials, queries
-from repository.vocabulary import AccessLevel, MaterialKind
+from repository.vocabulary import MaterialKind
 
-from ..context import database, principal, window
-from ..policy import Permission, allowed, require
+from ..context import database, principal, raw_body, window
+from ..policy import (
+    Permission,
+    material_levels,
+    require,
+    sees_donors,
+    sees_inventory,
+    sees_material,
+)
 
 blp = Blueprint(
     "materials", __name__, url_prefix="/api/v1/materials", description="Materials (accessions)."
 )
-PUBLIC = (AccessLevel.OPEN, AccessLevel.RESTRICTED)
+DONOR_DETAILS = frozenset({"donor", "disease_icd10"})  # a specimen's details about its donor
 
 
 class MaterialQuery(Schema):
@@ -32,29 +49,45 @@ class MaterialQuery(Schema):
     )
 
 
+def _with_collection(schema: type[MaterialSchema]) -> type[MaterialSchema]:
+    """A kind's schema plus the collection the material goes into: what a script sends."""
+    collection = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "The code of a collection you curate."},
+    )
+    name = schema.__name__.removesuffix("Schema") + "In"
+    return type(name, (schema,), {"collection": collection, "__doc__": schema.__doc__})
+
+
+KIND_INPUTS = {kind.value: _with_collection(schema) for kind, schema in KIND_SCHEMAS.items()}
+
+
 class MaterialIn(Schema):
-    """A material of any kind: the fields of every material, plus those of its kind (see the
-    kind-specific fields in the README); unknown fields are refused."""
+    """A material of any kind: `kind` picks its schema (the fields every material has plus the
+    kind's own; the OpenAPI document lists each as one of MaterialIn); unknown fields are
+    refused."""
 
-    class Meta:
-        unknown = "include"
-
-    kind = fields.Enum(MaterialKind, by_value=True, required=True)
-    collection = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    designation = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    taxon_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    def load(self, data: Any, **_: Any) -> dict:  # type: ignore[override]
+        return KIND_INPUTS[kind_of(data).value]().load(data)
 
 
 class MaterialView(MaterialOut):
     """A material as the asker may see it: staff get every field (the kind's own under
-    `details`); everyone else the catalogue view, without storage, internal remarks or donor
-    details. Both see the offer: forms of supply, how many can be had, terms of use."""
+    `details`, a specimen's donor and diagnosis only if they see the collection's donors);
+    everyone else the catalogue view, without storage, internal remarks or donor details. Both
+    see the offer: forms of supply, how many can be had, terms of use."""
 
     offer = fields.Nested(OfferOut)
 
-    @post_dump
-    def _for_the_asker(self, data: dict, **_: object) -> dict:
-        if allowed(principal(), Permission.INVENTORY_READ):
+    @post_dump(pass_original=True)
+    def _for_the_asker(self, data: dict, material: Material, **_: object) -> dict:
+        who = principal()
+        if sees_inventory(who):
+            if not sees_donors(who, material.collection_id) and data.get("details"):
+                data["details"] = {
+                    k: v for k, v in data["details"].items() if k not in DONOR_DETAILS
+                }
             return data
         public = CatalogueMaterialOut._declared_fields.keys() | {"offer"}
         return {k: v for k, v in data.items() if k in public}
@@ -62,9 +95,7 @@ class MaterialView(MaterialOut):
 
 def _visible(material: Material | None) -> Material:
     """Internal materials do not exist for the public."""
-    if material is None or (
-        material.access_level not in PUBLIC and not allowed(principal(), Permission.INVENTORY_READ)
-    ):
+    if material is None or not sees_material(principal(), material.access_level):
         raise NotFound("No such material.")
     catalogue.attach_offers(database(), [material])
     return material
@@ -78,7 +109,6 @@ def list_materials(query: dict, pagination_parameters) -> list[Material]:
     """Search: accession number, name, taxon (Latin or Chinese), other identifiers; filter by
     kind, collection and availability. Anonymous users and requesters see the catalogue."""
     require(Permission.CATALOGUE)
-    staff = allowed(principal(), Permission.INVENTORY_READ)
     limit, offset = window(pagination_parameters)
     db = database()
     found, total = queries.search_materials(
@@ -87,7 +117,7 @@ def list_materials(query: dict, pagination_parameters) -> list[Material]:
         kind=query.get("kind"),
         collection=query.get("collection"),
         available=query.get("available"),
-        access=None if staff else PUBLIC,
+        access=material_levels(principal()),
         sort=query["sort"],
         limit=limit,
         offset=offset,
@@ -113,10 +143,8 @@ def get_material(material_id: int) -> Material:
 def register(body: dict) -> Material:
     """Register a material in a collection you curate; the accession number is drawn from
     the collection's pattern unless given. The kind's own fields are validated strictly."""
-    data = dict(body)
-    code = data.pop("collection")
-    data["kind"] = data["kind"].value
-    return register_in(code, data)
+    data = raw_body(KIND_INPUTS[body["kind"].value])  # as sent: the service validates it
+    return register_in(data.pop("collection"), data)
 
 
 def register_in(code: str, data: dict) -> Material:

@@ -70,13 +70,21 @@ def overdue_days() -> int:
     return current_app.config["REQUEST_OVERDUE_DAYS"]
 
 
+def sees(found: MaterialRequest) -> bool:
+    """Whether the asker sees the request: the policy's rule with the asker's lab (the API,
+    the pages and the scan ask this)."""
+    who = principal()
+    if who.anonymous:
+        return False
+    lab = current_user().organisation_id
+    return sees_request(who, found.collection_id, found.organisation_id, lab)
+
+
 def visible(request_id: int, *, lock: bool = False) -> MaterialRequest:
     """The request, if the asker may see it (locked for a change when `lock`)."""
-    who = require(Permission.REQUESTS_READ)
+    require(Permission.REQUESTS_READ)
     found = requests.get_request(database(), request_id, lock=lock)
-    if not sees_request(
-        who, found.collection_id, found.organisation_id, current_user().organisation_id
-    ):
+    if not sees(found):
         raise NotFound(f"No request with id {request_id}.", field="request")
     return found
 

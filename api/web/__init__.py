@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from repository.models.storage import position_label, row_name
+
 from ..context import csrf_token
 from . import i18n, inputs, nav, pages, terms
 from .views import auth, bench, dashboard, desk, imports, labels, requests, scan, storage
@@ -26,7 +28,10 @@ def install(app: Flask) -> None:
     pages.register_errors(web)
     web.context_processor(nav.context)
     web.add_app_template_filter(terms.term, "term")
+    web.add_app_template_filter(pages.number_break, "number_break")
     web.add_app_template_global(csrf_token, "csrf_token")
     web.add_app_template_global(inputs.label_of, "field_label")
+    web.add_app_template_global(position_label, "position")
+    web.add_app_template_global(row_name, "row_name")
     app.register_blueprint(web)
     i18n.install(app)

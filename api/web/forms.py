@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 
 from repository.errors import ValidationFailed
+from repository.models.storage import parse_position
 
 
 def raw(schema: type[Schema], source: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -27,3 +29,17 @@ def load(schema: type[Schema], source: Mapping[str, str] | None = None) -> dict[
         return schema().load(raw(schema, source))
     except ValidationError as error:
         raise ValidationFailed(error.messages) from None
+
+
+def position(name: str = "position") -> tuple[int, int] | None:
+    """The form's grid position, named as the grid names it (B3; 27:1 past row Z), or None if
+    it is empty."""
+    text = request.form.get(name, "").strip()
+    if not text:
+        return None
+    found = parse_position(text)
+    if found is None:
+        raise ValidationFailed(
+            {name: [_("Write the position as the grid names it: row letter and column, e.g. B3.")]}
+        )
+    return found

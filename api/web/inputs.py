@@ -49,7 +49,7 @@ LABELS: dict[str, Any] = {
     "acquisition_date": _l("Acquired on (YYYYMMDD)"),
     "ancestral_data": _l("Pedigree"),
     "breeding_institute": _l("Breeding institute (FAO WIEWS code)"),
-    "in_mls": _l("In the Multilateral System"),
+    "mls_status": _l("MCPD MLS status (0 no, 1 yes, 99 other)"),
     "thousand_seed_weight_g": _l("Thousand-seed weight (g)"),
     # cell lines
     "cellosaurus_id": _l("Cellosaurus id (CVCL_…)"),
@@ -90,6 +90,9 @@ LABELS: dict[str, Any] = {
     "passage_number": _l("Passage number"),
     "generation": _l("Generation"),
     "regeneration_cycle": _l("Regeneration cycle"),
+    # places (the bench, a box's page, an item's page)
+    "container": _l("Box or container"),
+    "position": _l("Position"),
     # the imports page
     "collection": _l("Collection"),
     "files": _l("Files"),

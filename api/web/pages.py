@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -22,10 +23,24 @@ from ..policy import Permission, allowed
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to return to (never another site)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """A path of this site to return to, never another site: browsers drop tabs and line
+    breaks and read a backslash as a slash, so `/\t/evil.example` would be `//evil.example`."""
+    if (
+        target
+        and target.isprintable()
+        and "\\" not in target
+        and target.startswith("/")
+        and not target.startswith("//")
+    ):
         return target
     return url_for("web.home")
+
+
+def number_break(text: str) -> Markup:
+    """A code that may break (in a narrow cell) before its trailing number, never inside it:
+    `BB2026000002` as BB / 2026000002."""
+    head = text.rstrip("0123456789")
+    return escape(head) + Markup("<wbr>") + escape(text[len(head) :]) if head else escape(text)
 
 
 def may(permission: Permission, collection_id: int | None = None) -> bool:

@@ -1,24 +1,33 @@
 """Uploaded files kept between a dry run and its commit: a folder under the instance folder
-named by a random token that only the session holds; gone after the commit or an hour."""
+named by a random token that only the session holds; gone after the commit or an hour (swept
+at start too, of what a killed import left)."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shutil
 import time
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 LIFETIME = 3600  # seconds
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+NAME = 100  # characters of an uploaded file's name kept (its end, with the extension)
 
 
-def _root() -> Path:
-    return Path(current_app.instance_path) / "imports"
+def safe_name(filename: str | None) -> str:
+    """An uploaded file's name fit to save it under: no folder, no `..`, no NUL, ASCII, its last
+    NAME characters; `upload` when nothing is left."""
+    return secure_filename(filename or "")[-NAME:].lstrip("._") or "upload"
+
+
+def _root(app: Flask | None = None) -> Path:
+    return Path((app or current_app).instance_path) / "imports"
 
 
 def keep(files: list[FileStorage]) -> tuple[str, list[Path]]:
@@ -29,7 +38,7 @@ def keep(files: list[FileStorage]) -> tuple[str, list[Path]]:
     folder.mkdir(parents=True)
     paths = []
     for number, upload in enumerate(files, 1):
-        name = secure_filename(upload.filename or "") or "upload"
+        name = safe_name(upload.filename)
         path = folder / f"{number:02d}" / name  # two files may share a name
         path.parent.mkdir()
         upload.save(path)
@@ -47,6 +56,7 @@ def kept(token: str | None) -> list[Path] | None:
     if time.time() - folder.stat().st_mtime > LIFETIME:
         drop(token)
         return None
+    os.utime(folder)  # its hour starts again: no sweep removes it while the commit reads it
     return sorted(folder.glob("*/*"))
 
 
@@ -55,9 +65,9 @@ def drop(token: str | None) -> None:
         shutil.rmtree(_root() / token, ignore_errors=True)
 
 
-def sweep() -> None:
-    """Forget uploads older than an hour."""
-    root = _root()
+def sweep(app: Flask | None = None) -> None:
+    """Forget uploads older than an hour (a commit, which takes less, renews the hour)."""
+    root = _root(app)
     if not root.is_dir():
         return
     limit = time.time() - LIFETIME

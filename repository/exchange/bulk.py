@@ -5,9 +5,14 @@ A row may declare a material (its fields), a lot (`lot` and its method, date, ..
 (quantity, unit, form, barcode, box and position), or any of these: a spreadsheet of one row per
 vial repeats its material's and lot's columns, or materials, lots and items come in files (or
 sheets) of their own, in that order. Lots are named by a key of the import (`lot`); they get
-the next numbers of their material. Rows are read as a stream and checked in batches against
-the database; the batches are written as they pass, in the caller's transaction, and a single
-problem anywhere means the caller must roll it all back (`import_tables` raises)."""
+the next numbers of their material.
+
+An import runs in two passes. The check pass (`check_tables`) reads the rows as a stream, checks
+them in batches against the database and, while nothing is wrong, prepares what to write in the
+import's scratch database; it writes nothing, so it may run in a read-only transaction (on
+SQLite no writer waits for it). The write pass (`Checked.write`) only inserts what was prepared,
+in a write transaction: the only time an import holds SQLite's write lock. A single problem
+anywhere means nothing is written (`check_tables` raises, unless dry)."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,8 @@ from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
 from . import columns, writing
 from .aliases import ALIASES
 from .declared import Declared, LotRef, MaterialRef
+from .formulas import restored_rows
+from .prepared import Prepared
 from .problems import ImportRejected, Problem, Report
 from .seen import FirstSeen, scratch
 from .tabular import Progress, Table, read_tables
@@ -69,7 +76,7 @@ class Options:
     mapping: dict[str, str] | None = None
     encoding: str | None = None
     delimiter: str | None = None
-    batch: int = 5000  # rows checked and written together
+    batch: int = 5000  # rows checked together, and rows of a table written together
     problems: Callable[[Problem], None] | None = None  # given every problem as it is found
 
 
@@ -125,6 +132,53 @@ class Row:
     ok: bool = True
 
 
+class Checked:
+    """An import after its check pass: its outcome (every problem, the counts) and, when not
+    dry and nothing is wrong, what to write, kept in its scratch database until closed."""
+
+    def __init__(self, importer: BulkImport) -> None:
+        self.outcome = importer.outcome
+        self.prepared = importer.prepared if importer.report.ok else None
+        self._code, self._batch = importer.collection.code, importer.options.batch
+        self._close = importer.close
+
+    def write(self, session: Session) -> Outcome:
+        """The write pass, in `session`'s (write) transaction: only inserts, nothing read from
+        the file again; a Conflict when another writer changed what was checked meanwhile."""
+        if self.prepared is None:
+            raise ValueError("Only an import checked without problems, not dry, is written.")
+        writing.Writer(session, self._code, self.prepared, self._batch).write()
+        return self.outcome
+
+    def close(self) -> None:
+        self._close()
+
+
+def check_tables(
+    session: Session,
+    paths: Iterable[str | Path],
+    options: Options,
+    progress: Progress | None = None,
+    translate: Translate | None = None,
+    read: Read | None = None,
+) -> Checked:
+    """The check pass of an import of every table of the files, in order; writes nothing. Dry,
+    the outcome tells every problem; otherwise any problem raises ImportRejected, and the
+    result (to be closed) holds what its write pass will write. `read` reads a file that is
+    not CSV or XLSX (a Darwin Core Archive) into tables; `translate` turns the tables of an
+    exchange format (MCPD) into tables of our fields."""
+    importer = BulkImport(session, get_collection(session, options.collection), options)
+    try:
+        outcome = _import(importer, paths, options, progress, translate, read)
+        outcome.report.in_order()
+        if not options.dry_run and not outcome.report.ok:
+            raise ImportRejected(outcome.report)
+    except BaseException:
+        importer.close()
+        raise
+    return Checked(importer)
+
+
 def import_tables(
     session: Session,
     paths: Iterable[str | Path],
@@ -133,18 +187,12 @@ def import_tables(
     translate: Translate | None = None,
     read: Read | None = None,
 ) -> Outcome:
-    """Import every table of the files, in order. Dry, nothing is written and the outcome tells
-    every problem; otherwise any problem raises ImportRejected (the caller rolls back).
-    `read` reads a file that is not CSV or XLSX (a Darwin Core Archive) into tables;
-    `translate` turns the tables of an exchange format (MCPD) into tables of our fields."""
-    with closing(
-        BulkImport(session, get_collection(session, options.collection), options)
-    ) as importer:
-        outcome = _import(importer, paths, options, progress, translate, read)
-    outcome.report.in_order()
-    if not options.dry_run and not outcome.report.ok:
-        raise ImportRejected(outcome.report)
-    return outcome
+    """Both passes of an import in the caller's transaction (see check_tables); not dry, the
+    rows are written, else ImportRejected."""
+    with closing(check_tables(session, paths, options, progress, translate, read)) as checked:
+        if options.dry_run:
+            return checked.outcome
+        return checked.write(session)
 
 
 def _import(
@@ -169,6 +217,7 @@ def _import(
             )
         )
         for table in tables:
+            table = replace(table, rows=restored_rows(table.rows))  # our neutralised cells
             translated = translate(table, importer.report) if translate else table
             if translated is not None:
                 importer.table(translated)
@@ -191,7 +240,8 @@ class BulkImport:
         self.incoming: Counter[int] = Counter()
         self.batch: list[Row] = []
         self.agreed: dict[type, tuple[MaterialRef | LotRef, dict[str, str]]] = {}
-        self.writer = writing.Writer(session, collection)
+        # what the write pass will write: none when dry
+        self.prepared = None if options.dry_run else Prepared(self.scratch, collection.id)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -206,6 +256,9 @@ class BulkImport:
             return
         only_materials = not (set(titles) & (LOT_DECLARATION | ITEM_FIELDS | LOT_NAMES))
         for number, cells in table.rows:
+            if "\x00" in "".join(cells):
+                self._nul(number, cells, table)
+                continue
             values = {
                 name: cell.strip()
                 for name, cell in zip(names, cells, strict=True)
@@ -217,6 +270,19 @@ class BulkImport:
             if len(self.batch) >= self.options.batch:
                 self._flush_batch()
         self._flush_batch()
+
+    def _nul(self, number: int, cells: list[str], table: Table) -> None:
+        """A row with a NUL character (which no text in the database may hold), at each cell."""
+        self.outcome.rows += 1
+        for cell, header in zip(cells, table.header, strict=True):
+            if "\x00" in cell:
+                self.report.add(
+                    number,
+                    table.titles.get(header, header),
+                    cell.replace("\x00", "\\x00"),
+                    "The cell holds a NUL character (\\x00), which no text may hold; the row is "
+                    "left out.",
+                )
 
     def _header_complete(self, present: set[str], table: Table) -> bool:
         required = {"accession_number"}
@@ -429,7 +495,7 @@ class BulkImport:
             return
         row.position = position
 
-    # --- checking against the database, then writing ----------------------------------------
+    # --- checking against the database, then preparing what to write ------------------------
 
     def _flush_batch(self) -> None:
         batch, self.batch = self.batch, []
@@ -444,11 +510,11 @@ class BulkImport:
         donors = self._look_up_donors(batch)
         for row in batch:
             self._check_row(row, donors)
-        if self.report.ok and not self.options.dry_run:
-            self.writer.write(batch, donors, self.boxes)
+        if self.report.ok and self.prepared is not None:
+            self.prepared.add(batch, donors, self.boxes)
         for row in batch:
             if row.material is not None:
-                row.material.data = None  # written, or (dry, or not to be written) no longer needed
+                row.material.data = None  # prepared, or (dry, or not to be written) not needed
         self.outcome.materials += sum(1 for r in batch if r.material is not None)
         self.outcome.items += sum(1 for r in batch if r.item is not None)
         if self.declared.settle():
@@ -620,8 +686,6 @@ class BulkImport:
         for accession, key, row, number, stored in self.declared.lots_without_items():
             name = number if stored else key
             self.report.add(row, "lot", key, f"Lot {name} of {accession} has no items.")
-        if self.report.ok and not self.options.dry_run:
-            self.writer.finish()
         return self.outcome
 
 

@@ -25,14 +25,15 @@ class MaterialRef:
 
     row: int
     signature: bytes = b""  # of the values it was declared with; empty: not declared here
-    data: dict[str, Any] | None = None  # validated fields of a new material, until written
-    id: int | None = None
+    data: dict[str, Any] | None = None  # validated fields of a new material, until prepared
+    id: int | None = None  # of a stored material
     kind: MaterialKind | None = None
+    planned: int | None = None  # a new material's place among those the import will write
 
 
 @dataclass(slots=True)
 class LotRef:
-    """A lot named by the import: its validated fields until it is written."""
+    """A lot named by the import: its validated fields until it is prepared."""
 
     row: int
     material: MaterialRef
@@ -41,9 +42,10 @@ class LotRef:
     fields: dict[str, Any] | None = None
     unit: Any = None
     items: int = 0
-    id: int | None = None
+    id: int | None = None  # of a stored lot
     number: int | None = None
     stored: bool = False  # a lot already in the database (existing_lot), which items join
+    planned: int | None = None  # a new lot's place among those the import will write
 
 
 class Declared:
@@ -53,23 +55,26 @@ class Declared:
         self._lots: dict[tuple[str, str], LotRef] = {}
         db.execute(
             "CREATE TABLE materials (accession TEXT PRIMARY KEY, row INTEGER, signature BLOB, "
-            "id INTEGER, kind TEXT) WITHOUT ROWID"
+            "id INTEGER, kind TEXT, planned INTEGER) WITHOUT ROWID"
         )
         db.execute(
             "CREATE TABLE lots (accession TEXT, key TEXT, row INTEGER, signature BLOB, "
             "method TEXT, fields BLOB, unit TEXT, items INTEGER, id INTEGER, number INTEGER, "
-            "stored INTEGER, PRIMARY KEY (accession, key)) WITHOUT ROWID"
+            "stored INTEGER, planned INTEGER, PRIMARY KEY (accession, key)) WITHOUT ROWID"
         )
 
     def material(self, accession: str) -> MaterialRef | None:
         ref = self._materials.get(accession)
         if ref is None and self._moved:
             found = self._db.execute(
-                "SELECT row, signature, id, kind FROM materials WHERE accession = ?", (accession,)
+                "SELECT row, signature, id, kind, planned FROM materials WHERE accession = ?",
+                (accession,),
             ).fetchone()
             if found is not None:
-                row, signature, id_, kind = found
-                ref = MaterialRef(row, signature, None, id_, MaterialKind(kind) if kind else None)
+                row, signature, id_, kind, planned = found
+                ref = MaterialRef(
+                    row, signature, None, id_, MaterialKind(kind) if kind else None, planned
+                )
                 self._materials[accession] = ref
         return ref
 
@@ -81,13 +86,13 @@ class Declared:
         ref = self._lots.get((accession, key))
         if ref is None and self._moved:
             found = self._db.execute(
-                "SELECT row, signature, method, fields, unit, items, id, number, stored FROM lots "
-                "WHERE accession = ? AND key = ?",
+                "SELECT row, signature, method, fields, unit, items, id, number, stored, planned "
+                "FROM lots WHERE accession = ? AND key = ?",
                 (accession, key),
             ).fetchone()
             material = self.material(accession)
             if found is not None and material is not None:
-                row, signature, method, fields, unit, items, id_, number, stored = found
+                row, signature, method, fields, unit, items, id_, number, stored, planned = found
                 ref = LotRef(
                     row,
                     material,
@@ -99,6 +104,7 @@ class Declared:
                     id_,
                     number,
                     bool(stored),
+                    planned,
                 )
                 self._lots[(accession, key)] = ref
         return ref
@@ -113,14 +119,14 @@ class Declared:
         if not everything and len(self._materials) + len(self._lots) <= self._limit:
             return False
         self._db.executemany(
-            "INSERT OR REPLACE INTO materials VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO materials VALUES (?, ?, ?, ?, ?, ?)",
             (
-                (accession, m.row, m.signature, m.id, m.kind.value if m.kind else None)
+                (accession, m.row, m.signature, m.id, m.kind.value if m.kind else None, m.planned)
                 for accession, m in self._materials.items()
             ),
         )
         self._db.executemany(
-            "INSERT OR REPLACE INTO lots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO lots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     accession,
@@ -128,12 +134,13 @@ class Declared:
                     lot.row,
                     lot.signature,
                     lot.method.value if lot.method else None,
-                    pickle.dumps(lot.fields) if lot.fields is not None else None,  # not yet written
+                    pickle.dumps(lot.fields) if lot.fields is not None else None,  # not prepared
                     lot.unit.value if lot.unit else None,
                     lot.items,
                     lot.id,
                     lot.number,
                     lot.stored,
+                    lot.planned,
                 )
                 for (accession, key), lot in self._lots.items()
             ),

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..models import Collection, Identifier, Item, Lot, Material, Specimen
 from ..services.collections import get_collection
 from ..vocabulary import AccessLevel, ItemStatus, MaterialKind
+from .formulas import neutralised
 from .sequences import accessions_by_material
 
 DWC = "http://rs.tdwg.org/dwc/terms/"
@@ -200,13 +201,14 @@ def _cells(m: Row, c: Context) -> list[Any]:
 
 
 def _line(cells: list[Any]) -> str:
-    """A line of the tab-separated core: no tabs or line breaks inside a cell (there is no
-    quoting), checked on the whole line since they are rare."""
+    """A line of the tab-separated core: formulas neutralised (curators open it in a
+    spreadsheet), no tabs or line breaks inside a cell (there is no quoting), checked on the
+    whole line since they are rare."""
     texts = ["" if value is None else str(value) for value in cells]
     line = "\t".join(texts)
     if line.count("\t") >= len(texts) or _BREAK.search(line):
-        line = "\t".join(text.translate(_FLAT) for text in texts)
-    return line + "\n"
+        texts = [text.translate(_FLAT) for text in texts]
+    return "\t".join(neutralised(text) for text in texts) + "\n"
 
 
 _BREAK = re.compile("[\n\r\v\f]")

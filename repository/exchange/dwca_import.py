@@ -3,20 +3,25 @@ translated into strains (LivingSpecimen) and specimens for the bulk importer."""
 
 from __future__ import annotations
 
-import codecs
 import csv
 import json
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
-from xml.etree import ElementTree as ET
+from xml.etree.ElementTree import Element, ParseError
 
 from babel.core import Locale, get_global
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 from ..vocabulary import MaterialKind
+from .archives import open_member, open_zip, read_member
+from .limits import COLUMNS, META, Refused
 from .problems import Report
-from .tabular import Table, decoded_lines
+from .tabular import Table, decoded_lines, text_encoding
 
 # Our field for each term read as it is.
 TERMS = {
@@ -59,49 +64,125 @@ def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 
 
-def _unescaped(text: str) -> str:
-    return text.encode().decode("unicode_escape")
+@dataclass
+class Layout:
+    """How meta.xml says the core file is written."""
+
+    location: str
+    encoding: str
+    delimiter: str
+    quote: str  # "" when fields are not enclosed
+    skip: int  # header lines
+    terms: dict[int, str]  # the term of each column mapped
+    defaults: dict[str, str]  # the value of each term without a column
+
+    @property
+    def width(self) -> int:
+        return max(self.terms, default=-1) + 1
 
 
 def read_archive(path: Path, report: Report) -> Iterator[Table]:
     """The archive's core file as one table read as a stream, its header the terms' local names
-    (a column meta.xml does not name is left out); a default of meta.xml is a column of its own."""
+    (a column meta.xml does not name is left out); a default of meta.xml is a column of its own.
+    The archive is checked for what it expands to before anything is read."""
     try:
-        archive = zipfile.ZipFile(path)
+        archive = open_zip(path)
     except (zipfile.BadZipFile, OSError) as error:
         report.add(None, None, None, f"Not a Darwin Core Archive with a core file ({error}).")
         return
+    except Refused as error:
+        report.add(None, None, None, str(error))
+        return
     with archive:
-        try:
-            core = next(
-                e for e in ET.fromstring(archive.read("meta.xml")) if _local(e.tag) == "core"
+        layout = _layout(archive, report)
+        if layout is None:
+            return
+        info = archive.getinfo(layout.location)
+        header = [_local(layout.terms.get(i, "")).rsplit("/", 1)[-1] for i in range(layout.width)]
+        header += [term.rsplit("/", 1)[-1] for term in layout.defaults]
+        with open_member(archive, info) as raw:
+            lines = _lines(raw, layout.encoding, report)
+            rows = _rows(lines, layout, report)
+            yield Table(layout.location, header, rows, info.file_size)
+
+
+def _layout(archive: zipfile.ZipFile, report: Report) -> Layout | None:
+    """meta.xml's account of the core file, every attribute checked; None (and the problems
+    reported, at the attribute) when the core file cannot be read as it says."""
+    try:
+        root = fromstring(read_member(archive, "meta.xml", META), forbid_dtd=True)
+        core = next(e for e in root if _local(e.tag) == "core")
+        location = next(e.text for e in core.iter() if _local(e.tag) == "location") or ""
+        archive.getinfo(location)
+    except Refused as error:
+        report.add(None, None, None, str(error))
+        return None
+    except DefusedXmlException:
+        report.add(None, None, None, "meta.xml declares a DTD or entities; refused unread.")
+        return None
+    except (KeyError, StopIteration, ParseError) as error:
+        report.add(None, None, None, f"Not a Darwin Core Archive with a core file ({error}).")
+        return None
+    before = report.count
+
+    def problem(attribute: str, value: str, message: str) -> None:
+        report.add(None, attribute, value, f"meta.xml: {message}")
+
+    encoding = core.get("encoding", "UTF-8")
+    if text_encoding(encoding) is None:
+        problem("encoding", encoding, "the core file's encoding is unknown or not one of text.")
+    delimiter = _character(core, "fieldsTerminatedBy", ",", problem)
+    quote = _character(core, "fieldsEnclosedBy", '"', problem, may_be_empty=True)
+    if delimiter and quote == delimiter:
+        problem("fieldsEnclosedBy", quote, "the quote cannot be the delimiter too.")
+    skip = core.get("ignoreHeaderLines", "0").strip() or "0"
+    if not skip.isdigit():
+        problem("ignoreHeaderLines", skip, "the header lines to skip are a count (0, 1, …).")
+    terms, defaults = {}, {}
+    for field in (e for e in core if _local(e.tag) == "field"):
+        term, index = field.get("term", ""), field.get("index")
+        if index is None:
+            defaults[term] = field.get("default", "")
+        elif not index.strip().isdigit() or int(index) >= COLUMNS:
+            problem(
+                "index",
+                index,
+                f"the column of {term or 'a field'} is not a column number from 0 to "
+                f"{COLUMNS - 1:,} (a core file has at most {COLUMNS:,} columns).",
             )
-            location = next(e.text for e in core.iter() if _local(e.tag) == "location")
-            info = archive.getinfo(location or "")
-        except (KeyError, StopIteration, ET.ParseError) as error:
-            report.add(None, None, None, f"Not a Darwin Core Archive with a core file ({error}).")
-            return
-        encoding = core.get("encoding", "UTF-8")
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            report.add(None, None, None, f"The core file's encoding {encoding} is unknown.")
-            return
-        fields = [e for e in core if _local(e.tag) == "field"]
-        indexed = {int(e.get("index", "")): e.get("term", "") for e in fields if e.get("index")}
-        defaults = {e.get("term", ""): e.get("default", "") for e in fields if not e.get("index")}
-        width = max(indexed, default=-1) + 1
-        header = [_local(indexed.get(i, "")).rsplit("/", 1)[-1] for i in range(width)]
-        header += [term.rsplit("/", 1)[-1] for term in defaults]
-        with archive.open(info) as raw:
-            lines = _lines(raw, encoding, report)
-            rows = _rows(lines, core, width, list(defaults.values()), report)
-            yield Table(location or "core", header, rows, info.file_size)
+        else:
+            terms[int(index)] = term
+    if report.count > before:
+        return None
+    return Layout(location, encoding, delimiter, quote, int(skip), terms, defaults)
+
+
+def _character(
+    core: Element,
+    attribute: str,
+    default: str,
+    problem: Callable[[str, str, str], None],
+    may_be_empty: bool = False,
+) -> str:
+    """A one-character attribute of meta.xml's core, written as is or escaped (\\t)."""
+    written = core.get(attribute, default)
+    try:
+        character = written.encode().decode("unicode_escape")
+    except UnicodeDecodeError:
+        character = None
+    if character is None or len(character) > 1 or (not character and not may_be_empty):
+        problem(attribute, written, "one character (or an escape such as \\t) is expected.")
+        return ""
+    if character and character in "\r\n":
+        problem(attribute, written, "a line break cannot part or enclose fields.")
+        return ""
+    return character
 
 
 def _lines(raw: IO[bytes], encoding: str, report: Report) -> Iterator[str]:
     """The core file's lines, decoded one by one (tabular's reading) so that bytes of another
-    encoding are reported at their line; reading stops there."""
+    encoding, a line past the limit or a broken member are reported at their line; reading
+    stops there."""
     number = 1  # of the line being read
     try:
         for line in decoded_lines(raw, encoding):
@@ -115,21 +196,45 @@ def _lines(raw: IO[bytes], encoding: str, report: Report) -> Iterator[str]:
             f"Line {number} of the core file is not {encoding} text ({error.reason}); "
             "nothing from there on was read.",
         )
+    except Refused as error:
+        report.add(number, None, None, f"{error} Nothing from there on was read.")
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        report.add(
+            number,
+            None,
+            None,
+            f"The core file is broken at line {number} ({error}); nothing from there on was read.",
+        )
 
 
-def _rows(
-    lines: Iterator[str], core: ET.Element, width: int, defaults: list[str], report: Report
-) -> Iterator[tuple[int, list[str]]]:
-    enclosed = _unescaped(core.get("fieldsEnclosedBy", '"'))
+def _rows(lines: Iterator[str], layout: Layout, report: Report) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(
         lines,
-        delimiter=_unescaped(core.get("fieldsTerminatedBy", ",")),
-        quotechar=enclosed or None,
-        quoting=csv.QUOTE_MINIMAL if enclosed else csv.QUOTE_NONE,
+        delimiter=layout.delimiter,
+        quotechar=layout.quote or None,
+        quoting=csv.QUOTE_MINIMAL if layout.quote else csv.QUOTE_NONE,
     )
-    skip = int(core.get("ignoreHeaderLines", "0") or 0)
-    for number, cells in enumerate(reader, start=1):
-        if number <= skip or not any(c.strip() for c in cells):
+    width, defaults = layout.width, list(layout.defaults.values())
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            report.add(number + 1, None, None, f"The core file cannot be read past here: {error}.")
+            return
+        number += 1
+        if number == 1 and len(cells) < width:  # meta.xml maps columns the file does not have
+            report.add(
+                None,
+                "index",
+                str(width - 1),
+                f"meta.xml: the core file has {len(cells)} columns (on its first line), but the "
+                f"column {width - 1} is mapped (to {layout.terms[width - 1]}).",
+            )
+            return
+        if number <= layout.skip or not any(c.strip() for c in cells):
             continue
         if len(cells) < width:
             report.add(number, None, None, f"The row has {len(cells)} fields, meta.xml {width}.")

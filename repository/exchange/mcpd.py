@@ -4,7 +4,6 @@ written from what a seed bank stores."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -16,6 +15,7 @@ from ..models import Seed
 from ..services.collections import get_collection
 from ..vocabulary import AccessLevel, MaterialKind
 from . import columns, mcpd_values
+from .formulas import SafeWriter
 from .problems import Report
 from .tabular import Table
 
@@ -102,12 +102,7 @@ DESCRIPTORS = [
     Descriptor("DUPLSITE", "safety_duplicate_sites"),
     Descriptor("DUPLINSTNAME", "safety_duplicate_name"),
     Descriptor("STORAGE", "storage_types"),
-    Descriptor(
-        "MLSSTAT",
-        "in_mls",
-        mcpd_values.mls,
-        lambda s: {True: "1", False: "0", None: ""}[s.in_mls],
-    ),
+    Descriptor("MLSSTAT", "mls_status"),
     Descriptor("REMARKS", "remarks"),
 ]
 BY_CODE = {d.code: d for d in DESCRIPTORS}
@@ -199,9 +194,10 @@ def export(
     session: Session, collection_code: str, out: IO[str], *, include_internal: bool = True
 ) -> int:
     """Write the seed accessions of a collection as MCPD (CSV, UTF-8, one row per accession,
-    the MCPD codes as the header), the internal ones unless told not to; returns how many."""
+    the MCPD codes as the header, formulas neutralised), the internal ones unless told not to;
+    returns how many."""
     collection = get_collection(session, collection_code)
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow([d.code for d in DESCRIPTORS])
     count = 0
     levels = [level for level in AccessLevel if include_internal or level != AccessLevel.INTERNAL]

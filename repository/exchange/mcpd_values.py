@@ -1,5 +1,5 @@
 """MCPD v2.1 values and ours: dates (YYYYMMDD with `--` or `00` for a missing month or day),
-degree-minute-second coordinates (DDMMSSH), MLSSTAT and OTHERNUMB."""
+degree-minute-second coordinates (DDMMSSH) and OTHERNUMB."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ DMS = {
     "longitude": re.compile(r"^(\d{3})(\d{2}|--)(\d{2}|--)([EW])$"),
 }
 LIMIT = {"latitude": 90, "longitude": 180}
-MLS = {"0": "false", "1": "true", "99": ""}  # 99: other (explained in REMARKS), kept as unknown
 NO_INSTITUTE = "OTHERNUMB"  # the scheme of another number whose institute is not known
 
 
@@ -67,13 +66,6 @@ def from_dms(text: str, axis: str) -> tuple[float, float]:
     if value > LIMIT[axis]:
         raise ValueError(f"A {axis} is at most {LIMIT[axis]} degrees.")
     return (-value if hemisphere in "SW" else value), precision
-
-
-def mls(text: str) -> str:
-    """MLSSTAT (0 no, 1 yes, 99 other) as the boolean `in_mls` loads; other is left unknown."""
-    if text not in MLS:
-        raise ValueError("MLSSTAT is 0 (not in the MLS), 1 (in the MLS) or 99 (other).")
-    return MLS[text]
 
 
 def identifiers(text: str) -> str:

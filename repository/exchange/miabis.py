@@ -1,5 +1,5 @@
-"""MIABIS (core 2.0) sample attributes of a biobank's specimens, with their donors and SPREC
-codes, as CSV."""
+"""MIABIS (core 2.0) sample attributes of a biobank's specimens, with their donors (for those
+who may see them) and SPREC codes, as CSV."""
 
 from __future__ import annotations
 
@@ -47,10 +47,21 @@ COLUMNS: list[sheets.Column] = [
     ("Ethics approval", lambda s: s.ethics_approval),
     ("Taxon", lambda s: s.taxon_name),
 ]
+DONOR_COLUMNS = frozenset({"Sample donor ID", "Sex", "Year of birth", "Disease (ICD-10)"})
 
 
-def export(session: Session, collection_code: str, out: IO[str]) -> int:
+def _blank(_: Specimen) -> None:
+    return None
+
+
+def export(session: Session, collection_code: str, out: IO[str], *, donors: bool) -> int:
     """Write the open and restricted specimens of a collection as MIABIS sample rows (CSV,
-    UTF-8); returns how many."""
-    query = sheets.shared(session, collection_code, Specimen).options(selectinload(Specimen.donor))
-    return sheets.write(out, COLUMNS, session.scalars(query))
+    UTF-8); returns how many. The donor columns (code, sex, year of birth, diagnosis) are
+    filled only with `donors`, the caller's answer to whether the reader may see the
+    collection's donors; otherwise they stay empty."""
+    query = sheets.shared(session, collection_code, Specimen)
+    if donors:
+        query = query.options(selectinload(Specimen.donor))
+        return sheets.write(out, COLUMNS, session.scalars(query))
+    columns = [(name, _blank if name in DONOR_COLUMNS else value) for name, value in COLUMNS]
+    return sheets.write(out, columns, session.scalars(query))

@@ -1,9 +1,9 @@
-"""Flat exports of one record a row (CSV, UTF-8): the columns, each a header and how a record
-fills it, and the query of a collection's open and restricted materials of a kind."""
+"""Flat exports of one record a row (CSV, UTF-8, formulas neutralised): the columns, each a
+header and how a record fills it, and the query of a collection's open and restricted
+materials of a kind."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..models import Material
 from ..services.collections import get_collection
 from ..vocabulary import AccessLevel
+from .formulas import SafeWriter
 
 Column = tuple[str, Callable[[Any], Any]]
 
@@ -28,8 +29,8 @@ def cell(value: Any) -> str:
 
 
 def write(out: IO[str], columns: list[Column], records: Iterable[Any]) -> int:
-    """The header, then a row per record; returns how many records."""
-    writer = csv.writer(out, lineterminator="\n")
+    """The header, then a row per record (formulas neutralised); returns how many records."""
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow([header for header, _ in columns])
     count = 0
     for record in records:

@@ -11,14 +11,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
+from xml.etree.ElementTree import ParseError
 
+from .limits import LINE, Refused, amount
 from .problems import Report
+from .workbooks import check_workbook
 
 SAMPLE = 1 << 16  # bytes looked at to tell the encoding
 DELIMITERS = ",;\t|"
 XLSX_MAGIC = b"PK\x03\x04"
 Progress = Callable[[int], None]  # called with the units (bytes or rows) read since last call
+T = TypeVar("T", str, bytes)
 
 
 @dataclass
@@ -71,6 +75,39 @@ def detect_encoding(sample: bytes) -> str | None:
     return None
 
 
+def named_encoding_problem(sample: bytes, encoding: str) -> str | None:
+    """Why a file starting with `sample` cannot be read in the `encoding` its uploader named:
+    an unknown encoding, or text that is UTF-8 (it decodes so, with non-ASCII characters, which
+    read as another encoding would be silently garbled); None when it can."""
+    named = text_encoding(encoding)
+    if named is None:
+        return (
+            f"The encoding {encoding!r} is unknown (or not one of text); name one such as utf-8 "
+            "or gb18030."
+        )
+    if named.startswith("utf-8") or sample.isascii():
+        return None  # ASCII reads the same in every encoding a CSV file may use
+    if _decodes(sample, "utf-8") is not None:
+        return (
+            f"The file looks like UTF-8 (its non-ASCII bytes are valid UTF-8), not {encoding}: "
+            f"read as {encoding} its text would be garbled. Leave the encoding out (UTF-8 is "
+            "detected) or save the file in the encoding named."
+        )
+    return None
+
+
+def text_encoding(name: str) -> str | None:
+    """The codec's own name when `name` is a text encoding (not base64, rot13 or zlib, which
+    turn bytes into bytes or text into text); None when it is not, or unknown."""
+    try:
+        b"\0".decode(name)  # a LookupError for codecs not of text (b"" would not be decoded)
+    except LookupError:
+        return None
+    except UnicodeDecodeError:
+        pass  # one byte is not text in this encoding, but it is an encoding of text
+    return codecs.lookup(name).name
+
+
 def _decodes(sample: bytes, encoding: str) -> str | None:
     try:  # a multi-byte character cut at the end of the sample is not an error
         return codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
@@ -117,6 +154,11 @@ def _csv_tables(
         if not sample.strip():
             report.add(None, None, None, "The file is empty.")
             return
+        if encoding is not None:
+            refusal = named_encoding_problem(sample, encoding)
+            if refusal is not None:
+                report.add(None, None, None, refusal)
+                return
         encoding = encoding or detect_encoding(sample)
         if encoding is None:
             report.add(
@@ -134,6 +176,9 @@ def _csv_tables(
         except UnicodeDecodeError as error:
             report.add(1, None, None, _undecodable(error, encoding))
             return
+        except Refused as error:
+            report.add(1, None, None, _cut(error))
+            return
         delimiter = delimiter or sniff_delimiter(first)
         rows = _csv_rows(first, lines, delimiter, encoding, report)
         header = next(rows, (1, []))[1]
@@ -143,14 +188,23 @@ def _csv_tables(
 
 def decoded_lines(binary: IO[bytes], encoding: str) -> Iterator[str]:
     """The file's lines as text, decoded one by one so that a bad byte is found on its own
-    line (a newline byte is never part of a UTF-8 or GB18030 character)."""
+    line (a newline byte is never part of a UTF-8 or GB18030 character). A line longer than
+    LINE raises Refused before more than LINE of it is read."""
     if encoding == "utf-16":
-        yield from io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
+        text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
+        while line := text.readline(LINE + 1):  # characters, at least as many bytes
+            yield _short(line)
         return
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    for line in binary:
-        yield decoder.decode(line)
+    while line := binary.readline(LINE + 1):
+        yield decoder.decode(_short(line))
     yield decoder.decode(b"", final=True)
+
+
+def _short(line: T) -> T:
+    if len(line) > LINE:
+        raise Refused(f"A line is longer than {amount(LINE)}, the most a line of an upload may be.")
+    return line
 
 
 def sniff_delimiter(line: str) -> str:
@@ -181,8 +235,15 @@ def _csv_rows(
         except csv.Error as error:
             report.add(number + 1, None, None, f"The file cannot be read past here: {error}.")
             return
+        except Refused as error:
+            report.add(number + 1, None, None, _cut(error))
+            return
         number += 1
         yield number, cells
+
+
+def _cut(error: Refused) -> str:
+    return f"{error} Nothing from there on was read."
 
 
 def _undecodable(error: UnicodeDecodeError, encoding: str) -> str:
@@ -217,8 +278,12 @@ def _xlsx_tables(path: Path, report: Report, progress: Progress | None) -> Itera
     from openpyxl import load_workbook  # only spreadsheets need it
 
     try:
+        check_workbook(path)
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+    except Refused as error:
+        report.add(None, None, None, str(error))
+        return
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as error:
         report.add(None, None, None, f"Not a readable XLSX workbook ({error}).")
         return
     try:
@@ -243,7 +308,7 @@ def _sheet_rows(
             if progress:
                 progress(1)
             yield number, [cell_text(v) for v in values]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, ParseError) as error:
         report.add(None, None, None, f"The workbook cannot be read to its end ({error}).")
 
 
@@ -276,7 +341,7 @@ def cell_text(value: Any) -> str:
 
 def measure(path: str | Path) -> int:
     """How many progress units reading `path` will report: bytes of a CSV file, rows of a
-    workbook (as its sheets declare them)."""
+    workbook (as its sheets declare them; 0 when it is refused, as reading it will be)."""
     path = Path(path)
     with open(path, "rb") as head:
         if head.read(4) != XLSX_MAGIC:
@@ -284,8 +349,9 @@ def measure(path: str | Path) -> int:
     from openpyxl import load_workbook
 
     try:
+        check_workbook(path)
         book = load_workbook(path, read_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError):  # Refused too
         return 0
     try:
         return sum(sheet.max_row or 0 for sheet in book.worksheets)

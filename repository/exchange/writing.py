@@ -1,47 +1,73 @@
-"""Writing the batches of a bulk import: materials (with their kind's table and identifiers),
-lots and items with their barcodes and places, their events and audit entries."""
+"""The write pass of a bulk import: what its check pass prepared (prepared.py) inserted in the
+caller's write transaction, a chunk at a time: materials (with their kind's table and
+identifiers), then lots, then items with their barcodes and places, with their events and audit
+entries. Only what depends on the database at this moment is found here: ids, lot numbers of
+stored materials, drawn barcodes, the storage paths events name. What another writer changed
+since the check (a position or barcode taken, an accession used, a material, lot or box
+deleted, a box filled) breaks a constraint: the whole import is refused as a Conflict."""
 
 from __future__ import annotations
 
 from array import array
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, text, update
 from sqlalchemy.orm import Session
 
 from .. import barcodes
-from ..models import KIND_MODELS, Barcode, Collection, Identifier, Item, Lot, Material, StorageUnit
-from ..models.base import QUANTUM, utcnow
+from ..errors import Conflict
+from ..models import KIND_MODELS, Barcode, Identifier, Item, Lot, Material, StorageUnit
+from ..models.base import utcnow
 from ..services.events import record_events
+from ..services.inventory import next_lot_numbers
 from ..services.storage import path_label, path_rows
-from ..sql import chunked, one_of
-from ..vocabulary import EventType, ItemStatus, MaterialKind
+from ..vocabulary import EventType, ItemStatus
 from .inserts import audit_inserts, complete, insert_rows, reserve_ids
-
-if TYPE_CHECKING:
-    from .bulk import Box, Row
-    from .declared import LotRef
+from .prepared import NewItem, NewLot, NewMaterial, Prepared
 
 MATERIALS, IDENTIFIERS = Material.__table__, Identifier.__table__
 LOTS, ITEMS, UNITS = Lot.__table__, Item.__table__, StorageUnit.__table__
+CHANGED = "The storage changed during the import ({}); nothing was imported: re-run it."
 
 
 class Writer:
-    """Inserts what the importer validated, batch by batch, in the caller's transaction."""
+    """Inserts what the check pass prepared, in the caller's transaction, `chunk` rows of a
+    table at a time."""
 
-    def __init__(self, session: Session, collection: Collection) -> None:
-        self.session, self.collection = session, collection
-        self.new_lots = array("q")  # ids of the lots written, for their totals and audit
+    def __init__(
+        self, session: Session, collection_code: str, prepared: Prepared, chunk: int
+    ) -> None:
+        self.session, self.code, self.prepared, self.chunk = (
+            session,
+            collection_code,
+            prepared,
+            chunk,
+        )
+        self.material_ids = array("q")  # by the material's place in the import
+        self.lot_ids, self.lot_numbers, self.lot_materials = array("q"), array("q"), array("q")
         self.paths: dict[int, list] = {}
         self.inserted: Counter[str] = Counter()
         self.analysed: dict[str, int] = {}
 
+    def write(self) -> None:
+        """Everything prepared, or a Conflict (the caller rolls back) naming what changed."""
+        try:
+            for materials in self.prepared.new_materials(self.chunk):
+                self._materials(materials)
+            lots_so_far = array("q", bytes(8 * len(self.material_ids)))
+            for lots in self.prepared.new_lots(self.chunk):
+                self._lots(lots, lots_so_far)
+            for items in self.prepared.new_items(self.chunk):
+                self._items(items)
+        except Conflict as error:
+            raise Conflict(CHANGED.format(error.detail.rstrip(".")), field=error.field) from error
+
     def _grew(self, table: Table, count: int) -> None:
-        """PostgreSQL plans the importer's look-ups by its tables' statistics, which the import
-        outgrows inside its own transaction (an accession look-up then filters every material
-        of the collection row by row): ANALYZE a table each time the rows this import added to
-        it doubled (at 1,000, 2,000, 4,000…)."""
+        """PostgreSQL plans look-ups by its tables' statistics, which the import outgrows
+        inside its own transaction (the next lot numbers of a material then read every lot row
+        by row): ANALYZE a table each time the rows this import added to it doubled (at 1,000,
+        2,000, 4,000…)."""
         if self.session.get_bind().dialect.name != "postgresql":
             return
         self.inserted[table.name] += count
@@ -49,37 +75,19 @@ class Writer:
             self.session.execute(text(f"ANALYZE {table.name}"))
             self.analysed[table.name] = self.inserted[table.name]
 
-    def write(self, batch: list[Row], donors: dict[str, int], boxes: dict[str, Box | None]) -> None:
-        self._materials([r for r in batch if r.material is not None], donors)
-        placed = [r for r in batch if r.item is not None]
-        self._lots([r.lot for r in placed if r.lot.id is None])
-        self._items(placed, boxes)
-
-    def _materials(self, rows: list[Row], donors: dict[str, int]) -> None:
-        if not rows:
-            return
+    def _materials(self, materials: list[NewMaterial]) -> None:
         now = utcnow()
-        ids = reserve_ids(self.session, MATERIALS, len(rows))
+        ids = reserve_ids(self.session, MATERIALS, len(materials))
         base_rows, audited, identifiers = [], [], []
-        own_rows: dict[MaterialKind, list[dict]] = {}
-        for row, id_ in zip(rows, ids, strict=True):
-            ref = row.material
-            data = dict(ref.data)
-            kind = MaterialKind(data.pop("kind"))
-            identifiers.extend({"material_id": id_, **i} for i in data.pop("identifiers"))
-            if "donor" in data:
-                data["donor_id"] = donors[data.pop("donor")]
-            data.update(
-                id=id_, collection_id=self.collection.id, kind=kind, accession_number=row.accession
-            )
-            data.update(created_at=now, updated_at=now)
-            base = complete(MATERIALS, data)
-            own_table = KIND_MODELS[kind].__table__
-            own = complete(own_table, data)
+        own_rows: dict[Any, list[dict]] = {}
+        for material, id_ in zip(materials, ids, strict=True):
+            base = {**material.base, "id": id_, "created_at": now, "updated_at": now}
+            own = {**material.own, "id": id_}
+            identifiers.extend({"material_id": id_, **i} for i in material.identifiers)
             base_rows.append(base)
-            own_rows.setdefault(kind, []).append(own)
+            own_rows.setdefault(material.kind, []).append(own)
             audited.append({**base, **own})
-            ref.id, ref.kind = id_, kind
+        self.material_ids.extend(ids)
         insert_rows(self.session, MATERIALS, base_rows)
         self._grew(MATERIALS, len(base_rows))
         for kind, own in own_rows.items():
@@ -99,26 +107,29 @@ class Writer:
             (
                 {
                     "material_id": b["id"],
-                    "data": {
-                        "accession_number": b["accession_number"],
-                        "collection": self.collection.code,
-                    },
+                    "data": {"accession_number": b["accession_number"], "collection": self.code},
                 }
                 for b in base_rows
             ),
         )
 
-    def _lots(self, lots: list[LotRef]) -> None:
-        fresh = list({id(lot): lot for lot in lots}.values())
-        if not fresh:
-            return
-        next_number = self._next_numbers({lot.material.id for lot in fresh})
-        rows = []
+    def _lots(self, lots: list[NewLot], lots_so_far: array) -> None:
+        """A chunk of lots, numbered after their material's: a new material's from 1, a stored
+        one's past its lots in the database (next_lot_numbers, this import's included)."""
+        stored = {lot.material_id for lot in lots if lot.material is None}
+        next_number = next_lot_numbers(self.session, stored)
+        if gone := stored - next_number.keys():
+            raise Conflict(f"material {min(gone)}, which new lots join, was deleted")
         now = utcnow()
-        for lot, id_ in zip(fresh, reserve_ids(self.session, LOTS, len(fresh)), strict=True):
-            material_id = lot.material.id
-            lot.id, lot.number = id_, next_number[material_id]
-            next_number[material_id] += 1
+        rows = []
+        for lot, id_ in zip(lots, reserve_ids(self.session, LOTS, len(lots)), strict=True):
+            if lot.material is None:
+                material_id, number = lot.material_id, next_number[lot.material_id]
+                next_number[material_id] += 1
+            else:
+                material_id = self.material_ids[lot.material]
+                lots_so_far[lot.material] += 1
+                number = lots_so_far[lot.material]
             rows.append(
                 complete(
                     LOTS,
@@ -126,67 +137,48 @@ class Writer:
                         **lot.fields,
                         "id": id_,
                         "material_id": material_id,
-                        "number": lot.number,
-                        "initial_quantity": 0,  # the sum of its items, at the end
-                        "unit": lot.unit,
+                        "number": number,
+                        "initial_quantity": lot.quantity,  # the sum of its items
                         "created_at": now,
                     },
                 )
             )
-            lot.fields = None  # written: only its method is needed still
-            self.new_lots.append(id_)
+            self.lot_ids.append(id_)
+            self.lot_numbers.append(number)
+            self.lot_materials.append(material_id)
         insert_rows(self.session, LOTS, rows)
         self._grew(LOTS, len(rows))
+        audit_inserts(self.session, "lots", rows)
 
-    def _next_numbers(self, material_ids: set[int]) -> Counter[int]:
-        """The next lot number of each material: past its lots in the database (this import's
-        earlier batches included)."""
-        numbers: Counter[int] = Counter(dict.fromkeys(material_ids, 1))
-        connection = self.session.connection()
-        for chunk in chunked(sorted(material_ids)):
-            ours = one_of(LOTS.c.material_id, chunk, connection.dialect)
-            for material_id, number in connection.execute(
-                select(LOTS.c.material_id, func.max(LOTS.c.number))
-                .where(ours)
-                .group_by(LOTS.c.material_id)
-            ):
-                numbers[material_id] = number + 1
-        return numbers
-
-    def _items(self, rows: list[Row], boxes: dict[str, Box | None]) -> None:
-        if not rows:
-            return
-        given = [r.barcode for r in rows if r.barcode]
+    def _items(self, new: list[NewItem]) -> None:
+        given = [i.barcode for i in new if i.barcode]
         insert_rows(self.session, Barcode.__table__, [{"value": c, "owner": "item"} for c in given])
-        drawn = iter(barcodes.allocate(self.session, len(rows) - len(given), "item"))
+        drawn = iter(barcodes.allocate(self.session, len(new) - len(given), "item"))
         now = utcnow()
-        items, occupancy = [], Counter()
-        for row, id_ in zip(rows, reserve_ids(self.session, ITEMS, len(rows)), strict=True):
-            box = boxes.get(row.box) if row.box else None
-            r, c = row.position or (None, None)
+        items = []
+        for item, id_ in zip(new, reserve_ids(self.session, ITEMS, len(new)), strict=True):
             items.append(
                 complete(
                     ITEMS,
                     {
                         "id": id_,
-                        "barcode": row.barcode or next(drawn),
-                        "lot_id": row.lot.id,
-                        "form": row.item["form"],
-                        "quantity": row.item["quantity"].quantize(QUANTUM),
-                        "unit": row.item["unit"],
+                        "barcode": item.barcode or next(drawn),
+                        "lot_id": item.lot_id if item.lot is None else self.lot_ids[item.lot],
+                        "form": item.form,
+                        "quantity": item.quantity,
+                        "unit": item.unit,
                         "status": ItemStatus.AVAILABLE,
-                        "container_id": box.id if box else None,
-                        "row": r,
-                        "col": c,
-                        "grid_rows": box.rows if box else None,
-                        "grid_cols": box.cols if box else None,
+                        "container_id": item.container_id,
+                        "row": item.row,
+                        "col": item.col,
+                        "grid_rows": item.grid_rows,
+                        "grid_cols": item.grid_cols,
                         "created_at": now,
                     },
                 )
             )
-            if box:
-                occupancy[box.id] += 1
         insert_rows(self.session, ITEMS, items)
+        occupancy = Counter(i["container_id"] for i in items if i["container_id"])
         if occupancy:
             self.session.connection().execute(
                 update(UNITS)
@@ -195,9 +187,9 @@ class Writer:
                 [{"unit_id": k, "count": v} for k, v in occupancy.items()],
             )
         audit_inserts(self.session, "items", items)
-        self._events(rows, items)
+        self._events(new, items)
 
-    def _events(self, rows: list[Row], items: list[dict[str, Any]]) -> None:
+    def _events(self, new: list[NewItem], items: list[dict[str, Any]]) -> None:
         record_events(
             self.session,
             EventType.PRESERVED,
@@ -205,15 +197,17 @@ class Writer:
                 {
                     "item_id": i["id"],
                     "lot_id": i["lot_id"],
-                    "material_id": r.lot.material.id,
+                    "material_id": (
+                        item.material_id if item.lot is None else self.lot_materials[item.lot]
+                    ),
                     "data": {
-                        "lot": r.lot.number,
-                        "method": r.lot.method,
+                        "lot": item.lot_number if item.lot is None else self.lot_numbers[item.lot],
+                        "method": item.method,
                         "quantity": i["quantity"],
                         "unit": i["unit"],
                     },
                 }
-                for r, i in zip(rows, items, strict=True)
+                for item, i in zip(new, items, strict=True)
             ),
         )
         placed = [i for i in items if i["container_id"]]
@@ -234,16 +228,3 @@ class Writer:
                 for i in placed
             ),
         )
-
-    def finish(self) -> None:
-        """Each new lot's initial quantity, the sum of its items (all of this import), then its
-        audit entry, the lot read back a chunk at a time."""
-        connection = self.session.connection()
-        for chunk in chunked(self.new_lots):
-            ours = one_of(LOTS.c.id, chunk.tolist(), connection.dialect)
-            total = select(func.sum(ITEMS.c.quantity)).where(ITEMS.c.lot_id == LOTS.c.id)
-            connection.execute(
-                update(LOTS).where(ours).values(initial_quantity=total.scalar_subquery())
-            )
-            lots = connection.execute(select(LOTS).where(ours).order_by(LOTS.c.id)).mappings()
-            audit_inserts(self.session, "lots", [dict(lot) for lot in lots])

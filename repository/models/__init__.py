@@ -17,7 +17,7 @@ from .material import (
     Specimen,
     Strain,
 )
-from .people import ApiToken, LoginFailure, Organisation, RoleGrant, User
+from .people import ApiToken, LoginFailure, Organisation, RoleGrant, User, UserSession
 from .printing import Printer, PrintJob
 from .reference import CellosaurusEntry
 from .sequence import Sequence
@@ -80,4 +80,5 @@ __all__ = [
     "StorageUnit",
     "Strain",
     "User",
+    "UserSession",
 ]

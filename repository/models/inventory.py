@@ -52,6 +52,8 @@ class Lot(Base):
 
     material: Mapped[Material] = relationship()
     parent_lot: Mapped[Lot | None] = relationship(remote_side=[id])
+    # read only (an item joins its lot by Item.lot): the lot's items, in the order made
+    items: Mapped[list[Item]] = relationship(viewonly=True, order_by="Item.id")
 
     @property
     def label(self) -> str:

@@ -126,6 +126,7 @@ class Seed(Material):
     """A seed (germplasm) accession, with the MCPD v2.1 passport descriptors."""
 
     __tablename__ = "seeds"
+    __table_args__ = (CheckConstraint("mls_status IN (0, 1, 99)", name="mls_status"),)
     __mapper_args__ = {"polymorphic_identity": MaterialKind.SEED}
 
     id: Mapped[int] = mapped_column(ForeignKey("materials.id"), primary_key=True)
@@ -137,7 +138,7 @@ class Seed(Material):
     ancestral_data: Mapped[str | None] = mapped_column(String(500))  # ANCEST
     breeding_institute: Mapped[str | None] = mapped_column(Str)  # BREDCODE, ;-separated
     storage_types: Mapped[list[int]] = mapped_column(JSON, default=list)  # STORAGE
-    in_mls: Mapped[bool | None] = mapped_column(Boolean)  # MLSSTAT
+    mls_status: Mapped[int | None] = mapped_column(Integer)  # MLSSTAT: 0, 1 or 99 (other)
     thousand_seed_weight_g: Mapped[float | None] = mapped_column(Float)
     puid: Mapped[str | None] = mapped_column(Str)  # PUID
     collecting_number: Mapped[str | None] = mapped_column(String(64))  # COLLNUMB
@@ -163,6 +164,11 @@ class Seed(Material):
         JSON, default=list, server_default="[]"
     )
     safety_duplicate_name: Mapped[str | None] = mapped_column(Str)  # DUPLINSTNAME
+
+    @property
+    def in_mls(self) -> bool:
+        """In the Multilateral System (MLSSTAT 1): distributed under the SMTA."""
+        return self.mls_status == 1
 
 
 class CellLine(Material):

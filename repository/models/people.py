@@ -84,8 +84,23 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class UserSession(Base):
+    """A browser's login: the cookie carries the secret, the database its SHA-256, so that
+    logging out, a new password or a deactivation ends it on the server."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    ended_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
 class LoginFailure(Base):
-    """A failed password login, counted to slow down guessing."""
+    """A password login attempt, recorded before the password is checked (so that parallel
+    guesses count each other) and cleared by a success; counted to lock an account out."""
 
     __tablename__ = "login_failures"
     __table_args__ = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import (
     CheckConstraint,
     Float,
@@ -81,8 +83,26 @@ class StorageUnit(Base):
         return self.capacity
 
 
+def row_name(row: int) -> str:
+    """A grid row's name: a letter up to Z (26), then its number."""
+    return chr(64 + row) if row <= 26 else str(row)
+
+
 def position_label(row: int | None, col: int | None) -> str:
-    """A1-style position (rows as letters up to Z, then numbers)."""
+    """A1-style position (rows as letters up to Z, then numbers: 27:1)."""
     if row is None or col is None:
         return ""
-    return f"{chr(64 + row) if row <= 26 else f'{row}:'}{col}"
+    return f"{row_name(row)}{col}" if row <= 26 else f"{row}:{col}"
+
+
+POSITION = re.compile(r"^\s*(?:([A-Za-z])\s*0*(\d{1,4})|(\d{1,4})\s*[:,/ ]\s*(\d{1,4}))\s*$")
+
+
+def parse_position(text: str) -> tuple[int, int] | None:
+    """(row, col) of a position written as position_label writes it (B3, 27:1), or as 2:3,
+    2/3 or 2,3; None if it is none of those."""
+    match = POSITION.match(text)
+    if match is None:
+        return None
+    letter, col, row, col_ = match.groups()
+    return (ord(letter.upper()) - 64, int(col)) if letter else (int(row), int(col_))

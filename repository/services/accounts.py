@@ -7,21 +7,22 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, bindparam, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..models import ApiToken, LoginFailure, RoleGrant, User
+from ..models import ApiToken, LoginFailure, RoleGrant, User, UserSession
 from ..models.base import utcnow
 from ..vocabulary import Role
 from .collections import create_user, get_collection, get_organisation
 
 PASSWORDS = PasswordHasher()
 FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES = 5  # per email and per address within the window
+MAX_FAILURES = 5  # per account within the window (per address: the API's rate limit)
 MIN_PASSWORD = 10
 
 
@@ -102,6 +103,11 @@ _BY_TOKEN = _GRANTS.join(ApiToken, ApiToken.user_id == User.id).where(
     ApiToken.revoked_at.is_(None),
     ApiToken.expires_at > bindparam("now"),
 )
+_BY_SESSION = _GRANTS.join(UserSession, UserSession.user_id == User.id).where(
+    UserSession.token_hash == bindparam("token_hash"),
+    UserSession.ended_at.is_(None),
+    UserSession.expires_at > bindparam("now"),
+)
 
 
 def _principal(session: Session, statement: Select, **params: object) -> Principal | None:
@@ -116,33 +122,73 @@ def _principal(session: Session, statement: Select, **params: object) -> Princip
     )
 
 
-def login(session: Session, email: str, password: str, address: str) -> Principal | None:
-    """Check a password: the principal, or None after recording the failure (commit it).
-    Too many failures lock the email and the address out for a while, whatever the
-    password."""
+def count_attempt(session: Session, email: str, address: str) -> None:
+    """Record a password login attempt before its password is checked. Commit it before
+    `check_password`, so that parallel guesses count each other and no more than
+    MAX_FAILURES of them are ever checked."""
+    session.add(LoginFailure(email=email.strip().lower()[:254], address=address[:64]))
+    session.flush()
+
+
+def check_password(session: Session, email: str, password: str) -> Principal | None:
+    """The principal whose password this is, or None; after MAX_FAILURES attempts in the
+    window the account is locked out, whatever the password. An unknown email costs the
+    same hash check as a known one, so timing does not tell who has an account."""
     email = email.strip().lower()
-    since = utcnow() - FAILURE_WINDOW
-    recent = session.scalar(
+    attempts = session.scalar(
         select(func.count())
         .select_from(LoginFailure)
-        .where(
-            LoginFailure.at >= since,
-            or_(LoginFailure.email == email, LoginFailure.address == address),
-        )
+        .where(LoginFailure.email == email, LoginFailure.at >= utcnow() - FAILURE_WINDOW)
     )
-    if recent >= MAX_FAILURES:
+    if attempts > MAX_FAILURES:
         raise Forbidden("Too many failed logins; try again in 15 minutes.", field="rate_limit")
     user = session.scalar(select(User).where(User.email == email, User.active.is_(True)))
+    known = user is not None and user.password_hash is not None
     try:
-        if user is None or user.password_hash is None:
-            raise VerificationError
-        PASSWORDS.verify(user.password_hash, password)
+        PASSWORDS.verify(user.password_hash if known else _decoy(), password)  # type: ignore[union-attr]
     except (VerificationError, InvalidHashError):
-        session.add(LoginFailure(email=email[:254], address=address[:64]))
-        session.flush()
+        return None
+    if not known:
         return None
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    return _principal(session, _BY_USER, user_id=user.id)
+    return _principal(session, _BY_USER, user_id=user.id)  # type: ignore[union-attr]
+
+
+@cache
+def _decoy() -> str:
+    """A hash no password matches, checked for unknown accounts."""
+    return PASSWORDS.hash(secrets.token_urlsafe(32))
+
+
+def start_session(session: Session, user_id: int, lifetime: timedelta) -> str:
+    """A new browser session of the user; returns the secret its cookie carries."""
+    secret = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(user_id=user_id, token_hash=_digest(secret), expires_at=utcnow() + lifetime)
+    )
+    session.flush()
+    return secret
+
+
+def authenticate_session(session: Session, secret: str) -> Principal | None:
+    """The principal of a live browser session, or None if it ended or expired."""
+    return _principal(session, _BY_SESSION, token_hash=_digest(secret), now=utcnow())
+
+
+def end_session(session: Session, secret: str) -> None:
+    """Log one browser session out (its cookie is worthless from now on)."""
+    _end_sessions(session, UserSession.token_hash == _digest(secret))
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every browser session of a user (a new password, a deactivation)."""
+    _end_sessions(session, UserSession.user_id == user_id)
+
+
+def _end_sessions(session: Session, which: ColumnElement[bool]) -> None:
+    for live in session.scalars(select(UserSession).where(which, UserSession.ended_at.is_(None))):
+        live.ended_at = utcnow()
+    session.flush()
 
 
 def _digest(token: str) -> str:
@@ -173,10 +219,6 @@ def authenticate_token(session: Session, secret: str) -> Principal | None:
     return _principal(session, _BY_TOKEN, token_hash=_digest(secret), now=utcnow())
 
 
-def authenticate_session(session: Session, user_id: int) -> Principal | None:
-    return _principal(session, _BY_USER, user_id=user_id)
-
-
 def revoke_token(session: Session, token: ApiToken) -> None:
     """Revoke a token at once (revoking twice changes nothing)."""
     if token.revoked_at is None:
@@ -185,7 +227,8 @@ def revoke_token(session: Session, token: ApiToken) -> None:
 
 
 def change_password(session: Session, user_id: int, current: str, new: str) -> None:
-    """A user's new password, given the current one; their API tokens stay valid."""
+    """A user's new password, given the current one: every browser session of theirs ends
+    (they log in again); their API tokens stay valid."""
     user = session.get(User, user_id)
     if user is None or user.password_hash is None:
         raise Forbidden("This account logs in by token only.", field="current_password")
@@ -196,7 +239,7 @@ def change_password(session: Session, user_id: int, current: str, new: str) -> N
     if new == current:
         raise ValidationFailed({"new_password": ["The new password must differ."]})
     set_password(session, user, new, field="new_password")
-    session.flush()
+    end_sessions(session, user.id)
 
 
 def update_user(session: Session, user: User, changes: dict) -> User:
@@ -206,6 +249,8 @@ def update_user(session: Session, user: User, changes: dict) -> User:
         user.name = changes["name"]
     if "active" in changes:
         user.active = changes["active"]
+        if not user.active:
+            end_sessions(session, user.id)
     if "organisation" in changes:
         name = changes["organisation"]
         user.organisation = get_organisation(session, name, create=True) if name else None

@@ -3,7 +3,7 @@ consume, destroy, missing and found."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,20 +12,51 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import barcodes
-from ..errors import InvalidState, NotFound, ValidationFailed
+from ..errors import InvalidState, ValidationFailed
 from ..models import Animal, Item, Lot, Material, QcResult
 from ..models.base import QUANTUM
 from ..schemas import ItemsSchema, LotSchema, QcSchema
+from ..sql import chunked, one_of
 from ..vocabulary import GONE, EventType, ItemStatus, MaterialKind
 from .events import record_event, record_events
 from .storage import Place, place_items, relocate
 
 
-def get_item(session: Session, barcode: str) -> Item:
-    item = session.scalar(select(Item).where(Item.barcode == barcodes.normalise(barcode)))
+def get_item(session: Session, barcode: str, field: str = "barcode") -> Item:
+    """The item a scanned code names; the error names `field` (the input it came from)."""
+    code = barcodes.scanned(barcode, field)
+    item = session.scalar(select(Item).where(Item.barcode == code))
     if item is None:
-        raise NotFound(f"No item with barcode {barcode!r}.", field="barcode")
+        raise barcodes.not_found(session, barcode, "item", field)
     return item
+
+
+def next_lot_numbers(session: Session, material_ids: Iterable[int]) -> dict[int, int]:
+    """The next lot number of each material (1 for one without lots), for lots written in this
+    transaction. The materials' rows are locked until it ends (FOR NO KEY UPDATE on
+    PostgreSQL; a SQLite writer holds the database's write lock already), so that parallel lots
+    of one material take the next numbers one after another instead of the same one. The
+    single lot and the bulk importer both number their lots here."""
+    connection = session.connection()
+    materials, lots = Material.__table__, Lot.__table__
+    numbers: dict[int, int] = {}
+    for chunk in chunked(sorted(set(material_ids))):
+        locked = select(materials.c.id).where(one_of(materials.c.id, chunk, connection.dialect))
+        numbers.update(
+            (id_, 1)
+            for id_ in connection.scalars(
+                locked.order_by(materials.c.id).with_for_update(key_share=True)
+            )
+        )
+        numbers.update(
+            (material_id, last + 1)
+            for material_id, last in connection.execute(
+                select(lots.c.material_id, func.max(lots.c.number))
+                .where(one_of(lots.c.material_id, chunk, connection.dialect))
+                .group_by(lots.c.material_id)
+            )
+        )
+    return numbers
 
 
 def create_lot(
@@ -54,9 +85,8 @@ def _preserve(
     count, quantity, form = fields.pop("items"), fields.pop("quantity"), fields.pop("form")
     if material.kind is MaterialKind.CELL_LINE and fields.get("passage_number") is None:
         raise ValidationFailed({"passage_number": ["A cell-line lot needs its passage number."]})
-    number = (
-        session.scalar(select(func.max(Lot.number)).where(Lot.material_id == material.id)) or 0
-    ) + 1
+    session.flush()  # the material, if new, has its row (and id) to lock
+    number = next_lot_numbers(session, [material.id])[material.id]
     lot = Lot(
         material=material,
         number=number,

@@ -46,6 +46,7 @@ _ROWS = (
         Material.taxon_name,
         Material.risk_group,
         _ANIMAL_LINES.c.protocol_number,
+        Item.container_id,
         Animal.sex,
         Animal.birth_date,
         _SIRE.barcode.label("sire"),
@@ -105,7 +106,7 @@ def item_labels(
     missing = [code for code in codes if code not in rows]
     if missing:
         raise NotFound(f"No item with barcode {', '.join(missing[:10])}.", field="barcodes")
-    return [_label(rows[code], template, url) for code in codes]
+    return _items(session, [rows[code] for code in codes], template, url)
 
 
 def lot_labels(
@@ -125,7 +126,7 @@ def box_labels(
     """For a box: its lid label (`box`), its map (`box-map`), or a label for each item in it
     (an item template), by position."""
     unit = get_unit(session, barcode)
-    if template in UNIT_TEMPLATES:
+    if template in UNIT_TEMPLATES or (template == "cage-card" and unit.kind is StorageKind.CAGE):
         return [_unit_label(session, unit, template, url)]
     statement = _ROWS.where(Item.container_id == unit.id).order_by(Item.row, Item.col)
     return _labels(session, statement, template, url)
@@ -163,7 +164,64 @@ def packing_list(session: Session, request_id: int, url: str | None = None) -> P
 def _labels(session: Session, statement: Select, template: str | None, url: str | None) -> list:
     rows = session.execute(statement.order_by(Item.id).limit(MAX_LABELS + 1)).all()  # then by id
     _check(template, ITEM_TEMPLATES, len(rows))
-    return [_label(row, template, url) for row in rows]
+    return _items(session, rows, template, url)
+
+
+def _items(session: Session, rows: Sequence[Any], template: str | None, url: str | None) -> list:
+    """A label per item, except cage cards: one per cage for the animals in it (in the order
+    of the first of them), one per animal kept in no cage."""
+    out: list[Label] = []
+    cages: dict[int, list[Any]] = {}
+    for row in rows:
+        if (template or template_for(row.form)) != "cage-card" or row.container_id is None:
+            out.append(_label(row, template, url))
+        elif row.container_id not in cages:
+            cages[row.container_id] = [row]
+            out.append(row.container_id)  # its card, once all its animals are known
+        else:
+            cages[row.container_id].append(row)
+    if not cages:
+        return out
+    units = {u.id: u for u in session.scalars(select(StorageUnit).where(StorageUnit.id.in_(cages)))}
+    return [
+        _cage_card(units[entry], cages[entry], url) if isinstance(entry, int) else entry
+        for entry in out
+    ]
+
+
+def _animal(row: Any) -> str:
+    """One animal's line on a cage card: barcode, sex, birth, parents."""
+    parents = " × ".join(filter(None, (row.sire, row.dam)))
+    return " · ".join(
+        filter(
+            None,
+            (
+                row.barcode,
+                row.sex.value if row.sex else "",
+                f"b. {row.birth_date.isoformat()}" if row.birth_date else "",
+                f"of {parents}" if parents else "",
+            ),
+        )
+    )
+
+
+def _cage_card(unit: StorageUnit, rows: Sequence[Any], url: str | None) -> Label:
+    """The card of a cage: its name and code, the strains and protocols of its animals, and a
+    line per animal (the card of a cage holds all of them)."""
+    strains = dict.fromkeys(
+        " ".join(filter(None, (r.designation, r.designation_zh, r.accession_number))) for r in rows
+    )
+    protocols = dict.fromkeys(r.protocol_number for r in rows if r.protocol_number)
+    risk = max((r.risk_group for r in rows if r.risk_group is not None), default=None)
+    return cage_card(
+        payload(unit.barcode, url),
+        unit.name,
+        strain=" / ".join(strains),
+        protocol=", ".join(protocols),
+        animals=[_animal(r) for r in rows],
+        risk_group=risk,
+        caption=unit.barcode,
+    )
 
 
 def _check(template: str | None, allowed: Sequence[str], count: int) -> None:
@@ -180,16 +238,15 @@ def _label(row: Any, template: str | None, url: str | None) -> Label:
     code = payload(row.barcode, url)
     lot = f"Lot {row.lot_number}" + _stage(row)
     name = " ".join(filter(None, (row.designation, row.designation_zh)))
-    if template == "cage-card":
+    if template == "cage-card":  # an animal kept in no cage: a card of its own
         return cage_card(
             code,
-            name,
-            sex=row.sex.value if row.sex else "",
-            date_of_birth=row.birth_date.isoformat() if row.birth_date else "",
-            parents=" × ".join(filter(None, (row.sire, row.dam))),
+            row.barcode,
+            strain=" ".join(filter(None, (name, row.accession_number))),
             protocol=row.protocol_number or "",
-            lines=(row.accession_number, lot, row.barcode),
+            animals=[_animal(row), lot],
             risk_group=row.risk_group,
+            caption=row.barcode,
         )
     taxon = row.taxon_name if row.kind is not MaterialKind.CELL_LINE else ""
     if template == "cap":
@@ -198,8 +255,9 @@ def _label(row: Any, template: str | None, url: str | None) -> Label:
         quantity = f"{row.quantity.normalize():f} {row.unit.value}"
         lines = (taxon, name, lot, row.preserved_on.isoformat(), quantity, _temperature(row))
     else:
-        lines = (name, taxon, lot, row.preserved_on.isoformat(), _temperature(row))
-    return Label(code, row.accession_number, lines, template, row.risk_group)
+        kept = " · ".join(filter(None, (row.preserved_on.isoformat(), _temperature(row))))
+        lines = (name, taxon, lot, kept)
+    return Label(code, row.accession_number, lines, template, row.risk_group, row.barcode)
 
 
 def _stage(row: Any) -> str:
@@ -226,7 +284,11 @@ def _unit_label(session: Session, unit: StorageUnit, template: str, url: str | N
             f"{unit.temperature_c:g} °C" if unit.temperature_c is not None else "",
             f"{unit.occupied} items",
         )
-        return Label(code, unit.name, lines, "box")
+        return Label(code, unit.name, lines, "box", caption=unit.barcode)
+    if template == "cage-card":
+        statement = _ROWS.where(Item.container_id == unit.id, Item.status.not_in(GONE))
+        rows = session.execute(statement.order_by(Item.id).limit(MAX_LABELS)).all()
+        return _cage_card(unit, rows, url)
     if unit.kind is not StorageKind.BOX:
         raise ValidationFailed({"template": [f"{unit.barcode} is a {unit.kind.value}, not a box."]})
     held = session.execute(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -19,9 +20,11 @@ from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ..models import Printer, PrintJob
 from ..models.base import aware, utcnow
 from ..schemas import PrinterSchema
-from ..vocabulary import PrinterTransport, PrintJobStatus, Role
+from ..vocabulary import PrinterProtocol, PrinterTransport, PrintJobStatus, Role
 from .accounts import get_user
 
+# What a label printer (ZPL) cannot print, in words: it prints labels, nothing laid out on a page.
+SHEETS = {labels.BoxMap: "box map", labels.PackingList: "packing list"}
 LEASE = timedelta(minutes=2)  # a worker holds a printer at most this long without renewing
 MAX_BACKOFF = timedelta(minutes=5)
 
@@ -77,6 +80,46 @@ def get_printer(session: Session, name: str) -> Printer:
     return printer
 
 
+class WrongPrinter(ValidationFailed):
+    """The printer cannot print this document: a ZPL printer prints labels, and a box map or a
+    packing list needs a PDF printer. `document` names what was asked ("box map", ...)."""
+
+    def __init__(self, printer: Printer, document: str) -> None:
+        message = f"Printer {printer.name} takes ZPL labels; a {document} needs a PDF printer."
+        super().__init__({"printer": [message]}, message)
+        self.field = "printer"
+        self.document = document
+
+
+def check_printable(printer: Printer, things: Sequence[Any]) -> None:
+    """Refuse, before rendering, a document the printer's language cannot hold."""
+    if printer.protocol is not PrinterProtocol.ZPL:
+        return
+    for thing in things:
+        if type(thing) in SHEETS:
+            raise WrongPrinter(printer, SHEETS[type(thing)])
+
+
+class Waiting(StrEnum):
+    """Why a queued job is not printed yet."""
+
+    SWITCHED_OFF = "switched_off"  # the printer is switched off in biorepo
+    AGENT = "agent"  # a pull printer: its agent has not fetched the job yet
+    RETRYING = "retrying"  # the last try failed (last_error); tried again from next_attempt_at
+    DELIVERY = "delivery"  # sent by the delivery worker (`biorepo printers work`) when it runs
+
+
+def waiting_for(job: PrintJob) -> Waiting | None:
+    """Why the job waits (None if it is not queued)."""
+    if job.status is not PrintJobStatus.QUEUED:
+        return None
+    if not job.printer.active:
+        return Waiting.SWITCHED_OFF
+    if job.printer.transport is PrinterTransport.PULL:
+        return Waiting.AGENT
+    return Waiting.RETRYING if job.last_error else Waiting.DELIVERY
+
+
 def render(things: Sequence[Any], printer: Printer, settings: labels.Settings) -> bytes:
     """The document for `printer`: ZPL at its resolution, or PDF at the stock size."""
     return labels.render(things, printer.protocol.value, dpi=printer.dpi, settings=settings)
@@ -94,6 +137,7 @@ def submit(
     """Queue the labels for the printer (rendered now: a reprint sends the same bytes)."""
     if not printer.active:
         raise InvalidState(f"Printer {printer.name} is switched off in biorepo.", field="printer")
+    check_printable(printer, things)
     job = PrintJob(
         printer=printer,
         title=title[:200],

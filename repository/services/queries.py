@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, exists, func, literal, literal_column, or_, se
 from sqlalchemy.orm import Session, aliased
 
 from .. import barcodes
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..models import (
     Collection,
     Event,
@@ -112,9 +112,10 @@ SCAN = with_path(
 def scan(session: Session, barcode: str) -> Scan:
     """Barcode to item, material, lot, full location path, status and recent history, in one
     statement."""
-    row = session.connection().execute(SCAN, {"barcode": barcodes.normalise(barcode)}).first()
+    code = barcodes.scanned(barcode)
+    row = session.connection().execute(SCAN, {"barcode": code}).first()
     if row is None:
-        raise NotFound(f"No item with barcode {barcode!r}.", field="barcode")
+        raise barcodes.not_found(session, barcode, "item")
     path = path_of(row)
     events = sorted(row.history or (), key=lambda e: e["id"], reverse=True)
     return Scan(
@@ -311,7 +312,7 @@ class Match:
 def identify(session: Session, code: str) -> list[Match]:
     """Every record a scanned or typed code names (none: unknown; several: ambiguous, e.g. an
     accession number used by two collections)."""
-    barcode = barcodes.normalise(code)
+    barcode = barcodes.scanned(code, "code")
     text = code.strip()
     found = [
         Match("item", b, f"{b} · {a}")

@@ -44,16 +44,13 @@ from ..schemas import (
 from ..vocabulary import (
     CANCELLABLE,
     FINISHED,
+    PUBLIC,
     REQUEST_TRANSITIONS,
-    AccessLevel,
     LineDecision,
     RequestStatus,
     Role,
 )
 from . import agreements, checks, notifications, reservations
-
-PUBLIC = (AccessLevel.OPEN, AccessLevel.RESTRICTED)
-
 
 # --- reading ---------------------------------------------------------------------------------
 

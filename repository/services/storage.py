@@ -12,7 +12,7 @@ from sqlalchemy import Select, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from .. import audit, barcodes
-from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
+from ..errors import Conflict, InvalidState, ValidationFailed
 from ..models import Item, StorageUnit
 from ..models.storage import position_label
 from ..schemas import StorageUnitSchema
@@ -72,12 +72,12 @@ def create_unit(session: Session, data: Any, parent: StorageUnit | None = None) 
     return unit
 
 
-def get_unit(session: Session, barcode: str) -> StorageUnit:
-    unit = session.scalar(
-        select(StorageUnit).where(StorageUnit.barcode == barcodes.normalise(barcode))
-    )
+def get_unit(session: Session, barcode: str, field: str = "barcode") -> StorageUnit:
+    """The unit a scanned code names; the error names `field` (the input it came from)."""
+    code = barcodes.scanned(barcode, field)
+    unit = session.scalar(select(StorageUnit).where(StorageUnit.barcode == code))
     if unit is None:
-        raise NotFound(f"No storage unit with barcode {barcode!r}.", field="barcode")
+        raise barcodes.not_found(session, barcode, "storage", field)
     return unit
 
 
@@ -354,32 +354,58 @@ def place_items(
     container: StorageUnit,
     positions: Sequence[tuple[int, int]] | None = None,
     note: str | None = None,
+    *,
+    start: tuple[int, int] | None = None,
 ) -> list[Place]:
-    """Place or move items into a container: at the given positions, or (boxes) the first
-    free ones in row-major order."""
+    """Place or move items into a container: at the given positions, or (boxes) the free ones
+    in row-major order from `start` (a free position; default the first of the box) on."""
     if positions is not None:
         if len(positions) != len(items_):
             raise ValidationFailed({"positions": ["Give one position per item."]})
         places = [Place(container, r, c) for r, c in positions]
     elif container.rows is not None:
-        moving = {i.id for i in items_}
-        taken = set(
-            session.execute(
-                select(Item.row, Item.col).where(
-                    Item.container_id == container.id, Item.id.not_in(moving)
-                )
-            ).all()
-        )
-        places = _free_in_grid(container, taken, len(items_), contiguous=False)
-        if len(places) < len(items_):
-            raise Conflict(
-                f"{container.name} has {len(places)} free positions, {len(items_)} are needed.",
-                field="container",
-            )
+        places = _free_from(session, container, items_, start)
+    elif start is not None:
+        raise ValidationFailed({"position": [f"{container.name} has no positions."]})
     else:
         places = [Place(container)] * len(items_)
     relocate(session, list(zip(items_, places, strict=True)), note)
     return places
+
+
+def _free_from(
+    session: Session, box: StorageUnit, items_: Sequence[Item], start: tuple[int, int] | None
+) -> list[Place]:
+    """Free positions of `box` for the items in row-major order: the first ones, or from
+    `start` on, which must be in the grid and free (the items themselves leave theirs)."""
+    label = position_label(*start) if start else ""
+    if start and not (1 <= start[0] <= box.rows and 1 <= start[1] <= box.cols):
+        raise ValidationFailed(
+            {"position": [f"{label} is outside the {box.rows}x{box.cols} grid of {box.name}."]}
+        )
+    moving = {i.id for i in items_}
+    taken = {
+        (r.row, r.col): r.barcode
+        for r in session.execute(
+            select(Item.row, Item.col, Item.barcode).where(
+                Item.container_id == box.id, Item.id.not_in(moving)
+            )
+        )
+    }
+    if start in taken:
+        raise Conflict(f"{box.name} {label} is occupied by {taken[start]}.", field="position")
+    free = [
+        p
+        for p in _free_in_grid(box, set(taken), None, contiguous=False)
+        if start is None or (p.row, p.col) >= start
+    ]
+    if len(free) < len(items_):
+        raise Conflict(
+            f"{box.name} has {len(free)} free positions{f' from {label} on' if start else ''}, "
+            f"{len(items_)} are needed.",
+            field="position" if start else "container",
+        )
+    return free[: len(items_)]
 
 
 def find_free_positions(

@@ -20,7 +20,7 @@ from api import create_app
 from repository.db import unit_of_work
 from repository.services import accounts, collections
 from repository.vocabulary import Role
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, SECRET_KEY
 from tests.databases import migrated
 
 EXCLUDED = [checks.positive_data_acceptance, checks.missing_required_header]
@@ -29,7 +29,7 @@ EXCLUDED = [checks.positive_data_acceptance, checks.missing_required_header]
 def _service(url: str) -> tuple:
     """The app on a fresh migrated database with one collection and an admin's token (built
     when the module is collected: Schemathesis reads the document at import)."""
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "fuzz"})
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": SECRET_KEY})
     with unit_of_work(app.extensions["biorepo"]) as db:
         collections.create_collection(db, {"code": "FZ", "name": "Fuzz", "kind": "seed_bank"})
         accounts.register_user(

@@ -36,3 +36,9 @@ def test_unknown_path_is_a_problem_document(server):
     status, body = get(f"{server}/api/v1/nothing-here")
     assert status == 404
     assert body["status"] == 404 and body["title"] == "Not Found" and body["type"]
+
+
+def test_served_by_a_production_server(server):
+    """`biorepo serve` (and so `make run`) is gunicorn, not Flask's development server."""
+    with urllib.request.urlopen(f"{server}/api/v1/health", timeout=5) as response:
+        assert response.headers["Server"].startswith("gunicorn")

@@ -20,7 +20,7 @@ from repository.services import (
     storage,
 )
 from repository.vocabulary import Role
-from tests.conftest import make_box
+from tests.conftest import SECRET_KEY, make_box
 
 PASSWORD = "correct horse battery"
 ROLES = {
@@ -43,7 +43,7 @@ def world(request, tmp_path_factory):
     backend = request.param
     schema = "world_" + request.module.__name__.rsplit(".", 1)[-1]
     url = fresh_database(backend, tmp_path_factory, schema)
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test"})
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": SECRET_KEY})
     factory = app.extensions["biorepo"]
     tokens, ids = {}, {}
     with unit_of_work(factory) as db:

@@ -349,11 +349,11 @@ def test_a_failure_half_way_leaves_nothing(factory, stock, tmp_path, monkeypatch
     calls = []
     real = bulk.writing.Writer._items
 
-    def failing(self, batch, boxes):
-        calls.append(len(batch))
+    def failing(self, chunk):
+        calls.append(len(chunk))
         if len(calls) == 3:
             raise RuntimeError("the database went away")
-        real(self, batch, boxes)
+        real(self, chunk)
 
     monkeypatch.setattr(bulk.writing.Writer, "_items", failing)
     before = counts(factory)

@@ -135,12 +135,30 @@ def test_every_field_comes_back_as_it_was_imported(factory, bank, tmp_path):
     assert seed["collection_date"] == "1987-03"
     assert (seed["latitude"], seed["longitude"]) == (16.911944, -121.0625)
     assert seed["storage_types"] == [11, 13] and seed["sample_status"] == 300
-    assert seed["in_mls"] is True
+    assert seed["mls_status"] == 1
     assert seed["identifiers"] == [("NGA039", "NG 12"), ("OTHERNUMB", "field 7")]
 
     # the export, imported into another genebank, stores the very same values
     again = [{**row, "INSTCODE": "PHL002"} for row in exported(factory)]
     run(factory, mcpd_file(tmp_path, *again, name="again.csv"), code="PHL002")
+    assert stored(factory, "PHL002") == stored(factory, "PHL001")
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        {"MLSSTAT": "99", "SAMPSTAT": "999", "COLLSRC": "99", "STORAGE": "99"},
+        {"MLSSTAT": "0", "SAMPSTAT": "100", "COLLSRC": "10", "STORAGE": "10;20;30;40;50"},
+    ],
+)
+def test_every_code_comes_back_as_it_was_imported(factory, bank, tmp_path, codes):
+    """The coded descriptors at the ends of their lists, 99 (other) included: exported as they
+    were imported, and imported again to the same stored values."""
+    record = {**FULL, **codes}
+    run(factory, mcpd_file(tmp_path, record))
+    (row,) = exported(factory)
+    assert row == record
+    run(factory, mcpd_file(tmp_path, {**row, "INSTCODE": "PHL002"}, name="again.csv"), "PHL002")
     assert stored(factory, "PHL002") == stored(factory, "PHL001")
 
 
@@ -156,7 +174,7 @@ def test_missing_month_and_day_may_be_written_00(factory, bank, tmp_path):
         ("SAMPSTAT", "350", "Must be one of"),
         ("COLLSRC", "17", "Must be one of"),
         ("STORAGE", "11;14", "Must be one of"),
-        ("MLSSTAT", "2", "MLSSTAT is 0"),
+        ("MLSSTAT", "2", "Must be one of: 0, 1, 99."),
         ("COLLDATE", "19870230", "No such date"),
         ("COLLDATE", "19871301", "No such date"),
         ("COLLDATE", "----0301", "Write YYYYMMDD"),

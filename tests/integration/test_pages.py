@@ -148,7 +148,7 @@ def test_qc_and_move_are_recorded(world):
     assert response.status_code == 303
     response = client.post(
         f"/items/{vial}/move",
-        data={"container": ids["box"], "row": "9", "col": "9", "csrf_token": token},
+        data={"container": ids["box"], "position": "I9", "csrf_token": token},
     )
     assert response.status_code == 303
     page = client.get(f"/items/{vial}").data.decode()

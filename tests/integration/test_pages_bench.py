@@ -79,7 +79,7 @@ def test_register_preserve_place_and_label(world):
         "designation": "Bench barley",
         "taxon_name": "Hordeum vulgare",
         "seed.crop_name": "barley",
-        "seed.in_mls": "true",
+        "seed.mls_status": "1",
         "csrf_token": token,
     }
     response = client.post("/bench/register", data=data)

@@ -5,6 +5,7 @@ with picking, preparation, shipment and packing list."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,8 @@ from sqlalchemy import select
 from api import create_app
 from repository.db import unit_of_work
 from repository.models import MaterialRequest, User
+from repository.services import accounts
+from tests.conftest import SECRET_KEY
 from tests.sharing import build
 
 TOKEN = "csrf-test-token"
@@ -25,7 +28,7 @@ def world(request, tmp_path_factory):
     backend = request.param
     schema = "pages_requests"
     url = fresh_database(backend, tmp_path_factory, schema)
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test"})
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": SECRET_KEY})
     with unit_of_work(app.extensions["biorepo"]) as db:
         w = build(db, vials=6)
         users = {
@@ -46,9 +49,11 @@ def world(request, tmp_path_factory):
 
 def as_user(app, user_id: int):
     """A client with a session for the user (the login page itself is tested elsewhere)."""
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        secret = accounts.start_session(db, user_id, timedelta(hours=1))
     client = app.test_client()
     with client.session_transaction() as session:
-        session["user_id"], session["csrf"] = user_id, TOKEN
+        session["sid"], session["csrf"] = secret, TOKEN
     return client
 
 

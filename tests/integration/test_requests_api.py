@@ -10,6 +10,7 @@ from api import create_app
 from repository.db import unit_of_work
 from repository.services import accounts, requests
 from repository.vocabulary import Role
+from tests.conftest import SECRET_KEY
 from tests.integration.test_labels_api import pdf_codes
 from tests.sharing import build
 
@@ -37,7 +38,7 @@ def world(request, tmp_path_factory):
     backend = request.param
     schema = "sharing_api_tests"
     url = fresh_database(backend, tmp_path_factory, schema)
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test"})
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": SECRET_KEY})
     factory = app.extensions["biorepo"]
     with unit_of_work(factory) as db:
         w = build(db, vials=12)

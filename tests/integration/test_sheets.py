@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -73,12 +74,14 @@ def test_miabis_columns(db):
     materials.register_material(
         db, "BB", common | {"designation": "hidden", "access_level": "internal"}
     )
-    [row] = rows(miabis.export, db, "BB")
+    [row] = rows(partial(miabis.export, donors=True), db, "BB")
     assert row["Sample ID"] == "BB 1" and row["Sample collection ID"] == "BB"
     assert (row["Sample donor ID"], row["Sex"], row["Year of birth"]) == ("D9", "Female", "1970")
     assert row["Material type"] == "Plasma" and row["SPREC"] == "PL1-SST-A"
     assert row["Disease (ICD-10)"] == "C50.9" and row["Storage temperature"] == "-80"
     assert row["Sampled time"].startswith("2025-03-04T08:30")
+    [bare] = rows(partial(miabis.export, donors=False), db, "BB")
+    assert {bare[c] for c in miabis.DONOR_COLUMNS} == {""} and bare["SPREC"] == "PL1-SST-A"
 
 
 def test_mirri_sheets_read_back_into_strains(db, collection, tmp_path):

@@ -43,7 +43,7 @@ LABELS = [
     Label("AC3DE4FY", "Oryza sativa 水稻", ("IRGC 12345",), template="seed-packet"),
     Label("AC3DE4FZ", "Box 17", ("Freezer 3 / rack C",), template="box"),
     Label("AC3DE4G3", "CC 1", template="cap"),
-    cage_card("ANM7KH3P", "C57BL/6J", sex="F", date_of_birth="2025-01-04", protocol="P-17"),
+    cage_card("CAG7KH3P", "Cage 12", strain="C57BL/6J", protocol="P-17", animals=["ANM7KH3P"]),
 ]
 
 
@@ -89,7 +89,7 @@ def test_sheet_fills_cells_from_the_start_position() -> None:
 
 
 def test_a_sheet_too_small_for_its_grid_is_refused() -> None:
-    with pytest.raises(LabelError, match="do not fit"):
+    with pytest.raises(LabelError, match="past the page's left edge"):
         render_pdf(LABELS[:1], sheet=Sheet(cols=7, rows=2))
     with pytest.raises(LabelError, match="start position"):
         render_pdf(LABELS[:1], sheet=Sheet(cols=2, rows=2), start=5)

@@ -33,7 +33,7 @@ def decoded(png: bytes) -> list[str]:
         Label("AC3DE4FW", "枯草芽孢杆菌 Bacillus subtilis", ("CC 00123",), risk_group=2),
         Label("https://biorepo.example.org/items/AC3DE4FW", "URL", template="box"),
         Label("AC3DE4G3", "CC 1", template="cap", risk_group=2),
-        cage_card("ANM7KH3P", "C57BL/6J", sex="M", protocol="P-1"),
+        cage_card("CAG7KH3P", "Cage 1", strain="C57BL/6J", protocol="P-1", animals=["ANM7KH3P"]),
     ],
 )
 def test_png_codes_decode(label: Label, dpi: int) -> None:

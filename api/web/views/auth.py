@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, request, session
+from flask import Blueprint, redirect, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
-from repository.services import accounts
-
-from ...context import csrf_ok, database, principal, start_session
+from ...context import csrf_ok, log_in, log_out, principal
 from ...policy import Permission, require
+from ...security import login_limit
 from ..pages import back, safe_next, show
 
 
@@ -21,19 +20,14 @@ def login() -> Response | tuple[str, int]:
         raise Forbidden(_("The form has expired; please try again."))
     email = request.form.get("email", "").strip()
     target = safe_next(request.form.get("next"))
-    db = database()
-    found = accounts.login(db, email, request.form.get("password", ""), request.remote_addr or "?")
-    if found is None:
-        db.commit()  # the failure counts even though the request fails
+    if log_in(email, request.form.get("password", "")) is None:
         message = _("Wrong email or password.")
         return show("login.html", 401, errors={"": [message]}, form=request.form, next=target)
-    start_session(found)
-    g.principal = found
     return redirect(target, code=303)
 
 
 def logout() -> Response:
-    session.clear()
+    log_out()
     return back("web.login")
 
 
@@ -45,6 +39,6 @@ def home() -> Response | tuple[str, int]:
 
 
 def routes(web: Blueprint) -> None:
-    web.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    web.add_url_rule("/login", "login", login_limit()(login), methods=["GET", "POST"])
     web.add_url_rule("/logout", "logout", logout, methods=["POST"])
     web.add_url_rule("/", "home", home)

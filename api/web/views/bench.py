@@ -196,7 +196,7 @@ def _place(found: Lot) -> None:
     positions = None
     if proposed and barcodes.normalise(code) == barcodes.normalise(proposed):
         positions = _positions(request.form.get("positions", "")) or None
-    storage.place_items(db, waiting, storage.get_unit(db, code), positions)
+    storage.place_items(db, waiting, storage.get_unit(db, code, field="container"), positions)
 
 
 def place(lot_id: int) -> Response | tuple[str, int]:

@@ -137,3 +137,4 @@ def commit() -> Response | tuple[str, int]:
 def routes(web: Blueprint) -> None:
     web.add_url_rule("/imports", "imports", page, methods=["GET", "POST"])
     web.add_url_rule("/imports/commit", "import_commit", commit, methods=["POST"])
+    web.record_once(lambda state: uploads.sweep(state.app))  # at start: what a killed commit left

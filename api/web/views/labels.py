@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import Blueprint, redirect, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from repository.errors import NotFound, ValidationFailed
+from repository.errors import DomainError, NotFound, ValidationFailed
 from repository.models import Lot, Printer, PrintJob
 from repository.schemas import Integer
 from repository.services import labelling, printing
@@ -24,6 +25,8 @@ from ...resources.printing import JobIn, queue, visible_job
 from ..pages import attempt, back, refused, safe_next, show
 
 Code = fields.String(validate=validate.Length(min=1, max=32))
+# What a ZPL printer cannot print (printing.SHEETS), in the user's words.
+SHEETS = {"box map": _l("a box map"), "packing list": _l("a packing list")}
 
 
 class Source(Schema):
@@ -83,7 +86,54 @@ def _values(source: dict[str, Any]) -> dict[str, Any]:
         "lot": db.get(Lot, key["lot"]) if "lot" in key else None,
         "count": len(selected(source["body"])),
         "queued": PrintJobStatus.QUEUED,
+        "waiting": _waiting,
     }
+
+
+def _waiting(job: PrintJob) -> str | None:
+    """Why a queued job is not printed yet, and what to do, in the user's words."""
+    why = printing.waiting_for(job)
+    if why is printing.Waiting.SWITCHED_OFF:
+        return _(
+            "Printer %(printer)s is switched off in biorepo; an administrator can switch it on"
+            " again.",
+            printer=job.printer.name,
+        )
+    if why is printing.Waiting.AGENT:
+        return _(
+            "Waiting for the printer's agent (%(agent)s) to fetch it: check that the agent runs"
+            " on the computer beside the printer.",
+            agent=job.printer.agent.email if job.printer.agent else "?",
+        )
+    delivery = _(
+        "Print jobs are sent by the delivery worker, which `make run` does not start: run"
+        " `biorepo printers work` beside the server (`--once` sends what is queued now)."
+    )
+    if why is printing.Waiting.RETRYING:
+        return " ".join(
+            (
+                _(
+                    "The last try failed (see the last error); the next try is from %(time)s UTC."
+                    " Check that the printer is on and reachable.",
+                    time=job.next_attempt_at.strftime("%H:%M"),
+                ),
+                delivery,
+            )
+        )
+    if why is printing.Waiting.DELIVERY:
+        return " ".join((_("Waiting to be sent to the printer."), delivery))
+    return None
+
+
+def _refusal(error: DomainError) -> DomainError:
+    """A printer that cannot print the document, said in the user's words and language."""
+    if not isinstance(error, printing.WrongPrinter):
+        return error
+    message = _(
+        "This printer takes ZPL labels; %(document)s needs a PDF printer.",
+        document=SHEETS[error.document],
+    )
+    return ValidationFailed({"printer": [message]}, message)
 
 
 def page() -> tuple[str, int]:
@@ -106,17 +156,19 @@ def print_labels() -> Response | tuple[str, int]:
     require(Permission.PRINT)
     source = _source(request.form)
 
+    made: list[PrintJob] = []
+
     def submit() -> None:
         body = {**source["body"], "printer": request.form.get("printer", "")}
         try:
-            queue(JobIn().load(body))
+            made.append(queue(JobIn().load(body)))
         except ValidationError as error:
             raise ValidationFailed(error.messages) from None
 
     error = attempt(submit)
     if error is not None:
-        return refused("labels.html", error, **_values(source))
-    return back("web.labels", **source["key"], done="print")
+        return refused("labels.html", _refusal(error), **_values(source))
+    return back("web.labels", **source["key"], queued=made[0].id)
 
 
 def job_action(job_id: int, action: str) -> Response:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, request
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -19,6 +20,7 @@ from repository.schemas import (
 )
 from repository.services import agreements, catalogue, checks, queries, requests
 from repository.vocabulary import (
+    PUBLIC,
     IntendedUse,
     ItemForm,
     LineDecision,
@@ -29,7 +31,6 @@ from repository.vocabulary import (
 
 from ...context import database
 from ...policy import Permission, require
-from ...resources.materials import PUBLIC
 from ...resources.requests import cancellable, current_user, own, visible
 from .. import forms
 from ..pages import attempt, back, may, refused, show
@@ -75,6 +76,16 @@ def _draft_for(material: Material) -> MaterialRequest | None:
     )
 
 
+def _material(line: dict[str, str]) -> Material | None:
+    """The material a cart form names, if its material_id (read by the line's own field) is
+    the id of one."""
+    try:
+        material_id = RequestLineSchema().fields["material_id"].deserialize(line.get("material_id"))
+    except ValidationError:
+        return None
+    return database().get(Material, material_id)
+
+
 def add_to_cart() -> Response | tuple[str, int]:
     """Put a material (form, units, purpose) in the cart of its collection."""
     require(Permission.REQUEST)
@@ -83,7 +94,7 @@ def add_to_cart() -> Response | tuple[str, int]:
     made: list[MaterialRequest] = []
 
     def add() -> None:
-        material = db.get(Material, int(line.get("material_id", "0") or 0))
+        material = _material(line)
         draft = _draft_for(material) if material is not None else None
         if draft is None:
             made.append(requests.create_request(db, current_user(), {"lines": [line]})[0])
@@ -92,10 +103,10 @@ def add_to_cart() -> Response | tuple[str, int]:
             made.append(draft)
 
     error = attempt(add)
-    if error is not None:
-        material = db.get(Material, int(line.get("material_id", "0") or 0))
+    if error is not None:  # the catalogue again: the material's offer, or all when none
+        material = _material(line)
         if material is None or material.access_level not in PUBLIC:
-            return refused("error.html", error, title=_("Not found"), detail=error.detail)
+            return refused("catalogue.html", error, **_catalogue_values(None, None))
         values = _catalogue_values(material.accession_number, None, material.id)
         return refused("catalogue.html", error, **values)
     return back("web.request_page", request_id=made[0].id, done="add")

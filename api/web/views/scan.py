@@ -7,24 +7,27 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from repository.errors import NotFound
-from repository.models import Item, Lot, Material
+from repository import barcodes
+from repository.errors import NotFound, ValidationFailed
+from repository.models import Item, Lot, Material, MaterialRequest
 from repository.schemas import ItemsSchema, QcSchema
 from repository.services import inventory, queries, storage
+from repository.services.accounts import Principal
 from repository.services.catalogue import attach_offers
 from repository.vocabulary import QcOutcome, QcTest
 
 from ...context import database
-from ...policy import Permission, require
+from ...policy import Permission, require, sees_inventory, sees_material
 from ...resources.items import ConsumeIn, DestroyIn, FoundIn, NoteIn, place_of
+from ...resources.requests import sees
 from .. import forms
-from ..pages import attempt, back, refused, show
+from ..pages import attempt, back, problems, refused, show
 from ..terms import term
 
 TARGETS = {
@@ -35,23 +38,54 @@ TARGETS = {
 }
 
 
+def _link(db: Session, who: Principal, match: queries.Match) -> str | None:
+    """Where the asker opens what a code names, or None when for them it does not exist: the
+    API's rules (items and boxes for staff, internal materials for staff, a requester's own
+    lab's requests), so a page never tells what the API hides. Outside staff a material opens
+    in the catalogue."""
+    if match.kind in ("item", "unit") and not sees_inventory(who):
+        return None
+    if match.kind == "request" and not sees(db.get_one(MaterialRequest, match.key)):
+        return None
+    if match.kind == "material":
+        found = db.get_one(Material, match.key)
+        if not sees_material(who, found.access_level):
+            return None
+        if not sees_inventory(who):
+            return url_for("web.catalogue", q=found.accession_number)
+    endpoint, name = TARGETS[match.kind]
+    return url_for(endpoint, **{name: match.key})
+
+
 def scan() -> Response | tuple[str, int]:
     """What a handheld scanner (or a keyboard) typed into the scan box."""
-    require(Permission.ACCOUNT)
+    who = require(Permission.ACCOUNT)
     code = request.args.get("code", "").strip()
     if not code:
         return show("scan.html", 422, code=code, matches=[], message=_("Scan or type a code."))
-    matches = queries.identify(database(), code)
+    db = database()
+    try:
+        identified = queries.identify(db, code)
+    except ValidationFailed as error:  # no code is like it: too long, control characters
+        message = " ".join(problems(error).get("code", [error.detail]))
+        return show("scan.html", 422, code="", matches=[], message=message)
+    found = [(m, _link(db, who, m)) for m in identified]
+    matches = [(m, link) for m, link in found if link is not None]
     if len(matches) == 1:
-        endpoint, name = TARGETS[matches[0].kind]
-        return back(endpoint, **{name: matches[0].key})
+        return redirect(matches[0][1], code=303)
+    if not matches and barcodes.looks_misread(code):
+        message = _(
+            "%(code)s looks misread: its check character does not match. Scan it again.",
+            code=code,
+        )
+        return show("scan.html", 404, code=code, matches=[], message=message)
     if not matches:
         message = _("Nothing has the code %(code)s: no item, box, request or material.", code=code)
         return show("scan.html", 404, code=code, matches=[], message=message)
     message = _(
         "The code %(code)s is used by %(n)d records: choose one.", code=code, n=len(matches)
     )
-    return show("scan.html", 200, code=code, matches=matches, targets=TARGETS, message=message)
+    return show("scan.html", 200, code=code, matches=matches, message=message)
 
 
 def _record_qc(db: Session, item: Item) -> None:
@@ -82,12 +116,13 @@ def _found(db: Session, item: Item) -> None:
 
 
 def _move(db: Session, item: Item) -> None:
-    body = forms.load(FoundIn)  # container, row, col, note: the same fields
+    body = forms.load(
+        FoundIn
+    )  # container and note: the same fields (position as the grid names it)
     if not body.get("container"):
         raise NotFound(_("Scan the box or container to move the item into."), field="container")
-    position = [(body["row"], body["col"])] if body.get("row") and body.get("col") else None
-    unit = storage.get_unit(db, body["container"])
-    storage.place_items(db, [item], unit, position, body.get("note"))
+    unit = storage.get_unit(db, body["container"], field="container")
+    storage.place_items(db, [item], unit, note=body.get("note"), start=forms.position())
 
 
 ACTIONS: dict[str, Callable[[Session, Item], None]] = {

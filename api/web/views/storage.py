@@ -44,28 +44,32 @@ def unit(barcode: str) -> tuple[str, int]:
     return show("unit.html", **_unit_values(barcode))
 
 
+MOST_ITEMS = 1000  # scanned into one form, as the API's move takes
+
+
 def _place_items(barcode: str) -> None:
+    """The scanned items into the box: from the chosen position (a tapped free cell) on, or
+    into the first free positions."""
     db = database()
     codes = request.form.get("items", "").split()
     if not codes:
         raise ValidationFailed({"items": [_("Scan at least one item.")]})
-    row, col = request.form.get("row", ""), request.form.get("col", "")
-    positions = None
-    if row.strip() and col.strip():
-        if len(codes) != 1:
-            raise ValidationFailed({"items": [_("A chosen position takes one item.")]})
-        if not (row.isdigit() and col.isdigit()):
-            raise ValidationFailed({"row": [_("Row and column are numbers.")]})
-        positions = [(int(row), int(col))]
-    moving = [inventory.get_item(db, code) for code in codes]
+    if len(codes) > MOST_ITEMS:
+        message = _(
+            "At most %(n)d items at once; %(given)d were scanned.", n=MOST_ITEMS, given=len(codes)
+        )
+        raise ValidationFailed({"items": [message]})
+    start = forms.position()
+    found = (inventory.get_item(db, code, field="items") for code in codes)
+    moving = list({item.id: item for item in found}.values())  # a vial scanned twice goes once
     note = request.form.get("note", "").strip() or None
-    storage.place_items(db, moving, storage.get_unit(db, barcode), positions, note)
+    storage.place_items(db, moving, storage.get_unit(db, barcode), note=note, start=start)
 
 
 def _move_unit(barcode: str) -> None:
     db = database()
     body = forms.load(UnitMoveIn)
-    target = storage.get_unit(db, body["parent"])
+    target = storage.get_unit(db, body["parent"], field="parent")
     storage.move_unit(db, storage.get_unit(db, barcode), target, body.get("slot"), body.get("note"))
 
 
@@ -73,7 +77,10 @@ def _evacuate(barcode: str) -> None:
     db = database()
     body = forms.load(EvacuateIn)
     storage.evacuate(
-        db, storage.get_unit(db, barcode), storage.get_unit(db, body["target"]), body.get("note")
+        db,
+        storage.get_unit(db, barcode),
+        storage.get_unit(db, body["target"], field="target"),
+        body.get("note"),
     )
 
 

@@ -1,0 +1,196 @@
+"""What an import will write, prepared by its check pass in its scratch database while it holds
+no write lock: each new material's complete rows, each new lot's fields and the total of its
+items, each item's lot, place, barcode and quantity. The write pass (writing.py) adds only what
+depends on the database at that moment (ids, lot numbers, drawn barcodes) and inserts them."""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..models import KIND_MODELS, Item, Material
+from ..models.base import QUANTUM
+from ..vocabulary import MaterialKind
+from .inserts import complete
+
+if TYPE_CHECKING:
+    from .bulk import Box, Row
+
+MATERIALS = Material.__table__
+SCALE = -QUANTUM.as_tuple().exponent  # decimal places of a quantity: 6
+UNIT = Item.__table__.c.unit.type.enum_class
+FORM = Item.__table__.c.form.type.enum_class
+
+
+class NewMaterial(NamedTuple):
+    """A new material's rows, complete but for its id and times."""
+
+    kind: MaterialKind
+    base: dict[str, Any]  # of the materials table
+    own: dict[str, Any]  # of its kind's table
+    identifiers: list[dict[str, Any]]
+
+
+class NewLot(NamedTuple):
+    """A new lot: its material (one of the import's, by place, or a stored one, by id), its
+    fields and the sum of its items' quantities."""
+
+    material: int | None
+    material_id: int | None
+    fields: dict[str, Any]
+    quantity: Decimal
+
+
+class NewItem(NamedTuple):
+    """A new item: its lot (one of the import's, by place, or a stored one) and its values."""
+
+    lot: int | None
+    lot_id: int | None  # of a stored lot, with its number and material
+    lot_number: int | None
+    material_id: int | None
+    method: str
+    barcode: str | None  # given; None: drawn when written
+    quantity: Decimal
+    unit: Any
+    form: Any
+    container_id: int | None
+    row: int | None
+    col: int | None
+    grid_rows: int | None
+    grid_cols: int | None
+
+
+class Prepared:
+    """The rows to write, in the scratch database; materials and lots numbered in the order the
+    file declared them (their place)."""
+
+    def __init__(self, db: sqlite3.Connection, collection_id: int) -> None:
+        self._db, self.collection_id = db, collection_id
+        self.materials = self.lots = self.items = 0
+        db.execute("CREATE TABLE new_materials (place INTEGER PRIMARY KEY, record BLOB)")
+        db.execute(
+            "CREATE TABLE new_lots (place INTEGER PRIMARY KEY, material INTEGER, "
+            "material_id INTEGER, fields BLOB, quanta INTEGER NOT NULL DEFAULT 0)"
+        )
+        db.execute(
+            "CREATE TABLE new_items (lot INTEGER, lot_id INTEGER, lot_number INTEGER, "
+            "material_id INTEGER, method TEXT, barcode TEXT, quanta INTEGER, unit TEXT, "
+            "form TEXT, container_id INTEGER, row INTEGER, col INTEGER, grid_rows INTEGER, "
+            "grid_cols INTEGER)"
+        )
+
+    def add(self, batch: list[Row], donors: dict[str, int], boxes: dict[str, Box | None]) -> None:
+        """A checked batch's new materials, lots and items."""
+        self._add_materials([r for r in batch if r.material is not None], donors)
+        placed = [r for r in batch if r.item is not None]
+        self._add_lots([r for r in placed if not r.lot.stored and r.lot.planned is None])
+        self._add_items(placed, boxes)
+
+    def _add_materials(self, rows: list[Row], donors: dict[str, int]) -> None:
+        records = []
+        for place, row in enumerate(rows, start=self.materials):
+            data = dict(row.material.data)
+            kind = MaterialKind(data.pop("kind"))
+            identifiers = data.pop("identifiers")
+            if "donor" in data:
+                data["donor_id"] = donors[data.pop("donor")]
+            data.update(collection_id=self.collection_id, kind=kind, accession_number=row.accession)
+            own = complete(KIND_MODELS[kind].__table__, data)
+            material = NewMaterial(kind, complete(MATERIALS, data), own, identifiers)
+            records.append((place, pickle.dumps(tuple(material))))
+            row.material.planned = place
+        self._db.executemany("INSERT INTO new_materials VALUES (?, ?)", records)
+        self.materials += len(records)
+
+    def _add_lots(self, rows: list[Row]) -> None:
+        records = []
+        for row in rows:
+            lot = row.lot
+            if lot.planned is not None:  # two rows of this batch
+                continue
+            lot.planned = self.lots + len(records)
+            fields = {**lot.fields, "unit": lot.unit}
+            records.append(
+                (lot.planned, lot.material.planned, lot.material.id, pickle.dumps(fields))
+            )
+            lot.fields = None  # prepared: only its method is needed still
+        self._db.executemany(
+            "INSERT INTO new_lots (place, material, material_id, fields) VALUES (?, ?, ?, ?)",
+            records,
+        )
+        self.lots += len(records)
+
+    def _add_items(self, rows: list[Row], boxes: dict[str, Box | None]) -> None:
+        records, totals = [], Counter()
+        for row in rows:
+            lot, item = row.lot, row.item
+            box = boxes.get(row.box) if row.box else None
+            r, c = row.position or (None, None)
+            quanta = _quanta(item["quantity"])
+            if lot.planned is not None:
+                totals[lot.planned] += quanta
+            records.append(
+                (
+                    lot.planned,
+                    lot.id if lot.stored else None,
+                    lot.number if lot.stored else None,
+                    lot.material.id if lot.stored else None,
+                    lot.method.value,
+                    row.barcode,
+                    quanta,
+                    item["unit"].value,
+                    item["form"].value,
+                    box.id if box else None,
+                    r,
+                    c,
+                    box.rows if box else None,
+                    box.cols if box else None,
+                )
+            )
+        self._db.executemany(f"INSERT INTO new_items VALUES ({', '.join('?' * 14)})", records)
+        self._db.executemany(
+            "UPDATE new_lots SET quanta = quanta + ? WHERE place = ?",
+            ((total, place) for place, total in totals.items()),
+        )
+        self.items += len(records)
+
+    # --- read back by the write pass, a chunk at a time --------------------------------------
+
+    def new_materials(self, size: int) -> Iterator[list[NewMaterial]]:
+        for chunk in self._chunks("SELECT record FROM new_materials ORDER BY place", size):
+            yield [NewMaterial(*pickle.loads(record)) for (record,) in chunk]
+
+    def new_lots(self, size: int) -> Iterator[list[NewLot]]:
+        query = "SELECT material, material_id, fields, quanta FROM new_lots ORDER BY place"
+        for chunk in self._chunks(query, size):
+            yield [
+                NewLot(material, material_id, pickle.loads(fields), _quantity(quanta))
+                for material, material_id, fields, quanta in chunk
+            ]
+
+    def new_items(self, size: int) -> Iterator[list[NewItem]]:
+        for chunk in self._chunks("SELECT * FROM new_items ORDER BY rowid", size):
+            yield [
+                NewItem(*row[:6], _quantity(row[6]), UNIT(row[7]), FORM(row[8]), *row[9:])
+                for row in chunk
+            ]
+
+    def _chunks(self, query: str, size: int) -> Iterator[list[tuple]]:
+        cursor = self._db.execute(query)
+        while chunk := cursor.fetchmany(size):
+            yield chunk
+
+
+def _quanta(quantity: Decimal) -> int:
+    """A quantity as a whole number of its smallest steps (millionths), summed exactly."""
+    return int(quantity.scaleb(SCALE).to_integral_value())
+
+
+@lru_cache(maxsize=4096)
+def _quantity(quanta: int) -> Decimal:
+    return Decimal(quanta).scaleb(-SCALE)
