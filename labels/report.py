@@ -40,12 +40,18 @@ class Fonts(NamedTuple):
 
 
 def report_fonts(chars: frozenset[str]) -> Fonts:
-    """Noto Sans SC at 400 and 700, subset to `chars`, registered with reportlab (once)."""
+    """Noto Sans SC at 400 and 700, subset to `chars`, registered with reportlab (once per
+    set of characters)."""
     names = []
     for bold in (False, True):
         cut = subset(face(False, bold), chars)
         if cut.name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(cut.name, BytesIO(cut.data)))
+            font = TTFont(cut.name, BytesIO(cut.data))
+            # reportlab takes a face name it has seen for the font registered first under it,
+            # whose subset may lack these characters: each subset gets a name of its own.
+            tag, name = cut.name.split("+")
+            font.face.name = f"{name}-{tag}".encode("ascii")
+            pdfmetrics.registerFont(font)
         names.append(cut.name)
     return Fonts(*names)
 

@@ -51,7 +51,7 @@ def text_of(pdf: bytes) -> str:
         return "".join(page.get_text() for page in document)
 
 
-def report() -> bytes:
+def report(organisation: str = CHINESE) -> bytes:
     figures = summarise([], date(2026, 1, 1), date(2026, 12, 31), "month")
     figures.update(
         requests=2,
@@ -59,7 +59,7 @@ def report() -> bytes:
         per_period=[{"period": "2026-01", "requests": 2, "items_distributed": 3}],
         by_kind=[{"kind": "种子", "requests": 2, "items": 3}],
         by_country=[{"country": "CHN", "requests": 2, "items": 3}],
-        by_organisation=[{"organisation": CHINESE, "requests": 2, "items": 3}],
+        by_organisation=[{"organisation": organisation, "requests": 2, "items": 3}],
     )
     return render_statistics(figures, "服务统计 2026")
 
@@ -90,6 +90,14 @@ def test_every_font_of_every_pdf_is_embedded(kind: str) -> None:
     pdf = KINDS[kind]()
     assert unembedded(pdf) == []
     assert CHINESE in text_of(pdf).replace("\n", "")  # set in a font that has it, and read back
+
+
+def test_each_report_has_the_characters_it_prints() -> None:
+    """Reports of other figures set in the same process take nothing from one another."""
+    for organisation in ("浙江大学", "Far Lab", "华中农业大学", CHINESE):
+        pdf = report(organisation)
+        assert unembedded(pdf) == []
+        assert organisation in text_of(pdf) and "服务统计" in text_of(pdf)
 
 
 def test_a_font_left_out_is_found() -> None:
