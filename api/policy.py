@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import Unauthorized
 
 from repository.errors import Forbidden
@@ -32,6 +33,46 @@ class Permission(StrEnum):
     REVIEW = "requests.review"  # curators of the collection: review, decide, agreements
     DISPATCH = "requests.dispatch"  # curators of the collection and technicians: ship
     STATISTICS = "statistics"  # curators and admins: the service figures
+
+
+# What a person is told when a permission is missing: who may do it, never the permission's code.
+REFUSALS = {
+    Permission.INVENTORY_READ: lazy_gettext(
+        "Items, boxes and storage are seen by the repository's staff only. To ask for "
+        "material, use the catalogue."
+    ),
+    Permission.INVENTORY_WRITE: lazy_gettext(
+        "Only the repository's staff record lots, events and moves."
+    ),
+    Permission.PRINT: lazy_gettext("Only the repository's staff print labels."),
+    Permission.PRINT_AGENT: lazy_gettext("Only a printer agent fetches print jobs."),
+    Permission.STORAGE: lazy_gettext("Only curators change the storage tree."),
+    Permission.REGISTER: lazy_gettext(
+        "Only the collection's curators register and edit its materials."
+    ),
+    Permission.AUDIT: lazy_gettext(
+        "The audit log is for administrators and the collection's curators."
+    ),
+    Permission.DONORS: lazy_gettext("Donor data is for the collection's curators only."),
+    Permission.ADMIN: lazy_gettext("Only administrators do this."),
+    Permission.REQUEST: lazy_gettext(
+        "Requests are made by members of an external lab with a requester account."
+    ),
+    Permission.REQUESTS_READ: lazy_gettext(
+        "Requests are seen by the lab that made them and by the repository's staff."
+    ),
+    Permission.REVIEW: lazy_gettext("Only the collection's curators review requests."),
+    Permission.DISPATCH: lazy_gettext(
+        "Only technicians and the collection's curators prepare and ship requests."
+    ),
+    Permission.STATISTICS: lazy_gettext("The service figures are for curators and administrators."),
+}
+
+
+def refusal(permission: Permission) -> str:
+    """Why a person may not do it, in their words (who may), without permission codes."""
+    message = REFUSALS.get(permission)
+    return str(message) if message is not None else gettext("You may not do this.")
 
 
 def allowed(who: Principal, permission: Permission, collection_id: int | None = None) -> bool:
@@ -100,6 +141,6 @@ def require(permission: Permission, collection_id: int | None = None) -> Princip
     who = principal()
     if not allowed(who, permission, collection_id):
         if who.anonymous:
-            raise Unauthorized("Log in or send a bearer token.")
-        raise Forbidden(f"Your roles do not allow {permission.value}.")
+            raise Unauthorized(gettext("Log in or send a bearer token."))
+        raise Forbidden(refusal(permission))
     return who

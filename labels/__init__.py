@@ -7,7 +7,10 @@ Data (frozen dataclasses, built by the caller from its records):
     BoxMap(name, rows, cols, cells=(BoxCell(row, col, barcode, text), ...), path="", code="")
     PackingList(number, recipient, courier, conditions, terms, rows=(PackingRow(code, barcode,
         accession, designation, quantity, lot), ...), date, title, sender)
-Templates: cryovial, cap, seed-packet, box, cage-card (labels); box-map, packing-list (A4).
+    PickList(number, conditions, rows=(PickRow(code, barcode, accession, quantity=, lot=,
+        place=, position=), ...), date): the picker's list in storage order, a box to tick
+Templates: cryovial, cap, seed-packet, box, cage-card (labels); box-map, packing-list (A4,
+    also the pick list's page).
 Settings(stocks={template: Stock | "1x0.5in" | {"width_mm":..}}, ecc="M", quiet_modules=2,
     min_module_mm=0.25, min_text_pt=4.5, zpl_font="^A0N", zpl_font_file="")
 
@@ -32,7 +35,7 @@ from __future__ import annotations
 from .documents import MEDIA_TYPES, render
 from .errors import LabelError, TransportError
 from .layout import Page, layout
-from .model import BoxCell, BoxMap, Label, PackingList, PackingRow, cage_card
+from .model import BoxCell, BoxMap, Label, PackingList, PackingRow, PickList, PickRow, cage_card
 from .pdf import render_pdf
 from .preview import render_png, render_svg
 from .settings import DEFAULT_SETTINGS, Settings
@@ -57,6 +60,8 @@ __all__ = [
     "PackingList",
     "PackingRow",
     "Page",
+    "PickList",
+    "PickRow",
     "Settings",
     "Sheet",
     "Stock",

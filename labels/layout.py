@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .errors import LabelError
 from .fonts import PT, clean, width_mm
-from .model import BoxMap, Label, PackingList
+from .model import BoxMap, Label, PackingList, PickList
 from .qr import QrCode, make_qr
 from .settings import DEFAULT_SETTINGS, Settings
 from .stocks import Stock
@@ -588,6 +588,58 @@ def _table(rows: Sequence, x0: float, y: float, settings: Settings) -> list[Item
     return items
 
 
+_PICK_COLUMNS = (
+    ("Done", 11.0),
+    ("Place", 60.0),
+    ("Position", 17.0),
+    ("Barcode", 28.0),
+    ("Accession", 30.0),
+    ("Lot", 16.0),
+    ("Quantity", 18.0),
+)
+_PICK_ROW_H = 9.0
+
+
+def layout_pick_list(picks: PickList, settings: Settings = DEFAULT_SETTINGS) -> Iterator[Page]:
+    """The pick list on A4 pages: title, date and conditions, then a row per item in the
+    order given (storage order) with an empty box to tick; "page i of n" on each page."""
+    sheet = settings.stock("packing-list")
+    m, W, H = 15.0, sheet.width_mm, sheet.height_mm
+    inner, small = W - 2 * m, settings.min_text_pt
+    per_page = int((H - 2 * m - 12 - 6 - 8) // _PICK_ROW_H)
+    rows = picks.rows
+    count = max(1, math.ceil(len(rows) / per_page))
+    facts = " · ".join(filter(None, (picks.date, picks.conditions, picks.courier)))
+    for number in range(1, count + 1):
+        title = f"{picks.title} {picks.number}" + (" (continued)" if number > 1 else "")
+        items: list[Item] = fit_text([Para(title, True)], m, m, inner, 8, 14, small)
+        items += fit_text([Para(facts)], m, m + 8, inner, 5, 9, small)
+        y = m + 14
+        x = m
+        for name, width in _PICK_COLUMNS:
+            items += fit_text([Para(name, True)], x + 1, y, width - 2, 6, 9, small)
+            x += width
+        y += 6
+        items.append(Box(m, y, inner, 0.3, fill=True))
+        for row in rows[(number - 1) * per_page : number * per_page]:
+            cells = ("", row.place, row.position, row.barcode, row.accession, row.lot)
+            x = m
+            for (name, width), text in zip(_PICK_COLUMNS, (*cells, row.quantity), strict=True):
+                if name == "Done":
+                    items.append(Box(x + 2.5, y + 2, 5, 5))
+                elif text:
+                    bold = name in ("Position", "Barcode")
+                    items += fit_text(
+                        [Para(text, bold)], x + 1, y + 1, width - 2, _PICK_ROW_H - 2, 10, small
+                    )
+                x += width
+            y += _PICK_ROW_H
+            items.append(Box(m, y, inner, 0.15, fill=True))
+        footer = f"{len(rows)} items · page {number} of {count}"
+        items += fit_text([Para(footer)], m, H - m - 5, inner, 5, 8, small, "center")
+        yield Page(W, H, tuple(items))
+
+
 def layout(
     thing: Label | BoxMap | PackingList, settings: Settings = DEFAULT_SETTINGS
 ) -> Iterator[Page]:
@@ -596,6 +648,8 @@ def layout(
         yield layout_label(thing, settings)
     elif isinstance(thing, BoxMap):
         yield layout_box_map(thing, settings)
+    elif isinstance(thing, PickList):
+        yield from layout_pick_list(thing, settings)
     elif isinstance(thing, PackingList):
         yield from layout_packing_list(thing, settings)
     else:

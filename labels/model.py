@@ -136,3 +136,19 @@ class PackingList:
         object.__setattr__(self, "sender", _strings(self.sender))
         object.__setattr__(self, "terms", _strings(self.terms))
         object.__setattr__(self, "rows", tuple(self.rows))
+
+
+@dataclass(frozen=True)
+class PickRow(PackingRow):
+    """One item to pick: where it is (the units from the site down) and its box position."""
+
+    place: str = ""
+    position: str = ""
+
+
+@dataclass(frozen=True)
+class PickList(PackingList):
+    """The picker's A4 list of a shipment's reserved items in storage order: where each one
+    is, with a box to tick; `conditions` says how the parcel travels."""
+
+    title: str = "Pick list"

@@ -22,6 +22,7 @@ from .vocabulary import (
     ACQUISITION_SOURCE,
     GERMPLASM_STORAGE,
     MLS_STATUS,
+    NEXT_STEPS,
     SAMPLE_STATUS,
     AbsStatus,
     AccessLevel,
@@ -939,6 +940,14 @@ class PublicationOut(Schema):
     at = UtcDateTime()
 
 
+class NextStepOut(Schema):
+    """What happens next to a request: who must act (lab or collection) and what."""
+
+    actor = fields.String()
+    action = fields.String()
+    text = fields.String()
+
+
 class RequestSummaryOut(Schema):
     id = Integer()
     number = fields.String()
@@ -950,6 +959,10 @@ class RequestSummaryOut(Schema):
     created_at = UtcDateTime()
     changed_at = UtcDateTime()
     overdue = fields.Boolean()
+    next_step = fields.Function(
+        lambda r: NextStepOut().dump(NEXT_STEPS[r.status]) if r.status in NEXT_STEPS else None,
+        allow_none=True,
+    )
 
 
 class RequestOut(RequestSummaryOut):
@@ -989,6 +1002,7 @@ class PackingListOut(Schema):
     recipient = fields.String()
     organisation = fields.String()
     address = fields.String(allow_none=True)
+    country = fields.String(allow_none=True)
     courier = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
     condition = fields.String(allow_none=True)

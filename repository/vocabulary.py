@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -292,6 +293,48 @@ REQUEST_TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     RequestStatus.CLOSED: frozenset(),
     RequestStatus.CANCELLED: frozenset(),
 }
+
+
+class Actor(StrEnum):
+    """Who takes a request's next step."""
+
+    LAB = "lab"  # the requesting lab
+    COLLECTION = "collection"  # the collection's curators and technicians
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What happens next to a request and who must act."""
+
+    actor: Actor
+    action: str  # a key, e.g. "accept_agreement"
+    text: str  # the same in a sentence: "The lab must accept the agreement."
+
+
+_ACCEPT = NextStep(Actor.LAB, "accept_agreement", "The lab must accept the agreement.")
+NEXT_STEPS: dict[RequestStatus, NextStep] = {
+    RequestStatus.DRAFT: NextStep(Actor.LAB, "submit", "The lab must send the request."),
+    RequestStatus.SUBMITTED: NextStep(
+        Actor.COLLECTION, "review", "The collection must start the review."
+    ),
+    RequestStatus.UNDER_REVIEW: NextStep(
+        Actor.COLLECTION, "decide", "The collection must decide on each line."
+    ),
+    RequestStatus.APPROVED: _ACCEPT,
+    RequestStatus.PARTLY_APPROVED: _ACCEPT,
+    RequestStatus.AGREEMENT_SIGNED: NextStep(
+        Actor.COLLECTION, "prepare", "The collection must prepare the shipment."
+    ),
+    RequestStatus.BEING_PREPARED: NextStep(
+        Actor.COLLECTION, "ship", "The collection must pick the items and ship them."
+    ),
+    RequestStatus.SHIPPED: NextStep(
+        Actor.LAB, "confirm_delivery", "The lab must confirm the delivery."
+    ),
+    RequestStatus.DELIVERED: NextStep(Actor.LAB, "feedback", "The lab may give feedback."),
+}
+
+
 CANCELLABLE = frozenset(
     {
         RequestStatus.DRAFT,

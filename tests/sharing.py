@@ -19,6 +19,11 @@ from repository.services import (
 )
 from repository.vocabulary import Role
 
+# Where a request ships: every request needs both before it is sent.
+DESTINATION = {
+    "shipping_address": "1 Tennis Court Road, Cambridge CB2 1QW",
+    "destination_country": "GBR",
+}
 LOT = {
     "method": "glycerol_minus80",
     "preserved_on": "2025-01-02",
@@ -161,7 +166,8 @@ def under_review(db: Session, *, vials: int, count: int) -> tuple[SimpleNamespac
     ids = []
     line = {"material_id": w.strain.id, "form": "cryovial", "quantity": 1}
     for _ in range(count):
-        made, _ = requests.create_request(db, w.requester, {"lines": [line], "submit": True})
+        body = {"lines": [line], "submit": True, **DESTINATION}
+        made, _ = requests.create_request(db, w.requester, body)
         requests.start_review(db, made)
         ids.append(made.id)
     return w, ids

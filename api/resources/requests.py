@@ -33,7 +33,7 @@ from repository.schemas import (
     ShipmentSchema,
     StepSchema,
 )
-from repository.services import requests
+from repository.services import requests, shipping
 from repository.vocabulary import RequestStatus, Role
 
 from ..context import database, principal, raw_body, window
@@ -60,6 +60,27 @@ class ProposedItemOut(ItemOut):
 class ProposalOut(Schema):
     line_id = Integer()
     items = fields.List(fields.Nested(ProposedItemOut))
+
+
+class PickEntryOut(Schema):
+    barcode = fields.String()
+    accession_number = fields.String()
+    lot = fields.String()
+    quantity = fields.String()
+    unit = fields.String()
+    place = fields.String(metadata={"description": "The units from the site down to the box."})
+    position = fields.String(metadata={"description": "The box position (B3); empty outside."})
+    status = fields.String()
+
+
+class PickListOut(Schema):
+    """A request's reserved items in storage order, and how the parcel should travel."""
+
+    condition = fields.String(
+        allow_none=True,
+        metadata={"description": "The shipping condition the items' preservation calls for."},
+    )
+    items = fields.List(fields.Nested(PickEntryOut))
 
 
 def current_user() -> User:
@@ -261,6 +282,21 @@ def packing_list(request_id: int) -> dict:
     """The packing list as data: recipient, shipment, agreement, ABS/Nagoya and IP terms, a
     row per item."""
     return requests.packing_list(database(), visible(request_id))
+
+
+@blp.get("/<id:request_id>/pick-list")
+@blp.response(200, PickListOut)
+def pick_list(request_id: int) -> dict:
+    """For the technician who picks: the reserved items in storage order (site, freezer,
+    rack, box, then row and column), each with its place and box position; and the shipping
+    condition their preservation calls for (-80 °C: dry ice; LN2: a dry shipper; dried or
+    fixed: ambient)."""
+    found = visible(request_id)
+    require(Permission.DISPATCH, found.collection_id)
+    return {
+        "condition": shipping.proposed_condition(found),
+        "items": shipping.pick_list(database(), found),
+    }
 
 
 @blp.post("/<id:request_id>/delivery")

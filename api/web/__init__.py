@@ -8,7 +8,18 @@ from repository.models.storage import position_label, row_name
 
 from ..context import csrf_token
 from . import i18n, inputs, nav, pages, terms
-from .views import auth, bench, dashboard, desk, imports, labels, requests, scan, storage
+from .views import (
+    auth,
+    bench,
+    catalogue,
+    dashboard,
+    desk,
+    imports,
+    labels,
+    requests,
+    scan,
+    storage,
+)
 
 
 def install(app: Flask) -> None:
@@ -22,7 +33,18 @@ def install(app: Flask) -> None:
         static_folder="static",
         static_url_path="/static/web",
     )
-    for module in (auth, scan, storage, requests, desk, bench, imports, labels, dashboard):
+    for module in (
+        auth,
+        scan,
+        storage,
+        catalogue,
+        requests,
+        desk,
+        bench,
+        imports,
+        labels,
+        dashboard,
+    ):
         module.routes(web)
     i18n.routes(web)
     pages.register_errors(web)

@@ -38,12 +38,8 @@ class Writer:
     def __init__(
         self, session: Session, collection_code: str, prepared: Prepared, chunk: int
     ) -> None:
-        self.session, self.code, self.prepared, self.chunk = (
-            session,
-            collection_code,
-            prepared,
-            chunk,
-        )
+        self.session, self.code = session, collection_code
+        self.prepared, self.chunk = prepared, chunk
         self.material_ids = array("q")  # by the material's place in the import
         self.lot_ids, self.lot_numbers, self.lot_materials = array("q"), array("q"), array("q")
         self.paths: dict[int, list] = {}

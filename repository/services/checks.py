@@ -12,6 +12,7 @@ from ..errors import ValidationFailed
 from ..models import MaterialRequest, RequestLine, Seed, Specimen
 from ..vocabulary import AccessLevel, IntendedUse
 from .reservations import available_counts
+from .shipping import missing_destination
 
 HUMAN = "Homo sapiens"
 # Destinations that ask for an import permit for seed, besides the phytosanitary certificate
@@ -36,9 +37,14 @@ class Failure:
 def check(
     session: Session, request: MaterialRequest, lines: Sequence[RequestLine]
 ) -> list[Failure]:
-    """Every rule the lines break, in line order."""
+    """Every rule the request breaks: where it ships to (line 0), then its lines', in line
+    order."""
     counts = available_counts(session, [(line.material_id, line.form) for line in lines])
-    failures: list[Failure] = []
+    failures = [
+        Failure("shipping", 0, message)
+        for messages in missing_destination(request).values()
+        for message in messages
+    ]
     for line in lines:
         index = request.lines.index(line) + 1
         where = f"Line {index} ({line.material.accession_number}, {line.form.value})"

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from labels import BoxCell, BoxMap, Label, PackingList, PackingRow, cage_card
+from labels import BoxCell, BoxMap, Label, PackingList, PackingRow, PickList, PickRow, cage_card
 
 from .. import barcodes
 from ..errors import NotFound, ValidationFailed
 from ..models import Animal, AnimalLine, Item, Lot, Material, StorageUnit
 from ..vocabulary import GONE, METHOD_TEMPERATURE, ItemForm, MaterialKind, StorageKind
-from . import requests
+from . import requests, shipping
 from .storage import get_unit, path_label, path_rows
 
 ITEM_TEMPLATES = ("cryovial", "cap", "seed-packet", "cage-card")
@@ -142,7 +142,7 @@ def packing_list(session: Session, request_id: int, url: str | None = None) -> P
     shipment = ", ".join(filter(None, (data["packaging"], condition)))
     return PackingList(
         number=data["request"],
-        recipient=(data["recipient"], data["organisation"], data["address"]),
+        recipient=(data["recipient"], data["organisation"], data["address"], data["country"]),
         courier=" ".join(filter(None, (data["courier"], data["tracking_number"]))),
         conditions=shipment,
         terms=(f"Agreement: {data['agreement']}" if data["agreement"] else "", *data["terms"]),
@@ -156,6 +156,33 @@ def packing_list(session: Session, request_id: int, url: str | None = None) -> P
                 lot=row["lot"],
             )
             for row in data["rows"]
+        ),
+        date=date.today().isoformat(),
+    )
+
+
+def pick_list(session: Session, request_id: int) -> PickList:
+    """The picker's list of a request: its reserved items in storage order with their place
+    and box position, and the shipping condition their preservation calls for."""
+    request = requests.get_request(session, request_id)
+    entries = shipping.pick_list(session, request)
+    if not entries:
+        raise ValidationFailed({"request": ["Nothing is reserved for this request yet."]})
+    condition = shipping.proposed_condition(request)
+    return PickList(
+        number=request.number,
+        conditions=f"Ship: {condition.value.replace('_', ' ')}" if condition else "",
+        rows=tuple(
+            PickRow(
+                code=e.barcode,
+                barcode=e.barcode,
+                accession=e.accession_number,
+                quantity=f"{e.quantity} {e.unit}",
+                lot=e.lot,
+                place=e.place,
+                position=e.position,
+            )
+            for e in entries
         ),
         date=date.today().isoformat(),
     )

@@ -239,6 +239,14 @@ def box_grid(session: Session, box: StorageUnit) -> list[list[dict[str, Any] | N
     return grid
 
 
+def taxa(session: Session, access: Sequence[AccessLevel] | None = None) -> list[str]:
+    """The scientific names of the materials of these access levels (None: all), sorted."""
+    query = select(Material.taxon_name).distinct().order_by(Material.taxon_name)
+    if access is not None:
+        query = query.where(Material.access_level.in_(access))
+    return list(session.scalars(query))
+
+
 SORTABLE = {
     "accession_number": Material.accession_number,
     "designation": Material.designation,
@@ -252,6 +260,7 @@ def search_materials(
     *,
     q: str | None = None,
     kind: str | None = None,
+    taxon: str | None = None,
     collection: str | None = None,
     available: bool | None = None,
     access: Sequence[AccessLevel] | None = None,
@@ -259,20 +268,23 @@ def search_materials(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Material], int]:
-    """Materials matching a text (accession number, name, taxon, other identifiers), a kind,
-    a collection and availability; with the total count."""
+    """Materials matching a text (accession number, name, taxon, other identifiers: `%` and
+    `_` are plain characters), a kind, a taxon (its scientific name), a collection and
+    availability; with the total count."""
     query = select(Material).join(Collection)
-    if q:
-        term = f"%{q.strip().lower()}%"
+    text = (q or "").strip()
+    if text:
+        lower = text.lower()
         query = query.where(
             or_(
-                func.lower(Material.accession_number).like(term),
-                func.lower(Material.designation).like(term),
-                Material.designation_zh.like(f"%{q.strip()}%"),
-                func.lower(Material.taxon_name).like(term),
-                Material.taxon_name_zh.like(f"%{q.strip()}%"),
+                func.lower(Material.accession_number).contains(lower, autoescape=True),
+                func.lower(Material.designation).contains(lower, autoescape=True),
+                Material.designation_zh.contains(text, autoescape=True),
+                func.lower(Material.taxon_name).contains(lower, autoescape=True),
+                Material.taxon_name_zh.contains(text, autoescape=True),
                 exists().where(
-                    Identifier.material_id == Material.id, func.lower(Identifier.value).like(term)
+                    Identifier.material_id == Material.id,
+                    func.lower(Identifier.value).contains(lower, autoescape=True),
                 ),
             )
         )
@@ -280,6 +292,8 @@ def search_materials(
         if kind not in set(MaterialKind):
             raise ValidationFailed({"kind": [f"Unknown kind {kind!r}."]})
         query = query.where(Material.kind == kind)
+    if taxon:
+        query = query.where(Material.taxon_name == taxon)
     if collection:
         query = query.where(Collection.code == collection)
     if access is not None:

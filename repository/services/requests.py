@@ -44,13 +44,15 @@ from ..schemas import (
 from ..vocabulary import (
     CANCELLABLE,
     FINISHED,
+    NEXT_STEPS,
     PUBLIC,
     REQUEST_TRANSITIONS,
+    Actor,
     LineDecision,
     RequestStatus,
     Role,
 )
-from . import agreements, checks, notifications, reservations
+from . import agreements, checks, notifications, reservations, shipping
 
 # --- reading ---------------------------------------------------------------------------------
 
@@ -360,6 +362,7 @@ def ship(session: Session, request: MaterialRequest, data: Any) -> Shipment:
     become distributed and leave their positions, keeping their history."""
     fields = ShipmentSchema().load_or_fail(data)
     note = _begin(request, RequestStatus.SHIPPED, fields)
+    shipping.require_destination(request)
     reservations.dispatch(session, request, f"shipped for request {request.number}")
     shipment = Shipment(
         request=request,
@@ -465,6 +468,7 @@ def packing_list(session: Session, request: MaterialRequest) -> dict[str, Any]:
         "recipient": request.requester.name,
         "organisation": request.organisation.name,
         "address": request.shipping_address,
+        "country": request.destination_country,
         "courier": shipment.courier if shipment else None,
         "tracking_number": shipment.tracking_number if shipment else None,
         "condition": shipment.condition.value if shipment else None,
@@ -528,9 +532,11 @@ def _notify(
     session: Session, request: MaterialRequest, to: RequestStatus, note: str | None
 ) -> None:
     subject = f"Request {request.number}: {_words(to)}"
+    after = NEXT_STEPS.get(to)
     body = (
         f"Request {request.number} to {request.collection.name} is now {_words(to)}."
         + (f"\n\n{note}" if note else "")
+        + (f"\n\nNext: {after.text}" if after else "")
         + f"\n\nLines: {len(request.lines)}. Follow it at /api/v1/requests/{request.id}."
     )
     notifications.enqueue(session, [request.requester.email], subject, body, request_id=request.id)
@@ -559,16 +565,6 @@ def _curators(session: Session, request: MaterialRequest) -> list[str]:
     )
 
 
-# Steps where the requester, not the curators, has to act next.
-_REQUESTER_ACTS = frozenset(
-    {
-        RequestStatus.DRAFT,
-        RequestStatus.APPROVED,
-        RequestStatus.PARTLY_APPROVED,
-        RequestStatus.SHIPPED,
-        RequestStatus.DELIVERED,
-    }
-)
 REMINDER = "Overdue: "
 
 
@@ -594,14 +590,15 @@ def remind_overdue(session: Session, days: int) -> int:
         )
     ).all()
     for request in stalled:
-        step = _words(request.status)
-        if request.status in _REQUESTER_ACTS:
+        step, after = _words(request.status), NEXT_STEPS[request.status]
+        if after.actor is Actor.LAB:
             to, action = [request.requester.email], "It waits for you"
         else:
             to, action = _curators(session, request), "It waits for the collection"
         body = (
             f"Request {request.number} to {request.collection.name} has been {step} since "
-            f"{request.changed_at:%Y-%m-%d}. {action}: /api/v1/requests/{request.id}."
+            f"{request.changed_at:%Y-%m-%d}. {action}: {after.text} "
+            f"/api/v1/requests/{request.id}."
         )
         notifications.enqueue(
             session,

@@ -41,6 +41,7 @@ def matrix(ids):
         ("GET", f"/api/v1/items/{v[0]}", None, STAFF),
         ("GET", f"/api/v1/items/{v[0]}/history", None, STAFF),
         ("GET", f"/api/v1/items/{v[0]}/lineage", None, STAFF),
+        ("GET", f"/api/v1/lots/{ids['lot']}", None, STAFF),
         (
             "POST",
             "/api/v1/lots",

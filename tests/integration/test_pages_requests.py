@@ -15,7 +15,7 @@ from repository.db import unit_of_work
 from repository.models import MaterialRequest, User
 from repository.services import accounts
 from tests.conftest import SECRET_KEY
-from tests.sharing import build
+from tests.sharing import DESTINATION, build
 
 TOKEN = "csrf-test-token"
 
@@ -66,16 +66,23 @@ def a_request(app, ids) -> tuple:
     line = {"material_id": ids["strain"], "form": "cryovial", "quantity": "1"}
     response = post(lab, "/catalogue/cart", **line, purpose="teaching")
     assert response.status_code == 303
-    return lab, int(re.search(r"/requests/(\d+)", response.location).group(1))
+    request_id = int(re.search(r"/requests/(\d+)", response.location).group(1))
+    with unit_of_work(app.extensions["biorepo"], write=False) as db:
+        version = db.get(MaterialRequest, request_id).version
+    details = post(lab, f"/requests/{request_id}/details", version=str(version), **DESTINATION)
+    assert details.status_code == 303
+    return lab, request_id
 
 
 def test_the_catalogue_shows_offers_and_the_cart_only_to_requesters(world):
     app, _, ids = world
     page = as_user(app, ids["requester"]).get("/catalogue?q=strain").data.decode()
     assert "open strain" in page and "internal" not in page.split("<h1>")[1].split("</main>")[0]
-    assert "Add to the request" in page and "can be had" in page and "No IP claimed." in page
-    staff = as_user(app, ids["curator"]).get("/catalogue").data.decode()
-    assert "Add to the request" not in staff
+    assert f'href="/catalogue/{ids["strain"]}"' in page and "can be had" in page
+    lab_view = as_user(app, ids["requester"]).get(f"/catalogue/{ids['strain']}").data.decode()
+    assert "Add to the request" in lab_view and "No IP claimed." in lab_view
+    staff = as_user(app, ids["curator"]).get(f"/catalogue/{ids['strain']}").data.decode()
+    assert "Add to the request" not in staff and "No IP claimed." in staff
     nav = staff.split('<nav aria-label="Main">')[1].split("</nav>")[0]
     assert 'href="/catalogue"' in nav and 'href="/requests"' in nav
 

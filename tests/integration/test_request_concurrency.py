@@ -13,7 +13,7 @@ from repository.errors import DomainError
 from repository.models import Allocation, Item, MaterialRequest, User
 from repository.services import requests
 from repository.vocabulary import ItemStatus, RequestStatus
-from tests.sharing import build, under_review
+from tests.sharing import DESTINATION, build, under_review
 
 THREADS = 50
 VIALS = 10
@@ -89,6 +89,7 @@ def test_the_same_idempotency_key_sent_ten_times_at_once_makes_one_request(commi
         "lines": [{"material_id": strain_id, "form": "cryovial", "quantity": 1}],
         "idempotency_key": "twice-clicked",
         "submit": True,
+        **DESTINATION,
     }
 
     def send(index: int) -> None:

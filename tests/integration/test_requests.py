@@ -13,7 +13,7 @@ from repository.models import Allocation, Consent, Event, Item, OutboxMessage, S
 from repository.models.base import utcnow
 from repository.services import agreements, requests
 from repository.vocabulary import EventType, ItemStatus, RequestStatus
-from tests.sharing import available, build
+from tests.sharing import DESTINATION, available, build
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ def ask(db, w, *lines, user=None, **fields):
             {"material_id": m.id, "form": form, "quantity": n, "purpose": "growth study"}
             for m, form, n in lines
         ],
+        **DESTINATION,
         **fields,
     }
     request, _ = requests.create_request(db, user or w.requester, data)

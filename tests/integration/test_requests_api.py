@@ -12,7 +12,7 @@ from repository.services import accounts, requests
 from repository.vocabulary import Role
 from tests.conftest import SECRET_KEY
 from tests.integration.test_labels_api import pdf_codes
-from tests.sharing import build
+from tests.sharing import DESTINATION, build
 
 # The operations this file's matrix covers; test_api's matrix covers the rest.
 SHARING_PREFIXES = ("/api/v1/requests", "/api/v1/agreements", "/api/v1/statistics")
@@ -73,6 +73,7 @@ def new_request(app, tokens, ids, quantity=1, **extra):
     body = {
         "lines": [{"material_id": ids["strain"], "form": "cryovial", "quantity": quantity}],
         "purpose": "growth curves",
+        **DESTINATION,
         **extra,
     }
     response = call(app, "POST", "/api/v1/requests", tokens["requester"], body)
@@ -116,6 +117,7 @@ def matrix(app, tokens, ids):
         ("POST", f"{base}/preparation", {}, dispatch, OUTSIDERS),
         ("POST", f"{base}/shipment", ship, dispatch, OUTSIDERS),
         ("GET", f"{base}/packing-list", None, seeing, OUTSIDERS),
+        ("GET", f"{base}/pick-list", None, dispatch, OUTSIDERS),
         ("POST", f"{base}/delivery", {}, own, {"other_requester"}),
         ("POST", f"{base}/feedback", {"rating": 4}, own, {"other_requester"}),
         ("POST", f"{base}/publications", {"citation": "A. (2026)"}, own, {"other_requester"}),

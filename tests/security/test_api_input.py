@@ -22,7 +22,7 @@ def junk(depth: int) -> object:
     """Lists and objects nested `depth` levels, under the 64 the JSON reader allows."""
     value: object = "x"
     for level in range(depth):
-        value = [value, {"k": value}] if level % 2 else {"scheme": value, "value": [value]}
+        value = [None, {"k": value}] if level % 2 else {"scheme": 1, "value": value}
     return value
 
 

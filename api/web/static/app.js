@@ -5,9 +5,9 @@
 // A scanner types a whole code in one burst, a few ms a key; a person takes 100 ms or more. Keys
 // at most SCAN_GAP_MS apart are a burst; SCAN_MIN of them are a scan (a person's quick pair is
 // not), and a scanner's Enter or Tab follows its last character within SCAN_END_MS.
-const SCAN_GAP_MS = 40;
+const SCAN_GAP_MS = 50;
 const SCAN_MIN = 4;
-const SCAN_END_MS = 100;
+const SCAN_END_MS = 150;
 
 // A scan field (data-scan): a scan replaces what it holds. data-scan="list": a scan goes on its
 // own line (or after a space); data-scan="submit": a scanner's Tab submits, as its Enter does.

@@ -1,5 +1,5 @@
 """The request desk: incoming requests (by status, overdue), and the curators' steps: review,
-decision with picking, preparation, shipment and the packing list."""
+decision with picking, preparation, the pick list, shipment and the packing list."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from repository.errors import ValidationFailed
 from repository.models import MaterialRequest
 from repository.schemas import ShipmentSchema, StepSchema
-from repository.services import requests
+from repository.services import labelling, requests, shipping
 from repository.vocabulary import RequestStatus
 
 from ...context import database
@@ -88,9 +88,35 @@ def packing_list(request_id: int) -> Response:
     return document(selected({"request": found.id}), "pdf", 300)
 
 
+def _to_pick(request_id: int) -> MaterialRequest:
+    found = visible(request_id)
+    require(Permission.DISPATCH, found.collection_id)
+    return found
+
+
+def pick_list(request_id: int) -> tuple[str, int]:
+    """The picker's list: the reserved items in storage order with box and position, and
+    the shipping condition their preservation calls for."""
+    found = _to_pick(request_id)
+    return show(
+        "request_pick_list.html",
+        req=found,
+        entries=shipping.pick_list(database(), found),
+        condition=shipping.proposed_condition(found),
+    )
+
+
+def pick_list_pdf(request_id: int) -> Response:
+    """The pick list as an A4 PDF, a box to tick per item."""
+    found = _to_pick(request_id)
+    return document([labelling.pick_list(database(), found.id)], "pdf", 300)
+
+
 def routes(web: Blueprint) -> None:
     web.add_url_rule("/requests", "desk", desk)
     web.add_url_rule(
         "/desk/requests/<id:request_id>/<action>", "desk_step", desk_step, methods=["POST"]
     )
     web.add_url_rule("/requests/<id:request_id>/packing-list.pdf", "packing_list", packing_list)
+    web.add_url_rule("/requests/<id:request_id>/pick-list", "pick_list", pick_list)
+    web.add_url_rule("/requests/<id:request_id>/pick-list.pdf", "pick_list_pdf", pick_list_pdf)

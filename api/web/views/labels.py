@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from labels import LabelError
 from repository.errors import DomainError, NotFound, ValidationFailed
 from repository.models import Lot, Printer, PrintJob
 from repository.schemas import Integer
@@ -164,6 +165,8 @@ def print_labels() -> Response | tuple[str, int]:
             made.append(queue(JobIn().load(body)))
         except ValidationError as error:
             raise ValidationFailed(error.messages) from None
+        except LabelError as error:  # e.g. a code too big for the stock: said on the form
+            raise ValidationFailed({"template": [str(error)]}) from None
 
     error = attempt(submit)
     if error is not None:

@@ -1,5 +1,5 @@
-"""Requests as external labs make them: the catalogue with its offers, the cart (a draft
-request), submission, the agreement, the timeline, delivery and feedback."""
+"""Requests as external labs follow them: the cart (a draft request), submission, the
+agreement, the timeline, delivery and feedback; the next step and who takes it."""
 
 from __future__ import annotations
 
@@ -7,24 +7,22 @@ from typing import Any
 
 from flask import Blueprint, request
 from flask_babel import gettext as _
-from marshmallow import ValidationError
-from sqlalchemy import select
+from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
-from repository.models import Material, MaterialRequest
+from repository.models import MaterialRequest
 from repository.schemas import (
     FeedbackSchema,
     RequestChangesSchema,
-    RequestLineSchema,
     StepSchema,
 )
-from repository.services import agreements, catalogue, checks, queries, requests
+from repository.services import agreements, checks, requests, shipping
 from repository.vocabulary import (
-    PUBLIC,
+    NEXT_STEPS,
+    RESERVING,
     IntendedUse,
     ItemForm,
     LineDecision,
-    MaterialKind,
     RequestStatus,
     ShippingCondition,
 )
@@ -36,80 +34,17 @@ from .. import forms
 from ..pages import attempt, back, may, refused, show
 from ..terms import term
 
-
-def _catalogue_values(q: str | None, kind: str | None, only: int | None = None) -> dict:
-    db = database()
-    found, total = queries.search_materials(
-        db,
-        q=q,
-        kind=kind if kind in set(MaterialKind) else None,
-        access=PUBLIC,
-        limit=50,
-        offset=0,
-    )
-    if only is not None:
-        found = [m for m in found if m.id == only]
-    catalogue.attach_offers(db, found)
-    kinds = [(k.value, term(k)) for k in MaterialKind]
-    return {"materials": found, "total": len(found) if only else total, "kinds": kinds}
-
-
-def catalogue_page() -> tuple[str, int]:
-    """Search the public catalogue: what each material offers and on which terms."""
-    require(Permission.CATALOGUE)
-    q = request.args.get("q", "").strip() or None
-    values = _catalogue_values(q, request.args.get("kind"))
-    return show("catalogue.html", form=request.args, **values)
-
-
-def _draft_for(material: Material) -> MaterialRequest | None:
-    """The asker's cart for the material's collection: their newest draft request there."""
-    return database().scalar(
-        select(MaterialRequest)
-        .where(
-            MaterialRequest.requester_id == current_user().id,
-            MaterialRequest.collection_id == material.collection_id,
-            MaterialRequest.status == RequestStatus.DRAFT,
-        )
-        .order_by(MaterialRequest.id.desc())
-        .limit(1)
-    )
-
-
-def _material(line: dict[str, str]) -> Material | None:
-    """The material a cart form names, if its material_id (read by the line's own field) is
-    the id of one."""
-    try:
-        material_id = RequestLineSchema().fields["material_id"].deserialize(line.get("material_id"))
-    except ValidationError:
-        return None
-    return database().get(Material, material_id)
-
-
-def add_to_cart() -> Response | tuple[str, int]:
-    """Put a material (form, units, purpose) in the cart of its collection."""
-    require(Permission.REQUEST)
-    db = database()
-    line = forms.raw(RequestLineSchema)
-    made: list[MaterialRequest] = []
-
-    def add() -> None:
-        material = _material(line)
-        draft = _draft_for(material) if material is not None else None
-        if draft is None:
-            made.append(requests.create_request(db, current_user(), {"lines": [line]})[0])
-        else:
-            requests.add_line(db, own(draft.id), line)
-            made.append(draft)
-
-    error = attempt(add)
-    if error is not None:  # the catalogue again: the material's offer, or all when none
-        material = _material(line)
-        if material is None or material.access_level not in PUBLIC:
-            return refused("catalogue.html", error, **_catalogue_values(None, None))
-        values = _catalogue_values(material.accession_number, None, material.id)
-        return refused("catalogue.html", error, **values)
-    return back("web.request_page", request_id=made[0].id, done="add")
+# What happens next, as each side reads it on the request's page.
+NEXT_TEXT = {
+    "submit": lazy_gettext("The lab must send the request."),
+    "review": lazy_gettext("The collection must start the review."),
+    "decide": lazy_gettext("The collection must decide on each line."),
+    "accept_agreement": lazy_gettext("The lab must accept the agreement."),
+    "prepare": lazy_gettext("The collection must prepare the shipment."),
+    "ship": lazy_gettext("The collection must pick the items and ship them."),
+    "confirm_delivery": lazy_gettext("The lab must confirm the delivery."),
+    "feedback": lazy_gettext("The lab may give feedback."),
+}
 
 
 def _request_values(found: MaterialRequest) -> dict[str, Any]:
@@ -126,6 +61,11 @@ def _request_values(found: MaterialRequest) -> dict[str, Any]:
     ):
         values["failures"] = checks.check(db, found, found.lines)
         values["proposal"] = requests.proposal(db, found)
+    if may(Permission.DISPATCH, found.collection_id) and found.status in RESERVING:
+        values["proposed_condition"] = shipping.proposed_condition(found)
+        values["missing"] = shipping.missing_destination(found)
+    values["next"] = NEXT_STEPS.get(found.status)
+    values["next_text"] = NEXT_TEXT.get(values["next"].action) if values["next"] else None
     values["curates"] = may(Permission.REVIEW, found.collection_id)
     values["dispatches"] = may(Permission.DISPATCH, found.collection_id)
     values["requests_it"] = may(Permission.REQUEST)
@@ -187,7 +127,5 @@ def step(request_id: int, action: str, table: dict | None = None) -> Response | 
 
 
 def routes(web: Blueprint) -> None:
-    web.add_url_rule("/catalogue", "catalogue", catalogue_page)
-    web.add_url_rule("/catalogue/cart", "add_to_cart", add_to_cart, methods=["POST"])
     web.add_url_rule("/requests/<id:request_id>", "request_page", request_page)
     web.add_url_rule("/requests/<id:request_id>/<action>", "request_step", step, methods=["POST"])

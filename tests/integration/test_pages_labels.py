@@ -1,0 +1,79 @@
+"""The labels page: a printer that cannot print the document is a refusal on the form, in the
+user's language (not the API's problem JSON), and a queued job says why it waits and what to
+do about it."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+from repository.db import unit_of_work
+from repository.models import PrintJob
+from repository.services import printing
+from tests.integration.conftest import call
+from tests.integration.test_pages import csrf_of, logged_in
+
+ZPL_REFUSAL = "This printer takes ZPL labels; a box map needs a PDF printer."
+NOT_STARTED = "`make run` does not start"
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_box_map_on_a_zpl_printer_is_refused_on_the_form_in_the_user_s_language(world):
+    app, tokens, ids = world
+    client = logged_in(app, "technician")
+    form = {"box": ids["box"], "template": "box-map", "printer": "Matrix"}
+    response = client.post("/labels/print", data={**form, "csrf_token": csrf_of(client)})
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    page = response.data.decode()
+    assert ZPL_REFUSAL in page and 'aria-invalid="true"' in page
+    assert re.search(r'<option value="Matrix"[^>]*selected', page), "the choice is kept"
+    client.set_cookie("lang", "zh")
+    chinese = client.post("/labels/print", data={**form, "csrf_token": csrf_of(client)})
+    assert chinese.status_code == 422 and "盒图需要 PDF 打印机" in chinese.data.decode()
+    api = call(app, "POST", "/api/v1/print-jobs", tokens["technician"], form)
+    assert api.status_code == 422 and api.json["field"] == "printer"
+    assert "a box map needs a PDF printer" in api.json["errors"]["printer"][0]
+
+
+def test_a_queued_job_says_it_waits_for_the_delivery_worker_and_then_why_it_failed(world):
+    app, tokens, ids = world
+    printer = {
+        "name": "Cold room",
+        "protocol": "zpl",
+        "transport": "tcp",
+        "address": "127.0.0.1",
+        "port": closed_port(),
+    }
+    assert call(app, "POST", "/api/v1/printers", tokens["admin"], printer).status_code == 201
+    client = logged_in(app, "technician")
+    form = {"item": ids["vials"][0], "printer": "Cold room", "csrf_token": csrf_of(client)}
+    response = client.post("/labels/print", data=form)
+    assert response.status_code == 303 and "done=" not in response.location
+    page = client.get(response.location).data.decode()
+    job = int(re.search(r"Queued as job #(\d+)", page).group(1))
+    assert NOT_STARTED in page and "biorepo printers work" in page
+    assert "Waiting to be sent to the printer." in page
+
+    done = printing.work(app.extensions["biorepo"])  # the worker, once: the printer is away
+    assert done.failed >= 1
+    with unit_of_work(app.extensions["biorepo"], write=False) as db:
+        error = db.get(PrintJob, job).last_error
+    assert error
+    page = client.get(f"/labels?item={ids['vials'][0]}").data.decode()
+    assert "The last try failed" in page and NOT_STARTED in page
+    assert error.split(":")[0] in page
+
+
+def test_a_job_for_a_pull_printer_waits_for_its_agent(world):
+    app, _, ids = world
+    client = logged_in(app, "technician")
+    form = {"item": ids["vials"][5], "printer": "Matrix", "csrf_token": csrf_of(client)}
+    assert client.post("/labels/print", data=form).status_code == 303
+    page = client.get(f"/labels?item={ids['vials'][5]}").data.decode()
+    assert "Waiting for the printer&#39;s agent (printer@example.org)" in page
