@@ -6,7 +6,11 @@ mod N check, so a mistyped or misread character is caught before any lookup."""
 
 from __future__ import annotations
 
+import random
 import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +24,7 @@ BODY_LENGTH = 7  # 22**7 = 2.5e9 codes
 LONGEST_SCAN = 64  # the longest code a scan names: an accession number (a barcode has 32 at most)
 OWNERS = {"item": ("item", "an item"), "storage": ("storage unit", "a storage unit")}
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
+_choose: ContextVar[Callable[[str], str]] = ContextVar("barcode_choice", default=secrets.choice)
 
 
 def check_character(body: str) -> str:
@@ -90,8 +95,20 @@ def not_found(session: Session, code: str, owner: str, field: str = "barcode") -
 
 
 def _random_code() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
+    choose = _choose.get()
+    body = "".join(choose(ALPHABET) for _ in range(BODY_LENGTH))
     return body + check_character(body)
+
+
+@contextmanager
+def repeatable(seed: int) -> Iterator[None]:
+    """New barcodes drawn from a generator seeded with `seed`, the same on every machine (the
+    demo data's, so that the README's examples name real vials). Never for real records."""
+    token = _choose.set(random.Random(seed).choice)
+    try:
+        yield
+    finally:
+        _choose.reset(token)
 
 
 def allocate(session: Session, count: int, owner: str) -> list[str]:

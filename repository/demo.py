@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 import sample_data
 
+from . import barcodes
 from .actor import set_actor
 from .errors import Conflict
 from .models import Collection, Item, Lot, Material, StorageUnit, User
@@ -60,12 +61,26 @@ def read(name: str) -> Any:
     return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
 
 
+SEED = 20261201  # the demo's barcodes are the same on every machine
+
+
 def load(session: Session) -> str:
-    """Load everything in one go; does nothing when the demo collections exist already."""
+    """Load everything in one go (with the same barcodes everywhere); when the demo
+    collections exist already, only say how to log in."""
     setup = read("collections")
     codes = [c["code"] for c in setup["collections"]]
+    logins = "\n".join(
+        f"  {u['email']:<40} {' '.join(filter(None, u['roles'][0]))}" for u in setup["users"]
+    )
+    welcome = f"Log in with password {DEMO_PASSWORD!r} as:\n{logins}"
     if session.scalar(select(Collection.id).where(Collection.code.in_(codes))):
-        return "Demo data is loaded already; nothing to do."
+        return f"Demo data is loaded already.\n{welcome}"
+    with barcodes.repeatable(SEED):
+        summary = _load(session, setup)
+    return f"{summary}\n{welcome}"
+
+
+def _load(session: Session, setup: dict) -> str:
     for organisation in setup["organisations"]:
         collections.create_organisation(session, organisation)
     for collection in setup["collections"]:
@@ -103,14 +118,10 @@ def load(session: Session) -> str:
     _sharing(session)
     set_actor(session, None)
     items = session.scalar(select(func.count()).select_from(Item))
-    logins = "\n".join(
-        f"  {u['email']:<40} {' '.join(filter(None, u['roles'][0]))}" for u in setup["users"]
-    )
     return (
         "Demo data loaded: "
         + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
-        + f"; {items} items placed.\n"
-        + f"Log in (POST /api/v1/auth/login) with password {DEMO_PASSWORD!r} as:\n{logins}"
+        + f"; {items} items placed."
     )
 
 

@@ -1,12 +1,17 @@
 """The service as a user meets it: `biorepo db upgrade`, `demo`, `serve`, then HTTP."""
 
 import json
+import os
+import re
+import subprocess
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
+import requests
 
-from tests.servers import demo_server
+from tests.servers import BIN, demo_server
 
 
 def get(url: str) -> tuple[int, dict]:
@@ -18,8 +23,13 @@ def get(url: str) -> tuple[int, dict]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with demo_server(tmp_path_factory.mktemp("serve")) as base:
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("serve")
+
+
+@pytest.fixture(scope="module")
+def server(folder):
+    with demo_server(folder) as base:
         yield base
 
 
@@ -42,3 +52,30 @@ def test_served_by_a_production_server(server):
     """`biorepo serve` (and so `make run`) is gunicorn, not Flask's development server."""
     with urllib.request.urlopen(f"{server}/api/v1/health", timeout=5) as response:
         assert response.headers["Server"].startswith("gunicorn")
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_examples_work_on_the_demo(server):
+    """The README's login example, then its scan example (a demo barcode: the demo draws the
+    same barcodes on every machine), over HTTP as written."""
+    text = README.read_text(encoding="utf-8")
+    login = re.search(r"-d '(\{\"email\".*?\})'", text)
+    barcode = re.search(r"/api/v1/items/([0-9A-Z]{8})\b", text)
+    assert login and barcode
+    with requests.Session() as client:
+        body = json.loads(login[1])
+        answer = client.post(f"{server}/api/v1/auth/login", json=body, timeout=10)
+        assert answer.status_code == 200, answer.text
+        scanned = client.get(f"{server}/api/v1/items/{barcode[1]}", timeout=10)
+    assert scanned.status_code == 200, scanned.text
+    assert barcode[1] in scanned.text and "CCBR 00001" in scanned.text
+    assert f"scan `{barcode[1]}`" in text
+
+
+def test_a_second_demo_load_still_says_how_to_log_in(server, folder):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'demo.db'}"}
+    again = subprocess.run([BIN, "demo"], env=env, capture_output=True, text=True, timeout=120)
+    assert "loaded already" in again.stdout and "biorepo-demo" in again.stdout
+    assert "admin@biorepo.example" in again.stdout
