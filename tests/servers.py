@@ -4,6 +4,7 @@ server to accept connections, and `biorepo serve` on a fresh copy of the demo da
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,8 +54,22 @@ def demo_server(folder: Path) -> Iterator[str]:
             raise RuntimeError("biorepo serve did not start")
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server: gracefully (gunicorn waits up to 30 s for open keep-alive connections,
+    e.g. a browser's), else at once."""
+    process.terminate()
+    try:
         process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from flask import Blueprint, Flask
 from repository.models.storage import position_label, row_name
 
 from ..context import csrf_token
-from . import i18n, inputs, nav, pages, terms
+from . import history, i18n, inputs, nav, pages, terms
 from .views import (
     auth,
     bench,
@@ -50,6 +50,8 @@ def install(app: Flask) -> None:
     pages.register_errors(web)
     web.context_processor(nav.context)
     web.add_app_template_filter(terms.term, "term")
+    web.add_app_template_global(history.event_sentence, "event_sentence")
+    web.add_app_template_global(history.step_sentence, "step_sentence")
     web.add_app_template_filter(pages.number_break, "number_break")
     web.add_app_template_global(csrf_token, "csrf_token")
     web.add_app_template_global(inputs.label_of, "field_label")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,8 +94,9 @@ LABELS: dict[str, Any] = {
     # places (the bench, a box's page, an item's page)
     "container": _l("Box or container"),
     "position": _l("Position"),
-    # the imports page
+    # the imports page (and the bench's first step)
     "collection": _l("Collection"),
+    "kind": _l("Kind"),
     "files": _l("Files"),
     "format": _l("Format"),
     "encoding": _l("Encoding"),
@@ -113,9 +115,9 @@ class Input:
     step: bool = False  # a number with decimals
 
 
-def _choices(field: fields.Field) -> list[str] | None:
+def _choices(field: fields.Field) -> list[Any] | None:
     if isinstance(field, fields.Enum):
-        return [member.value for member in field.enum]
+        return list(field.enum)
     for validator in field.validators:
         if isinstance(validator, validate.OneOf):
             return [str(choice) for choice in validator.choices]
@@ -129,7 +131,7 @@ def describe(name: str, field: fields.Field) -> Input | None:
     label, required = LABELS.get(name, name.replace("_", " ")), field.required
     choices = _choices(field)
     if choices is not None:
-        return Input(name, label, "select", required, [(c, term(c)) for c in choices])
+        return Input(name, label, "select", required, [(str(c), term(c, name)) for c in choices])
     if isinstance(field, fields.Boolean):
         return Input(name, label, "checkbox")
     if isinstance(field, fields.Date):
@@ -155,8 +157,12 @@ def inputs(
 GENERIC = frozenset({"quantity", "items", "unit", "form", "method", "remarks", "donor"})
 
 
-def label_of(name: str) -> Any:
-    """The words for a field named in an error (`kind.field` too); names that other forms use
-    for other things, and unknown ones, as they are."""
+def label_of(name: str, shown: Iterable[Input] = ()) -> Any:
+    """The words for a field named in an error (`kind.field` too): the label of the input the
+    form shows for it; else the shared label, but names that other forms use for other things,
+    and unknown ones, as they are."""
     field = name.rsplit(".", 1)[-1]
+    for given in shown:
+        if given.name in (name, field):
+            return given.label
     return name if field in GENERIC else LABELS.get(field, name)

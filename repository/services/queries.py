@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..models.storage import position_label
 from ..sql import json_array, json_object, json_value
-from ..vocabulary import AccessLevel, ItemStatus, MaterialKind
+from ..vocabulary import AccessLevel, EventType, ItemStatus, MaterialKind
 from .storage import path_of, with_path
 
 
@@ -154,7 +154,7 @@ def scan(session: Session, barcode: str) -> Scan:
         history=[
             {
                 "at": datetime.fromisoformat(e["at"]),
-                "type": e["type"],
+                "type": EventType(e["type"]),
                 "data": e["data"],
                 "note": e["note"],
                 "actor_id": e["actor_id"],

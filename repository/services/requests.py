@@ -341,13 +341,7 @@ def accept_agreement(
         accepted_at=utcnow(),
     )
     session.add(acceptance)
-    _move(
-        session,
-        request,
-        RequestStatus.AGREEMENT_SIGNED,
-        f"{template.name} v{version.number} accepted by {fields['signer_name']} for "
-        f"{request.organisation.name}",
-    )
+    _move(session, request, RequestStatus.AGREEMENT_SIGNED, None)  # the acceptance says who
     return acceptance
 
 
@@ -363,7 +357,7 @@ def ship(session: Session, request: MaterialRequest, data: Any) -> Shipment:
     fields = ShipmentSchema().load_or_fail(data)
     note = _begin(request, RequestStatus.SHIPPED, fields)
     shipping.require_destination(request)
-    reservations.dispatch(session, request, f"shipped for request {request.number}")
+    reservations.dispatch(session, request)
     shipment = Shipment(
         request=request,
         packaging=fields["packaging"],
@@ -373,12 +367,7 @@ def ship(session: Session, request: MaterialRequest, data: Any) -> Shipment:
         shipped_at=utcnow(),
     )
     session.add(shipment)
-    _move(
-        session,
-        request,
-        RequestStatus.SHIPPED,
-        note or f"{fields['courier']} {fields['tracking_number']}",
-    )
+    _move(session, request, RequestStatus.SHIPPED, note)  # the shipment says how
     return shipment
 
 
@@ -419,7 +408,7 @@ def give_feedback(session: Session, request: MaterialRequest, user: User, data: 
     session.add(feedback)
     session.flush()
     if request.status is RequestStatus.DELIVERED:
-        _move(session, request, RequestStatus.CLOSED, f"feedback: {fields['rating']}/5")
+        _move(session, request, RequestStatus.CLOSED, None)  # the feedback says how it went
     return feedback
 
 

@@ -174,7 +174,7 @@ def release(session: Session, request: MaterialRequest, note: str | None = None)
     _events(session, EventType.ANNOTATED, items, {"released": request.number}, note)
 
 
-def dispatch(session: Session, request: MaterialRequest, note: str) -> list[Item]:
+def dispatch(session: Session, request: MaterialRequest, note: str | None = None) -> list[Item]:
     """The reserved items leave their positions and become distributed, keeping their
     history."""
     items = [a.item for a in request.allocations]

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from repository.barcodes import ALPHABET, is_valid
-from tests.e2e.test_pages import CHROMIUM, PASSWORD, SHOTS
+from tests.e2e.browsers import CHROMIUM, PASSWORD, SHOTS
 from tests.servers import demo_server
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 768, "height": 1024}}
@@ -30,15 +30,6 @@ pytestmark = [
 def server(tmp_path_factory):
     with demo_server(tmp_path_factory.mktemp("bench")) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    SHOTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(params=list(VIEWPORTS))

@@ -144,7 +144,16 @@ def test_a_request_from_cart_to_feedback(world):
         lab, f"/requests/{rid}/agreement", agreement_version_id=version, signer_name="Ada"
     )
     assert response.status_code == 303
+    assert "The collection must prepare the shipment." in lab.get(f"/requests/{rid}").data.decode()
     assert post(desk, f"/desk/requests/{rid}/preparation").status_code == 303
+    page = desk.get(f"/requests/{rid}").data.decode()
+    assert "The collection must pick the items and ship them." in page and "your turn" in page
+    assert '<option value="dry_ice" selected>' in page  # proposed from glycerol at -80 °C
+    picks = desk.get(f"/requests/{rid}/pick-list").data.decode()
+    assert picked in picks and "Ship: dry ice" in picks
+    assert desk.get(f"/requests/{rid}/pick-list.pdf").mimetype == "application/pdf"
+    assert lab.get(f"/requests/{rid}/pick-list").status_code == 403
+    assert "Nothing to do for you now." in lab.get(f"/requests/{rid}").data.decode()
     ship = {"packaging": "", "condition": "dry_ice", "courier": "SF", "tracking_number": "SF1"}
     response = post(desk, f"/desk/requests/{rid}/shipment", **ship)
     assert response.status_code == 422 and 'value="SF1"' in response.data.decode()

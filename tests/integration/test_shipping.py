@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 import labels
 from repository.errors import ValidationFailed
-from repository.models import Item, MaterialRequest
+from repository.models import Item, MaterialRequest, OutboxMessage
 from repository.schemas import RequestOut
 from repository.services import inventory, labelling, requests, shipping, storage
-from repository.vocabulary import RequestStatus, ShippingCondition
+from repository.vocabulary import PreservationMethod, RequestStatus, ShippingCondition
 from tests.conftest import make_box
 from tests.integration.test_requests import accept
 from tests.sharing import DESTINATION, build
@@ -27,9 +27,12 @@ def w(db):
     return build(db, vials=6)
 
 
-def approved(db, w, quantity: int = 2, material=None) -> MaterialRequest:
+def approved(db, w, quantity: int = 2, material=None, **details) -> MaterialRequest:
     line = {**LINE, "material_id": (material or w.strain).id, "quantity": quantity}
-    request, _ = requests.create_request(db, w.requester, {"lines": [line], **DESTINATION})
+    if material is w.seed:
+        line["form"] = "seed_packet"
+    body = {"lines": [line], **DESTINATION, **details}
+    request, _ = requests.create_request(db, w.requester, body)
     requests.submit(db, request)
     requests.start_review(db, request)
     requests.decide(db, request, {})
@@ -81,7 +84,7 @@ def test_the_packing_list_names_where_it_goes(db, w):
 def test_the_condition_is_proposed_from_the_preservation(db, w):
     frozen = approved(db, w)
     assert shipping.proposed_condition(frozen) is ShippingCondition.DRY_ICE
-    seed = approved(db, w, 1, w.seed)
+    seed = approved(db, w, 1, w.seed, phytosanitary_certificate="PC-1")
     assert shipping.proposed_condition(seed) is ShippingCondition.AMBIENT
     inventory.create_lot(
         db,
@@ -102,7 +105,7 @@ def test_the_condition_is_proposed_from_the_preservation(db, w):
     requests.decide(db, tank, {})
     assert shipping.proposed_condition(tank) is ShippingCondition.LN2_DRY_SHIPPER
     assert shipping.proposed_condition(MaterialRequest(allocations=[])) is None
-    assert set(shipping.CONDITION) == set(type(next(iter(shipping.CONDITION))))  # every method
+    assert set(shipping.CONDITION) == set(PreservationMethod)  # every method has one
 
 
 def test_the_pick_list_is_in_storage_order_with_box_and_position(db, w):
@@ -164,11 +167,5 @@ def test_each_step_says_what_happens_next_and_who_acts(db, w):
         None,
     ]
     assert seen[3]["text"] == "The lab must accept the agreement."
-    mails = [m.body for m in request_mails(db, request)]
+    mails = db.scalars(select(OutboxMessage.body).where(OutboxMessage.request_id == request.id))
     assert any("Next: The lab must accept the agreement." in body for body in mails)
-
-
-def request_mails(db, request):
-    from repository.models import OutboxMessage
-
-    return db.scalars(select(OutboxMessage).where(OutboxMessage.request_id == request.id)).all()

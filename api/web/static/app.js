@@ -85,8 +85,11 @@ function boxGrid() {
 
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-scan]").forEach(scanField);
-  const first = document.querySelector("main [aria-invalid], main [autofocus]");
-  if (first) first.focus(); // each bench step starts on its first field
+  // a refused form starts on its (first shown) field in error; each bench step on its first field
+  const shown = (field) => field.getClientRects().length > 0;
+  const invalid = [...document.querySelectorAll("main [aria-invalid]")].find(shown);
+  const first = invalid || document.querySelector("main [autofocus]");
+  if (first) first.focus();
   const scan = document.getElementById("scan-code");
   const busy = document.querySelector("[autofocus], details[open] input, [aria-invalid]");
   if (scan && scan.hasAttribute("data-scan-focus") && !busy) scan.focus();

@@ -51,14 +51,8 @@ def _choices() -> dict[str, Any]:
     }
 
 
-def catalogue_page() -> tuple[str, int]:
-    """Search the catalogue a page at a time: text, kind, taxon, collection, availability."""
-    require(Permission.CATALOGUE)
-    values: dict[str, Any] = {"materials": [], "total": 0, "page": 1, "pages": 0, **_choices()}
-    try:
-        query = forms.load(CatalogueQuery, request.args)
-    except DomainError as error:
-        return refused("catalogue.html", error, form_values=request.args, **values)
+def _results(query: dict[str, Any]) -> dict[str, Any]:
+    """One page of the materials the asker sees that match a loaded CatalogueQuery."""
     db = database()
     found, total = queries.search_materials(
         db,
@@ -68,13 +62,26 @@ def catalogue_page() -> tuple[str, int]:
         collection=query.get("collection"),
         available=query.get("available"),
         access=material_levels(principal()),
-        sort=query["sort"],
+        sort=query.get("sort", "accession_number"),
         limit=PER_PAGE,
-        offset=(query["page"] - 1) * PER_PAGE,
+        offset=(query.get("page", 1) - 1) * PER_PAGE,
     )
     catalogue.attach_offers(db, found)
-    values.update(materials=found, total=total, page=query["page"], pages=ceil(total / PER_PAGE))
-    return show("catalogue.html", form=request.args, **values)
+    pages = ceil(total / PER_PAGE)
+    return {"materials": found, "total": total, "page": query.get("page", 1), "pages": pages}
+
+
+def catalogue_page() -> tuple[str, int]:
+    """Search the catalogue a page at a time: text, kind, taxon, collection, availability."""
+    require(Permission.CATALOGUE)
+    try:
+        query = forms.load(CatalogueQuery, request.args)
+    except DomainError as error:
+        empty = {"materials": [], "total": 0, "page": 1, "pages": 0}
+        return refused(
+            "catalogue.html", error, form_values=request.args, searched=True, **empty, **_choices()
+        )
+    return show("catalogue.html", form=request.args, **_results(query), **_choices())
 
 
 def _visible(material_id: int) -> Material:
@@ -141,9 +148,8 @@ def add_to_cart() -> Response | tuple[str, int]:
     error = attempt(add)
     if error is not None:  # the material's page again, with what was typed; or the catalogue
         material = _material(line)
-        if material is None:
-            values = {"materials": [], "total": 0, "page": 1, "pages": 0, **_choices()}
-            return refused("catalogue.html", error, **values)
+        if material is None:  # the catalogue's first page, to choose a material there
+            return refused("catalogue.html", error, form_values={}, **_results({}), **_choices())
         return refused("catalogue_material.html", error, **_material_values(material))
     return back("web.request_page", request_id=made[0].id, done="add")
 

@@ -6,18 +6,18 @@ from __future__ import annotations
 import codecs
 from typing import Any
 
-from flask import Blueprint, request, session
+from flask import Blueprint, current_app, request, session
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from repository.errors import DomainError, NotFound, ValidationFailed
 from repository.exchange import bulk
-from repository.exchange.imports import FORMATS, import_files
+from repository.exchange.imports import FORMATS, check_files, in_two_passes
 from repository.exchange.problems import ImportRejected
 from repository.models import Collection
 from repository.vocabulary import CollectionKind
 
-from ...context import database
+from ...context import database, principal
 from ...policy import Permission, require
 from .. import uploads
 from ..pages import attempt, back, collection_options, refused, show
@@ -73,6 +73,16 @@ def _options(chosen: dict[str, str], dry_run: bool) -> bulk.Options:
     return bulk.Options(chosen["collection"], dry_run=dry_run, encoding=chosen["encoding"] or None)
 
 
+def _in_two_passes(paths: list, fmt: str, options: bulk.Options) -> bulk.Outcome:
+    """The import's check pass without SQLite's write lock, then its write in a unit of its
+    own (the request's look-ups are committed first, so it holds no lock the import waits for)."""
+    database().commit()
+    factory = current_app.extensions["biorepo"]
+    return in_two_passes(
+        factory, principal().user_id, lambda db: check_files(db, paths, fmt, options)
+    )
+
+
 def page() -> tuple[str, int]:
     """The upload form (with the last commit's counts, once); posted, the dry run."""
     require(Permission.REGISTER)
@@ -89,7 +99,7 @@ def _dry_run() -> tuple[str, int]:
         return refused("imports.html", error, **_values())
     uploads.drop(session.pop(PENDING, {}).get("token"))
     token, paths = uploads.keep([f for f in request.files.getlist("files") if f.filename])
-    outcome = import_files(database(), paths, chosen["format"], _options(chosen, True))
+    outcome = _in_two_passes(paths, chosen["format"], _options(chosen, True))
     if outcome.report.ok:
         session[PENDING] = {**chosen, "token": token, "files": [p.name for p in paths]}
     else:
@@ -112,9 +122,7 @@ def commit() -> Response | tuple[str, int]:
     _collection(pending["collection"])
     done: list[bulk.Outcome] = []
     error = attempt(
-        lambda: done.append(
-            import_files(database(), paths, pending["format"], _options(pending, False))
-        )
+        lambda: done.append(_in_two_passes(paths, pending["format"], _options(pending, False)))
     )
     session.pop(PENDING, None)
     uploads.drop(pending["token"])

@@ -1,0 +1,235 @@
+"""History as sentences in the page's language: an event of an item, lot or material from its
+kind and data, and a step of a request's timeline from its status and the request's records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from repository.models import MaterialRequest, RequestStep
+from repository.vocabulary import EventType, RequestStatus
+from repository.words import Words
+
+from .inputs import LABELS
+from .terms import language, term
+
+W = Words
+
+# Per kind of event, its sentences: the first whose data keys are all given (not None) is used;
+# the last of each needs no data.
+EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
+    EventType.COLLECTED: [(frozenset(), W("Collected.", "已采集。"))],
+    EventType.RECEIVED: [(frozenset(), W("Received.", "已接收。"))],
+    EventType.ACCESSIONED: [
+        (
+            frozenset({"accession_number", "collection"}),
+            W(
+                "Accessioned as {accession_number} in {collection}.",
+                "登记入库：{collection} {accession_number}。",
+            ),
+        ),
+        (frozenset(), W("Accessioned.", "已登记入库。")),
+    ],
+    EventType.PRESERVED: [
+        (
+            frozenset({"lot", "method", "quantity", "unit"}),
+            W(
+                "Preserved in lot {lot} ({method}), {quantity} {unit}.",
+                "保藏于批次 {lot}（{method}），{quantity} {unit}。",
+            ),
+        ),
+        (frozenset(), W("Preserved.", "已保藏。")),
+    ],
+    EventType.QC: [
+        (
+            frozenset({"test", "outcome", "value", "tested_on"}),
+            W(
+                "{test}: {outcome}, {value} {value_unit} (tested on {tested_on}).",
+                "{test}：{outcome}，{value} {value_unit}（检测日期 {tested_on}）。",
+            ),
+        ),
+        (
+            frozenset({"test", "outcome", "tested_on"}),
+            W(
+                "{test}: {outcome} (tested on {tested_on}).",
+                "{test}：{outcome}（检测日期 {tested_on}）。",
+            ),
+        ),
+        (frozenset(), W("QC recorded.", "已记录质检结果。")),
+    ],
+    EventType.PASSAGED: [
+        (
+            frozenset({"from_lot", "to_lot", "passage_number"}),
+            W(
+                "Passaged from lot {from_lot} to lot {to_lot} (passage {passage_number}).",
+                "由批次 {from_lot} 传代为批次 {to_lot}（第 {passage_number} 代）。",
+            ),
+        ),
+        (frozenset(), W("Passaged.", "已传代。")),
+    ],
+    EventType.ALIQUOTED: [
+        (
+            frozenset({"taken", "children"}),
+            W("{taken} {unit} divided into {children}.", "取 {taken} {unit} 分装为 {children}。"),
+        ),
+        (
+            frozenset({"parent", "quantity"}),
+            W(
+                "Aliquoted from {parent}, {quantity} {unit}.",
+                "由 {parent} 分装而来，{quantity} {unit}。",
+            ),
+        ),
+        (frozenset(), W("Aliquoted.", "已分装。")),
+    ],
+    EventType.DERIVED: [
+        (
+            frozenset({"taken", "children"}),
+            W("{taken} {unit} used to derive {children}.", "取 {taken} {unit} 制备了 {children}。"),
+        ),
+        (
+            frozenset({"parent", "quantity"}),
+            W(
+                "Derived from {parent}, {quantity} {unit}.",
+                "由 {parent} 制备而来，{quantity} {unit}。",
+            ),
+        ),
+        (frozenset(), W("Derived.", "已制备衍生物。")),
+    ],
+    EventType.PLACED: [
+        (frozenset({"to"}), W("Placed in {to}.", "放入 {to}。")),
+        (frozenset(), W("Placed.", "已放置。")),
+    ],
+    EventType.MOVED: [
+        (
+            frozenset({"with", "from", "to"}),
+            W("Moved with {with} from {from} to {to}.", "随 {with} 从 {from} 移到 {to}。"),
+        ),
+        (frozenset({"from", "to"}), W("Moved from {from} to {to}.", "从 {from} 移到 {to}。")),
+        (frozenset({"from"}), W("Taken out of {from}.", "从 {from} 取出。")),
+        (frozenset({"to"}), W("Put in {to}.", "放入 {to}。")),
+        (frozenset(), W("Moved.", "已移动。")),
+    ],
+    EventType.RESERVED: [
+        (frozenset({"request"}), W("Reserved for request {request}.", "为申请 {request} 预留。")),
+        (frozenset(), W("Reserved.", "已预留。")),
+    ],
+    EventType.SHIPPED: [
+        (frozenset({"request"}), W("Shipped for request {request}.", "随申请 {request} 发出。")),
+        (frozenset(), W("Shipped.", "已发出。")),
+    ],
+    EventType.RETURNED: [(frozenset(), W("Returned.", "已退回。"))],
+    EventType.CONSUMED: [
+        (
+            frozenset({"quantity", "left"}),
+            W(
+                "{quantity} {unit} used, {left} {unit} left.",
+                "用去 {quantity} {unit}，剩余 {left} {unit}。",
+            ),
+        ),
+        (frozenset(), W("Used up.", "已用完。")),
+    ],
+    EventType.DESTROYED: [(frozenset(), W("Destroyed.", "已销毁。"))],
+    EventType.MISSING: [(frozenset(), W("Marked missing.", "标记为丢失。"))],
+    EventType.FOUND: [(frozenset(), W("Found again.", "已找回。"))],
+    EventType.ANNOTATED: [
+        (
+            frozenset({"released"}),
+            W("Released from request {released}.", "已从申请 {released} 释放。"),
+        ),
+        (frozenset({"changed"}), W("Changed: {changed}.", "修改了：{changed}。")),
+        (frozenset(), W("Annotated.", "已备注。")),
+    ],
+}
+
+
+def _said(key: str, value: Any, lang: str) -> str:
+    """A value of an event's data in words: lists joined, numbers without trailing zeros,
+    changed fields by their labels, vocabulary values by their words."""
+    if isinstance(value, list | tuple):
+        parts = [_said(key, part, lang) for part in value]
+        return ("、" if lang == "zh" else ", ").join(parts)
+    if key == "changed":
+        return str(LABELS.get(value, str(value).replace("_", " ")))
+    if isinstance(value, float | int | Decimal) and not isinstance(value, bool):
+        return f"{Decimal(str(value)).normalize():f}"
+    if key in ("method", "unit", "value_unit", "test", "outcome"):
+        return term(value, key)
+    return str(value)
+
+
+def event_sentence(kind: EventType | str, data: Mapping[str, Any] | None, unit: Any = None) -> str:
+    """What happened, in a sentence of the page's language; `unit` is the item's (for
+    quantities of aliquots and uses, whose data carries none)."""
+    lang = language()
+    given = {k: v for k, v in (data or {}).items() if v is not None and v != ""}
+    if unit is not None:
+        given.setdefault("unit", unit)
+    given.setdefault("value_unit", "")
+    for needs, words in EVENT_SENTENCES[EventType(kind)]:
+        if needs <= given.keys():
+            values = {k: _said(k, v, lang) for k, v in given.items()}
+            text = words.said(lang).format_map(_Blank(values))
+            return " ".join(text.split()).replace(" ,", ",").replace(" )", ")").replace(" ）", "）")
+    raise AssertionError(f"{kind} has no sentence without data")  # every kind has one
+
+
+class _Blank(dict):
+    """Format values where a missing one reads as nothing (never "None")."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+# What each step of a request's timeline says, beyond its status, from the request's records.
+STEP_SENTENCES: dict[RequestStatus, Words] = {
+    RequestStatus.DRAFT: W("The lab started the request.", "申请实验室创建了申请。"),
+    RequestStatus.SUBMITTED: W("The lab sent the request.", "申请实验室提交了申请。"),
+    RequestStatus.UNDER_REVIEW: W("The collection started the review.", "保藏机构开始审核。"),
+    RequestStatus.APPROVED: W("The collection approved every line.", "保藏机构批准了全部条目。"),
+    RequestStatus.PARTLY_APPROVED: W(
+        "The collection approved some of the lines.", "保藏机构批准了部分条目。"
+    ),
+    RequestStatus.REJECTED: W("The collection rejected the request.", "保藏机构拒绝了申请。"),
+    RequestStatus.AGREEMENT_SIGNED: W(
+        "{signer} accepted {agreement} v{version} for {organisation}.",
+        "{signer} 代表 {organisation} 接受了 {agreement} 第 {version} 版。",
+    ),
+    RequestStatus.BEING_PREPARED: W(
+        "The collection is preparing the shipment.", "保藏机构正在备货。"
+    ),
+    RequestStatus.SHIPPED: W(
+        "Sent with {courier}, tracking number {tracking}.",
+        "已交 {courier} 寄出，运单号 {tracking}。",
+    ),
+    RequestStatus.DELIVERED: W("The lab confirmed the delivery.", "申请实验室确认收货。"),
+    RequestStatus.CLOSED: W("The request is closed.", "申请已关闭。"),
+    RequestStatus.CANCELLED: W("The request was cancelled.", "申请已取消。"),
+}
+FEEDBACK = W("The lab rated it {rating} of 5.", "申请实验室评分：{rating}/5。")
+
+
+def step_sentence(step: RequestStep, request: MaterialRequest) -> str:
+    """What a step of the timeline means, in a sentence of the page's language."""
+    lang = language()
+    values: dict[str, Any] = {}
+    acceptance = request.acceptance
+    if step.status is RequestStatus.AGREEMENT_SIGNED and acceptance is not None:
+        version = acceptance.version
+        values = {
+            "signer": acceptance.signer_name,
+            "agreement": version.template.name,
+            "version": version.number,
+            "organisation": request.organisation.name,
+        }
+    elif step.status is RequestStatus.SHIPPED and request.shipment is not None:
+        values = {
+            "courier": request.shipment.courier,
+            "tracking": request.shipment.tracking_number,
+        }
+    if step.status is RequestStatus.CLOSED and request.feedback is not None:
+        return FEEDBACK.said(lang).format(rating=request.feedback.rating)
+    words = STEP_SENTENCES[step.status]
+    if "{" in words.en and not values:
+        return ""  # the records it would tell of are not there
+    return words.said(lang).format(**values)
