@@ -31,6 +31,11 @@ def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+def _counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 material`, `2 materials` (`plural` when not the noun and an s)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def _print_problems(report: Report) -> None:
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
@@ -62,13 +67,16 @@ def _import(files, format: str, options: bulk.Options, problems: str | None) -> 
                 writer = SafeWriter(out)
                 writer.writerow(COLUMNS)
                 options.problems = lambda problem: writer.writerow(problem_cells(problem))
-            bar = stack.enter_context(
-                click.progressbar(length=total, label="Reading", file=sys.stderr)
-            )
+            progress = None
+            if sys.stderr.isatty():  # elsewhere a bar only prints its label
+                bar = stack.enter_context(
+                    click.progressbar(length=total, label="Reading", file=sys.stderr)
+                )
+                progress = bar.update
             outcome = in_two_passes(
                 factory,
                 None,
-                lambda session: check_files(session, files, format, options, bar.update),
+                lambda session: check_files(session, files, format, options, progress),
             )
     except ImportRejected as error:
         _print_problems(error.report)
@@ -80,14 +88,15 @@ def _import(files, format: str, options: bulk.Options, problems: str | None) -> 
         click.echo(f"Refused: {error.detail}", err=True)
         sys.exit(1)
     counts = (
-        f"{outcome.rows} rows: {outcome.materials} materials, {outcome.lots} lots, "
-        f"{outcome.items} items"
+        f"{_counted(outcome.rows, 'row')}: {_counted(outcome.materials, 'material')}, "
+        f"{_counted(outcome.lots, 'lot')}, {_counted(outcome.items, 'item')}"
     )
     if options.dry_run:
         _print_problems(outcome.report)
         if problems and outcome.report.count:
             click.echo(f"Every problem is in {problems}.", err=True)
-        click.echo(f"Dry run, nothing written. {counts}; {outcome.report.count} problems.")
+        found = _counted(outcome.report.count, "problem")
+        click.echo(f"Dry run, nothing written. {counts}; {found}.")
         sys.exit(1 if outcome.report.count else 0)
     click.echo(f"Imported {counts}.")
 
@@ -143,9 +152,11 @@ def import_dwca(file, collection, dry_run, problems) -> None:
     _import([file], "dwca", bulk.Options(collection, dry_run=dry_run), problems)
 
 
-def _import_records(run: Callable[[Session], tuple[int, Report]], dry_run: bool, noun: str) -> None:
-    """Run an import of records (not rows of materials) in one transaction and tell how many,
-    or every problem."""
+def _import_records(
+    run: Callable[[Session], tuple[int, Report]], dry_run: bool, noun: str, plural: str
+) -> None:
+    """Run an import of records (not rows of materials) in one transaction and tell how many
+    (`noun`, `plural`), or every problem."""
     factory = command_app().extensions["biorepo"]
     try:
         with unit_of_work(factory, write=not dry_run) as session:
@@ -159,9 +170,10 @@ def _import_records(run: Callable[[Session], tuple[int, Report]], dry_run: bool,
         sys.exit(1)
     if dry_run:
         _print_problems(report)
-        click.echo(f"Dry run, nothing written. {count} {noun}; {report.count} problems.")
+        found = _counted(report.count, "problem")
+        click.echo(f"Dry run, nothing written. {_counted(count, noun, plural)}; {found}.")
         sys.exit(1 if report.count else 0)
-    click.echo(f"Imported {count} {noun}.")
+    click.echo(f"Imported {_counted(count, noun, plural)}.")
 
 
 @import_group.command("cellosaurus")
@@ -173,6 +185,7 @@ def import_cellosaurus(file, dry_run) -> None:
     _import_records(
         lambda session: cellosaurus.import_file(session, file, dry_run=dry_run),
         dry_run,
+        "Cellosaurus entry",
         "Cellosaurus entries",
     )
 
@@ -191,6 +204,7 @@ def _sequence_command(fmt: str) -> click.Command:
                 session, file, fmt, collection, dry_run=dry_run, name=Path(file.name).name
             ),
             dry_run,
+            "sequence",
             "sequences",
         )
 
@@ -215,7 +229,7 @@ def _export(write: Callable[[Session], int], noun: str) -> None:
     except DomainError as error:
         click.echo(f"Refused: {error.detail}", err=True)
         sys.exit(1)
-    click.echo(f"Exported {count} {noun}.", err=True)
+    click.echo(f"Exported {_counted(count, noun)}.", err=True)
 
 
 @export_group.command("mcpd")
@@ -223,7 +237,7 @@ def _export(write: Callable[[Session], int], noun: str) -> None:
 @click.option("--collection", required=True, help="The seed bank's code.")
 def export_mcpd(out, collection) -> None:
     """The seed accessions of a collection as MCPD v2.1 (CSV, UTF-8) to OUT (- for stdout)."""
-    _export(lambda session: mcpd.export(session, collection, out), "accessions")
+    _export(lambda session: mcpd.export(session, collection, out), "accession")
 
 
 @export_group.command("dwca")
@@ -232,7 +246,7 @@ def export_mcpd(out, collection) -> None:
 def export_dwca(out, collection) -> None:
     """The open and restricted strains and specimens of a collection as a Darwin Core Archive
     (a zip of meta.xml, eml.xml and occurrence.txt) to OUT."""
-    _export(lambda session: dwca.export(session, collection, out), "occurrences")
+    _export(lambda session: dwca.export(session, collection, out), "occurrence")
 
 
 @export_group.command("fasta")
@@ -240,7 +254,7 @@ def export_dwca(out, collection) -> None:
 @click.option("--collection", required=True, help="The collection's code.")
 def export_fasta(out, collection) -> None:
     """The sequences of a collection's open and restricted materials as FASTA to OUT."""
-    _export(lambda session: sequences.export_fasta(session, collection, out), "sequences")
+    _export(lambda session: sequences.export_fasta(session, collection, out), "sequence")
 
 
 @export_group.command("mirri")
@@ -248,7 +262,7 @@ def export_fasta(out, collection) -> None:
 @click.option("--collection", required=True, help="The culture collection's code.")
 def export_mirri(out, collection) -> None:
     """The open and restricted strains of a collection as the MIRRI strain sheet (CSV)."""
-    _export(lambda session: mirri.export(session, collection, out), "strains")
+    _export(lambda session: mirri.export(session, collection, out), "strain")
 
 
 @export_group.command("miabis")
@@ -257,4 +271,4 @@ def export_mirri(out, collection) -> None:
 def export_miabis(out, collection) -> None:
     """The open and restricted specimens of a collection as MIABIS sample rows (CSV), with
     their donors (whoever runs the server's commands sees the whole database)."""
-    _export(lambda session: miabis.export(session, collection, out, donors=True), "specimens")
+    _export(lambda session: miabis.export(session, collection, out, donors=True), "specimen")

@@ -75,6 +75,12 @@ class Integer(fields.Integer):
         return number
 
 
+class Date(fields.Date):
+    """A calendar date in ISO 8601; a refused one says the format it wants."""
+
+    default_error_messages = {"invalid": "Not a valid date: use YYYY-MM-DD (e.g. 2025-03-01)."}
+
+
 def positive(value: Any) -> None:
     """More than zero (a function, not a Range, so that no Decimal lands in the OpenAPI
     document)."""
@@ -398,8 +404,8 @@ class ConsentSchema(StrictSchema):
         required=True,
         validate=validate.Length(min=1),
     )
-    signed_on = fields.Date(required=True)
-    withdrawn_on = fields.Date(allow_none=True)
+    signed_on = Date(required=True)
+    withdrawn_on = Date(allow_none=True)
     document_ref = text(100, allow_none=True)
 
     @validates_schema
@@ -418,8 +424,8 @@ class DonorSchema(StrictSchema):
 class ConsentOut(Schema):
     id = Integer()
     scope = fields.List(fields.String())
-    signed_on = fields.Date()
-    withdrawn_on = fields.Date(allow_none=True)
+    signed_on = Date()
+    withdrawn_on = Date(allow_none=True)
     document_ref = fields.String(allow_none=True)
 
 
@@ -480,7 +486,7 @@ class PositionSchema(StrictSchema):
 
 class AnimalSchema(StrictSchema):
     sex = one_of(Sex, required=True)
-    birth_date = fields.Date()
+    birth_date = Date()
     ear_tag = text(32)
     sire = text(32)  # barcode of the father
     dam = text(32)  # barcode of the mother
@@ -488,7 +494,7 @@ class AnimalSchema(StrictSchema):
 
 class LotSchema(StrictSchema):
     method = one_of(PreservationMethod, required=True)
-    preserved_on = fields.Date(required=True)
+    preserved_on = Date(required=True)
     passage_number = Integer(validate=validate.Range(min=0, max=10_000))
     generation = fields.String(
         validate=pattern(r"^[A-Za-z0-9+/.-]{1,16}$", "a generation such as F2 or N10F3")
@@ -546,7 +552,7 @@ class QcSchema(StrictSchema):
     value = fields.Float()
     value_unit = text(16)
     method = text()
-    tested_on = fields.Date(required=True)
+    tested_on = Date(required=True)
     note = text(5000)
 
 
@@ -698,7 +704,7 @@ class ScanLotOut(Schema):
     id = Integer()
     number = Integer()
     method = fields.String()
-    preserved_on = fields.Date()
+    preserved_on = Date()
     passage_number = Integer(allow_none=True)
     generation = fields.String(allow_none=True)
     regeneration_cycle = Integer(allow_none=True)

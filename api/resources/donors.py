@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from repository.errors import NotFound
 from repository.models import Consent, Donor
-from repository.schemas import ConsentOut, ConsentSchema, DonorOut, DonorSchema
+from repository.schemas import ConsentOut, ConsentSchema, Date, DonorOut, DonorSchema
 from repository.services import collections, materials
 
 from ..context import database, page, raw_body
@@ -29,7 +29,7 @@ class DonorIn(DonorSchema):
 
 
 class WithdrawIn(Schema):
-    withdrawn_on = fields.Date(metadata={"description": "Default: today."})
+    withdrawn_on = Date(metadata={"description": "Default: today."})
 
 
 @blp.get("/donors")

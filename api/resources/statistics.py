@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from labels.report import render_statistics
+from repository.schemas import Date
 from repository.services import statistics
 from repository.vocabulary import Role
 
@@ -22,8 +23,8 @@ blp = Blueprint(
 
 
 class PeriodQuery(Schema):
-    start = fields.Date(data_key="from")  # default: 1 January of this year
-    end = fields.Date(data_key="to")  # default: today
+    start = Date(data_key="from")  # default: 1 January of this year
+    end = Date(data_key="to")  # default: today
     period = fields.String(load_default="month", validate=validate.OneOf(statistics.PERIODS))
 
 

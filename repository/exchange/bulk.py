@@ -33,13 +33,14 @@ from sqlalchemy.orm import Session
 from .. import barcodes
 from ..errors import ValidationFailed
 from ..models import Barcode, Collection, Donor, Item, Lot, Material, StorageUnit
+from ..models.storage import position_label
 from ..schemas import KIND_SCHEMAS, LotSchema, load_material
 from ..services.collections import get_collection
 from ..sql import chunked, one_of
 from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
 from . import columns, writing
 from .aliases import ALIASES
-from .declared import Declared, LotRef, MaterialRef
+from .declared import DRAWN, Declared, LotRef, MaterialRef, drawn_key, shown
 from .formulas import restored_rows
 from .prepared import Prepared
 from .problems import ImportRejected, Problem, Report
@@ -90,6 +91,7 @@ class Outcome:
     lots: int = 0
     items: int = 0
     report: Report = field(default_factory=Report)
+    created: writing.Created | None = None  # written: the first new materials and lots
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,7 +149,9 @@ class Checked:
         the file again; a Conflict when another writer changed what was checked meanwhile."""
         if self.prepared is None:
             raise ValueError("Only an import checked without problems, not dry, is written.")
-        writing.Writer(session, self._code, self.prepared, self._batch).write()
+        writer = writing.Writer(session, self._code, self.prepared, self._batch)
+        writer.write()
+        self.outcome.created = writer.created
         return self.outcome
 
     def close(self) -> None:
@@ -237,6 +241,7 @@ class BulkImport:
         self.declared = Declared(self.scratch)  # the materials and lots named so far
         self.seen = FirstSeen(self.scratch)  # barcodes and positions, with their first rows
         self.boxes: dict[str, Box | None] = {}
+        self.drawn = 0  # new materials whose accession number the write pass draws
         self.incoming: Counter[int] = Counter()
         self.batch: list[Row] = []
         self.agreed: dict[type, tuple[MaterialRef | LotRef, dict[str, str]]] = {}
@@ -286,8 +291,8 @@ class BulkImport:
 
     def _header_complete(self, present: set[str], table: Table) -> bool:
         required = {"accession_number"}
-        if present & (MATERIAL_FIELDS - {"accession_number"}):
-            required |= {"designation", "taxon_name"}
+        if present & (MATERIAL_FIELDS - {"accession_number"}):  # numbers drawn when left out
+            required = {"designation", "taxon_name"}
         if present & LOT_DECLARATION:
             required |= {"lot", "method", "preserved_on"}
         if present & ITEM_FIELDS:
@@ -305,8 +310,7 @@ class BulkImport:
 
     def _row(self, row: Row, only_materials: bool) -> None:
         self.outcome.rows += 1
-        if not row.accession:
-            self._problem(row, "accession_number", "An accession number is required.")
+        if not row.accession and not self._drawn(row):
             return
         values = row.values
         if set(values) & (MATERIAL_FIELDS - {"accession_number"}):
@@ -316,6 +320,30 @@ class BulkImport:
         if set(values) & ITEM_FIELDS:
             self._item(row)
         self.batch.append(row)
+
+    def _drawn(self, row: Row) -> bool:
+        """A row without an accession number declares a new material of its own, whose number
+        the write pass draws from the collection's pattern (as registering one does)."""
+        if "existing_lot" in row.values:
+            self._problem(
+                row,
+                "accession_number",
+                "Give the accession number of the material whose stored lot (existing_lot) the "
+                "item joins.",
+            )
+            return False
+        if not set(row.values) & (MATERIAL_FIELDS - {"accession_number"}):
+            self._problem(
+                row,
+                "accession_number",
+                "An accession number is required, unless the row declares a new material "
+                "(designation, taxon_name…): its number is then drawn from the collection's "
+                "pattern.",
+            )
+            return False
+        self.drawn += 1
+        row.accession = drawn_key(self.drawn, row.number)
+        return True
 
     def _matching(self, query: Select, column: Any, values: Iterable) -> Iterator[Any]:
         """The rows of `query` whose `column` is one of `values`, a chunk of them at a time."""
@@ -403,8 +431,8 @@ class BulkImport:
             self._problem(
                 row,
                 "lot",
-                f"Lot {key} of {row.accession} is not declared: give its method and preserved_on "
-                "in this row or an earlier one.",
+                f"Lot {key} of {shown(row.accession)} is not declared: give its method and "
+                "preserved_on in this row or an earlier one.",
             )
             return
         fields, errors = _lot_fields(tuple(sorted(declared.items())))
@@ -539,7 +567,11 @@ class BulkImport:
             rows[number].box = rows[number].position = None  # reported once
 
     def _look_up_materials(self, batch: list[Row]) -> None:
-        wanted = {r.accession for r in batch if r.accession and (r.material or r.lot)}
+        wanted = {
+            r.accession
+            for r in batch
+            if (r.material or r.lot) and not r.accession.startswith(DRAWN)
+        }
         ours = select(Material.accession_number, Material.id, Material.kind).where(
             Material.collection_id == self.collection.id
         )
@@ -628,8 +660,13 @@ class BulkImport:
         boxes = (box_id for box_id, _, _ in keys)
         for barcode, box_id, row_, col in self._matching(placed, Item.container_id, boxes):
             if (box_id, row_, col) in keys:
+                row = keys[(box_id, row_, col)]
+                box = self.boxes[row.box]
                 self._problem(
-                    keys[(box_id, row_, col)], "position", f"Position taken by {barcode}."
+                    row,
+                    "position",
+                    f"{box.name} (barcode {box.barcode}) {position_label(row_, col)} is taken by "
+                    f"{barcode}.",
                 )
 
     def _look_up_donors(self, batch: list[Row]) -> dict[str, int]:
@@ -685,7 +722,7 @@ class BulkImport:
     def finish(self) -> Outcome:
         for accession, key, row, number, stored in self.declared.lots_without_items():
             name = number if stored else key
-            self.report.add(row, "lot", key, f"Lot {name} of {accession} has no items.")
+            self.report.add(row, "lot", key, f"Lot {name} of {shown(accession)} has no items.")
         return self.outcome
 
 

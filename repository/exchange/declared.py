@@ -14,9 +14,23 @@ from typing import Any
 from ..models import Lot
 from ..vocabulary import MaterialKind
 
+DRAWN = "\x00drawn:"  # starts the key of a new material whose accession number is drawn
 KEPT = 20_000  # materials and lots kept in memory before they move to the scratch database
 METHOD = Lot.__table__.c.method.type.enum_class
 UNIT = Lot.__table__.c.unit.type.enum_class
+
+
+def drawn_key(count: int, row: int) -> str:
+    """The key of a row's new material without an accession number (the write pass draws it
+    from the collection's pattern): the row's own, never a cell's (no cell holds a NUL)."""
+    return f"{DRAWN}{count}:{row}"
+
+
+def shown(accession: str) -> str:
+    """An accession as a message names it: a drawn one by the row that declares it."""
+    if accession.startswith(DRAWN):
+        return f"the new material of row {accession.rpartition(':')[2]}"
+    return accession
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..models import KIND_MODELS, Item, Material
 from ..models.base import QUANTUM
 from ..vocabulary import MaterialKind
+from .declared import DRAWN
 from .inserts import complete
 
 if TYPE_CHECKING:
@@ -99,7 +100,8 @@ class Prepared:
             identifiers = data.pop("identifiers")
             if "donor" in data:
                 data["donor_id"] = donors[data.pop("donor")]
-            data.update(collection_id=self.collection_id, kind=kind, accession_number=row.accession)
+            number = None if row.accession.startswith(DRAWN) else row.accession  # drawn later
+            data.update(collection_id=self.collection_id, kind=kind, accession_number=number)
             own = complete(KIND_MODELS[kind].__table__, data)
             material = NewMaterial(kind, complete(MATERIALS, data), own, identifiers)
             records.append((place, pickle.dumps(tuple(material))))

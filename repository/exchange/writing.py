@@ -10,25 +10,51 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, bindparam, text, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from .. import barcodes
 from ..errors import Conflict
 from ..models import KIND_MODELS, Barcode, Identifier, Item, Lot, Material, StorageUnit
 from ..models.base import utcnow
+from ..services.collections import get_collection, next_accession_numbers
 from ..services.events import record_events
 from ..services.inventory import next_lot_numbers
 from ..services.storage import path_label, path_rows
+from ..sql import one_of
 from ..vocabulary import EventType, ItemStatus
 from .inserts import audit_inserts, complete, insert_rows, reserve_ids
 from .prepared import NewItem, NewLot, NewMaterial, Prepared
 
 MATERIALS, IDENTIFIERS = Material.__table__, Identifier.__table__
 LOTS, ITEMS, UNITS = Lot.__table__, Item.__table__, StorageUnit.__table__
+SHOWN = 100  # the new materials and lots an import names after its commit
 CHANGED = "The storage changed during the import ({}); nothing was imported: re-run it."
+
+
+class NumberTaken(Conflict):
+    """An accession number drawn from a collection's pattern is one given by hand."""
+
+
+@dataclass
+class Created:
+    """What a written import created, to list after its commit: its first SHOWN new materials
+    (id, accession number) and lots (id)."""
+
+    materials: list[tuple[int, str]] = field(default_factory=list)
+    lots: list[int] = field(default_factory=list)
+
+    def add_materials(self, ids: Iterable[int], numbers: Iterable[str]) -> None:
+        room = SHOWN - len(self.materials)
+        self.materials.extend(islice(zip(ids, numbers, strict=True), max(room, 0)))
+
+    def add_lots(self, ids: Iterable[int]) -> None:
+        self.lots.extend(islice(ids, max(SHOWN - len(self.lots), 0)))
 
 
 class Writer:
@@ -45,6 +71,7 @@ class Writer:
         self.paths: dict[int, list] = {}
         self.inserted: Counter[str] = Counter()
         self.analysed: dict[str, int] = {}
+        self.created = Created()
 
     def write(self) -> None:
         """Everything prepared, or a Conflict (the caller rolls back) naming what changed."""
@@ -57,6 +84,8 @@ class Writer:
             for items in self.prepared.new_items(self.chunk):
                 self._items(items)
         except Conflict as error:
+            if isinstance(error, NumberTaken):  # not a change since the check: said as it is
+                raise
             raise Conflict(CHANGED.format(error.detail.rstrip(".")), field=error.field) from error
 
     def _grew(self, table: Table, count: int) -> None:
@@ -74,16 +103,20 @@ class Writer:
     def _materials(self, materials: list[NewMaterial]) -> None:
         now = utcnow()
         ids = reserve_ids(self.session, MATERIALS, len(materials))
+        drawn = iter(self._drawn(sum(1 for m in materials if m.base["accession_number"] is None)))
         base_rows, audited, identifiers = [], [], []
         own_rows: dict[Any, list[dict]] = {}
         for material, id_ in zip(materials, ids, strict=True):
             base = {**material.base, "id": id_, "created_at": now, "updated_at": now}
+            if base["accession_number"] is None:
+                base["accession_number"] = next(drawn)
             own = {**material.own, "id": id_}
             identifiers.extend({"material_id": id_, **i} for i in material.identifiers)
             base_rows.append(base)
             own_rows.setdefault(material.kind, []).append(own)
             audited.append({**base, **own})
         self.material_ids.extend(ids)
+        self.created.add_materials(ids, (b["accession_number"] for b in base_rows))
         insert_rows(self.session, MATERIALS, base_rows)
         self._grew(MATERIALS, len(base_rows))
         for kind, own in own_rows.items():
@@ -108,6 +141,33 @@ class Writer:
                 for b in base_rows
             ),
         )
+
+    def _drawn(self, count: int) -> list[str]:
+        """The accession numbers of `count` new materials, drawn from the collection's pattern
+        now, under the lock of its counter (as registering one does): never one another writer
+        drew since the check. One a material was given by hand is a Conflict naming it."""
+        if count == 0:
+            return []
+        collection = get_collection(self.session, self.code)
+        numbers = next_accession_numbers(self.session, collection, count)
+        dialect = self.session.get_bind().dialect
+        taken = self.session.scalar(
+            select(Material.accession_number)
+            .where(
+                Material.collection_id == collection.id,
+                one_of(Material.accession_number, numbers, dialect),
+            )
+            .order_by(Material.accession_number)
+            .limit(1)
+        )
+        if taken is not None:
+            raise NumberTaken(
+                f"{taken}, the next accession number of the pattern of {self.code}, is already "
+                "used; nothing was imported: give the new materials their accession numbers, "
+                "or have an administrator move the collection's counter past it.",
+                field="accession_number",
+            )
+        return numbers
 
     def _lots(self, lots: list[NewLot], lots_so_far: array) -> None:
         """A chunk of lots, numbered after their material's: a new material's from 1, a stored
@@ -144,6 +204,7 @@ class Writer:
             self.lot_materials.append(material_id)
         insert_rows(self.session, LOTS, rows)
         self._grew(LOTS, len(rows))
+        self.created.add_lots(row["id"] for row in rows)
         audit_inserts(self.session, "lots", rows)
 
     def _items(self, new: list[NewItem]) -> None:

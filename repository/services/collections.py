@@ -92,9 +92,17 @@ def get_collection(session: Session, code: str) -> Collection:
 
 def next_accession_number(session: Session, collection: Collection) -> str:
     """The next number of the collection's pattern; the counter row is locked until commit."""
+    return next_accession_numbers(session, collection, 1)[0]
+
+
+def next_accession_numbers(session: Session, collection: Collection, count: int) -> list[str]:
+    """The next `count` numbers of the collection's pattern (a bulk import's new materials
+    without one); the counter row is locked until commit."""
     session.refresh(collection, with_for_update=True)
-    number = collection.accession_pattern.format(
-        code=collection.code, year=date.today().year, seq=collection.next_seq
-    )
-    collection.next_seq += 1
-    return number
+    first, year = collection.next_seq, date.today().year
+    numbers = [
+        collection.accession_pattern.format(code=collection.code, year=year, seq=seq)
+        for seq in range(first, first + count)
+    ]
+    collection.next_seq = first + count
+    return numbers

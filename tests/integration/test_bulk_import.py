@@ -179,7 +179,6 @@ def test_every_bad_row_is_reported_and_nothing_imported(
         (5, "kind", "fungus", found[5][3]),
         (6, "accession_number", "TST 1", "Accession already in TST."),
         (6, "box", "NOSUCHBOX", "No storage unit with this barcode."),
-        (7, "accession_number", None, "An accession number is required."),
         (9, "barcode", "pre9", "Barcode listed twice (first at row 8)."),
     ]
     assert "cryovial" in found[3][3] and "strain" in found[5][3]
@@ -211,10 +210,9 @@ def test_conflicts_with_the_database_are_reported(factory, stock, tmp_path):
     assert found == [
         (2, "accession_number", "CC 30", "Accession already in TST."),
         (3, "barcode", "used-1", "Barcode already in use."),
-        (3, "position", "C3", found[2][3]),
+        (3, "position", "C3", f"Box (barcode {box}) C3 is taken by USED1."),
         (5, "barcode", "new-1", "Barcode listed twice (first at row 4)."),
     ]
-    assert found[2][3].startswith("Position taken by ")
     assert counts(factory) == before
 
 
@@ -636,3 +634,101 @@ def test_specimens_name_their_donors_by_code(factory, tmp_path):
     with unit_of_work(factory, write=False) as db:
         donor = db.scalar(select(Specimen.donor_id).where(Specimen.accession_number == "BB 1"))
         assert donor == db.scalar(select(Donor.id).where(Donor.code == "D-001"))
+
+
+def test_blank_accession_numbers_are_drawn_from_the_collections_pattern(factory, stock, tmp_path):
+    """Each row without an accession number is a new material of its own, numbered from the
+    pattern when written, after the numbers the collection drew before."""
+    box = stock["box"]
+    with unit_of_work(factory) as db:
+        first = materials.register_material(
+            db, "TST", {"kind": "strain", "designation": "D0", "taxon_name": "Bacillus"}
+        ).accession_number
+    assert first == "TST 00001"
+    outcome = run(
+        factory,
+        write(
+            tmp_path,
+            f"{HEADER}\n"
+            f",A,Bacillus subtilis,{LOT},{VIAL},,{box},A1\n"
+            f",A,Bacillus subtilis,{LOT},{VIAL},,{box},A2\n"
+            f"CC 70,B,Bacillus,{LOT},{VIAL},,{box},A3\n",
+        ),
+    )
+    assert (outcome.materials, outcome.lots, outcome.items) == (3, 3, 3)
+    assert [number for _, number in outcome.created.materials] == [
+        "TST 00002",
+        "TST 00003",
+        "CC 70",
+    ]
+    with unit_of_work(factory, write=False) as db:
+        drawn = db.scalars(
+            select(Item.row * 10 + Item.col)
+            .join(Lot)
+            .join(Material)
+            .where(Material.accession_number == "TST 00003")
+        ).all()
+        assert drawn == [12]  # the second row's material holds the second row's item
+        assert sorted(outcome.created.lots) == sorted(db.scalars(select(Lot.id)).all())
+    with unit_of_work(factory) as db:
+        assert collections.next_accession_number(db, collections.get_collection(db, "TST")) == (
+            "TST 00004"
+        )
+
+
+def test_a_blank_accession_that_declares_no_material_is_reported(factory, stock, tmp_path):
+    found = problems(
+        factory,
+        write(
+            tmp_path,
+            "accession_number,existing_lot,lot,method,preserved_on,quantity,unit,form\n"
+            f",1,,,,{VIAL}\n"
+            f",,{LOT},{VIAL}\n",
+        ),
+    )
+    assert found == [
+        (
+            2,
+            "accession_number",
+            None,
+            "Give the accession number of the material whose stored lot (existing_lot) the "
+            "item joins.",
+        ),
+        (
+            3,
+            "accession_number",
+            None,
+            "An accession number is required, unless the row declares a new material "
+            "(designation, taxon_name…): its number is then drawn from the collection's "
+            "pattern.",
+        ),
+    ]
+    found = problems(
+        factory,
+        write(
+            tmp_path,
+            "designation,taxon_name,lot,method,preserved_on\n"
+            "A,Bacillus,L1,lyophilised,2025\n"
+            "A,Bacillus,L1,lyophilised,2025-03-01\n",
+            "no-column.csv",
+        ),
+    )
+    assert found == [
+        (2, "preserved_on", "2025", "Not a valid date: use YYYY-MM-DD (e.g. 2025-03-01)."),
+        (3, "lot", "L1", "Lot L1 of the new material of row 3 has no items."),
+    ]
+
+
+def test_a_drawn_accession_number_given_by_hand_before_is_a_clear_conflict(
+    factory, stock, tmp_path
+):
+    with unit_of_work(factory) as db:
+        make_strain(db, accession_number="TST 00001")
+    before = counts(factory)
+    with pytest.raises(Conflict) as caught:
+        run(factory, write(tmp_path, "designation,taxon_name\nA,Bacillus\nB,Bacillus\n"))
+    assert caught.value.field == "accession_number"
+    assert caught.value.detail.startswith(
+        "TST 00001, the next accession number of the pattern of TST, is already used;"
+    )
+    assert counts(factory) == before

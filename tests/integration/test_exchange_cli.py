@@ -70,7 +70,10 @@ def test_a_bad_file_prints_its_problems_and_imports_nothing(database, tmp_path):
     result = CliRunner().invoke(main, ["import", "csv", str(path), "--collection", "TST"])
     assert result.exit_code == 1
     assert "bad.csv, row 4, column method ('frozen'): Must be one of" in result.output
-    assert "row 4, column preserved_on ('2025-13-01'): Not a valid date." in result.output
+    assert (
+        "row 4, column preserved_on ('2025-13-01'): Not a valid date: use YYYY-MM-DD "
+        "(e.g. 2025-03-01)." in result.output
+    )
     assert "3 problems found; nothing was imported." in result.output
     assert count(database, Material) == 0
 
@@ -125,7 +128,8 @@ def test_mcpd_import_and_export(database, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["import", "mcpd", str(path), "--collection", "PHL001"])
     assert result.exit_code == 0, result.output
-    assert "Imported 1 rows: 1 materials" in result.output
+    assert "Imported 1 row: 1 material, 0 lots, 0 items." in result.output
+    assert "Reading" not in result.output
     out = tmp_path / "out.csv"
     result = runner.invoke(main, ["export", "mcpd", str(out), "--collection", "PHL001"])
     assert result.exit_code == 0, result.output
@@ -144,14 +148,14 @@ def test_dwca_mirri_and_miabis_exports(database, tmp_path):
     out = tmp_path / "dwc.zip"
     result = CliRunner().invoke(main, ["export", "dwca", str(out), "--collection", "DWC"])
     assert result.exit_code == 0, result.output
-    assert "Exported 1 occurrences." in result.output
+    assert "Exported 1 occurrence." in result.output
     with zipfile.ZipFile(out) as archive:
         assert archive.read("occurrence.txt").decode().count("\n") == 2
     result = CliRunner().invoke(main, ["export", "dwca", str(out), "--collection", "NOPE"])
     assert result.exit_code == 1 and "No collection with code 'NOPE'" in result.output
     sheet = tmp_path / "mirri.csv"
     result = CliRunner().invoke(main, ["export", "mirri", str(sheet), "--collection", "DWC"])
-    assert result.exit_code == 0 and "Exported 1 strains." in result.output
+    assert result.exit_code == 0 and "Exported 1 strain." in result.output
     assert sheet.read_text().splitlines()[1].startswith("DWC 00001,")
     result = CliRunner().invoke(main, ["export", "miabis", str(sheet), "--collection", "DWC"])
     assert result.exit_code == 0 and "Exported 0 specimens." in result.output
@@ -168,10 +172,11 @@ def test_dwca_import(database, tmp_path):
     )
     dry = ["import", "dwca", str(out), "--collection", "DW2", "--dry-run"]
     result = CliRunner().invoke(main, dry)
-    assert result.exit_code == 0 and "1 materials" in result.output, result.output
+    assert result.exit_code == 0 and "1 material, 0 lots" in result.output, result.output
+    assert "0 problems." in result.output and "Reading" not in result.output
     assert count(database, Material) == 1
     result = CliRunner().invoke(main, dry[:-1])
-    assert result.exit_code == 0 and "Imported 1 rows: 1 materials" in result.output
+    assert result.exit_code == 0 and "Imported 1 row: 1 material," in result.output
     assert count(database, Material) == 2
     result = CliRunner().invoke(main, dry[:-1])
     assert result.exit_code == 1 and "Accession already in DW2" in result.output
@@ -189,10 +194,10 @@ def test_fasta_import_and_export(database, tmp_path):
     assert "in.fasta, row 2, column id ('SEQ_2'): No material of SEQ" in result.output
     path.write_text(">SEQ_1 16S rRNA\nACGT\n")
     result = runner.invoke(main, ["import", "fasta", str(path), "--collection", "SEQ"])
-    assert result.exit_code == 0 and "Imported 1 sequences." in result.output
+    assert result.exit_code == 0 and "Imported 1 sequence." in result.output
     out = tmp_path / "out.fasta"
     result = runner.invoke(main, ["export", "fasta", str(out), "--collection", "SEQ"])
-    assert result.exit_code == 0 and "Exported 1 sequences." in result.output
+    assert result.exit_code == 0 and "Exported 1 sequence." in result.output
     assert out.read_text().startswith(">SEQ_1 [strain=SEQ 1] [organism=Escherichia coli]")
 
 
@@ -202,7 +207,7 @@ def test_cellosaurus_import(database, tmp_path):
     path.write_text(entry)
     result = CliRunner().invoke(main, ["import", "cellosaurus", str(path)])
     assert result.exit_code == 0, result.output
-    assert "Imported 1 Cellosaurus entries." in result.output
+    assert "Imported 1 Cellosaurus entry." in result.output
     path.write_text(entry.replace("CVCL_T001", "T001"))
     result = CliRunner().invoke(main, ["import", "cellosaurus", str(path), "--dry-run"])
     assert result.exit_code == 1 and "row 2, column AC ('T001')" in result.output

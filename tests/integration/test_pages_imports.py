@@ -9,7 +9,7 @@ import re
 from sqlalchemy import func, select
 
 from repository.db import unit_of_work
-from repository.models import Item, Material
+from repository.models import Item, Lot, Material
 from tests.integration.test_pages import csrf_of, logged_in
 
 HEADER = "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form,"
@@ -79,7 +79,7 @@ def test_the_dry_run_reports_every_problem_and_writes_nothing(world):
     assert "nothing was imported" in page and 'name="token"' not in page
     clean = upload(client, csv("IMP-DRY", ids["box"], "I2"), csrf_of(client))
     assert "Dry run: no problems" in clean.data.decode()
-    assert "1 rows: 1 materials, 1 lots, 1 items" in clean.data.decode()
+    assert "1 row: 1 material, 1 lot, 1 item" in clean.data.decode()
     assert count(app, "IMP-DRY") == 0
 
 
@@ -95,7 +95,13 @@ def test_commit_imports_the_checked_upload_once(world):
         item = db.scalar(select(Item).where(Item.barcode == "IMPOKV"))
         assert (item.row, item.col) == (9, 3)
     result = client.get(response.headers["Location"]).data.decode()
-    assert "Imported into API" in result and "1 rows: 1 materials, 1 lots, 1 items" in result
+    assert "Imported into API" in result and "1 row: 1 material, 1 lot, 1 item" in result
+    with unit_of_work(app.extensions["biorepo"], write=False) as db:
+        material = db.scalar(select(Material).where(Material.accession_number == "IMP-OK"))
+        lot_id = db.scalar(select(Lot.id).where(Lot.material_id == material.id))
+    assert f'href="/materials/{material.id}">IMP-OK</a>' in result
+    assert f'href="/labels?lot={lot_id}">Lot 1 of IMP-OK</a>' in result
+    assert client.get(f"/labels?lot={lot_id}").status_code == 200
     assert client.get("/items/IMPOKV").status_code == 200
     again = commit(client, dry.data)  # the upload is gone after its commit
     assert again.status_code == 422 and "unknown or expired" in again.data.decode()
@@ -114,3 +120,23 @@ def test_an_unknown_or_expired_upload_is_a_clear_error(world, monkeypatch):
     expired = commit(client, dry.data)
     assert expired.status_code == 422 and "unknown or expired" in expired.data.decode()
     assert count(app, "IMP-OLD") == 0
+
+
+def test_a_blank_accession_number_is_drawn_from_the_pattern_and_linked(world):
+    app, _, ids = world
+    client = logged_in(app, "curator")
+    dry = upload(client, csv("", ids["box"], "I4"), csrf_of(client))
+    assert "Dry run: no problems" in dry.data.decode(), dry.data.decode()
+    response = commit(client, dry.data)
+    assert response.status_code == 303, response.data
+    with unit_of_work(app.extensions["biorepo"], write=False) as db:
+        material = db.scalar(
+            select(Material)
+            .join(Lot, Lot.material_id == Material.id)
+            .join(Item, Item.lot_id == Lot.id)
+            .where(Item.row == 9, Item.col == 4)
+        )
+        number = material.accession_number
+    assert number.startswith("API")
+    result = client.get(response.headers["Location"]).data.decode()
+    assert f'href="/materials/{material.id}">{number}</a>' in result

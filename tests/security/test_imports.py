@@ -125,3 +125,43 @@ def test_uploads_a_killed_import_left_are_swept_at_start_and_when_jobs_are_read(
     finally:
         for folder in (killed, recent, running, unnamed, page_upload):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_blank_accessions_drawn_in_the_write_pass_never_collide_with_a_registration(
+    world, tmp_path
+):
+    """10,000 rows without accession numbers; a material registered (its number drawn from the
+    same pattern) after the import was checked and before it is written: every number is
+    drawn once, the import's after the registration's."""
+    from repository.exchange import bulk
+    from repository.exchange.imports import check_files, in_two_passes
+    from repository.services import materials
+
+    app, _, _ = world
+    factory = app.extensions["biorepo"]
+    path = tmp_path / "blank.csv"
+    path.write_text(HEADER + "".join(f",Blank {n},Bacillus subtilis\n" for n in range(10_000)))
+    registered: list[str] = []
+
+    def register_then(write):
+        with unit_of_work(factory) as db:
+            strain = {"kind": "strain", "designation": "Between", "taxon_name": "Bacillus"}
+            registered.append(materials.register_material(db, "API", strain).accession_number)
+        return write()
+
+    options = bulk.Options("API")
+    outcome = in_two_passes(
+        factory, None, lambda db: check_files(db, [path], "csv", options), register_then
+    )
+    assert outcome.materials == 10_000
+    with unit_of_work(factory, write=False) as db:
+        numbers = dict(
+            db.execute(
+                select(Material.designation, Material.accession_number).where(
+                    Material.designation.like("Blank %") | (Material.designation == "Between")
+                )
+            ).all()
+        )
+    assert len(numbers) == 10_001 and len(set(numbers.values())) == 10_001
+    assert numbers["Between"] == registered[0]
+    assert numbers["Blank 0"] > registered[0]  # drawn after it, from the same counter

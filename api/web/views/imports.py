@@ -8,13 +8,14 @@ from typing import Any
 
 from flask import Blueprint, current_app, request, session
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from repository.errors import DomainError, NotFound, ValidationFailed
 from repository.exchange import bulk
 from repository.exchange.imports import FORMATS, check_files, in_two_passes
 from repository.exchange.problems import ImportRejected
-from repository.models import Collection
+from repository.models import Collection, Lot, Material
 from repository.vocabulary import CollectionKind
 
 from ...context import database, principal
@@ -24,6 +25,7 @@ from ..pages import attempt, back, collection_options, refused, show
 
 PENDING = "import"  # the session's key for the upload awaiting its commit
 DONE = "imported"  # and for the last commit's counts, shown once
+LISTED = 20  # the new materials and lots the page links after a commit (the session is small)
 
 
 def _values() -> dict[str, Any]:
@@ -138,8 +140,27 @@ def commit() -> Response | tuple[str, int]:
         "collection": pending["collection"],
         "files": pending["files"],
         **{k: getattr(counts, k) for k in ("rows", "materials", "lots", "items")},
+        **_created(counts),
     }
     return back("web.imports")
+
+
+def _created(outcome: bulk.Outcome) -> dict[str, list]:
+    """The first new materials (id, accession number) and lots (id, accession number, lot
+    number) of a commit, for the page to link them and the labels of their items."""
+    created = outcome.created
+    if created is None:
+        return {"new_materials": [], "new_lots": []}
+    lots = database().execute(
+        select(Lot.id, Material.accession_number, Lot.number)
+        .join(Material, Lot.material_id == Material.id)
+        .where(Lot.id.in_(created.lots[:LISTED]))
+        .order_by(Lot.id)
+    )
+    return {
+        "new_materials": [list(m) for m in created.materials[:LISTED]],
+        "new_lots": [list(lot) for lot in lots],
+    }
 
 
 def routes(web: Blueprint) -> None:
