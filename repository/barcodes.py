@@ -57,7 +57,9 @@ def normalise(code: str) -> str:
 def scanned(code: str, field: str = "barcode") -> str:
     """A scanned or typed code, normalised; refused (naming `field`) when no code can be like
     it: longer than LONGEST_SCAN, or holding a control character (a scanner's prefix, a stray
-    NUL, which PostgreSQL text cannot even hold)."""
+    NUL, which PostgreSQL text cannot even hold). A scanner's trailing Enter or Tab and
+    surrounding spaces are not part of the code."""
+    code = code.strip()
     if len(code) > LONGEST_SCAN:
         raise ValidationFailed(
             {field: [f"A code has at most {LONGEST_SCAN} characters; this one has {len(code)}."]}

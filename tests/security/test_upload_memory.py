@@ -74,6 +74,7 @@ def test_a_server_refusing_bombs_stays_within_64_mib(tmp_path):
                 assert answer.status_code == (200 if dry_run else 422), (name, answer.text)
                 assert says in answer.text, name
         grown = high_water(server.pid) - idle
+        print(f"server peak {idle / MIB:.0f} MiB warmed up, +{grown / MIB:.1f} MiB refusing bombs")
         assert grown < HEAP, f"the server grew by {grown / MIB:.0f} MiB refusing the bombs"
     finally:
         server.terminate()
