@@ -127,11 +127,13 @@ def test_a_scan_replaces_the_proposed_box_and_a_bad_scan(page, server):
 
 def test_a_misread_code_in_the_header_says_scan_again(page, server):
     vial = next(v for v in vials_of(page, server, boxes(page, server)[0]) if is_valid(v))
-    scan(page, page.get_by_label("Scan or type a barcode"), misread(vial))
+    scan(page, page.get_by_role("searchbox", name="Scan or type a barcode"), misread(vial))
     page.keyboard.press("Enter")
     page.wait_for_url("**/scan?code=*")
     assert "looks misread" in page.get_by_role("alert").inner_text()
-    scan(page, page.get_by_label("Scan or type a barcode"), vial)  # replaces, at once
+    scan(
+        page, page.get_by_role("searchbox", name="Scan or type a barcode"), vial
+    )  # replaces, at once
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/items/{vial}")
 
@@ -209,7 +211,7 @@ def test_tab_submits_the_header_scan_only_at_scanner_speed(page, server):
     """Issue 14.20: a person typing a code and tabbing away moves on; a scanner's Tab opens."""
     box = boxes(page, server)[0]
     page.goto(f"{server}/storage")
-    field = page.get_by_label("Scan or type a barcode")
+    field = page.get_by_role("searchbox", name="Scan or type a barcode")
     scan(page, field, box, delay=PERSON)
     page.keyboard.press("Tab")
     page.wait_for_timeout(300)
