@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from flask import Flask
+from sqlalchemy import event, func, select
 
 from api.cli import main
 from repository import barcodes
@@ -28,7 +29,7 @@ from tests.security.test_races import LOT, an_app
 
 ROWS = 20_000  # a realistic import: a day's freezing of a large biobank
 EVERY = 2_000  # rows read between two ordinary writes
-BUSY_S = 1  # the ordinary writer's busy timeout: a write that waited for the lock takes this
+BUSY_S = 1  # how long the ordinary writer waits for a lock before it answers 503
 HEADER = "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form"
 
 
@@ -64,6 +65,22 @@ def writing_while_reading(
     return answers
 
 
+def impatient_app(world) -> Flask:
+    """Another app on the world's database whose writers give up a lock wait after BUSY_S
+    with a 503: SQLite's busy timeout, PostgreSQL's lock_timeout."""
+    app = an_app(world, SQLITE_BUSY_TIMEOUT=BUSY_S)
+    engine = app.extensions["biorepo.engine"]
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _impatient(dbapi_connection, _record) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = '{BUSY_S}s'")
+            dbapi_connection.commit()
+
+    return app
+
+
 def ordinary_write(app, token: str, material_id: int) -> Callable[[], tuple[int, float]]:
     """A new lot of a material by the API, as a curator at the bench makes it."""
     client = app.test_client()
@@ -82,10 +99,10 @@ def ordinary_write(app, token: str, material_id: int) -> Callable[[], tuple[int,
 
 
 def assert_at_once(answers: list[tuple[int, float]]) -> None:
-    """Every write answered 201 without waiting for a lock (a wait is BUSY_S, then a 503)."""
+    """Every write answered 201: none waited longer than BUSY_S for a lock (that is a 503).
+    How long each took is in the message, not asserted: a busy machine's fsync is no lock."""
     assert len(answers) == ROWS // EVERY, answers
     assert [status for status, _ in answers] == [201] * len(answers), answers
-    assert max(seconds for _, seconds in answers) < BUSY_S, answers
 
 
 def items_of(app, prefix: str) -> int:
@@ -103,7 +120,7 @@ def test_writes_while_a_background_import_reads_its_file_succeed_at_once(
     world, tmp_path, monkeypatch
 ):
     _, tokens, ids = world
-    app = an_app(world, SQLITE_BUSY_TIMEOUT=BUSY_S)
+    app = impatient_app(world)
     upload = tmp_path / "vials.csv"
     vials_csv(upload, ROWS, "JOB")
     answers = writing_while_reading(
@@ -122,7 +139,7 @@ def test_writes_while_the_import_command_reads_its_file_succeed_at_once(
     world, tmp_path, monkeypatch
 ):
     app, tokens, ids = world
-    ours = an_app(world, SQLITE_BUSY_TIMEOUT=BUSY_S)
+    ours = impatient_app(world)
     upload = tmp_path / "vials.csv"
     vials_csv(upload, ROWS, "CLI")
     answers = writing_while_reading(
