@@ -60,6 +60,14 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
     ],
     EventType.PASSAGED: [
         (
+            frozenset({"from_lot", "to_lot", "passage_number", "thawed"}),
+            W(
+                "Passaged from lot {from_lot} to lot {to_lot} (passage {passage_number}), "
+                "thawing {thawed}.",
+                "由批次 {from_lot} 传代为批次 {to_lot}（第 {passage_number} 代），复苏 {thawed}。",
+            ),
+        ),
+        (
             frozenset({"from_lot", "to_lot", "passage_number"}),
             W(
                 "Passaged from lot {from_lot} to lot {to_lot} (passage {passage_number}).",

@@ -15,6 +15,8 @@ from ..errors import Conflict, NotFound
 from ..models import AgreementTemplate, AgreementVersion, Collection, Material, Seed
 from ..schemas import AgreementSchema, AgreementVersionSchema
 from ..vocabulary import AbsStatus, AgreementKind
+from ..words import Words as W
+from ..words import words
 
 
 def create_template(session: Session, collection: Collection, data: Any) -> AgreementTemplate:
@@ -98,16 +100,37 @@ def applicable(
     )
 
 
-def terms(material: Material) -> list[str]:
+# The lines of the terms in both languages; {value} is the material's own text.
+TERM_LINES = {
+    "abs_status": W("Nagoya/ABS status: {value}", "名古屋议定书/ABS 状态：{value}"),
+    "abs_permits": W("ABS permits: {value}", "ABS 许可：{value}"),
+    "no_permits": W("ABS permits: none recorded", "ABS 许可：未记录"),
+    "ipr": W("Intellectual property: {value}", "知识产权：{value}"),
+    "restrictions_on_use": W("Restrictions on use: {value}", "使用限制：{value}"),
+    "mls": W(
+        "Multilateral System (ITPGRFA): distributed under the SMTA",
+        "多边系统（ITPGRFA）：依照标准材料转让协议（SMTA）提供",
+    ),
+}
+
+
+def terms(material: Material, locale: str = "en") -> list[str]:
     """The access-and-benefit-sharing, IP and use terms that travel with the material (on the
-    catalogue, the packing list and in exports)."""
-    lines = [f"Nagoya/ABS status: {material.abs_status.value.replace('_', ' ')}"]
-    if material.abs_status is AbsStatus.IN_SCOPE or material.abs_permits:
-        lines.append(f"ABS permits: {material.abs_permits or 'none recorded'}")
+    catalogue, the packing list and in exports), in `locale` ("en" or "zh")."""
+
+    def line(key: str, value: object = None) -> str:
+        return TERM_LINES[key].said(locale).format(value=value)
+
+    status = words(material.abs_status)
+    lines = [line("abs_status", status.said(locale) if status else material.abs_status.value)]
+    if material.abs_permits:
+        lines.append(line("abs_permits", material.abs_permits))
+    elif material.abs_status is AbsStatus.IN_SCOPE:
+        lines.append(line("no_permits"))
     if material.ipr:
-        lines.append(f"Intellectual property: {material.ipr}")
+        lines.append(line("ipr", material.ipr))
     if material.restrictions_on_use:
-        lines.append(f"Restrictions on use: {material.restrictions_on_use}")
+        lines.append(line("restrictions_on_use", material.restrictions_on_use))
     if isinstance(material, Seed) and material.in_mls:
-        lines.append("Multilateral System (ITPGRFA): distributed under the SMTA")
+        lines.append(line("mls"))
     return lines

@@ -13,8 +13,8 @@ from ..vocabulary import ItemStatus
 from . import agreements
 
 
-def attach_offers(session: Session, materials: Sequence[Material]) -> None:
-    """Set `offer` on each material (two queries for the whole page)."""
+def attach_offers(session: Session, materials: Sequence[Material], locale: str = "en") -> None:
+    """Set `offer` on each material (two queries for the whole page), its terms in `locale`."""
     if not materials:
         return
     ids = [m.id for m in materials]
@@ -48,6 +48,6 @@ def attach_offers(session: Session, materials: Sequence[Material]) -> None:
                 for form, unit, count in stock.get(material.id, [])
             ],
             "minimum_stock": kept,
-            "terms": agreements.terms(material),
+            "terms": agreements.terms(material, locale),
             "agreement": names.get((material.collection_id, agreements.required_kind([material]))),
         }

@@ -158,7 +158,7 @@ def passage(
     if source is not None:
         if source.lot_id != lot.id:
             raise ValidationFailed({"source": [f"{source.barcode} is not of this lot."]})
-        consume(session, source, note="thawed for passage")
+        consume(session, source)
     data = {"method": lot.method.value, **data, "passage_number": (lot.passage_number or 0) + 1}
     new = create_lot(session, lot.material, data, parent_lot=lot, place=place)
     record_event(
@@ -166,7 +166,12 @@ def passage(
         EventType.PASSAGED,
         material_id=lot.material_id,
         lot_id=new.id,
-        data={"from_lot": lot.number, "to_lot": new.number, "passage_number": new.passage_number},
+        data={
+            "from_lot": lot.number,
+            "to_lot": new.number,
+            "passage_number": new.passage_number,
+            "thawed": source.barcode if source is not None else None,
+        },
     )
     return new
 

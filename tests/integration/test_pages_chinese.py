@@ -184,6 +184,17 @@ def test_a_material_shows_its_statuses_in_both_languages(world):
     assert "in_scope" not in html and "natural_isolate" not in html
 
 
+def test_the_terms_of_use_read_in_the_page_language(world):
+    for key, words in agreements.TERM_LINES.items():
+        _complete(words, f"terms: {key}")
+    app, ids = world
+    html = page(app, ids["requester"], f"/catalogue/{ids['material']}", "zh")
+    assert "名古屋议定书/ABS 状态：属于名古屋议定书范围" in html and "ABS 许可：" in html
+    assert "Nagoya/ABS" not in html and "permits" not in html
+    html = page(app, ids["requester"], f"/catalogue/{ids['material']}", "en")
+    assert "Nagoya/ABS status: within the Nagoya Protocol" in html
+
+
 def test_the_register_form_offers_vocabulary_words_in_chinese(world):
     app, ids = world
     html = page(app, ids["curator"], "/bench/register", "zh")

@@ -73,7 +73,7 @@ def test_the_whole_workflow(db, w):
     assert all(i.container_id is None for i in reserved)
     packing = requests.packing_list(db, request)
     assert [r["barcode"] for r in packing["rows"]] == w.vials[:2]
-    assert "Nagoya/ABS status: in scope" in packing["terms"]
+    assert "Nagoya/ABS status: within the Nagoya Protocol" in packing["terms"]
     assert packing["condition"] == "dry_ice" and packing["agreement"].startswith("SHR mta v1")
     requests.confirm_delivery(db, request)
     requests.give_feedback(db, request, w.requester, {"rating": 5, "comment": "Grew well."})

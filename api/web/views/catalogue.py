@@ -24,7 +24,7 @@ from ...resources.materials import MaterialQuery
 from ...resources.requests import current_user, own
 from .. import forms
 from ..pages import attempt, back, refused, show
-from ..terms import term
+from ..terms import language, term
 
 PER_PAGE = 20
 LAST_PAGE = 10_000  # far beyond any catalogue; a larger number is a typing error
@@ -66,7 +66,7 @@ def _results(query: dict[str, Any]) -> dict[str, Any]:
         limit=PER_PAGE,
         offset=(query.get("page", 1) - 1) * PER_PAGE,
     )
-    catalogue.attach_offers(db, found)
+    catalogue.attach_offers(db, found, language())
     pages = ceil(total / PER_PAGE)
     return {"materials": found, "total": total, "page": query.get("page", 1), "pages": pages}
 
@@ -93,7 +93,7 @@ def _visible(material_id: int) -> Material:
 
 
 def _material_values(found: Material) -> dict[str, Any]:
-    catalogue.attach_offers(database(), [found])
+    catalogue.attach_offers(database(), [found], language())
     return {"material": found}
 
 

@@ -28,7 +28,7 @@ from ...resources.items import ConsumeIn, DestroyIn, FoundIn, NoteIn, place_of
 from ...resources.requests import sees
 from .. import forms
 from ..pages import attempt, back, problems, refused, show
-from ..terms import term
+from ..terms import language, term
 
 TARGETS = {
     "item": ("web.item", "barcode"),
@@ -168,7 +168,7 @@ def material(material_id: int) -> tuple[str, int]:
     found = db.get(Material, material_id)
     if found is None:
         raise NotFound(_("No material with id %(id)d.", id=material_id))
-    attach_offers(db, [found])
+    attach_offers(db, [found], language())
     items = db.scalars(
         select(Item).join(Lot).where(Lot.material_id == found.id).order_by(Item.id).limit(200)
     ).all()
