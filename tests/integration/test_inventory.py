@@ -76,9 +76,7 @@ def test_passage_makes_a_new_lot_at_passage_plus_one(db, collection):
     assert (new.passage_number, new.number, new.parent_lot_id) == (13, 2, lot.id)
     assert source.status is ItemStatus.CONSUMED and source.quantity == 0
     consumed, passaged = (
-        db.scalars(
-            select(Event).where(Event.type == kind).order_by(Event.id.desc()).limit(1)
-        ).one()
+        db.scalars(select(Event).where(Event.type == kind).order_by(Event.id.desc()).limit(1)).one()
         for kind in (EventType.CONSUMED, EventType.PASSAGED)
     )
     assert consumed.item_id == source.id and consumed.note is None  # no words stored in English

@@ -228,7 +228,11 @@ def test_the_whole_workflow_by_role(world):
     assert sorted(code for page in pdf_codes(pdf.data, 300) for code in page) == sorted(picked)
     with fitz.open(stream=pdf.data, filetype="pdf") as document:
         text = document[0].get_text()
-    assert "Nagoya/ABS status: within the Nagoya Protocol" in text and "DHL" in text and made["number"] in text
+    assert (
+        "Nagoya/ABS status: within the Nagoya Protocol" in text
+        and "DHL" in text
+        and made["number"] in text
+    )
     assert call(app, "POST", f"{base}/cancel", tokens["requester"], {}).status_code == 409
     assert call(app, "POST", f"{base}/delivery", tokens["requester"], {}).status_code == 200
     rated = call(app, "POST", f"{base}/feedback", tokens["requester"], {"rating": 5})
