@@ -26,7 +26,7 @@ bench: install
 	$(PY) -m tests.bench.core
 	$(PY) -m tests.bench.api
 	$(PY) -m tests.bench.labels
-	$(PY) -m tests.bench.requests
+	$(PY) -m tests.bench.sharing
 	$(PY) -m tests.bench.exchange
 
 lint: install

@@ -15,7 +15,7 @@ from repository import demo as demo_data
 from repository import migrate
 from repository.db import unit_of_work
 from repository.errors import DomainError
-from repository.services import accounts, labelling, notifications, printing, requests
+from repository.services import accounts, labelling, notifications, printing, sharing
 from repository.vocabulary import LabelTemplate, Role
 
 from . import SPEC_FILE, command_app, config, create_app, serving, spec_text
@@ -134,7 +134,7 @@ def outbox_send(loop: bool, interval: int) -> None:
     that fails stays, and is retried later with a growing delay."""
     app = command_app()
     while True:
-        _run(lambda db: requests.remind_overdue(db, app.config["REQUEST_OVERDUE_DAYS"]), app)
+        _run(lambda db: sharing.remind_overdue(db, app.config["REQUEST_OVERDUE_DAYS"]), app)
         sent, failed = notifications.deliver(app.extensions["biorepo"], config.smtp(app.config))
         click.echo(f"Sent {sent}, failed {failed} (retried later).")
         if not loop:

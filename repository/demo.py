@@ -26,7 +26,7 @@ from .services import (
     inventory,
     materials,
     printing,
-    requests,
+    sharing,
     storage,
 )
 from .vocabulary import (
@@ -330,7 +330,7 @@ def _sharing(session: Session) -> None:
         code = spec["lines"][0]["collection"]
         spec["lines"] = [_demo_line(session, line) for line in spec["lines"]]
         set_actor(session, requester.id)
-        request, _ = requests.create_request(session, requester, {**spec, "submit": True})
+        request, _ = sharing.create_request(session, requester, {**spec, "submit": True})
         people = (requester, accounts.get_user(session, CURATORS[code]), technician)
         _advance(session, request, people, after, until)
 
@@ -341,20 +341,20 @@ def _advance(
     """Take a submitted demo request through its next `until` steps, each by its actor."""
     requester, curator, technician = people
     steps = [
-        (curator, lambda: requests.start_review(session, request)),
-        (curator, lambda: requests.decide(session, request, {"note": "Checks passed."})),
+        (curator, lambda: sharing.start_review(session, request)),
+        (curator, lambda: sharing.decide(session, request, {"note": "Checks passed."})),
         (requester, lambda: _accept(session, request, requester)),
-        (technician, lambda: requests.prepare(session, request)),
-        (technician, lambda: requests.ship(session, request, after["shipment"])),
-        (requester, lambda: requests.confirm_delivery(session, request)),
-        (requester, lambda: requests.give_feedback(session, request, requester, after["feedback"])),
+        (technician, lambda: sharing.prepare(session, request)),
+        (technician, lambda: sharing.ship(session, request, after["shipment"])),
+        (requester, lambda: sharing.confirm_delivery(session, request)),
+        (requester, lambda: sharing.give_feedback(session, request, requester, after["feedback"])),
     ]
     for actor, step in steps[:until]:
         set_actor(session, actor.id)
         step()
     if "publication" in after:
         set_actor(session, requester.id)
-        requests.report_publication(session, request, requester, after["publication"])
+        sharing.report_publication(session, request, requester, after["publication"])
 
 
 def _demo_line(session: Session, line: dict) -> dict:
@@ -372,7 +372,7 @@ def _accept(session: Session, request: Any, requester: User) -> None:
     template = agreements.applicable(
         session, request.collection_id, [line.material for line in request.lines]
     )
-    requests.accept_agreement(
+    sharing.accept_agreement(
         session,
         request,
         requester,

@@ -15,7 +15,7 @@ from repository.services import (
     collections,
     inventory,
     materials,
-    requests,
+    sharing,
 )
 from repository.vocabulary import Role
 
@@ -167,8 +167,8 @@ def under_review(db: Session, *, vials: int, count: int) -> tuple[SimpleNamespac
     line = {"material_id": w.strain.id, "form": "cryovial", "quantity": 1}
     for _ in range(count):
         body = {"lines": [line], "submit": True, **DESTINATION}
-        made, _ = requests.create_request(db, w.requester, body)
-        requests.start_review(db, made)
+        made, _ = sharing.create_request(db, w.requester, body)
+        sharing.start_review(db, made)
         ids.append(made.id)
     return w, ids
 

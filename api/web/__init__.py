@@ -16,8 +16,8 @@ from .views import (
     desk,
     imports,
     labels,
-    requests,
     scan,
+    sharing,
     storage,
 )
 
@@ -38,7 +38,7 @@ def install(app: Flask) -> None:
         scan,
         storage,
         catalogue,
-        requests,
+        sharing,
         desk,
         bench,
         imports,

@@ -16,7 +16,7 @@ from .. import barcodes
 from ..errors import NotFound, ValidationFailed
 from ..models import Animal, AnimalLine, Item, Lot, Material, StorageUnit
 from ..vocabulary import GONE, METHOD_TEMPERATURE, ItemForm, MaterialKind, StorageKind
-from . import requests, shipping
+from . import sharing, shipping
 from .storage import get_unit, path_label, path_rows
 
 ITEM_TEMPLATES = ("cryovial", "cap", "seed-packet", "cage-card")
@@ -135,7 +135,7 @@ def box_labels(
 def packing_list(session: Session, request_id: int, url: str | None = None) -> PackingList:
     """The packing list of a request: recipient, shipment, the agreement and the terms that
     travel with the material, and a code per item."""
-    data = requests.packing_list(session, requests.get_request(session, request_id))
+    data = sharing.packing_list(session, sharing.get_request(session, request_id))
     if not data["rows"]:
         raise ValidationFailed({"request": ["Nothing is reserved for this request yet."]})
     condition = (data["condition"] or "").replace("_", " ")
@@ -164,7 +164,7 @@ def packing_list(session: Session, request_id: int, url: str | None = None) -> P
 def pick_list(session: Session, request_id: int) -> PickList:
     """The picker's list of a request: its reserved items in storage order with their place
     and box position, and the shipping condition their preservation calls for."""
-    request = requests.get_request(session, request_id)
+    request = sharing.get_request(session, request_id)
     entries = shipping.pick_list(session, request)
     if not entries:
         raise ValidationFailed({"request": ["Nothing is reserved for this request yet."]})

@@ -18,7 +18,7 @@ from api.web.history import EVENT_SENTENCES, FEEDBACK, STEP_SENTENCES
 from repository import schemas, vocabulary
 from repository.db import unit_of_work
 from repository.models import User
-from repository.services import accounts, agreements, inventory, requests, storage
+from repository.services import accounts, agreements, inventory, sharing, storage
 from repository.vocabulary import EventType, RequestStatus
 from repository.words import ENUMS, FIELDS, Words
 from tests.conftest import SECRET_KEY, make_box
@@ -107,17 +107,17 @@ def world(request, tmp_path_factory):
         w.strain.biological_status = vocabulary.BiologicalStatus.NATURAL_ISOLATE
         storage.place_items(db, w.lot.items, make_box(db))
         data = {"lines": [{"material_id": w.strain.id, "form": "cryovial", "quantity": 1}]}
-        made, _ = requests.create_request(db, w.requester, {**data, "submit": True, **DESTINATION})
-        requests.start_review(db, made)
-        requests.decide(db, made, {})
+        made, _ = sharing.create_request(db, w.requester, {**data, "submit": True, **DESTINATION})
+        sharing.start_review(db, made)
+        sharing.decide(db, made, {})
         template = agreements.applicable(db, made.collection_id, [w.strain])
         body = {"agreement_version_id": template.versions[-1].id, "signer_name": "Ada Far"}
-        requests.accept_agreement(db, made, w.requester, body, "192.0.2.1")
-        requests.prepare(db, made)
+        sharing.accept_agreement(db, made, w.requester, body, "192.0.2.1")
+        sharing.prepare(db, made)
         shipment = {"packaging": "UN3373", "condition": "dry_ice", "courier": "SF"}
-        requests.ship(db, made, {**shipment, "tracking_number": "SF1"})
-        requests.confirm_delivery(db, made)
-        requests.give_feedback(db, made, w.requester, {"rating": 4})
+        sharing.ship(db, made, {**shipment, "tracking_number": "SF1"})
+        sharing.confirm_delivery(db, made)
+        sharing.give_feedback(db, made, w.requester, {"rating": 4})
         shipped = made.allocations[0].item if made.allocations else None
         kept = next(i for i in w.lot.items if i.status.value == "available")
         inventory.split(db, kept, {"count": 2, "quantity": "0.25"})

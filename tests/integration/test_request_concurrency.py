@@ -11,7 +11,7 @@ from repository import audit
 from repository.db import unit_of_work
 from repository.errors import DomainError
 from repository.models import Allocation, Item, MaterialRequest, User
-from repository.services import requests
+from repository.services import sharing
 from repository.vocabulary import ItemStatus, RequestStatus
 from tests.sharing import DESTINATION, build, under_review
 
@@ -29,12 +29,12 @@ def competing_requests(factory) -> tuple[list[int], list[str]]:
 
 def approval(request_id: int, index: int, vials: list[str]):
     def act(db) -> None:
-        request = requests.get_request(db, request_id, lock=True)
+        request = sharing.get_request(db, request_id, lock=True)
         decisions = []
         if index % 2:
             pick = [vials[index % VIALS]]
             decisions = [{"line_id": request.lines[0].id, "approve": True, "items": pick}]
-        requests.decide(db, request, {"decisions": decisions})
+        sharing.decide(db, request, {"decisions": decisions})
 
     return act
 
@@ -95,7 +95,7 @@ def test_the_same_idempotency_key_sent_ten_times_at_once_makes_one_request(commi
     def send(index: int) -> None:
         with unit_of_work(committing_factory) as db:
             barrier.wait(timeout=30)
-            request, _ = requests.create_request(db, db.get(User, requester_id), body)
+            request, _ = sharing.create_request(db, db.get(User, requester_id), body)
             made[index] = request.id
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(10)]

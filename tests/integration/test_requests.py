@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from repository.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from repository.models import Allocation, Consent, Event, Item, OutboxMessage, StockAlert
 from repository.models.base import utcnow
-from repository.services import agreements, requests
+from repository.services import agreements, sharing
 from repository.vocabulary import EventType, ItemStatus, RequestStatus
 from tests.sharing import DESTINATION, available, build
 
@@ -30,7 +30,7 @@ def ask(db, w, *lines, user=None, **fields):
         **DESTINATION,
         **fields,
     }
-    request, _ = requests.create_request(db, user or w.requester, data)
+    request, _ = sharing.create_request(db, user or w.requester, data)
     return request
 
 
@@ -38,7 +38,7 @@ def accept(db, w, request):
     template = agreements.applicable(
         db, request.collection_id, [line.material for line in request.lines]
     )
-    return requests.accept_agreement(
+    return sharing.accept_agreement(
         db,
         request,
         w.requester,
@@ -50,16 +50,16 @@ def accept(db, w, request):
 def test_the_whole_workflow(db, w):
     request = ask(db, w, (w.strain, "cryovial", 2), submit=True)
     assert request.status is RequestStatus.SUBMITTED
-    requests.start_review(db, request)
-    requests.decide(db, request, {"note": "fine"})
+    sharing.start_review(db, request)
+    sharing.decide(db, request, {"note": "fine"})
     assert request.status is RequestStatus.APPROVED
     reserved = [a.item for a in request.allocations]
     assert [i.barcode for i in reserved] == w.vials[:2]  # oldest first
     assert {i.status for i in reserved} == {ItemStatus.RESERVED}
     acceptance = accept(db, w, request)
     assert acceptance.address == "192.0.2.1" and acceptance.organisation_id == w.lab.id
-    requests.prepare(db, request)
-    requests.ship(
+    sharing.prepare(db, request)
+    sharing.ship(
         db,
         request,
         {
@@ -71,14 +71,14 @@ def test_the_whole_workflow(db, w):
     )
     assert {i.status for i in reserved} == {ItemStatus.DISTRIBUTED}
     assert all(i.container_id is None for i in reserved)
-    packing = requests.packing_list(db, request)
+    packing = sharing.packing_list(db, request)
     assert [r["barcode"] for r in packing["rows"]] == w.vials[:2]
     assert "Nagoya/ABS status: within the Nagoya Protocol" in packing["terms"]
     assert packing["condition"] == "dry_ice" and packing["agreement"].startswith("SHR mta v1")
-    requests.confirm_delivery(db, request)
-    requests.give_feedback(db, request, w.requester, {"rating": 5, "comment": "Grew well."})
+    sharing.confirm_delivery(db, request)
+    sharing.give_feedback(db, request, w.requester, {"rating": 5, "comment": "Grew well."})
     assert request.status is RequestStatus.CLOSED
-    requests.report_publication(db, request, w.requester, {"citation": "Far A. (2026) J Bact."})
+    sharing.report_publication(db, request, w.requester, {"citation": "Far A. (2026) J Bact."})
     steps = [s.status.value for s in request.steps]
     assert steps == [
         "draft",
@@ -103,7 +103,7 @@ def test_the_whole_workflow(db, w):
 
 def test_same_idempotency_key_makes_one_request(db, w):
     first = ask(db, w, (w.strain, "cryovial", 1), submit=True, idempotency_key="k-1")
-    again, created = requests.create_request(
+    again, created = sharing.create_request(
         db,
         w.requester,
         {
@@ -117,54 +117,54 @@ def test_same_idempotency_key_makes_one_request(db, w):
 def test_checks_name_each_rule(db, w):
     request = ask(db, w, (w.strain, "cryovial", 2), user=w.small_requester)
     with pytest.raises(ValidationFailed) as refused:
-        requests.submit(db, request)
+        sharing.submit(db, request)
     assert "biosafety" in refused.value.errors
     assert "BSL-1" in refused.value.errors["biosafety"][0]
     assert request.status is RequestStatus.DRAFT
 
     human = ask(db, w, (w.specimen, "tube", 1), intended_use="genetic_research")
     with pytest.raises(ValidationFailed) as refused:
-        requests.submit(db, human)
+        sharing.submit(db, human)
     assert set(refused.value.errors) == {"ethics_approval", "consent", "hgr_approval"}
 
     seed = ask(db, w, (w.seed, "seed_packet", 1))
     with pytest.raises(ValidationFailed) as refused:
-        requests.submit(db, seed)
+        sharing.submit(db, seed)
     assert "phytosanitary" in refused.value.errors["seed_permits"][0]
 
     too_many = ask(db, w, (w.strain, "cryovial", 6))
     with pytest.raises(ValidationFailed) as refused:
-        requests.submit(db, too_many)
+        sharing.submit(db, too_many)
     assert "the last 1 are kept" in refused.value.errors["minimum_stock"][0]
 
     restricted = ask(db, w, (w.restricted, "cryovial", 1))
     restricted.lines[0].purpose = None
     with pytest.raises(ValidationFailed) as refused:
-        requests.submit(db, restricted)
+        sharing.submit(db, restricted)
     assert "restricted_purpose" in refused.value.errors
 
 
 def test_human_material_with_approvals_passes_and_withdrawn_consent_blocks(db, w):
     fields = {"ethics_approval": "IRB-2026-7", "hgr_approval": "HGR-2026-0001"}
     human = ask(db, w, (w.specimen, "tube", 1), **fields)
-    requests.submit(db, human)
-    requests.start_review(db, human)
+    sharing.submit(db, human)
+    sharing.start_review(db, human)
     consent = db.scalar(select(Consent).where(Consent.donor_id == w.specimen.donor_id))
     consent.withdrawn_on = consent.signed_on.replace(year=2025)
     with pytest.raises(ValidationFailed) as refused:  # checked again at approval
-        requests.decide(db, human, {})
+        sharing.decide(db, human, {})
     assert "withdrew consent" in refused.value.errors["consent"][0]
 
 
 def test_partly_approved_with_picks_and_cancel_releases(db, w):
     request = ask(db, w, (w.strain, "cryovial", 2), (w.restricted, "cryovial", 1), submit=True)
-    requests.start_review(db, request)
+    sharing.start_review(db, request)
     strain_line, restricted_line = request.lines
     with pytest.raises(ValidationFailed):
-        requests.decide(
+        sharing.decide(
             db, request, {"decisions": [{"line_id": restricted_line.id, "approve": False}]}
         )
-    requests.decide(
+    sharing.decide(
         db,
         request,
         {
@@ -177,7 +177,7 @@ def test_partly_approved_with_picks_and_cancel_releases(db, w):
     assert request.status is RequestStatus.PARTLY_APPROVED
     assert sorted(a.item.barcode for a in request.allocations) == sorted(w.vials[4:6])
     assert db.scalar(select(func.count()).select_from(StockAlert)) == 0  # 4 left: threshold 3
-    requests.cancel(db, request, {"note": "Project stopped."})
+    sharing.cancel(db, request, {"note": "Project stopped."})
     assert request.status is RequestStatus.CANCELLED
     assert available(db, w.strain.id) == 6
     assert db.scalar(select(func.count()).select_from(Allocation)) == 0
@@ -187,51 +187,51 @@ def test_bad_input_is_refused_and_changes_nothing(db, w):
     with pytest.raises(NotFound):
         ask(db, w, (w.internal, "cryovial", 1))
     with pytest.raises(ValidationFailed):
-        requests.create_request(
+        sharing.create_request(
             db, w.requester, {"lines": [{"material_id": 999999, "form": "vial", "quantity": 1}]}
         )
     request = ask(db, w, (w.strain, "cryovial", 1))
     with pytest.raises(InvalidState):
-        requests.ship(
+        sharing.ship(
             db,
             request,
             {"packaging": "b", "condition": "ambient", "courier": "c", "tracking_number": "t"},
         )
     with pytest.raises(InvalidState):
-        requests.decide(db, request, {})
+        sharing.decide(db, request, {})
     read = request.version
-    requests.add_line(
+    sharing.add_line(
         db,
         request,
         {"material_id": w.restricted.id, "form": "cryovial", "quantity": 1, "purpose": "x"},
     )
     with pytest.raises(Conflict) as stale:
-        requests.submit(db, request, {"version": read})
+        sharing.submit(db, request, {"version": read})
     assert stale.value.field == "version"
     assert request.status is RequestStatus.DRAFT
-    requests.submit(db, request)
-    requests.start_review(db, request)
-    requests.decide(db, request, {})
+    sharing.submit(db, request)
+    sharing.start_review(db, request)
+    sharing.decide(db, request, {})
     accept(db, w, request)
-    requests.prepare(db, request)
-    requests.ship(
+    sharing.prepare(db, request)
+    sharing.ship(
         db,
         request,
         {"packaging": "b", "condition": "ambient", "courier": "c", "tracking_number": "t"},
     )
     with pytest.raises(InvalidState):
-        requests.cancel(db, request)
+        sharing.cancel(db, request)
 
 
 def test_stale_agreement_version_is_refused(db, w):
     request = ask(db, w, (w.strain, "cryovial", 1), submit=True)
-    requests.start_review(db, request)
-    requests.decide(db, request, {})
+    sharing.start_review(db, request)
+    sharing.decide(db, request, {})
     template = agreements.applicable(db, request.collection_id, [w.strain])
     old = template.versions[-1]
     agreements.add_version(db, template, {"text": "Terms, revised."})
     with pytest.raises(Conflict) as stale:
-        requests.accept_agreement(
+        sharing.accept_agreement(
             db, request, w.requester, {"agreement_version_id": old.id, "signer_name": "A"}, None
         )
     assert "replaced by version 2" in stale.value.detail
@@ -247,16 +247,16 @@ def test_seed_in_the_mls_goes_under_the_smta(db, w):
         destination_country="GBR",
         submit=True,
     )
-    requests.start_review(db, seed)
-    requests.decide(db, seed, {})
+    sharing.start_review(db, seed)
+    sharing.decide(db, seed, {})
     acceptance = accept(db, w, seed)
     assert acceptance.version.template.kind.value == "smta"
 
 
 def test_low_stock_raises_an_alert_once(db, w):
     request = ask(db, w, (w.strain, "cryovial", 4), submit=True)
-    requests.start_review(db, request)
-    requests.decide(db, request, {})
+    sharing.start_review(db, request)
+    sharing.decide(db, request, {})
     alerts = db.scalars(select(StockAlert)).all()
     assert [(a.kind.value, a.available, a.threshold) for a in alerts] == [("re_culture", 2, 3)]
     assert db.scalar(select(func.count()).select_from(Item).where(Item.status == "reserved")) == 4
@@ -265,8 +265,8 @@ def test_low_stock_raises_an_alert_once(db, w):
 def test_stalled_requests_remind_whoever_acts_next_once(db, w):
     waiting_for_curators = ask(db, w, (w.strain, "cryovial", 1), submit=True)
     waiting_for_requester = ask(db, w, (w.strain, "cryovial", 1), submit=True)
-    requests.start_review(db, waiting_for_requester)
-    requests.decide(db, waiting_for_requester, {})
+    sharing.start_review(db, waiting_for_requester)
+    sharing.decide(db, waiting_for_requester, {})
     fresh = ask(db, w, (w.strain, "cryovial", 1), submit=True)
     long_ago = utcnow() - timedelta(days=30)
     for request in (waiting_for_curators, waiting_for_requester):
@@ -277,18 +277,18 @@ def test_stalled_requests_remind_whoever_acts_next_once(db, w):
         return db.scalars(
             select(OutboxMessage.recipient).where(
                 OutboxMessage.request_id == request.id,
-                OutboxMessage.subject.startswith(requests.REMINDER),
+                OutboxMessage.subject.startswith(sharing.REMINDER),
             )
         ).all()
 
-    assert requests.remind_overdue(db, days=14) == 2
+    assert sharing.remind_overdue(db, days=14) == 2
     assert reminders(waiting_for_curators) == ["curator.shr@example.org"]
     assert reminders(waiting_for_requester) == [w.requester.email]
     assert reminders(fresh) == []
-    assert requests.remind_overdue(db, days=14) == 0  # once per stall
+    assert sharing.remind_overdue(db, days=14) == 0  # once per stall
     for message in db.scalars(select(OutboxMessage)):  # as if all this was weeks ago
         message.created_at = long_ago + timedelta(days=1)
     accept(db, w, waiting_for_requester)  # the requester acts; the request may stall anew
     waiting_for_requester.changed_at = long_ago + timedelta(days=5)
     db.flush()
-    assert requests.remind_overdue(db, days=14) == 1
+    assert sharing.remind_overdue(db, days=14) == 1

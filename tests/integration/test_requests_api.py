@@ -8,7 +8,7 @@ import pytest
 
 from api import create_app
 from repository.db import unit_of_work
-from repository.services import accounts, requests
+from repository.services import accounts, sharing
 from repository.vocabulary import Role
 from tests.conftest import SECRET_KEY
 from tests.integration.test_labels_api import pdf_codes
@@ -291,7 +291,7 @@ def test_overdue_requests_are_flagged(world):
     app, tokens, ids = world
     made = new_request(app, tokens, ids)
     with unit_of_work(app.extensions["biorepo"]) as db:
-        found = requests.get_request(db, made["id"])
+        found = sharing.get_request(db, made["id"])
         found.changed_at = found.changed_at.replace(year=found.changed_at.year - 1)
     body = call(app, "GET", f"/api/v1/requests/{made['id']}", tokens["requester"]).json
     assert body["overdue"] is True

@@ -12,7 +12,7 @@ import labels
 from repository.errors import ValidationFailed
 from repository.models import Item, MaterialRequest, OutboxMessage
 from repository.schemas import RequestOut
-from repository.services import inventory, labelling, requests, shipping, storage
+from repository.services import inventory, labelling, sharing, shipping, storage
 from repository.vocabulary import PreservationMethod, RequestStatus, ShippingCondition
 from tests.conftest import make_box
 from tests.integration.test_requests import accept
@@ -32,10 +32,10 @@ def approved(db, w, quantity: int = 2, material=None, **details) -> MaterialRequ
     if material is w.seed:
         line["form"] = "seed_packet"
     body = {"lines": [line], **DESTINATION, **details}
-    request, _ = requests.create_request(db, w.requester, body)
-    requests.submit(db, request)
-    requests.start_review(db, request)
-    requests.decide(db, request, {})
+    request, _ = sharing.create_request(db, w.requester, body)
+    sharing.submit(db, request)
+    sharing.start_review(db, request)
+    sharing.decide(db, request, {})
     return request
 
 
@@ -43,9 +43,9 @@ def approved(db, w, quantity: int = 2, material=None, **details) -> MaterialRequ
 def test_a_request_without_address_or_country_is_not_sent(db, w, missing):
     line = {**LINE, "material_id": w.strain.id, "quantity": 1}
     given = {k: v for k, v in DESTINATION.items() if k != missing}
-    request, _ = requests.create_request(db, w.requester, {"lines": [line], **given})
+    request, _ = sharing.create_request(db, w.requester, {"lines": [line], **given})
     with pytest.raises(ValidationFailed) as refused:
-        requests.submit(db, request)
+        sharing.submit(db, request)
     assert "shipping" in refused.value.errors and "cannot ship" not in refused.value.detail
     word = "address" if missing == "shipping_address" else "destination country"
     assert word in " ".join(refused.value.errors["shipping"])
@@ -56,10 +56,10 @@ def test_a_request_that_lost_its_address_does_not_ship(db, w):
     """Requests approved before the rule (or edited in the database) are stopped at the door."""
     request = approved(db, w)
     accept(db, w, request)
-    requests.prepare(db, request)
+    sharing.prepare(db, request)
     request.shipping_address = None
     with pytest.raises(ValidationFailed) as refused:
-        requests.ship(db, request, {**SHIP, "version": request.version})
+        sharing.ship(db, request, {**SHIP, "version": request.version})
     assert refused.value.errors == {
         "shipping_address": ["Give the shipping address: the parcel cannot leave."]
     }
@@ -70,8 +70,8 @@ def test_a_request_that_lost_its_address_does_not_ship(db, w):
 def test_the_packing_list_names_where_it_goes(db, w):
     request = approved(db, w)
     accept(db, w, request)
-    requests.prepare(db, request)
-    requests.ship(db, request, SHIP)
+    sharing.prepare(db, request)
+    sharing.ship(db, request, SHIP)
     packing = labelling.packing_list(db, request.id)
     assert packing.recipient == (
         "Ada Far",
@@ -99,10 +99,10 @@ def test_the_condition_is_proposed_from_the_preservation(db, w):
         },
     )
     line = {**LINE, "material_id": w.restricted.id, "quantity": 1}
-    tank, _ = requests.create_request(db, w.requester, {"lines": [line], **DESTINATION})
-    requests.submit(db, tank)
-    requests.start_review(db, tank)
-    requests.decide(db, tank, {})
+    tank, _ = sharing.create_request(db, w.requester, {"lines": [line], **DESTINATION})
+    sharing.submit(db, tank)
+    sharing.start_review(db, tank)
+    sharing.decide(db, tank, {})
     assert shipping.proposed_condition(tank) is ShippingCondition.LN2_DRY_SHIPPER
     assert shipping.proposed_condition(MaterialRequest(allocations=[])) is None
     assert set(shipping.CONDITION) == set(PreservationMethod)  # every method has one
@@ -133,27 +133,27 @@ def test_the_pick_list_is_in_storage_order_with_box_and_position(db, w):
 
 def test_each_step_says_what_happens_next_and_who_acts(db, w):
     line = {**LINE, "material_id": w.strain.id, "quantity": 1}
-    request, _ = requests.create_request(db, w.requester, {"lines": [line], **DESTINATION})
+    request, _ = sharing.create_request(db, w.requester, {"lines": [line], **DESTINATION})
 
     def next_step() -> dict | None:
         return RequestOut().dump(request)["next_step"]
 
     seen = [next_step()]
-    requests.submit(db, request)
+    sharing.submit(db, request)
     seen.append(next_step())
-    requests.start_review(db, request)
+    sharing.start_review(db, request)
     seen.append(next_step())
-    requests.decide(db, request, {})
+    sharing.decide(db, request, {})
     seen.append(next_step())
     accept(db, w, request)
     seen.append(next_step())
-    requests.prepare(db, request)
+    sharing.prepare(db, request)
     seen.append(next_step())
-    requests.ship(db, request, SHIP)
+    sharing.ship(db, request, SHIP)
     seen.append(next_step())
-    requests.confirm_delivery(db, request)
+    sharing.confirm_delivery(db, request)
     seen.append(next_step())
-    requests.give_feedback(db, request, w.requester, {"rating": 5})
+    sharing.give_feedback(db, request, w.requester, {"rating": 5})
     seen.append(next_step())
     assert [(s["actor"], s["action"]) if s else None for s in seen] == [
         ("lab", "submit"),

@@ -17,7 +17,7 @@ from api import create_app
 from api.jsonout import MAX_DEPTH
 from repository.db import unit_of_work
 from repository.models import Item, Lot
-from repository.services import accounts, materials, requests
+from repository.services import accounts, materials, sharing
 from repository.vocabulary import Role
 from tests.conftest import BACKENDS, SECRET_KEY
 from tests.sharing import build
@@ -77,8 +77,8 @@ def site(request, tmp_path_factory):
             },
         )
         line = {"material_id": w.strain.id, "form": "cryovial", "quantity": 1}
-        ours, _ = requests.create_request(db, w.requester, {"lines": [line]})
-        theirs, _ = requests.create_request(db, w.small_requester, {"lines": [line]})
+        ours, _ = sharing.create_request(db, w.requester, {"lines": [line]})
+        theirs, _ = sharing.create_request(db, w.small_requester, {"lines": [line]})
         s.internal, s.accession = w.internal.id, w.internal.accession_number
         s.hidden, s.shared = hidden.id, hidden.accession_number
         s.strain, s.strain_accession = w.strain.id, w.strain.accession_number

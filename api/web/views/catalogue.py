@@ -15,13 +15,13 @@ from werkzeug.wrappers import Response
 from repository.errors import DomainError, NotFound
 from repository.models import Collection, Material, MaterialRequest
 from repository.schemas import RequestLineSchema
-from repository.services import catalogue, queries, requests
+from repository.services import catalogue, queries, sharing
 from repository.vocabulary import MaterialKind, RequestStatus
 
 from ...context import database, principal
 from ...policy import Permission, material_levels, require, sees_material
 from ...resources.materials import MaterialQuery
-from ...resources.requests import current_user, own
+from ...resources.sharing import current_user, own
 from .. import forms
 from ..pages import attempt, back, refused, show
 from ..terms import language, term
@@ -140,9 +140,9 @@ def add_to_cart() -> Response | tuple[str, int]:
         material = _material(line)
         draft = _draft_for(material) if material is not None else None
         if draft is None:
-            made.append(requests.create_request(db, current_user(), {"lines": [line]})[0])
+            made.append(sharing.create_request(db, current_user(), {"lines": [line]})[0])
         else:
-            requests.add_line(db, own(draft.id), line)
+            sharing.add_line(db, own(draft.id), line)
             made.append(draft)
 
     error = attempt(add)

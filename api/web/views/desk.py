@@ -10,17 +10,17 @@ from werkzeug.wrappers import Response
 from repository.errors import ValidationFailed
 from repository.models import MaterialRequest
 from repository.schemas import ShipmentSchema, StepSchema
-from repository.services import labelling, requests, shipping
+from repository.services import labelling, sharing, shipping
 from repository.vocabulary import RequestStatus
 
 from ...context import database
 from ...policy import Permission, require
 from ...resources.labels import document, selected
-from ...resources.requests import RequestQuery, curated, visible, visible_requests
+from ...resources.sharing import RequestQuery, curated, visible, visible_requests
 from .. import forms
 from ..pages import show
 from ..terms import term
-from .requests import step
+from .sharing import step
 
 
 def desk() -> tuple[str, int]:
@@ -49,7 +49,7 @@ def _decide(found: MaterialRequest) -> None:
         if approve and picked:
             decision["items"] = picked
         decisions.append(decision)
-    requests.decide(database(), found, {**forms.raw(StepSchema), "decisions": decisions})
+    sharing.decide(database(), found, {**forms.raw(StepSchema), "decisions": decisions})
 
 
 def _review(permission: Permission):
@@ -59,20 +59,20 @@ def _review(permission: Permission):
 STEPS = {
     "review": (
         _review(Permission.REVIEW),
-        lambda found: requests.start_review(database(), found, forms.raw(StepSchema)),
+        lambda found: sharing.start_review(database(), found, forms.raw(StepSchema)),
     ),
     "decision": (_review(Permission.REVIEW), _decide),
     "preparation": (
         _review(Permission.DISPATCH),
-        lambda found: requests.prepare(database(), found, forms.raw(StepSchema)),
+        lambda found: sharing.prepare(database(), found, forms.raw(StepSchema)),
     ),
     "shipment": (
         _review(Permission.DISPATCH),
-        lambda found: requests.ship(database(), found, forms.raw(ShipmentSchema)),
+        lambda found: sharing.ship(database(), found, forms.raw(ShipmentSchema)),
     ),
     "close": (
         _review(Permission.DISPATCH),
-        lambda found: requests.close(database(), found, forms.raw(StepSchema)),
+        lambda found: sharing.close(database(), found, forms.raw(StepSchema)),
     ),
 }
 

@@ -25,7 +25,7 @@ from repository.vocabulary import QcOutcome, QcTest
 from ...context import database
 from ...policy import Permission, require, sees_inventory, sees_material
 from ...resources.items import ConsumeIn, DestroyIn, FoundIn, NoteIn, place_of
-from ...resources.requests import sees
+from ...resources.sharing import sees
 from .. import forms
 from ..pages import attempt, back, problems, refused, show
 from ..terms import language, term

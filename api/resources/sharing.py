@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
-from flask import request as http
+from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -33,7 +32,7 @@ from repository.schemas import (
     ShipmentSchema,
     StepSchema,
 )
-from repository.services import requests, shipping
+from repository.services import sharing, shipping
 from repository.vocabulary import RequestStatus, Role
 
 from ..context import database, principal, raw_body, window
@@ -104,7 +103,7 @@ def sees(found: MaterialRequest) -> bool:
 def visible(request_id: int, *, lock: bool = False) -> MaterialRequest:
     """The request, if the asker may see it (locked for a change when `lock`)."""
     require(Permission.REQUESTS_READ)
-    found = requests.get_request(database(), request_id, lock=lock)
+    found = sharing.get_request(database(), request_id, lock=lock)
     if not sees(found):
         raise NotFound(f"No request with id {request_id}.", field="request")
     return found
@@ -124,7 +123,7 @@ def curated(request_id: int, permission: Permission) -> MaterialRequest:
 
 
 def shown(found: MaterialRequest) -> MaterialRequest:
-    requests.flag_overdue([found], overdue_days())
+    sharing.flag_overdue([found], overdue_days())
     return found
 
 
@@ -153,7 +152,7 @@ def visible_requests(query: dict, limit: int, offset: int) -> tuple[list[Materia
         else:
             scope["organisation_id"] = current_user().organisation_id or 0
     idle_since = utcnow() - timedelta(days=overdue_days()) if query.get("overdue") else None
-    found, total = requests.list_requests(
+    found, total = sharing.list_requests(
         database(),
         status=query.get("status"),
         idle_since=idle_since,
@@ -161,7 +160,7 @@ def visible_requests(query: dict, limit: int, offset: int) -> tuple[list[Materia
         offset=offset,
         **scope,
     )
-    return requests.flag_overdue(found, overdue_days()), total
+    return sharing.flag_overdue(found, overdue_days()), total
 
 
 @blp.post("")
@@ -174,9 +173,9 @@ def create(body: dict) -> object:
     second answer is the first request, with 200."""
     require(Permission.REQUEST)
     data = raw_body(RequestSchema)
-    if http.headers.get(IDEMPOTENCY_HEADER):
-        data["idempotency_key"] = http.headers[IDEMPOTENCY_HEADER][:100]
-    made, created = requests.create_request(database(), current_user(), data)
+    if request.headers.get(IDEMPOTENCY_HEADER):
+        data["idempotency_key"] = request.headers[IDEMPOTENCY_HEADER][:100]
+    made, created = sharing.create_request(database(), current_user(), data)
     return shown(made), 201 if created else 200
 
 
@@ -194,7 +193,7 @@ def get(request_id: int) -> MaterialRequest:
 def edit(body: dict, request_id: int) -> MaterialRequest:
     """Change a draft's purpose, intended use, approvals, permits and address (send the
     `version` you read: a stale one is a 409)."""
-    return shown(requests.edit_details(database(), own(request_id), raw_body(RequestChangesSchema)))
+    return shown(sharing.edit_details(database(), own(request_id), raw_body(RequestChangesSchema)))
 
 
 @blp.post("/<id:request_id>/lines")
@@ -202,7 +201,7 @@ def edit(body: dict, request_id: int) -> MaterialRequest:
 @blp.response(201, RequestLineOut)
 def add_line(body: dict, request_id: int) -> object:
     """Put one more material in the cart (a draft request)."""
-    return requests.add_line(database(), own(request_id), raw_body(RequestLineSchema))
+    return sharing.add_line(database(), own(request_id), raw_body(RequestLineSchema))
 
 
 @blp.post("/<id:request_id>/submit")
@@ -210,7 +209,7 @@ def add_line(body: dict, request_id: int) -> object:
 @blp.response(200, RequestOut)
 def submit(body: dict, request_id: int) -> MaterialRequest:
     """Send the cart to the curators; every check runs, each failure named."""
-    return shown(requests.submit(database(), own(request_id), raw_body(StepSchema)))
+    return shown(sharing.submit(database(), own(request_id), raw_body(StepSchema)))
 
 
 @blp.post("/<id:request_id>/review")
@@ -219,7 +218,7 @@ def submit(body: dict, request_id: int) -> MaterialRequest:
 def review(body: dict, request_id: int) -> MaterialRequest:
     """A curator of the collection takes the request under review."""
     found = curated(request_id, Permission.REVIEW)
-    return shown(requests.start_review(database(), found, raw_body(StepSchema)))
+    return shown(sharing.start_review(database(), found, raw_body(StepSchema)))
 
 
 @blp.get("/<id:request_id>/proposal")
@@ -229,7 +228,7 @@ def proposal(request_id: int) -> list[dict]:
     places, for the curator to accept or change; nothing is reserved."""
     found = visible(request_id)
     require(Permission.REVIEW, found.collection_id)
-    proposed = requests.proposal(database(), found)
+    proposed = sharing.proposal(database(), found)
     return [{"line_id": line_id, "items": items} for line_id, items in proposed.items()]
 
 
@@ -240,7 +239,7 @@ def decide(body: dict, request_id: int) -> MaterialRequest:
     """Approve, partly approve or reject (with a reason). The checks run again and the
     approved lines' items are reserved: the picked barcodes, or the proposal."""
     found = curated(request_id, Permission.REVIEW)
-    return shown(requests.decide(database(), found, raw_body(DecisionSchema)))
+    return shown(sharing.decide(database(), found, raw_body(DecisionSchema)))
 
 
 @blp.post("/<id:request_id>/agreement")
@@ -250,8 +249,8 @@ def accept(body: dict, request_id: int) -> MaterialRequest:
     """Accept the latest version of the agreement the request falls under; who, for which
     organisation, when and from which address are kept."""
     found = own(request_id)
-    requests.accept_agreement(
-        database(), found, current_user(), raw_body(AcceptanceSchema), http.remote_addr
+    sharing.accept_agreement(
+        database(), found, current_user(), raw_body(AcceptanceSchema), request.remote_addr
     )
     return shown(found)
 
@@ -262,7 +261,7 @@ def accept(body: dict, request_id: int) -> MaterialRequest:
 def prepare(body: dict, request_id: int) -> MaterialRequest:
     """Start preparing the shipment."""
     found = curated(request_id, Permission.DISPATCH)
-    return shown(requests.prepare(database(), found, raw_body(StepSchema)))
+    return shown(sharing.prepare(database(), found, raw_body(StepSchema)))
 
 
 @blp.post("/<id:request_id>/shipment")
@@ -272,7 +271,7 @@ def ship(body: dict, request_id: int) -> MaterialRequest:
     """Ship: packaging, conditions, courier, tracking number. The items become distributed
     and leave their positions."""
     found = curated(request_id, Permission.DISPATCH)
-    requests.ship(database(), found, raw_body(ShipmentSchema))
+    sharing.ship(database(), found, raw_body(ShipmentSchema))
     return shown(found)
 
 
@@ -281,7 +280,7 @@ def ship(body: dict, request_id: int) -> MaterialRequest:
 def packing_list(request_id: int) -> dict:
     """The packing list as data: recipient, shipment, agreement, ABS/Nagoya and IP terms, a
     row per item."""
-    return requests.packing_list(database(), visible(request_id))
+    return sharing.packing_list(database(), visible(request_id))
 
 
 @blp.get("/<id:request_id>/pick-list")
@@ -305,7 +304,7 @@ def pick_list(request_id: int) -> dict:
 def confirm_delivery(body: dict, request_id: int) -> MaterialRequest:
     """The requester confirms the parcel arrived."""
     found = own(request_id)
-    requests.confirm_delivery(database(), found, raw_body(StepSchema))
+    sharing.confirm_delivery(database(), found, raw_body(StepSchema))
     return shown(found)
 
 
@@ -315,7 +314,7 @@ def confirm_delivery(body: dict, request_id: int) -> MaterialRequest:
 def feedback(body: dict, request_id: int) -> object:
     """Rate the service (1-5) and comment; a delivered request is closed by it."""
     found = own(request_id)
-    return requests.give_feedback(database(), found, current_user(), raw_body(FeedbackSchema))
+    return sharing.give_feedback(database(), found, current_user(), raw_body(FeedbackSchema))
 
 
 @blp.post("/<id:request_id>/publications")
@@ -324,7 +323,7 @@ def feedback(body: dict, request_id: int) -> object:
 def publication(body: dict, request_id: int) -> object:
     """Report a publication or result that used the material."""
     found = own(request_id)
-    return requests.report_publication(
+    return sharing.report_publication(
         database(), found, current_user(), raw_body(PublicationSchema)
     )
 
@@ -336,7 +335,7 @@ def cancel(body: dict, request_id: int) -> MaterialRequest:
     """Cancel before shipping (the requester's lab, or a curator of the collection); reserved
     items go back to the stock."""
     found = cancellable(request_id)
-    requests.cancel(database(), found, raw_body(StepSchema))
+    sharing.cancel(database(), found, raw_body(StepSchema))
     return shown(found)
 
 
@@ -354,5 +353,5 @@ def cancellable(request_id: int) -> MaterialRequest:
 def close(body: dict, request_id: int) -> MaterialRequest:
     """Close a delivered request (feedback closes it too)."""
     found = curated(request_id, Permission.DISPATCH)
-    requests.close(database(), found, raw_body(StepSchema))
+    sharing.close(database(), found, raw_body(StepSchema))
     return shown(found)

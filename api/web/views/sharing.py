@@ -16,7 +16,7 @@ from repository.schemas import (
     RequestChangesSchema,
     StepSchema,
 )
-from repository.services import agreements, checks, requests, shipping
+from repository.services import agreements, checks, sharing, shipping
 from repository.vocabulary import (
     NEXT_STEPS,
     RESERVING,
@@ -29,7 +29,7 @@ from repository.vocabulary import (
 
 from ...context import database
 from ...policy import Permission, require
-from ...resources.requests import cancellable, current_user, own, visible
+from ...resources.sharing import cancellable, current_user, own, visible
 from .. import forms
 from ..pages import attempt, back, may, refused, show
 from ..terms import term
@@ -60,7 +60,7 @@ def _request_values(found: MaterialRequest) -> dict[str, Any]:
         RequestStatus.UNDER_REVIEW,
     ):
         values["failures"] = checks.check(db, found, found.lines)
-        values["proposal"] = requests.proposal(db, found)
+        values["proposal"] = sharing.proposal(db, found)
     if may(Permission.DISPATCH, found.collection_id) and found.status in RESERVING:
         values["proposed_condition"] = shipping.proposed_condition(found)
         values["missing"] = shipping.missing_destination(found)
@@ -84,29 +84,29 @@ def _accept(found: MaterialRequest) -> None:
     data = {k: request.form.get(k, "").strip() for k in ("agreement_version_id", "signer_name")}
     data = {k: v for k, v in data.items() if v}
     db = database()
-    requests.accept_agreement(db, found, current_user(), data, request.remote_addr)
+    sharing.accept_agreement(db, found, current_user(), data, request.remote_addr)
 
 
 STEPS = {
     "details": (
         own,
-        lambda found: requests.edit_details(database(), found, forms.raw(RequestChangesSchema)),
+        lambda found: sharing.edit_details(database(), found, forms.raw(RequestChangesSchema)),
     ),
-    "submit": (own, lambda found: requests.submit(database(), found, forms.raw(StepSchema))),
+    "submit": (own, lambda found: sharing.submit(database(), found, forms.raw(StepSchema))),
     "agreement": (own, _accept),
     "delivery": (
         own,
-        lambda found: requests.confirm_delivery(database(), found, forms.raw(StepSchema)),
+        lambda found: sharing.confirm_delivery(database(), found, forms.raw(StepSchema)),
     ),
     "feedback": (
         own,
-        lambda found: requests.give_feedback(
+        lambda found: sharing.give_feedback(
             database(), found, current_user(), forms.raw(FeedbackSchema)
         ),
     ),
     "cancel": (
         cancellable,
-        lambda found: requests.cancel(database(), found, forms.raw(StepSchema)),
+        lambda found: sharing.cancel(database(), found, forms.raw(StepSchema)),
     ),
 }
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 from repository.db import make_engine, session_factory, unit_of_work
 from repository.errors import DomainError
 from repository.models import Allocation, Item, Lot
-from repository.services import inventory, requests
+from repository.services import inventory, sharing
 from tests.bench.core import postgres_url, row
 from tests.databases import drop_schema, migrated
 from tests.sharing import LOT, under_review
@@ -74,7 +74,7 @@ def through_service(factory, ids: list[int]) -> tuple[float, int, int]:
     def approve(request_id) -> bool:
         try:
             with unit_of_work(factory) as db:
-                requests.decide(db, requests.get_request(db, request_id, lock=True), {})
+                sharing.decide(db, sharing.get_request(db, request_id, lock=True), {})
             return True
         except DomainError as error:
             assert error.detail
