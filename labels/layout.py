@@ -76,7 +76,7 @@ class Code:
 
 
 @dataclass(frozen=True, slots=True)
-class Box:
+class Rect:
     """A rectangle: filled black, or outlined with a line `stroke` mm wide."""
 
     x: float
@@ -87,7 +87,7 @@ class Box:
     stroke: float = 0.2
 
 
-Item = Text | Code | Box
+Mark = Text | Code | Rect
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,16 +96,16 @@ class Page:
 
     width: float
     height: float
-    items: tuple[Item, ...]
+    marks: tuple[Mark, ...]
     round: bool = False
 
     @property
     def texts(self) -> list[Text]:
-        return [i for i in self.items if isinstance(i, Text)]
+        return [i for i in self.marks if isinstance(i, Text)]
 
     @property
     def codes(self) -> list[Code]:
-        return [i for i in self.items if isinstance(i, Code)]
+        return [i for i in self.marks if isinstance(i, Code)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,13 +255,13 @@ def fit_text(
     return _place(kept, size, x, y, w, h, align)
 
 
-def _marking(text: str, x: float, y: float, size: float) -> tuple[list[Item], float]:
-    """A white-on-black tag (the risk group) at (x, y); returns the items and its height."""
+def _marking(text: str, x: float, y: float, size: float) -> tuple[list[Mark], float]:
+    """A white-on-black tag (the risk group) at (x, y); returns the marks and its height."""
     pad = 0.25 * size * PT
     height = LEADING * size * PT
     width = width_mm(text, size, True) + 2 * pad
     return [
-        Box(x, y, width, height, fill=True),
+        Rect(x, y, width, height, fill=True),
         Text(x + pad, y + ASCENT * size * PT, size, text, True, True),
     ], height
 
@@ -275,24 +275,24 @@ def text_block(
     max_pt: float,
     min_pt: float,
     align: str = "left",
-) -> list[Item]:
+) -> list[Mark]:
     """A label's marking, title (bold, 1.2 times larger) and lines, fitted in the box."""
-    items: list[Item] = []
+    marks: list[Mark] = []
     if label.marking:
         size = max(min_pt, min(max_pt, h / 3 / (LEADING * PT)))
         tag_w = width_mm(label.marking, size, True) + 0.5 * size * PT
         inline = h - LEADING * size * PT < 1.2 * LEADING * min_pt * PT
         tag_x = x + (w - tag_w) / 2 if align == "center" and not inline else x
         tag, tag_h = _marking(label.marking, tag_x, y, size)
-        items += tag
+        marks += tag
         if inline:  # no room for a line of its own: the tag starts the first line
             x, w = x + tag_w + 0.5, w - tag_w - 0.5
         else:
             y, h = y + tag_h + 0.3, h - tag_h - 0.3
     paras = [Para(label.title, True, 1.2)] if label.title else []
     paras += [Para(line) for line in label.lines]
-    items += fit_text(paras, x, y, w, h, max_pt, min_pt, align)
-    return items
+    marks += fit_text(paras, x, y, w, h, max_pt, min_pt, align)
+    return marks
 
 
 def _pieces(text: str, count: int) -> list[str]:
@@ -381,14 +381,14 @@ def layout_label(
     code_x = w - m - side if spec.code_right else m
     text_x = m if spec.code_right else m + side + 0.5
     code = _code(qr, code_x, m, side, settings)
-    items: list[Item] = [code]
+    marks: list[Mark] = [code]
     lines, size = caption_lines(label.code_text, text_w, spec.caption_pt)
     used = _height(len(lines), size)
-    items += _caption(lines, size, text_x, h - m - used, text_w, "left")
+    marks += _caption(lines, size, text_x, h - m - used, text_w, "left")
     room = h - 2 * m - used - 0.3
     if room >= _height(1, settings.min_text_pt):
-        items += text_block(label, text_x, m, text_w, room, spec.max_pt, settings.min_text_pt)
-    return Page(w, h, tuple(items))
+        marks += text_block(label, text_x, m, text_w, room, spec.max_pt, settings.min_text_pt)
+    return Page(w, h, tuple(marks))
 
 
 def _round(label: Label, stock: Stock, spec: _Spec, qr: QrCode, settings: Settings) -> Page:
@@ -402,7 +402,7 @@ def _round(label: Label, stock: Stock, spec: _Spec, qr: QrCode, settings: Settin
     symbol = side - 2 * quiet
     top = r - math.sqrt(inner**2 - (symbol / 2) ** 2) - quiet
     code = _code(qr, r - side / 2, top, side, settings)
-    items: list[Item] = [code]
+    marks: list[Mark] = [code]
     text_top = top + side
     bottom = r + 0.9 * inner
 
@@ -425,9 +425,9 @@ def _round(label: Label, stock: Stock, spec: _Spec, qr: QrCode, settings: Settin
     if best is None:
         raise _illegible(text, f"under the code of a {d:g} mm round label")
     size, lines, end = best
-    items += _caption(lines, size, r - chord(end) / 2, text_top, chord(end), "center")
+    marks += _caption(lines, size, r - chord(end) / 2, text_top, chord(end), "center")
     if bottom - end >= _height(1, settings.min_text_pt) + 0.2:
-        items += text_block(
+        marks += text_block(
             label,
             r - chord(bottom) / 2,
             end + 0.2,
@@ -437,7 +437,7 @@ def _round(label: Label, stock: Stock, spec: _Spec, qr: QrCode, settings: Settin
             settings.min_text_pt,
             "center",
         )
-    return Page(d, d, tuple(items), round=True)
+    return Page(d, d, tuple(marks), round=True)
 
 
 # --- A4 sheets ----------------------------------------------------------------------------------
@@ -453,11 +453,11 @@ def layout_box_map(box: BoxMap, settings: Settings = DEFAULT_SETTINGS) -> Page:
     position the item's barcode (bold) and its short text."""
     m = 12.0
     sheet = settings.stock("box-map")
-    items: list[Item] = []
+    marks: list[Mark] = []
     head_h = 26.0
     code_side = 24.0 if box.code else 0.0
     if box.code:
-        items.append(
+        marks.append(
             _code(
                 make_qr(box.code, settings.ecc),
                 sheet.width_mm - m - code_side,
@@ -469,7 +469,7 @@ def layout_box_map(box: BoxMap, settings: Settings = DEFAULT_SETTINGS) -> Page:
     title = Label(
         box.code or box.name, box.name, (box.path, f"{box.rows} x {box.cols} positions"), "box"
     )
-    items += text_block(
+    marks += text_block(
         title, m, m, sheet.width_mm - 2 * m - code_side - 2, head_h, 12, settings.min_text_pt
     )
     gx, gy = m + 6, m + head_h + 6
@@ -477,19 +477,19 @@ def layout_box_map(box: BoxMap, settings: Settings = DEFAULT_SETTINGS) -> Page:
     cw = avail_w / box.cols
     ch = min(avail_h / box.rows, cw * 1.25)
     for c in range(1, box.cols + 1):
-        items += fit_text([Para(str(c), True)], gx + (c - 1) * cw, gy - 5.5, cw, 5, 9, 5, "center")
+        marks += fit_text([Para(str(c), True)], gx + (c - 1) * cw, gy - 5.5, cw, 5, 9, 5, "center")
     for r in range(1, box.rows + 1):
         name = chr(64 + r) if r <= 26 else str(r)
-        items += fit_text([Para(name, True)], m, gy + (r - 1) * ch, 5, ch, 9, 5, "center")
+        marks += fit_text([Para(name, True)], m, gy + (r - 1) * ch, 5, ch, 9, 5, "center")
     for r in range(1, box.rows + 1):
         for c in range(1, box.cols + 1):
-            items.append(Box(gx + (c - 1) * cw, gy + (r - 1) * ch, cw, ch))
+            marks.append(Rect(gx + (c - 1) * cw, gy + (r - 1) * ch, cw, ch))
     pad = 0.8
     for cell in box.cells:
         x, y = gx + (cell.col - 1) * cw + pad, gy + (cell.row - 1) * ch + pad
         paras = [Para(cell.barcode, True), Para(cell.text)]
-        items += fit_text(paras, x, y, cw - 2 * pad, ch - 2 * pad, 8, settings.min_text_pt)
-    return Page(sheet.width_mm, sheet.height_mm, tuple(items))
+        marks += fit_text(paras, x, y, cw - 2 * pad, ch - 2 * pad, 8, settings.min_text_pt)
+    return Page(sheet.width_mm, sheet.height_mm, tuple(marks))
 
 
 _COLUMNS = (
@@ -512,7 +512,7 @@ def layout_packing_list(
     m, W, H = 15.0, sheet.width_mm, sheet.height_mm
     inner = W - 2 * m
     small = settings.min_text_pt
-    head: list[Item] = fit_text(
+    head: list[Mark] = fit_text(
         [Para(f"{packing.title} {packing.number}", True)], m, m, inner, 9, 16, small
     )
     y = m + 11
@@ -545,47 +545,47 @@ def layout_packing_list(
     start = 0
     for number in range(1, count + 1):
         if number == 1:
-            items, top, take = list(head), y, first_rows
+            marks, top, take = list(head), y, first_rows
         else:
             title = f"{packing.title} {packing.number} (continued)"
-            items, top, take = (
+            marks, top, take = (
                 fit_text([Para(title, True)], m, m, inner, 9, 12, small),
                 m + 12,
                 per_page,
             )
-        items += _table(rows[start : start + take], m, top, settings)
+        marks += _table(rows[start : start + take], m, top, settings)
         start += take
         footer = f"{len(rows)} items · page {number} of {count}"
-        items += fit_text([Para(footer)], m, H - m - 5, inner, 5, 8, small, "center")
-        yield Page(W, H, tuple(items))
+        marks += fit_text([Para(footer)], m, H - m - 5, inner, 5, 8, small, "center")
+        yield Page(W, H, tuple(marks))
 
 
-def _table(rows: Sequence, x0: float, y: float, settings: Settings) -> list[Item]:
-    items: list[Item] = []
+def _table(rows: Sequence, x0: float, y: float, settings: Settings) -> list[Mark]:
+    marks: list[Mark] = []
     x = x0
     for name, width in _COLUMNS:
-        items += fit_text([Para(name, True)], x + 1, y, width - 2, 6, 9, settings.min_text_pt)
+        marks += fit_text([Para(name, True)], x + 1, y, width - 2, 6, 9, settings.min_text_pt)
         x += width
     total = sum(w for _, w in _COLUMNS)
     y += 6
-    items.append(Box(x0, y, total, 0.3, fill=True))
+    marks.append(Rect(x0, y, total, 0.3, fill=True))
     for row in rows:
         cells = ("", row.barcode, row.accession, row.designation, row.quantity, row.lot)
         x = x0
         for (name, width), text in zip(_COLUMNS, cells, strict=True):
             if name == "":
-                items.append(
+                marks.append(
                     _code(make_qr(row.code, settings.ecc), x + 0.5, y + 0.5, _ROW_H - 1, settings)
                 )
             elif text:
                 bold = name == "Barcode"
-                items += fit_text(
+                marks += fit_text(
                     [Para(text, bold)], x + 1, y + 1, width - 2, _ROW_H - 2, 9, settings.min_text_pt
                 )
             x += width
         y += _ROW_H
-        items.append(Box(x0, y, total, 0.15, fill=True))
-    return items
+        marks.append(Rect(x0, y, total, 0.15, fill=True))
+    return marks
 
 
 _PICK_COLUMNS = (
@@ -612,32 +612,32 @@ def layout_pick_list(picks: PickList, settings: Settings = DEFAULT_SETTINGS) -> 
     facts = " · ".join(filter(None, (picks.date, picks.conditions, picks.courier)))
     for number in range(1, count + 1):
         title = f"{picks.title} {picks.number}" + (" (continued)" if number > 1 else "")
-        items: list[Item] = fit_text([Para(title, True)], m, m, inner, 8, 14, small)
-        items += fit_text([Para(facts)], m, m + 8, inner, 5, 9, small)
+        marks: list[Mark] = fit_text([Para(title, True)], m, m, inner, 8, 14, small)
+        marks += fit_text([Para(facts)], m, m + 8, inner, 5, 9, small)
         y = m + 14
         x = m
         for name, width in _PICK_COLUMNS:
-            items += fit_text([Para(name, True)], x + 1, y, width - 2, 6, 9, small)
+            marks += fit_text([Para(name, True)], x + 1, y, width - 2, 6, 9, small)
             x += width
         y += 6
-        items.append(Box(m, y, inner, 0.3, fill=True))
+        marks.append(Rect(m, y, inner, 0.3, fill=True))
         for row in rows[(number - 1) * per_page : number * per_page]:
             cells = ("", row.place, row.position, row.barcode, row.accession, row.lot)
             x = m
             for (name, width), text in zip(_PICK_COLUMNS, (*cells, row.quantity), strict=True):
                 if name == "Done":
-                    items.append(Box(x + 2.5, y + 2, 5, 5))
+                    marks.append(Rect(x + 2.5, y + 2, 5, 5))
                 elif text:
                     bold = name in ("Position", "Barcode")
-                    items += fit_text(
+                    marks += fit_text(
                         [Para(text, bold)], x + 1, y + 1, width - 2, _PICK_ROW_H - 2, 10, small
                     )
                 x += width
             y += _PICK_ROW_H
-            items.append(Box(m, y, inner, 0.15, fill=True))
+            marks.append(Rect(m, y, inner, 0.15, fill=True))
         footer = f"{len(rows)} items · page {number} of {count}"
-        items += fit_text([Para(footer)], m, H - m - 5, inner, 5, 8, small, "center")
-        yield Page(W, H, tuple(items))
+        marks += fit_text([Para(footer)], m, H - m - 5, inner, 5, 8, small, "center")
+        yield Page(W, H, tuple(marks))
 
 
 def layout(

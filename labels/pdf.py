@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from .errors import LabelError
 from .fonts import PT, runs
-from .layout import Box, Code, Page, Text, layout
+from .layout import Code, Page, Rect, Text, layout
 from .model import BoxMap, Label, PackingList
 from .pdfwriter import FONT_NAMES, PdfWriter
 from .settings import DEFAULT_SETTINGS, Settings
@@ -33,29 +33,29 @@ def draw(page: Page, used: dict[tuple[bool, bool], set[str]]) -> str:
     the characters of each face are added to `used`."""
     height = page.height * MM
     out: list[str] = []
-    for item in page.items:
-        if isinstance(item, Code):
-            m = item.module * MM
-            x, y = item.origin
+    for mark in page.marks:
+        if isinstance(mark, Code):
+            m = mark.module * MM
+            x, y = mark.origin
             out.append(f"q {_n(m)} 0 0 {_n(-m)} {_n(x * MM)} {_n(height - y * MM)} cm\n")
-            out.append("".join(f"{c} {r} {n} 1 re " for r, c, n in item.qr.runs))
+            out.append("".join(f"{c} {r} {n} 1 re " for r, c, n in mark.qr.runs))
             out.append("f Q\n")
-        elif isinstance(item, Text):
-            head = "1 g " if item.white else ""
-            x, y = _n(item.x * MM), _n(height - item.y * MM)
+        elif isinstance(mark, Text):
+            head = "1 g " if mark.white else ""
+            x, y = _n(mark.x * MM), _n(height - mark.y * MM)
             parts = [f"{head}BT {x} {y} Td "]
-            for latin, chunk in runs(item.text):
-                used[(latin, item.bold)].update(chunk)
+            for latin, chunk in runs(mark.text):
+                used[(latin, mark.bold)].update(chunk)
                 hexed = chunk.encode("utf-16-be").hex()
-                parts.append(f"{FONT_NAMES[(latin, item.bold)]} {_n(item.size)} Tf <{hexed}> Tj ")
-            parts.append("ET 0 g\n" if item.white else "ET\n")
+                parts.append(f"{FONT_NAMES[(latin, mark.bold)]} {_n(mark.size)} Tf <{hexed}> Tj ")
+            parts.append("ET 0 g\n" if mark.white else "ET\n")
             out.append("".join(parts))
-        elif isinstance(item, Box):
-            x, y, w, h = item.x * MM, height - (item.y + item.h) * MM, item.w * MM, item.h * MM
-            if item.fill:
+        elif isinstance(mark, Rect):
+            x, y, w, h = mark.x * MM, height - (mark.y + mark.h) * MM, mark.w * MM, mark.h * MM
+            if mark.fill:
                 out.append(f"{_n(x)} {_n(y)} {_n(w)} {_n(h)} re f\n")
             else:
-                out.append(f"{_n(item.stroke * MM)} w {_n(x)} {_n(y)} {_n(w)} {_n(h)} re S\n")
+                out.append(f"{_n(mark.stroke * MM)} w {_n(x)} {_n(y)} {_n(w)} {_n(h)} re S\n")
     return "".join(out)
 
 

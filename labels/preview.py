@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from .errors import LabelError
 from .fonts import PT
-from .layout import Box, Code, Page, Text, layout
+from .layout import Code, Mark, Page, Rect, Text, layout
 from .model import BoxMap, Label, PackingList
 from .raster import placed
 from .settings import DEFAULT_SETTINGS, Settings
@@ -47,25 +47,25 @@ def render_png(
     draw = ImageDraw.Draw(image)
     if laid.round:
         draw.ellipse((0, 0, image.width - 1, image.height - 1), outline=200)
-    for item in laid.items:
-        if isinstance(item, Code):
-            px = max(1, int(item.module * k))
-            left = round(item.x * k + (item.side * k - item.qr.size * px) / 2)
-            top = round(item.y * k + (item.side * k - item.qr.size * px) / 2)
-            for r, c, n in item.qr.runs:
+    for mark in laid.marks:
+        if isinstance(mark, Code):
+            px = max(1, int(mark.module * k))
+            left = round(mark.x * k + (mark.side * k - mark.qr.size * px) / 2)
+            top = round(mark.y * k + (mark.side * k - mark.qr.size * px) / 2)
+            for r, c, n in mark.qr.runs:
                 x, y = left + c * px, top + r * px
                 draw.rectangle((x, y, x + n * px - 1, y + px - 1), fill=0)
-        elif isinstance(item, Box):
-            x0, y0 = round(item.x * k), round(item.y * k)
-            x1, y1 = round((item.x + item.w) * k) - 1, round((item.y + item.h) * k) - 1
-            if item.fill:
+        elif isinstance(mark, Rect):
+            x0, y0 = round(mark.x * k), round(mark.y * k)
+            x1, y1 = round((mark.x + mark.w) * k) - 1, round((mark.y + mark.h) * k) - 1
+            if mark.fill:
                 draw.rectangle((x0, y0, max(x0, x1), max(y0, y1)), fill=0)
             else:
-                draw.rectangle((x0, y0, x1, y1), outline=0, width=max(1, round(item.stroke * k)))
-        elif isinstance(item, Text):
-            for x, font, chunk in placed(item, k):
-                fill = 255 if item.white else 0
-                draw.text((item.x * k + x, item.y * k), chunk, font=font, fill=fill, anchor="ls")
+                draw.rectangle((x0, y0, x1, y1), outline=0, width=max(1, round(mark.stroke * k)))
+        elif isinstance(mark, Text):
+            for x, font, chunk in placed(mark, k):
+                fill = 255 if mark.white else 0
+                draw.text((mark.x * k + x, mark.y * k), chunk, font=font, fill=fill, anchor="ls")
     buffer = io.BytesIO()
     image.save(buffer, "PNG", dpi=(dpi, dpi))
     return buffer.getvalue()
@@ -88,28 +88,28 @@ def render_svg(
         r = laid.width / 2
         out.append(f'<circle cx="{r:g}" cy="{r:g}" r="{r:g}" fill="none" stroke="#ccc" ')
         out.append('stroke-width="0.1"/>\n')
-    for item in laid.items:
-        out.append(_svg_item(item))
+    for mark in laid.marks:
+        out.append(_svg_mark(mark))
     out.append("</svg>\n")
     return "".join(out).encode("utf-8")
 
 
-def _svg_item(item: Text | Code | Box) -> str:
-    if isinstance(item, Code):
-        x, y = item.origin
-        path = "".join(f"M{c} {r}h{n}v1h-{n}z" for r, c, n in item.qr.runs)
+def _svg_mark(mark: Mark) -> str:
+    if isinstance(mark, Code):
+        x, y = mark.origin
+        path = "".join(f"M{c} {r}h{n}v1h-{n}z" for r, c, n in mark.qr.runs)
         return (
-            f'<path transform="translate({x:.3f} {y:.3f}) scale({item.module:.4f})" d="{path}"/>\n'
+            f'<path transform="translate({x:.3f} {y:.3f}) scale({mark.module:.4f})" d="{path}"/>\n'
         )
-    if isinstance(item, Box):
-        rect = f'<rect x="{item.x:.3f}" y="{item.y:.3f}" width="{item.w:.3f}" height="{item.h:.3f}"'
-        if item.fill:
+    if isinstance(mark, Rect):
+        rect = f'<rect x="{mark.x:.3f}" y="{mark.y:.3f}" width="{mark.w:.3f}" height="{mark.h:.3f}"'
+        if mark.fill:
             return rect + "/>\n"
-        return rect + f' fill="none" stroke="#000" stroke-width="{item.stroke:.3f}"/>\n'
-    weight = ' font-weight="bold"' if item.bold else ""
-    fill = ' fill="#fff"' if item.white else ""
+        return rect + f' fill="none" stroke="#000" stroke-width="{mark.stroke:.3f}"/>\n'
+    weight = ' font-weight="bold"' if mark.bold else ""
+    fill = ' fill="#fff"' if mark.white else ""
     return (
-        f'<text x="{item.x:.3f}" y="{item.y:.3f}" font-size="{item.size * PT:.3f}" '
-        f'font-family="{_SVG_FONTS}"{weight}{fill} textLength="{item.width:.3f}" '
-        f'lengthAdjust="spacingAndGlyphs">{xml_escape(item.text)}</text>\n'
+        f'<text x="{mark.x:.3f}" y="{mark.y:.3f}" font-size="{mark.size * PT:.3f}" '
+        f'font-family="{_SVG_FONTS}"{weight}{fill} textLength="{mark.width:.3f}" '
+        f'lengthAdjust="spacingAndGlyphs">{xml_escape(mark.text)}</text>\n'
     )

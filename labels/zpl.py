@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from .errors import LabelError
 from .fonts import PT
-from .layout import ASCENT, Box, Code, Page, Text, layout_label
+from .layout import ASCENT, Code, Page, Rect, Text, layout_label
 from .model import Label
 from .qr import QrCode, printer_modules
 from .raster import graphic_field, text_image
@@ -66,33 +66,33 @@ def page_zpl(page: Page, dpi: int, settings: Settings = DEFAULT_SETTINGS) -> str
     out = [f"^XA^CI28^PW{round(page.width * k)}^LL{round(page.height * k)}^LH0,0\n"]
     font = settings.zpl_font
     tail = f",{settings.zpl_font_file}" if settings.zpl_font_file else ""
-    for item in page.items:
-        if isinstance(item, Text) and not tail and not item.text.isascii():
-            reverse = "^FR" if item.white else ""
-            top = item.y - ASCENT * item.size * PT
+    for mark in page.marks:
+        if isinstance(mark, Text) and not tail and not mark.text.isascii():
+            reverse = "^FR" if mark.white else ""
+            top = mark.y - ASCENT * mark.size * PT
             out.append(
-                f"^FO{round(item.x * k)},{round(top * k)}{reverse}"
-                f"{graphic_field(text_image(item, dpi))}^FS\n"
+                f"^FO{round(mark.x * k)},{round(top * k)}{reverse}"
+                f"{graphic_field(text_image(mark, dpi))}^FS\n"
             )
-        elif isinstance(item, Text):
-            h = max(10, round(item.size / 72 * dpi))
-            reverse = "^FR" if item.white else ""
+        elif isinstance(mark, Text):
+            h = max(10, round(mark.size / 72 * dpi))
+            reverse = "^FR" if mark.white else ""
             out.append(
-                f"^FT{round(item.x * k)},{round(item.y * k)}{font},{h},{h}{tail}"
-                f"{reverse}^FH^FD{escape(item.text)}^FS\n"
+                f"^FT{round(mark.x * k)},{round(mark.y * k)}{font},{h},{h}{tail}"
+                f"{reverse}^FH^FD{escape(mark.text)}^FS\n"
             )
-        elif isinstance(item, Code):
-            size = item.qr.size
-            mag = magnification(size, item.side, dpi, settings)
-            offset = (item.side * k - size * mag) / 2
+        elif isinstance(mark, Code):
+            size = mark.qr.size
+            mag = magnification(size, mark.side, dpi, settings)
+            offset = (mark.side * k - size * mag) / 2
             out.append(
-                f"^FO{round(item.x * k + offset)},{round(item.y * k + offset)}^BQN,2,{mag}"
-                f"^FH^FD{settings.ecc}A,{escape(item.qr.payload)}^FS\n"
+                f"^FO{round(mark.x * k + offset)},{round(mark.y * k + offset)}^BQN,2,{mag}"
+                f"^FH^FD{settings.ecc}A,{escape(mark.qr.payload)}^FS\n"
             )
-        elif isinstance(item, Box):
-            w, h = max(1, round(item.w * k)), max(1, round(item.h * k))
-            t = min(w, h) if item.fill else max(1, round(item.stroke * k))
-            out.append(f"^FO{round(item.x * k)},{round(item.y * k)}^GB{w},{h},{t}^FS\n")
+        elif isinstance(mark, Rect):
+            w, h = max(1, round(mark.w * k)), max(1, round(mark.h * k))
+            t = min(w, h) if mark.fill else max(1, round(mark.stroke * k))
+            out.append(f"^FO{round(mark.x * k)},{round(mark.y * k)}^GB{w},{h},{t}^FS\n")
     out.append("^XZ\n")
     return "".join(out)
 
