@@ -32,6 +32,7 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy repository labels api
 
 format: install
 	$(VENV)/bin/ruff check --fix .

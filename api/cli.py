@@ -227,12 +227,19 @@ def labels_render(
             template=template,
             url=app.config["LABEL_URL"],
         )
-        layout = {}
-        if sheet:
-            grid = labels.sheet_of(sheet, page=page, left=left, top=top, gap_x=gap, gap_y=gap)
-            layout = {"sheet": grid, "start": start}
+        grid = (
+            labels.sheet_of(sheet, page=page, left=left, top=top, gap_x=gap, gap_y=gap)
+            if sheet
+            else None
+        )
         labels.render(
-            things, fmt, dpi=int(dpi), settings=app.extensions["biorepo.labels"], out=out, **layout
+            things,
+            fmt,
+            out,
+            dpi=int(dpi),
+            settings=app.extensions["biorepo.labels"],
+            sheet=grid,
+            start=start,
         )
         return len(things)
 

@@ -7,13 +7,14 @@ import hmac
 import secrets
 
 from flask import Flask, Response, current_app, g, request, session
+from marshmallow import Schema
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import Forbidden, Unauthorized, UnprocessableEntity
+from werkzeug.exceptions import Unauthorized, UnprocessableEntity
 
 from repository.actor import set_actor
 from repository.db import Work
-from repository.errors import DomainError
+from repository.errors import DomainError, Forbidden
 from repository.services import accounts
 from repository.services.accounts import ANONYMOUS, Principal
 
@@ -67,10 +68,10 @@ def _resolve(db: Session) -> Principal:
         if found is None:
             raise Unauthorized("The token is unknown, expired or revoked.")
         return found
-    secret = session.get("sid")
-    if not isinstance(secret, str):
+    sid = session.get("sid")
+    if not isinstance(sid, str):
         return ANONYMOUS
-    found = accounts.authenticate_session(db, secret)
+    found = accounts.authenticate_session(db, sid)
     if found is None:
         session.clear()
         return ANONYMOUS
@@ -129,7 +130,7 @@ def install(app: Flask) -> None:
     app.teardown_request(_abandon)
 
 
-def raw_body(schema: type) -> dict:
+def raw_body(schema: type[Schema]) -> dict:
     """The request's JSON restricted to `schema`'s fields, for a service that validates it
     itself (the same schema, so a field is checked the same way everywhere)."""
     names = schema._declared_fields.keys()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, jsonify
 from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import HTTPException
@@ -39,9 +41,14 @@ def problem(status: int, title: str, detail: str | None = None, **extra) -> Resp
     return response
 
 
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error, the same for the API and the pages."""
+    return next((STATUS[t] for t in type(error).__mro__ if t in STATUS), 400)
+
+
 def domain_problem(error: DomainError) -> Response:
-    status = next((STATUS[t] for t in type(error).__mro__ if t in STATUS), 400)
-    extra = {"code": error.code}
+    status = status_of(error)
+    extra: dict[str, Any] = {"code": error.code}
     if isinstance(error, ValidationFailed):
         extra["errors"] = error.errors
     if error.field:

@@ -6,6 +6,7 @@ the installed package so that the documentation works without the internet."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from pathlib import Path
 
 import flask_swagger_ui
@@ -55,7 +56,7 @@ def refine(api: Api) -> None:
 
 
 def one_of(
-    api: Api, schema: type[Schema], discriminator: str, choices: dict[str, type[Schema]]
+    api: Api, schema: type[Schema], discriminator: str, choices: Mapping[str, type[Schema]]
 ) -> None:
     """`schema`'s component as one of the `choices`, told apart by the value of
     `discriminator` (each choice's schema allows only its own value there)."""

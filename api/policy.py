@@ -1,6 +1,5 @@
-"""Who may do what and see which records, in one place: every view asks
-`require(permission, collection_id)`; the API, the pages, the scan and the exports ask the
-`sees_*` rules, so no two read paths disagree."""
+"""Who may do what, in one place: every view asks `require(permission, collection_id)`. Which
+records each principal sees is repository.visibility's."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from werkzeug.exceptions import Unauthorized
 
 from repository.errors import Forbidden
 from repository.services.accounts import Principal
-from repository.vocabulary import PUBLIC, AccessLevel, Role
+from repository.vocabulary import Role
 
 from .context import principal
 
@@ -102,38 +101,6 @@ def allowed(who: Principal, permission: Permission, collection_id: int | None = 
         case Permission.STATISTICS:
             return Role.CURATOR in who.roles
     return False
-
-
-def sees_inventory(who: Principal) -> bool:
-    """Staff see items, boxes, lots and every material; for anyone else they do not exist."""
-    return allowed(who, Permission.INVENTORY_READ)
-
-
-def material_levels(who: Principal) -> tuple[AccessLevel, ...] | None:
-    """The access levels of the materials the asker sees (None: every level)."""
-    return None if sees_inventory(who) else PUBLIC
-
-
-def sees_material(who: Principal, access_level: AccessLevel) -> bool:
-    """Internal materials exist for staff only."""
-    levels = material_levels(who)
-    return levels is None or access_level in levels
-
-
-def sees_donors(who: Principal, collection_id: int) -> bool:
-    """Donor data (codes, sex, year of birth, diagnoses) is for the collection's curators
-    and admins only, wherever it is shown: /donors, a material's details, the exports."""
-    return allowed(who, Permission.DONORS, collection_id)
-
-
-def sees_request(
-    who: Principal, collection_id: int, organisation_id: int, own_organisation: int | None
-) -> bool:
-    """Admins and technicians see every request, curators those of their collections, a
-    requester those of their own lab; for anyone else the request does not exist."""
-    if who.roles & {Role.ADMIN, Role.TECHNICIAN} or collection_id in who.curated:
-        return True
-    return Role.REQUESTER in who.roles and own_organisation == organisation_id
 
 
 def require(permission: Permission, collection_id: int | None = None) -> Principal:

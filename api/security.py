@@ -50,6 +50,7 @@ def login_limit():
 def install(app: Flask) -> None:
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
+        # replacing the method is Flask's documented way to wrap its WSGI app
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )

@@ -22,7 +22,9 @@ class Server(BaseApplication):
         for name, value in self.options.items():
             self.cfg.set(name, value)
 
-    def load(self) -> Flask:
+    # the stubs' WSGI callable is narrower than Flask's (a dict environ, a StartResponse
+    # protocol), though Flask is a WSGI application
+    def load(self) -> Flask:  # type: ignore[override]
         return self.make_app()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from typing import BinaryIO, overload
 
 from .errors import LabelError
 from .model import BoxMap, Label, PackingList
@@ -20,6 +22,32 @@ MEDIA_TYPES = {
     "svg": "image/svg+xml",
 }
 Thing = Label | BoxMap | PackingList
+
+
+@overload
+def render(
+    things: Iterable[Thing],
+    fmt: str,
+    out: None = None,
+    *,
+    dpi: int = 300,
+    settings: Settings = DEFAULT_SETTINGS,
+    sheet: Sheet | None = None,
+    start: int = 1,
+) -> bytes: ...
+
+
+@overload
+def render(
+    things: Iterable[Thing],
+    fmt: str,
+    out: str | os.PathLike[str] | BinaryIO,
+    *,
+    dpi: int = 300,
+    settings: Settings = DEFAULT_SETTINGS,
+    sheet: Sheet | None = None,
+    start: int = 1,
+) -> None: ...
 
 
 def render(

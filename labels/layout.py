@@ -512,9 +512,7 @@ def layout_packing_list(
     m, W, H = 15.0, sheet.width_mm, sheet.height_mm
     inner = W - 2 * m
     small = settings.min_text_pt
-    head: list[Mark] = fit_text(
-        [Para(f"{packing.title} {packing.number}", True)], m, m, inner, 9, 16, small
-    )
+    head = fit_text([Para(f"{packing.title} {packing.number}", True)], m, m, inner, 9, 16, small)
     y = m + 11
     left = [Para("Recipient", True), *(Para(t) for t in packing.recipient)]
     right = [
@@ -544,12 +542,13 @@ def layout_packing_list(
     count = 1 + max(0, math.ceil((len(rows) - first_rows) / per_page))
     start = 0
     for number in range(1, count + 1):
+        marks: list[Mark]
         if number == 1:
             marks, top, take = list(head), y, first_rows
         else:
             title = f"{packing.title} {packing.number} (continued)"
             marks, top, take = (
-                fit_text([Para(title, True)], m, m, inner, 9, 12, small),
+                [*fit_text([Para(title, True)], m, m, inner, 9, 12, small)],
                 m + 12,
                 per_page,
             )
@@ -612,7 +611,7 @@ def layout_pick_list(picks: PickList, settings: Settings = DEFAULT_SETTINGS) -> 
     facts = " · ".join(filter(None, (picks.date, picks.conditions, picks.courier)))
     for number in range(1, count + 1):
         title = f"{picks.title} {picks.number}" + (" (continued)" if number > 1 else "")
-        marks: list[Mark] = fit_text([Para(title, True)], m, m, inner, 8, 14, small)
+        marks: list[Mark] = [*fit_text([Para(title, True)], m, m, inner, 8, 14, small)]
         marks += fit_text([Para(facts)], m, m + 8, inner, 5, 9, small)
         y = m + 14
         x = m

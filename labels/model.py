@@ -151,4 +151,5 @@ class PickList(PackingList):
     """The picker's A4 list of a shipment's reserved items in storage order: where each one
     is, with a box to tick; `conditions` says how the parcel travels."""
 
+    rows: tuple[PickRow, ...] = ()
     title: str = "Pick list"

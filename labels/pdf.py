@@ -42,8 +42,7 @@ def draw(page: Page, used: dict[tuple[bool, bool], set[str]]) -> str:
             out.append("f Q\n")
         elif isinstance(mark, Text):
             head = "1 g " if mark.white else ""
-            x, y = _n(mark.x * MM), _n(height - mark.y * MM)
-            parts = [f"{head}BT {x} {y} Td "]
+            parts = [f"{head}BT {_n(mark.x * MM)} {_n(height - mark.y * MM)} Td "]
             for latin, chunk in runs(mark.text):
                 used[(latin, mark.bold)].update(chunk)
                 hexed = chunk.encode("utf-16-be").hex()

@@ -63,9 +63,9 @@ def render_png(
             else:
                 draw.rectangle((x0, y0, x1, y1), outline=0, width=max(1, round(mark.stroke * k)))
         elif isinstance(mark, Text):
-            for x, font, chunk in placed(mark, k):
+            for dx, font, chunk in placed(mark, k):
                 fill = 255 if mark.white else 0
-                draw.text((mark.x * k + x, mark.y * k), chunk, font=font, fill=fill, anchor="ls")
+                draw.text((mark.x * k + dx, mark.y * k), chunk, font=font, fill=fill, anchor="ls")
     buffer = io.BytesIO()
     image.save(buffer, "PNG", dpi=(dpi, dpi))
     return buffer.getvalue()

@@ -47,7 +47,9 @@ def make_qr(payload: str, ecc: str = "M") -> QrCode:
     except (DataOverflowError, ValueError) as error:
         raise LabelError(f"payload of {len(payload)} characters does not fit a QR code") from error
     n = code.modules_count
-    rows = _best_rows(code, [int(bytes(row).translate(_BITS), 2) for row in code.modules])
+    rows = _best_rows(
+        code, [int(bytes(map(bool, row)).translate(_BITS), 2) for row in code.modules]
+    )
     runs = tuple(
         (r, m.start(), m.end() - m.start())
         for r, row in enumerate(rows)
@@ -79,8 +81,14 @@ def _frame(version: int, correction: int) -> _Frame:
     n = code.modules_count
     blank = precomputed_qr_blanks[version]
 
-    def bits(cells: list[list[bool | None]], pick: Callable[[int, int], bool]) -> tuple[int, ...]:
+    def bits(pick: Callable[[int, int], bool]) -> tuple[int, ...]:
         return tuple(sum(1 << (n - 1 - c) for c in range(n) if pick(r, c)) for r in range(n))
+
+    def unset_and(pattern: Callable[[int, int], bool]) -> Callable[[int, int], bool]:
+        return lambda r, c: data[r][c] is None and bool(pattern(r, c))
+
+    def dark_info(done: list[list[bool | None]]) -> Callable[[int, int], bool]:
+        return lambda r, c: blank[r][c] is None and done[r][c] is True
 
     code.modules = [row[:] for row in blank]
     code.setup_type_info(True, 0)
@@ -88,18 +96,15 @@ def _frame(version: int, correction: int) -> _Frame:
         code.setup_type_number(True)
     data = code.modules
     patterns = [mask_func(k) for k in range(8)]
-    masks = tuple(
-        bits(data, lambda r, c, f=f: data[r][c] is None and bool(f(r, c))) for f in patterns
-    )
-    fixed = bits(data, lambda r, c: data[r][c] is not None and blank[r][c] is None)
+    masks = tuple(bits(unset_and(f)) for f in patterns)
+    fixed = bits(lambda r, c: data[r][c] is not None and blank[r][c] is None)
     info = []
     for k in range(8):
         code.modules = [row[:] for row in blank]
         code.setup_type_info(False, k)
         if version >= 7:
             code.setup_type_number(False)
-        done = code.modules
-        info.append(bits(done, lambda r, c, d=done: blank[r][c] is None and d[r][c] is True))
+        info.append(bits(dark_info(code.modules)))
     return _Frame(masks, fixed, tuple(info))
 
 
@@ -145,7 +150,8 @@ def _best_rows(code: qrcode.QRCode, rows: list[int]) -> list[int]:
 @lru_cache(maxsize=256)
 def _byte_mode_size(length: int, ecc: str) -> int:
     code = qrcode.QRCode(error_correction=_ECC[ecc], border=0)
-    code.add_data(QRData(b"a" * length, mode=MODE_8BIT_BYTE))
+    # the stubs type MODE_8BIT_BYTE as int where QRData's overloads want Literal[4]
+    code.add_data(QRData(b"a" * length, mode=MODE_8BIT_BYTE))  # type: ignore[call-overload]
     try:
         version = code.best_fit()
     except DataOverflowError as error:

@@ -181,7 +181,8 @@ def _per_period_chart(fonts: Fonts, rows: list[dict[str, Any]]) -> Drawing:
         drawing.add(String(0, 30 * mm, "No requests in this period.", fontName=fonts.regular))
         return drawing
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, WIDTH - 20 * mm, 45 * mm
+    # the stubs type a plot area's box as int; reportlab takes any number
+    chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, WIDTH - 20 * mm, 45 * mm  # type: ignore[assignment]
     chart.data = [
         [row["requests"] for row in rows],
         [row["items_distributed"] for row in rows],
@@ -210,8 +211,9 @@ def _ranking_chart(fonts: Fonts, rows: list[dict[str, Any]], name: str) -> Drawi
         drawing.add(String(0, 5 * mm, "Nothing distributed yet.", fontName=fonts.regular))
         return drawing
     chart = HorizontalBarChart()
-    chart.x, chart.y = 30 * mm, 5 * mm
-    chart.width, chart.height = WIDTH - 40 * mm, height - 10 * mm
+    # the stubs type a plot area's box as int; reportlab takes any number
+    chart.x, chart.y = 30 * mm, 5 * mm  # type: ignore[assignment]
+    chart.width, chart.height = WIDTH - 40 * mm, height - 10 * mm  # type: ignore[assignment]
     chart.data = [[row["items"] for row in rows]]
     chart.categoryAxis.categoryNames = [str(row[name]).replace("_", " ") for row in rows]
     _axis_fonts(chart, fonts)

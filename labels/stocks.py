@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import LabelError
 
@@ -54,7 +55,7 @@ DEFAULT_STOCKS: dict[str, Stock] = {
 
 TEMPLATES = frozenset(DEFAULT_STOCKS)
 
-StockSpec = Stock | str | Mapping[str, object]
+StockSpec = Stock | str | Mapping[str, Any]
 
 _SIZE = re.compile(r"^\s*([\d.]+)\s*x\s*([\d.]+)\s*(mm|in)?\s*(round)?\s*$", re.IGNORECASE)
 
@@ -74,8 +75,8 @@ def parse_stock(spec: StockSpec) -> Stock:
         return Stock(float(match[1]) * unit, float(match[2]) * unit, bool(match[4]))
     try:
         return Stock(
-            float(spec["width_mm"]),  # type: ignore[arg-type]
-            float(spec["height_mm"]),  # type: ignore[arg-type]
+            float(spec["width_mm"]),
+            float(spec["height_mm"]),
             bool(spec.get("round", False)),
         )
     except (KeyError, TypeError, ValueError) as error:

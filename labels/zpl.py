@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from .errors import LabelError
 from .fonts import PT
 from .layout import ASCENT, Code, Page, Rect, Text, layout_label
-from .model import Label
+from .model import BoxMap, Label, PackingList
 from .qr import QrCode, printer_modules
 from .raster import graphic_field, text_image
 from .settings import DEFAULT_SETTINGS, Settings
@@ -97,8 +97,11 @@ def page_zpl(page: Page, dpi: int, settings: Settings = DEFAULT_SETTINGS) -> str
     return "".join(out)
 
 
-def label_zpl(label: Label, dpi: int = 203, settings: Settings = DEFAULT_SETTINGS) -> str:
-    """One label as a ZPL format (the code sized for the printer's own QR encoder)."""
+def label_zpl(
+    label: Label | BoxMap | PackingList, dpi: int = 203, settings: Settings = DEFAULT_SETTINGS
+) -> str:
+    """One label as a ZPL format (the code sized for the printer's own QR encoder); box maps
+    and packing lists are refused."""
     if not isinstance(label, Label):
         raise LabelError(f"ZPL prints labels, not {type(label).__name__}")
     qr = QrCode(label.code, printer_modules(label.code, settings.ecc), ())
@@ -106,7 +109,7 @@ def label_zpl(label: Label, dpi: int = 203, settings: Settings = DEFAULT_SETTING
 
 
 def render_zpl(
-    labels: Iterable[Label],
+    labels: Iterable[Label | BoxMap | PackingList],
     out: Output = None,
     *,
     dpi: int = 203,

@@ -11,14 +11,14 @@ import enum
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from json.encoder import encode_basestring as _quoted
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, select, text
+from sqlalchemy import Connection, Table, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from .actor import actor_id
@@ -57,7 +57,13 @@ def as_utc(moment: datetime) -> datetime:
 Entry = tuple[str, str, str, str | None, str | None]  # table, row id, action, before, after
 
 
-def entry(table: str, row_id: Any, action: str, before: dict | None, after: dict | None) -> Entry:
+def entry(
+    table: str,
+    row_id: Any,
+    action: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> Entry:
     """An audit entry: the row's columns before and after as JSON text, as they are hashed."""
     key = str(row_id)
     if not key.isprintable():
@@ -65,7 +71,7 @@ def entry(table: str, row_id: Any, action: str, before: dict | None, after: dict
     return table, key, str(action), _encoded(before), _encoded(after)
 
 
-def _encoded(columns: dict | None) -> str | None:
+def _encoded(columns: Mapping[str, Any] | None) -> str | None:
     if columns is None:
         return None
     if not _SECRETS.isdisjoint(columns):
@@ -137,6 +143,13 @@ def record(session: Session, entries: Iterable[Entry]) -> None:
     if pending is None:
         pending = session.info[PENDING] = Pending()
     pending.extend(entries)
+
+
+def record_inserts(session: Session, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Queue the audit of a bulk insert into `table` (a Core write, which no flush sees): one
+    entry per row, keyed by its `id`, its columns as the ORM's flush records a new row's."""
+    name = table.name
+    record(session, (entry(name, row["id"], "insert", None, row) for row in rows))
 
 
 def _head(at: datetime, actor: int | None) -> str:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, Constraint, Index
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from .errors import Conflict, DomainError, ServiceBusy
 from .models.base import Base
@@ -53,8 +54,8 @@ def constraint_name(error: IntegrityError) -> str | None:
     """The name of the constraint `error` broke, spelt by the naming convention (SQLite names
     a unique constraint only by its columns: its name is derived from them)."""
     diag = getattr(error.orig, "diag", None)
-    if getattr(diag, "constraint_name", None):
-        return diag.constraint_name
+    if name := getattr(diag, "constraint_name", None):
+        return name
     text = str(error.orig)
     if match := _SQLITE_UNIQUE.search(text):
         columns = [c.split(".") for c in match["columns"].split(", ")]
@@ -67,11 +68,13 @@ def constraint_name(error: IntegrityError) -> str | None:
 def _described(name: str) -> tuple[str, list[str]] | None:
     """The table and columns (none for a check) of the constraint or index `name`."""
     for table in Base.metadata.tables.values():
-        for constraint in (*table.constraints, *table.indexes):
+        named: list[Constraint | Index] = [*table.constraints, *table.indexes]
+        for constraint in named:
             if constraint.name == name:
                 if isinstance(constraint, CheckConstraint):
                     return table.name, []
-                return table.name, [column.name for column in constraint.columns]
+                if isinstance(constraint, ColumnCollectionConstraint | Index):
+                    return table.name, [column.name for column in constraint.columns]
     return None
 
 

@@ -8,7 +8,7 @@ import math
 import random
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,16 @@ from . import barcodes
 from .actor import set_actor
 from .errors import Conflict
 from .models import Collection, Item, Lot, Material, StorageUnit, User
+from .schemas.inventory import (
+    Consume,
+    Destroy,
+    ItemsSchema,
+    LotSchema,
+    Note,
+    PassageIn,
+    QcSchema,
+    UnitIn,
+)
 from .services import (
     accounts,
     agreements,
@@ -59,6 +69,16 @@ CURATORS = {
 
 def read(name: str) -> Any:
     return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+
+
+T = TypeVar("T")
+
+
+def _given(value: T | None, what: str) -> T:
+    """`value`, which the sample data guarantees is there; else an error naming `what`."""
+    if value is None:
+        raise LookupError(f"the sample data has no {what}")
+    return value
 
 
 SEED = 20261201  # the demo's barcodes are the same on every machine
@@ -132,7 +152,9 @@ def _build(session: Session, spec: dict, parent: StorageUnit | None) -> None:
         fields["name"] = spec["name"].format(n=n)
         if count:
             fields["slot"] = n
-        unit = storage.create_unit(session, fields, parent)
+        if parent is not None:
+            fields["parent"] = parent.barcode
+        unit = storage.create_unit(session, UnitIn().load_or_fail(fields))
         for child in spec.get("children", []):
             _build(session, child, unit)
 
@@ -142,21 +164,22 @@ def _preserve(session: Session, material: Material, data: dict) -> Lot:
     data = dict(data)
     if data["method"] == PreservationMethod.LIVE:
         data["animals"] = _animals(data["items"], date.fromisoformat(data["preserved_on"]))
-    lot = inventory.create_lot(session, material, data)
+    lot = inventory.create_lot(session, material, LotSchema().load_or_fail(data))
     new = list(session.scalars(select(Item).where(Item.lot_id == lot.id).order_by(Item.id)))
-    if lot.method is PreservationMethod.LIVE:
+    temperature = METHOD_TEMPERATURE[lot.method]
+    if temperature is None:  # live animals, kept in cages
         _cage(session, new)
     elif lot.method is PreservationMethod.AMBIENT and new[0].form.value == "sheet":
         cabinet = session.scalar(
             select(StorageUnit).where(StorageUnit.name == "Herbarium cabinet 1")
         )
-        storage.place_items(session, new, cabinet)
+        storage.place_items(session, new, _given(cabinet, "herbarium cabinet"))
     else:
-        _store(session, new, METHOD_TEMPERATURE[lot.method])
+        _store(session, new, temperature)
     return lot
 
 
-def _store(session: Session, new: list[Item], temperature: float | None) -> None:
+def _store(session: Session, new: list[Item], temperature: float) -> None:
     """Side by side in one box if there is room, else wherever positions are free."""
     try:
         places = storage.find_free_positions(session, temperature, len(new), contiguous=True)
@@ -201,25 +224,29 @@ def _history(session: Session) -> None:
     ).all()[:12]:
         inventory.record_qc(
             session,
-            lot,
-            {
-                "test": "post_thaw_viability",
-                "outcome": "pass",
-                "value": 88.0 + lot.id % 9,
-                "value_unit": "%",
-                "method": "trypan blue",
-                "tested_on": str(lot.preserved_on),
-            },
+            lot.id,
+            QcSchema().load_or_fail(
+                {
+                    "test": "post_thaw_viability",
+                    "outcome": "pass",
+                    "value": 88.0 + lot.id % 9,
+                    "value_unit": "%",
+                    "method": "trypan blue",
+                    "tested_on": str(lot.preserved_on),
+                }
+            ),
         )
         inventory.record_qc(
             session,
-            lot,
-            {
-                "test": "mycoplasma",
-                "outcome": "pass",
-                "method": "PCR",
-                "tested_on": str(lot.preserved_on + timedelta(days=7)),
-            },
+            lot.id,
+            QcSchema().load_or_fail(
+                {
+                    "test": "mycoplasma",
+                    "outcome": "pass",
+                    "method": "PCR",
+                    "tested_on": str(lot.preserved_on + timedelta(days=7)),
+                }
+            ),
         )
     seed_lots = session.scalars(
         select(Lot).join(Material).where(Material.kind == MaterialKind.SEED).order_by(Lot.id)
@@ -228,51 +255,59 @@ def _history(session: Session) -> None:
         initial = 96.0 - index % 4
         inventory.record_qc(
             session,
-            lot,
-            {
-                "test": "germination",
-                "outcome": "pass",
-                "value": initial,
-                "value_unit": "%",
-                "method": "ISTA between paper, 4 x 100 seeds",
-                "tested_on": str(lot.preserved_on),
-            },
+            lot.id,
+            QcSchema().load_or_fail(
+                {
+                    "test": "germination",
+                    "outcome": "pass",
+                    "value": initial,
+                    "value_unit": "%",
+                    "method": "ISTA between paper, 4 x 100 seeds",
+                    "tested_on": str(lot.preserved_on),
+                }
+            ),
         )
         if index in (2, 7):  # fell below 85 % of the initial value: due for regeneration
             inventory.record_qc(
                 session,
-                lot,
-                {
-                    "test": "germination",
-                    "outcome": "fail",
-                    "value": round(initial * 0.78, 1),
-                    "value_unit": "%",
-                    "method": "ISTA between paper, 4 x 100 seeds",
-                    "tested_on": str(today - timedelta(days=30)),
-                    "note": "Regenerate.",
-                },
+                lot.id,
+                QcSchema().load_or_fail(
+                    {
+                        "test": "germination",
+                        "outcome": "fail",
+                        "value": round(initial * 0.78, 1),
+                        "value_unit": "%",
+                        "method": "ISTA between paper, 4 x 100 seeds",
+                        "tested_on": str(today - timedelta(days=30)),
+                        "note": "Regenerate.",
+                    }
+                ),
             )
 
     hela = session.scalar(select(Material).where(Material.designation == "HeLa"))
     if hela is not None:
-        lot = session.scalars(select(Lot).where(Lot.material_id == hela.id)).first()
+        lot = _given(
+            session.scalars(select(Lot).where(Lot.material_id == hela.id)).first(), "HeLa lot"
+        )
         source = session.scalars(select(Item).where(Item.lot_id == lot.id)).first()
         new_lot = inventory.passage(
             session,
-            lot,
-            {
-                "preserved_on": str(today - timedelta(days=10)),
-                "items": 4,
-                "quantity": "1000000",
-                "unit": "cells",
-                "form": "cryovial",
-            },
-            source=source,
+            lot.id,
+            PassageIn().load_or_fail(
+                {
+                    "preserved_on": str(today - timedelta(days=10)),
+                    "items": 4,
+                    "quantity": "1000000",
+                    "unit": "cells",
+                    "form": "cryovial",
+                    **({"source": source.barcode} if source else {}),
+                }
+            ),
         )
         _store(
             session,
             list(session.scalars(select(Item).where(Item.lot_id == new_lot.id))),
-            METHOD_TEMPERATURE[new_lot.method],
+            _given(METHOD_TEMPERATURE[new_lot.method], "temperature for HeLa"),
         )
 
     plasma = session.scalar(
@@ -283,9 +318,10 @@ def _history(session: Session) -> None:
         .order_by(Item.id)
     )
     if plasma is not None:
-        aliquots = inventory.split(
-            session, plasma, {"count": 2, "quantity": "0.2", "note": "Aliquots for a study request"}
+        command = ItemsSchema().load_or_fail(
+            {"count": 2, "quantity": "0.2", "note": "Aliquots for a study request"}
         )
+        aliquots = inventory.split(session, plasma.barcode, command)
         _store(session, aliquots, -80)
     vials = session.scalars(
         select(Item)
@@ -294,9 +330,11 @@ def _history(session: Session) -> None:
         .where(Material.kind == MaterialKind.STRAIN, Item.form == "cryovial")
         .order_by(Item.id)
     ).all()
-    inventory.destroy(session, vials[1], "Contaminated: mixed colonies on recovery plate.")
-    inventory.mark_missing(session, vials[5], "Not in its position at the annual inventory.")
-    inventory.consume(session, vials[9], note="Revived for a teaching lab.")
+    destroyed = Destroy(reason="Contaminated: mixed colonies on recovery plate.")
+    inventory.destroy(session, vials[1].barcode, destroyed)
+    missing = Note(note="Not in its position at the annual inventory.")
+    inventory.mark_missing(session, vials[5].barcode, missing)
+    inventory.consume(session, vials[9].barcode, Consume(note="Revived for a teaching lab."))
 
 
 # The steps a demo request goes through, in order, and who takes each.
@@ -364,13 +402,17 @@ def _demo_line(session: Session, line: dict) -> dict:
         .join(Collection)
         .where(Collection.code == line["collection"], Material.designation == line["designation"])
     )
+    found = _given(material, f"material {line['designation']}")
     named = ("collection", "designation")
-    return {"material_id": material.id, **{k: v for k, v in line.items() if k not in named}}
+    return {"material_id": found.id, **{k: v for k, v in line.items() if k not in named}}
 
 
 def _accept(session: Session, request: Any, requester: User) -> None:
-    template = agreements.applicable(
-        session, request.collection_id, [line.material for line in request.lines]
+    template = _given(
+        agreements.applicable(
+            session, request.collection_id, [line.material for line in request.lines]
+        ),
+        "agreement for the request",
     )
     sharing.accept_agreement(
         session,

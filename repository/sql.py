@@ -8,15 +8,17 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     Column,
     ColumnElement,
     Connection,
+    CursorResult,
     Dialect,
     Enum,
+    Result,
     Table,
     any_,
     bindparam,
@@ -24,8 +26,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 
 def insert_many(
@@ -67,7 +70,9 @@ def insert_many(
                 out[i] = f(out[i])
         return out
 
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    assert driver is not None, "a checked-out connection has a driver connection"
+    cursor = driver.cursor()
     listed = ", ".join(c.name for c in columns)
     try:
         with closing(cursor):
@@ -89,7 +94,18 @@ def insert_many(
 def default_of(column: Column) -> Any:
     """The value the column's Python-side default gives a row inserted without it."""
     default = column.default
-    return default.arg if default.is_scalar else default.arg(None)
+    if isinstance(default, ScalarElementColumnDefault):
+        return default.arg
+    if isinstance(default, CallableColumnDefault):
+        # SQLAlchemy wraps a default that takes no arguments to accept (and ignore) the context
+        return default.arg(None)  # type: ignore[arg-type]
+    raise TypeError(f"column {column.name} has no Python-side default")
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run through `Session.execute` matched (the session
+    types its result as a plain Result; for such a statement it is a CursorResult)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def chunked(values: Sequence, size: int = 500) -> Iterator[Sequence]:
@@ -98,7 +114,9 @@ def chunked(values: Sequence, size: int = 500) -> Iterator[Sequence]:
         yield values[start : start + size]
 
 
-def one_of(column: ColumnElement, values: Iterable, dialect: Dialect) -> ColumnElement[bool]:
+def one_of(
+    column: ColumnElement[Any] | QueryableAttribute[Any], values: Iterable, dialect: Dialect
+) -> ColumnElement[bool]:
     """`column IN (values)`; on PostgreSQL `column = ANY(array)`: one parameter whatever the
     count, so the statement's text is the same each time (an IN list of a thousand values is
     rendered, converted and parsed anew for each statement)."""

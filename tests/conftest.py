@@ -1,27 +1,35 @@
 """Fixtures: a migrated database per backend (SQLite always, PostgreSQL when
-BIOREPO_TEST_POSTGRES_URL is set), a session factory per test whose work is rolled back, and
-factories for records."""
+BIOREPO_TEST_POSTGRES_URL is set), a session factory per test whose work is rolled back,
+factories for records, and the API tests' world (tests/world.py) with its app, a test client
+and a runner of the `biorepo` command."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
+from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from repository import audit
 from repository.db import make_engine, session_factory, unit_of_work
-from repository.models import Material, StorageUnit
-from repository.services import collections, inventory, materials, storage
+from tests.clients import ApiClient, CliRunner
 from tests.databases import drop_schema, migrated
+from tests.factories import make_box, make_collection, make_lot, make_strain
+from tests.world import build_world
 
 POSTGRES_URL = os.environ.get("BIOREPO_TEST_POSTGRES_URL")
 SECRET_KEY = secrets.token_urlsafe(48)  # the apps' cookie key in tests (a strong one)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that uses the world runs once per backend, on a world per module and backend."""
+    if "world" in metafunc.fixturenames:
+        metafunc.parametrize("world", BACKENDS, indirect=True, scope="module")
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -88,59 +96,41 @@ def db(factory) -> Iterator[Session]:
         yield session
 
 
-# --- factories ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def world(request, tmp_path_factory):
+    """The world of tests/world.py on a database of its own, built once per test module and
+    backend (building it per test is too slow): tests read it and must not change it."""
+    schema = "world_" + request.module.__name__.rsplit(".", 1)[-1]
+    built = build_world(fresh_database(request.param, tmp_path_factory, schema), SECRET_KEY)
+    yield built
+    built.app.extensions["biorepo.engine"].dispose()
+    if request.param == "postgresql":
+        drop_schema(POSTGRES_URL, schema)
+
+
+@pytest.fixture
+def app(world) -> Flask:
+    """The Flask app on the world's database."""
+    return world.app
+
+
+@pytest.fixture
+def client(app: Flask) -> ApiClient:
+    """The app's test client (it takes `token=` for a bearer token)."""
+    return ApiClient(app, app.response_class)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A runner of the `biorepo` command (on the database DATABASE_URL names)."""
+    return CliRunner()
 
 
 @pytest.fixture
 def collection(db):
+    """Collection TST."""
     return make_collection(db)
 
 
-def make_collection(db, code: str = "TST"):
-    return collections.create_collection(
-        db, {"code": code, "name": "Test collection", "kind": "culture_collection"}
-    )
-
-
-def make_strain(db, code: str = "TST", **fields) -> Material:
-    data = {
-        "kind": "strain",
-        "designation": "K-12 MG1655",
-        "taxon_name": "Escherichia coli",
-        "taxon_id": 511145,
-        **fields,
-    }
-    return materials.register_material(db, code, data)
-
-
-def make_box(
-    db,
-    parent: StorageUnit | None = None,
-    rows: int = 9,
-    cols: int = 9,
-    temperature: float = -80,
-    name: str = "Box",
-) -> StorageUnit:
-    if parent is None:
-        site = storage.create_unit(db, {"kind": "site", "name": "Site"})
-        room = storage.create_unit(db, {"kind": "room", "name": "Room"}, site)
-        freezer = storage.create_unit(
-            db, {"kind": "freezer", "name": "Freezer", "temperature_c": temperature}, room
-        )
-        parent = storage.create_unit(db, {"kind": "rack", "name": "Rack"}, freezer)
-    return storage.create_unit(
-        db, {"kind": "box", "name": name, "rows": rows, "cols": cols}, parent
-    )
-
-
-def make_lot(db, material: Material, items: int = 3, **fields):
-    data = {
-        "method": "glycerol_minus80",
-        "preserved_on": date(2025, 1, 2).isoformat(),
-        "items": items,
-        "quantity": "1.0",
-        "unit": "ml",
-        "form": "cryovial",
-        **fields,
-    }
-    return inventory.create_lot(db, material, data)
+# The factories, for the modules that import them from here.
+__all__ = ["make_box", "make_collection", "make_lot", "make_strain"]

@@ -8,16 +8,16 @@ from types import SimpleNamespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repository.models import Collection, Item, Lot, User
+from repository.models import Collection, Item, Lot, MaterialRequest, User
 from repository.services import (
     accounts,
     agreements,
     collections,
-    inventory,
     materials,
     sharing,
 )
 from repository.vocabulary import Role
+from tests.factories import preserve
 
 # Where a request ships: every request needs both before it is sent.
 DESTINATION = {
@@ -135,10 +135,10 @@ def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
             "donor": "D1",
         },
     )
-    w.lot = inventory.create_lot(db, w.strain, {**LOT, "items": vials})
-    inventory.create_lot(db, w.restricted, {**LOT, "items": 2})
-    inventory.create_lot(db, w.internal, {**LOT, "items": 2})
-    inventory.create_lot(
+    w.lot = preserve(db, w.strain, {**LOT, "items": vials})
+    preserve(db, w.restricted, {**LOT, "items": 2})
+    preserve(db, w.internal, {**LOT, "items": 2})
+    preserve(
         db,
         w.seed,
         {
@@ -150,7 +150,7 @@ def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
             "form": "seed_packet",
         },
     )
-    inventory.create_lot(db, w.specimen, {**LOT, "items": 2, "form": "tube", "quantity": "0.5"})
+    preserve(db, w.specimen, {**LOT, "items": 2, "form": "tube", "quantity": "0.5"})
     w.vials = list(
         db.scalars(select(Item.barcode).where(Item.lot_id == w.lot.id).order_by(Item.id))
     )
@@ -191,3 +191,17 @@ def available(db: Session, material_id: int) -> int:
 
 def collection(db: Session, code: str) -> Collection:
     return collections.get_collection(db, code)
+
+
+def accept(db: Session, w: SimpleNamespace, request: MaterialRequest):
+    """The requester of `build` signs the agreement that applies to the request."""
+    template = agreements.applicable(
+        db, request.collection_id, [line.material for line in request.lines]
+    )
+    return sharing.accept_agreement(
+        db,
+        request,
+        w.requester,
+        {"agreement_version_id": template.versions[-1].id, "signer_name": "Ada Far"},
+        "192.0.2.1",
+    )

@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.schemas.sharing import AgreementOut
 from repository.models import AgreementTemplate
-from repository.schemas import AgreementOut, AgreementSchema, AgreementVersionSchema
+from repository.schemas.sharing import AgreementSchema, AgreementVersionSchema
 from repository.services import agreements, collections
 
 from ..context import database, raw_body

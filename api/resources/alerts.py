@@ -7,9 +7,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import Select, select
 
+from api.schemas.fields import UtcDateTime
 from repository.errors import NotFound
 from repository.models import Material, StockAlert
-from repository.schemas import Integer, UtcDateTime
+from repository.schemas.fields import Integer
 from repository.services import reservations
 
 from ..context import database, page
@@ -60,5 +61,5 @@ def resolve(alert_id: int) -> StockAlert:
     alert = db.get(StockAlert, alert_id)
     if alert is None:
         raise NotFound("No such alert.")
-    require(Permission.REGISTER, db.get(Material, alert.material_id).collection_id)
+    require(Permission.REGISTER, db.get_one(Material, alert.material_id).collection_id)
     return reservations.resolve_alert(db, alert)

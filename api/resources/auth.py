@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import Unauthorized
 
-from repository.schemas import Integer
+from repository.schemas.fields import Integer
 from repository.services import accounts
 
 from ..context import database, log_in, log_out, principal
@@ -81,6 +81,7 @@ def change_password(body: dict) -> None:
     """Change your password (the current one is asked again): all your browser sessions end,
     this one too (log in again); API tokens stay valid."""
     who = require(Permission.ACCOUNT)
+    assert who.user_id is not None, "only a signed-in user has an account"
     accounts.change_password(
         database(), who.user_id, body["current_password"], body["new_password"]
     )

@@ -9,9 +9,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from api.schemas.donors import ConsentOut, DonorOut
 from repository.errors import NotFound
 from repository.models import Consent, Donor
-from repository.schemas import ConsentOut, ConsentSchema, Date, DonorOut, DonorSchema
+from repository.schemas.donors import ConsentSchema, DonorSchema
+from repository.schemas.fields import Date
 from repository.services import collections, materials
 
 from ..context import database, page, raw_body

@@ -8,7 +8,7 @@ import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
 from flask_smorest import Blueprint
@@ -17,17 +17,17 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
-from werkzeug.exceptions import Forbidden
 
 from repository.db import unit_of_work
-from repository.errors import NotFound, ServiceBusy, ValidationFailed
+from repository.errors import Forbidden, NotFound, ServiceBusy, ValidationFailed
 from repository.exchange import dwca, jobs, mcpd, miabis, mirri, sequences, spool
 from repository.exchange.imports import UPLOADS, run_upload
 from repository.services import import_jobs
 from repository.services.collections import get_collection
+from repository.visibility import sees_donors, sees_import_job
 
 from ..context import database, principal
-from ..policy import Permission, require, sees_donors
+from ..policy import Permission, require
 from ..web.uploads import safe_name
 
 
@@ -203,7 +203,7 @@ def get_job(job_id: int) -> Any:
     who = require(Permission.REGISTER)
     _interrupt_stale()
     job = import_jobs.get_job(database(), job_id)
-    if not import_jobs.may_see(who, job):
+    if not sees_import_job(who, job):
         raise Forbidden("Only the uploader, the collection's curators and admins see a job.")
     return job
 
@@ -253,7 +253,7 @@ def export(query: dict, fmt: str) -> Response:
         raise NotFound(f"No export format {fmt!r}; one of {', '.join(EXPORTS)}.", field="fmt")
     code = query["collection"]
     write, binary, media, extension = EXPORTS[fmt]
-    out: IO[Any] = io.BytesIO() if binary else io.StringIO()
+    out: io.BytesIO | io.StringIO = io.BytesIO() if binary else io.StringIO()
     write(database(), code, out)
     response = Response(out.getvalue(), mimetype=media)
     response.headers["Content-Disposition"] = f'attachment; filename="{code}.{extension}"'

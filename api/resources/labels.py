@@ -10,7 +10,7 @@ from marshmallow.exceptions import ValidationError
 
 import labels
 from repository.errors import ValidationFailed
-from repository.schemas import Integer
+from repository.schemas.fields import Integer
 from repository.services import labelling
 from repository.vocabulary import LabelTemplate
 

@@ -8,29 +8,17 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_dump, validate
 
+from api.schemas.materials import CatalogueMaterialOut, MaterialOut
+from api.schemas.sharing import OfferOut
 from repository.errors import NotFound
 from repository.models import Material
-from repository.schemas import (
-    KIND_SCHEMAS,
-    CatalogueMaterialOut,
-    MaterialOut,
-    MaterialPatchSchema,
-    MaterialSchema,
-    OfferOut,
-    kind_of,
-)
+from repository.schemas.materials import KIND_SCHEMAS, MaterialPatchSchema, MaterialSchema, kind_of
 from repository.services import catalogue, collections, materials, queries
+from repository.visibility import material_levels, sees_donors, sees_inventory, sees_material
 from repository.vocabulary import MaterialKind
 
 from ..context import database, principal, raw_body, window
-from ..policy import (
-    Permission,
-    material_levels,
-    require,
-    sees_donors,
-    sees_inventory,
-    sees_material,
-)
+from ..policy import Permission, require
 
 blp = Blueprint(
     "materials", __name__, url_prefix="/api/v1/materials", description="Materials (accessions)."
@@ -60,7 +48,7 @@ def _with_collection(schema: type[MaterialSchema]) -> type[MaterialSchema]:
     return type(name, (schema,), {"collection": collection, "__doc__": schema.__doc__})
 
 
-KIND_INPUTS = {kind.value: _with_collection(schema) for kind, schema in KIND_SCHEMAS.items()}
+KIND_INPUTS = {str(kind): _with_collection(schema) for kind, schema in KIND_SCHEMAS.items()}
 
 
 class MaterialIn(Schema):
@@ -68,7 +56,7 @@ class MaterialIn(Schema):
     kind's own; the OpenAPI document lists each as one of MaterialIn); unknown fields are
     refused."""
 
-    def load(self, data: Any, **_: Any) -> dict:  # type: ignore[override]
+    def load(self, data: Any, **_: Any) -> dict:
         return KIND_INPUTS[kind_of(data).value]().load(data)
 
 

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from repository.errors import NotFound
 from repository.models import Organisation, User
-from repository.schemas import Integer, OrganisationSchema
+from repository.schemas.admin import OrganisationSchema
+from repository.schemas.fields import Integer
 from repository.services import accounts, collections
 from repository.vocabulary import Role
 

@@ -8,10 +8,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from api.schemas.fields import UtcDateTime
 from repository.errors import NotFound
 from repository.models import Printer, PrintJob
-from repository.schemas import Integer, PrinterSchema, UtcDateTime
+from repository.schemas.admin import PrinterSchema
+from repository.schemas.fields import Integer
 from repository.services import printing
+from repository.visibility import print_jobs_filter, sees_print_job
 from repository.vocabulary import PrintJobStatus
 
 from ..context import database, page, principal, raw_body
@@ -145,10 +148,14 @@ def queue(body: dict) -> PrintJob:
 def list_jobs(query: dict, pagination_parameters) -> list[PrintJob]:
     """Print jobs, newest first; a printer agent sees its printers' jobs (filter
     `status=queued` for its work, oldest first)."""
-    statement = select(PrintJob).join(Printer, Printer.id == PrintJob.printer_id)
-    if not allowed(principal(), Permission.PRINT):
-        who = require(Permission.PRINT_AGENT)
-        statement = statement.where(Printer.agent_id == who.user_id)
+    who = principal()
+    if not allowed(who, Permission.PRINT):
+        require(Permission.PRINT_AGENT)
+    statement = (
+        select(PrintJob)
+        .join(Printer, Printer.id == PrintJob.printer_id)
+        .where(print_jobs_filter(who))
+    )
     if "printer" in query:
         statement = statement.where(Printer.name == query["printer"])
     if "status" in query:
@@ -211,7 +218,7 @@ def visible_job(job_id: int) -> PrintJob:
     if not allowed(who, Permission.PRINT):
         require(Permission.PRINT_AGENT)
     job = database().get(PrintJob, job_id)
-    if job is None or not (allowed(who, Permission.PRINT) or job.printer.agent_id == who.user_id):
+    if job is None or not sees_print_job(who, job):
         raise NotFound("No such print job.")
     return job
 

@@ -4,39 +4,46 @@ publications. Requesters see their own lab's requests only (another lab's do not
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from repository.errors import NotFound
-from repository.models import MaterialRequest, User
-from repository.models.base import utcnow
-from repository.schemas import (
-    AcceptanceSchema,
-    DecisionSchema,
+from api.schemas.inventory import ItemOut
+from api.schemas.sharing import (
     FeedbackOut,
-    FeedbackSchema,
-    Integer,
-    ItemOut,
     PackingListOut,
     PublicationOut,
+    RequestLineOut,
+    RequestOut,
+    RequestSummaryOut,
+)
+from repository.models import MaterialRequest
+from repository.schemas.fields import Integer
+from repository.schemas.sharing import (
+    AcceptanceSchema,
+    DecisionSchema,
+    FeedbackSchema,
     PublicationSchema,
     RequestChangesSchema,
-    RequestLineOut,
     RequestLineSchema,
-    RequestOut,
     RequestSchema,
-    RequestSummaryOut,
     ShipmentSchema,
     StepSchema,
 )
 from repository.services import sharing, shipping
-from repository.vocabulary import RequestStatus, Role
+from repository.vocabulary import RequestStatus
 
-from ..context import database, principal, raw_body, window
-from ..policy import Permission, allowed, require, sees_request
+from ..context import database, raw_body, window
+from ..policy import Permission, require
+from ..request_access import (
+    cancellable,
+    curated,
+    current_user,
+    overdue_days,
+    own,
+    visible,
+    visible_requests,
+)
 
 blp = Blueprint(
     "requests", __name__, url_prefix="/api/v1/requests", description="Sharing requests."
@@ -82,46 +89,6 @@ class PickListOut(Schema):
     items = fields.List(fields.Nested(PickEntryOut))
 
 
-def current_user() -> User:
-    return database().get(User, principal().user_id)
-
-
-def overdue_days() -> int:
-    return current_app.config["REQUEST_OVERDUE_DAYS"]
-
-
-def sees(found: MaterialRequest) -> bool:
-    """Whether the asker sees the request: the policy's rule with the asker's lab (the API,
-    the pages and the scan ask this)."""
-    who = principal()
-    if who.anonymous:
-        return False
-    lab = current_user().organisation_id
-    return sees_request(who, found.collection_id, found.organisation_id, lab)
-
-
-def visible(request_id: int, *, lock: bool = False) -> MaterialRequest:
-    """The request, if the asker may see it (locked for a change when `lock`)."""
-    require(Permission.REQUESTS_READ)
-    found = sharing.get_request(database(), request_id, lock=lock)
-    if not sees(found):
-        raise NotFound(f"No request with id {request_id}.", field="request")
-    return found
-
-
-def own(request_id: int) -> MaterialRequest:
-    """A request of the asker's own lab, for the requester's steps."""
-    require(Permission.REQUEST)
-    return visible(request_id, lock=True)
-
-
-def curated(request_id: int, permission: Permission) -> MaterialRequest:
-    """A request of a collection the asker works on, for the staff's steps."""
-    found = visible(request_id, lock=True)
-    require(permission, found.collection_id)
-    return found
-
-
 def shown(found: MaterialRequest) -> MaterialRequest:
     sharing.flag_overdue([found], overdue_days())
     return found
@@ -139,28 +106,6 @@ def list_requests(query: dict, pagination_parameters) -> list[MaterialRequest]:
     found, total = visible_requests(query, limit, offset)
     pagination_parameters.item_count = total
     return found
-
-
-def visible_requests(query: dict, limit: int, offset: int) -> tuple[list[MaterialRequest], int]:
-    """The requests the asker sees (RequestQuery's filters), newest first, and their total
-    (the API and the pages share this)."""
-    who = require(Permission.REQUESTS_READ)
-    scope: dict = {}
-    if not who.roles & {Role.ADMIN, Role.TECHNICIAN}:
-        if who.curated:
-            scope["collection_ids"] = who.curated
-        else:
-            scope["organisation_id"] = current_user().organisation_id or 0
-    idle_since = utcnow() - timedelta(days=overdue_days()) if query.get("overdue") else None
-    found, total = sharing.list_requests(
-        database(),
-        status=query.get("status"),
-        idle_since=idle_since,
-        limit=limit,
-        offset=offset,
-        **scope,
-    )
-    return sharing.flag_overdue(found, overdue_days()), total
 
 
 @blp.post("")
@@ -337,14 +282,6 @@ def cancel(body: dict, request_id: int) -> MaterialRequest:
     found = cancellable(request_id)
     sharing.cancel(database(), found, raw_body(StepSchema))
     return shown(found)
-
-
-def cancellable(request_id: int) -> MaterialRequest:
-    """A request the asker may cancel: their lab's, or one of a collection they curate."""
-    found = visible(request_id, lock=True)
-    if not allowed(principal(), Permission.REQUEST):
-        require(Permission.REVIEW, found.collection_id)
-    return found
 
 
 @blp.post("/<id:request_id>/close")

@@ -10,9 +10,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from labels.report import render_statistics
-from repository.schemas import Date
+from repository.schemas.fields import Date
 from repository.services import statistics
-from repository.vocabulary import Role
+from repository.visibility import statistics_scope
 
 from ..context import database
 from ..policy import Permission, require
@@ -58,13 +58,12 @@ def figures_for(query: dict) -> dict:
     """The asker's figures (PeriodQuery's fields): the API, the report and the dashboard."""
     who = require(Permission.STATISTICS)
     today = date.today()
-    scope = None if Role.ADMIN in who.roles else who.curated
     return statistics.figures(
         database(),
         query.get("start", date(today.year, 1, 1)),
         query.get("end", today),
         period=query["period"],
-        collection_ids=scope,
+        collection_ids=statistics_scope(who),
     )
 
 

@@ -6,17 +6,16 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from repository.schemas import Integer, StorageUnitOut, StorageUnitSchema
+from api.schemas.inventory import StorageUnitOut
+from repository.models import StorageUnit
+from repository.schemas.fields import Integer
+from repository.schemas.inventory import NewUnit, UnitIn
 from repository.services import queries, storage
 
-from ..context import database, raw_body
+from ..context import database
 from ..policy import Permission, require
 
 blp = Blueprint("storage", __name__, url_prefix="/api/v1/storage", description="Storage.")
-
-
-class UnitIn(StorageUnitSchema):
-    parent = fields.String(validate=validate.Length(min=1, max=32))
 
 
 class UnitMoveIn(Schema):
@@ -56,12 +55,10 @@ class GridOut(Schema):
 @blp.post("")
 @blp.arguments(UnitIn)
 @blp.response(201, StorageUnitOut)
-def create(body: dict) -> object:
+def create(command: NewUnit) -> object:
     """A new storage unit under `parent` (a barcode; none for a site)."""
     require(Permission.STORAGE)
-    db = database()
-    parent = storage.get_unit(db, body["parent"]) if body.get("parent") else None
-    return storage.create_unit(db, raw_body(StorageUnitSchema), parent)
+    return storage.create_unit(database(), command)
 
 
 @blp.get("/free-positions")
@@ -99,7 +96,7 @@ def grid(barcode: str) -> dict:
 @blp.post("/<string:barcode>/move")
 @blp.arguments(UnitMoveIn)
 @blp.response(200, StorageUnitOut)
-def move(body: dict, barcode: str) -> dict:
+def move(body: dict, barcode: str) -> StorageUnit:
     """Move a box, rack or freezer with everything in it; every item keeps its position."""
     require(Permission.INVENTORY_WRITE)
     db = database()

@@ -7,9 +7,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from api.schemas.fields import UtcDateTime
 from repository.errors import Forbidden, NotFound
 from repository.models import ApiToken
-from repository.schemas import Integer, UtcDateTime
+from repository.schemas.fields import Integer
 from repository.services import accounts
 
 from ..context import database, page
@@ -57,6 +58,7 @@ def create_token(body: dict) -> ApiToken:
     response only; send it as `Authorization: Bearer <token>`."""
     who = require(Permission.ACCOUNT)
     db = database()
+    assert who.email is not None, "only a signed-in user has an account"
     email = body.get("email") or who.email
     if email.lower() != who.email and not allowed(who, Permission.ADMIN):
         raise Forbidden("Only admins create tokens for other users.", field="email")

@@ -22,13 +22,13 @@ def raw(schema: type[Schema], source: Mapping[str, str] | None = None) -> dict[s
     return {k: v.strip() for k, v in given.items() if k in names and v.strip()}
 
 
-def load(schema: type[Schema], source: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The form (or `source`) loaded by `schema`; its errors become a ValidationFailed per
-    field."""
+def load(schema: type[Schema], source: Mapping[str, str] | None = None) -> Any:
+    """The form (or `source`) loaded by `schema` (its fields, or the command it builds); its
+    errors become a ValidationFailed per field."""
     try:
         return schema().load(raw(schema, source))
     except ValidationError as error:
-        raise ValidationFailed(error.messages) from None
+        raise ValidationFailed(error.normalized_messages()) from None
 
 
 def position(name: str = "position") -> tuple[int, int] | None:

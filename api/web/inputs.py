@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,7 +119,8 @@ class Input:
 
 def _choices(field: fields.Field) -> list[Any] | None:
     if isinstance(field, fields.Enum):
-        return list(field.enum)
+        members: type[enum.Enum] = field.enum
+        return list(members)
     for validator in field.validators:
         if isinstance(validator, validate.OneOf):
             return [str(choice) for choice in validator.choices]
@@ -145,7 +148,7 @@ def describe(name: str, field: fields.Field) -> Input | None:
 
 
 def inputs(
-    schema: type[Schema], names: list[str] | None = None, skip: frozenset[str] = frozenset()
+    schema: type[Schema], names: list[str] | None = None, skip: AbstractSet[str] = frozenset()
 ) -> list:
     """The inputs of `schema`'s fields (those named, in that order; or all but `skip`)."""
     declared = schema._declared_fields

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -15,10 +15,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from repository.db import conflict_from
-from repository.errors import DomainError, ValidationFailed
+from repository.errors import DomainError, ServiceBusy, ValidationFailed
 from repository.models import Collection
 
 from ..context import database, principal
+from ..errors import status_of
 from ..policy import Permission, allowed
 
 
@@ -85,9 +86,7 @@ def show(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
 
 def refused(template: str, error: DomainError, **values: Any) -> tuple[str, int]:
     """The form again, with what the user typed and what was wrong (nothing was changed)."""
-    status = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid_state": 409}.get(
-        error.code, 422
-    )
+    status = status_of(error)
     form = values.pop("form_values", request.form)
     return show(template, status, errors=problems(error), form=form, **values)
 
@@ -100,12 +99,17 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     return show("error.html", error.code or 500, title=title, detail=error.description)
 
 
-def _domain_error(error: DomainError) -> tuple[str, int]:
-    status = {"not_found": 404, "forbidden": 403}.get(error.code, 422)
-    titles = {403: _("Not allowed"), 404: _("Not found")}
-    return show(
+def _domain_error(error: DomainError) -> Response | tuple[str, int]:
+    status = status_of(error)
+    titles = {403: _("Not allowed"), 404: _("Not found"), 503: _("Busy, try again")}
+    page = show(
         "error.html", status, title=titles.get(status, _("That did not work")), detail=error.detail
     )
+    if isinstance(error, ServiceBusy):
+        response = make_response(page)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    return page
 
 
 def register_errors(web: Blueprint) -> None:

@@ -11,7 +11,8 @@ import shutil
 import time
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import current_app
+from flask.sansio.app import App
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -26,7 +27,7 @@ def safe_name(filename: str | None) -> str:
     return secure_filename(filename or "")[-NAME:].lstrip("._") or "upload"
 
 
-def _root(app: Flask | None = None) -> Path:
+def _root(app: App | None = None) -> Path:
     return Path((app or current_app).instance_path) / "imports"
 
 
@@ -65,7 +66,7 @@ def drop(token: str | None) -> None:
         shutil.rmtree(_root() / token, ignore_errors=True)
 
 
-def sweep(app: Flask | None = None) -> None:
+def sweep(app: App | None = None) -> None:
     """Forget uploads older than an hour (a commit, which takes less, renews the hour)."""
     root = _root(app)
     if not root.is_dir():

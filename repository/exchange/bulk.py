@@ -17,7 +17,6 @@ anywhere means nothing is written (`check_tables` raises, unless dry)."""
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
@@ -33,11 +32,14 @@ from sqlalchemy.orm import Session
 from .. import barcodes
 from ..errors import ValidationFailed
 from ..models import Barcode, Collection, Donor, Item, Lot, Material, StorageUnit
-from ..models.storage import position_label
-from ..schemas import KIND_SCHEMAS, LotSchema, load_material
+from ..models.storage import parse_position
+from ..placement import Misfit, capacity_misfit, occupied, position_misfit
+from ..schemas.inventory import LotSchema
+from ..schemas.materials import KIND_SCHEMAS, load_material
 from ..services.collections import get_collection
+from ..services.inventory import lot_errors
 from ..sql import chunked, one_of
-from ..vocabulary import HOLDS_ITEMS, CollectionKind, MaterialKind
+from ..vocabulary import CollectionKind, MaterialKind, StorageKind
 from . import columns, writing
 from .aliases import ALIASES
 from .declared import DRAWN, Declared, LotRef, MaterialRef, drawn_key, shown
@@ -63,7 +65,6 @@ DEFAULT_KIND = {
     CollectionKind.ANIMAL_FACILITY: MaterialKind.ANIMAL_LINE,
     CollectionKind.BIOBANK: MaterialKind.SPECIMEN,
 }
-POSITION = re.compile(r"^\s*(?:([A-Za-z])\s*0*(\d+)|(\d+)\s*[:,/ ]\s*(\d+))\s*$")
 _LOT_SCHEMA = LotSchema(
     only=("method", "preserved_on", "passage_number", "generation", "regeneration_cycle", "remarks")
 )
@@ -106,10 +107,12 @@ class Outcome:
 
 @dataclass
 class Box:
+    """A storage unit the import names, as looked up (what the placement rules read)."""
+
     id: int
     barcode: str
     name: str
-    kind: Any
+    kind: StorageKind
     rows: int | None
     cols: int | None
     size: int | None
@@ -355,6 +358,10 @@ class BulkImport:
         title = row.titles.get(name, name) if name else None
         self.report.add(row.number, title, row.values.get(name) if name else None, message)
 
+    def _misfit(self, row: Row, misfit: Misfit) -> None:
+        """A row's item that cannot go where the row sends it (its `box`, or its position)."""
+        self._problem(row, "box" if misfit.field == "container" else misfit.field, misfit.message)
+
     def _errors(self, row: Row, messages: Any, renamed: dict[str, str] | None = None) -> None:
         row.ok = False
         renamed = renamed or {}
@@ -436,7 +443,7 @@ class BulkImport:
             )
             return
         fields, errors = _lot_fields(tuple(sorted(declared.items())))
-        if errors:
+        if fields is None:
             self._errors(row, errors, {"remarks": "lot_remarks"})
             return
         lot = LotRef(row.number, material, _signature(declared), fields["method"], fields)
@@ -504,14 +511,12 @@ class BulkImport:
     def _position(self, row: Row) -> None:
         values = row.values
         if "position" in values:
-            match = POSITION.match(values["position"])
-            if match is None:
+            position = parse_position(values["position"])
+            if position is None:
                 self._problem(
                     row, "position", "Write a position as A1 (row letter, column) or 1:1."
                 )
                 return
-            letter, col, r, c = match.groups()
-            position = (ord(letter.upper()) - 64, int(col)) if letter else (int(r), int(c))
         elif "row" in values or "col" in values:
             try:
                 position = (int(values.get("row", "")), int(values.get("col", "")))
@@ -611,14 +616,14 @@ class BulkImport:
                 (lot.material.id for lot in wanted.values()),
             )
         }
-        for lot in wanted.values():
-            if (lot.material.id, lot.number) in found:
-                lot.id, lot.method, lot.unit = found[(lot.material.id, lot.number)]
+        for ref in wanted.values():
+            if (ref.material.id, ref.number) in found:
+                ref.id, ref.method, ref.unit = found[(ref.material.id, ref.number)]
         for row in batch:
             lot = row.lot
             if not (lot and lot.stored) or not row.ok:
                 continue
-            if lot.id is None:
+            if lot.id is None or lot.unit is None:  # a stored lot has its unit
                 self._problem(row, "existing_lot", f"{row.accession} has no lot {lot.number}.")
             elif row.item is not None and row.item["unit"] != lot.unit:
                 self._problem(row, "unit", f"The items of a lot share one unit ({lot.unit.value}).")
@@ -649,25 +654,19 @@ class BulkImport:
     def _check_positions(self, batch: list[Row]) -> None:
         """Positions taken in the database, looked up box by box (a grid's items lead its
         unique index)."""
-        keys = {
-            (self.boxes[r.box].id, *r.position): r
-            for r in batch
-            if r.position and self.boxes.get(r.box) is not None
-        }
+        keys: dict[tuple[int, int, int], tuple[Row, Box]] = {}
+        for row in batch:
+            box = self.boxes.get(row.box) if row.box else None
+            if row.position and box is not None:
+                keys[(box.id, *row.position)] = row, box
         placed = select(Item.barcode, Item.container_id, Item.row, Item.col).where(
             Item.row.is_not(None)
         )
         boxes = (box_id for box_id, _, _ in keys)
         for barcode, box_id, row_, col in self._matching(placed, Item.container_id, boxes):
             if (box_id, row_, col) in keys:
-                row = keys[(box_id, row_, col)]
-                box = self.boxes[row.box]
-                self._problem(
-                    row,
-                    "position",
-                    f"{box.name} (barcode {box.barcode}) {position_label(row_, col)} is taken by "
-                    f"{barcode}.",
-                )
+                row, box = keys[(box_id, row_, col)]
+                self._misfit(row, occupied(box, row_, col, barcode))
 
     def _look_up_donors(self, batch: list[Row]) -> dict[str, int]:
         ours = select(Donor.code, Donor.id).where(Donor.collection_id == self.collection.id)
@@ -678,43 +677,24 @@ class BulkImport:
             self._problem(row, "donor", f"No donor with this code in {self.collection.code}.")
         lot = row.lot
         if lot is not None and lot.row == row.number and not lot.stored:
-            kind = lot.material.kind
-            if kind is MaterialKind.CELL_LINE and lot.fields.get("passage_number") is None:
-                self._problem(row, "passage_number", "A cell-line lot needs its passage number.")
+            kind, fields = lot.material.kind, lot.fields
+            if kind is not None and fields is not None and (errors := lot_errors(kind, fields)):
+                self._errors(row, errors)
         if row.box is None:
             return
         box = self.boxes.get(row.box)
         if box is None:
             self._problem(row, "box", "No storage unit with this barcode.")
             return
-        if box.kind not in HOLDS_ITEMS:
-            self._problem(
-                row,
-                "box",
-                f"{box.name} is a {box.kind.value}; items go in boxes, cages or containers.",
-            )
-            return
-        if box.rows is not None:
-            if row.position is None:
-                self._problem(row, "position", f"{box.name} is a grid: give the position.")
-                return
-            r, c = row.position
-            if not (1 <= r <= box.rows and 1 <= c <= box.cols):
-                self._problem(
-                    row, "position", f"Outside the {box.rows}x{box.cols} grid of {box.name}."
-                )
-                return
-        elif row.position is not None:
-            self._problem(row, "position", f"{box.name} has no positions.")
+        r, c = row.position or (None, None)
+        misfit = position_misfit(box, r, c)
+        if misfit is not None:
+            self._misfit(row, misfit)
             return
         self.incoming[box.id] += 1
-        if box.size is not None and box.occupied + self.incoming[box.id] > box.size:
-            self._problem(
-                row,
-                "box",
-                f"{box.name} holds {box.size}; {box.occupied} are there already and this "
-                "item is one too many.",
-            )
+        misfit = capacity_misfit(box, box.occupied, self.incoming[box.id])
+        if misfit is not None:
+            self._misfit(row, misfit)
 
     def close(self) -> None:
         self.scratch.close()

@@ -11,16 +11,17 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..models import CellosaurusEntry
 from ..models.base import utcnow
-from .inserts import audit_inserts, complete, insert_rows, reserve_ids
+from .inserts import complete, insert_rows, reserve_ids, table_of
 from .problems import ImportRejected, Report
 
 ACCESSION = re.compile(r"^CVCL_[0-9A-Z]{4}$")
 SPECIES = re.compile(r"^NCBI_TaxID=(\d+); ! (.+)$")
 ALLELES = re.compile(r"^[0-9XY.,\s]+$")
 CAUTION = "Problematic cell line:"
-ENTRIES = CellosaurusEntry.__table__
+ENTRIES = table_of(CellosaurusEntry)
 
 
 def parse(lines: Iterable[str], report: Report) -> Iterator[dict[str, Any]]:
@@ -143,4 +144,4 @@ def _replace(session: Session, entries: list[dict[str, Any]]) -> None:
             for e, i in zip(chunk, ids, strict=True)
         ]
         insert_rows(session, ENTRIES, rows)
-        audit_inserts(session, ENTRIES.name, rows)
+        audit.record_inserts(session, ENTRIES, rows)

@@ -11,13 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import Lot
-from ..vocabulary import MaterialKind
+from ..vocabulary import MaterialKind, PreservationMethod, Unit
 
 DRAWN = "\x00drawn:"  # starts the key of a new material whose accession number is drawn
 KEPT = 20_000  # materials and lots kept in memory before they move to the scratch database
-METHOD = Lot.__table__.c.method.type.enum_class
-UNIT = Lot.__table__.c.unit.type.enum_class
 
 
 def drawn_key(count: int, row: int) -> str:
@@ -52,9 +49,9 @@ class LotRef:
     row: int
     material: MaterialRef
     signature: bytes
-    method: Any
+    method: PreservationMethod | None
     fields: dict[str, Any] | None = None
-    unit: Any = None
+    unit: Unit | None = None
     items: int = 0
     id: int | None = None  # of a stored lot
     number: int | None = None
@@ -111,9 +108,9 @@ class Declared:
                     row,
                     material,
                     signature,
-                    METHOD(method) if method else None,
+                    PreservationMethod(method) if method else None,
                     pickle.loads(fields) if fields else None,  # pickled by settle, below
-                    UNIT(unit) if unit else None,
+                    Unit(unit) if unit else None,
                     items,
                     id_,
                     number,

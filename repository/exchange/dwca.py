@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Collection, Identifier, Item, Lot, Material, Specimen
 from ..services.collections import get_collection
-from ..vocabulary import AccessLevel, ItemStatus, MaterialKind
+from ..visibility import exported
+from ..vocabulary import ItemStatus, MaterialKind
 from .formulas import neutralised
 from .sequences import accessions_by_material
 
@@ -312,7 +313,7 @@ def export(session: Session, collection_code: str, out: IO[bytes]) -> int:
         .where(
             m.collection_id == collection.id,
             m.kind.in_(KINDS),
-            m.access_level != AccessLevel.INTERNAL,
+            exported(m.access_level),
         )
         .order_by(m.accession_number)
         .execution_options(yield_per=1000)

@@ -1,9 +1,8 @@
 """Inserting validated records in bulk (COPY on PostgreSQL): ids reserved up front, complete rows
-with the columns' defaults, and an audit entry per row, in the caller's transaction."""
+with the columns' defaults, in the caller's transaction (audit.record_inserts records them)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -11,9 +10,18 @@ from sqlalchemy import Column, Table, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import audit
 from ..db import conflict_from
+from ..models.base import Base
 from ..sql import default_of, insert_many
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a mapped class is declared on (SQLAlchemy types `__table__` as any FromClause:
+    a Table for every model here, checked)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
 
 
 def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -68,8 +76,3 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         insert_many(session, table, rows)
     except IntegrityError as error:
         raise conflict_from(error) from error
-
-
-def audit_inserts(session: Session, table_name: str, rows: Iterable[dict[str, Any]]) -> None:
-    """One audit entry per inserted row, as the ORM's flush would have recorded it."""
-    audit.record(session, (audit.entry(table_name, row["id"], "insert", None, row) for row in rows))

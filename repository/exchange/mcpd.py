@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Seed
 from ..services.collections import get_collection
-from ..vocabulary import AccessLevel, MaterialKind
+from ..visibility import exported
+from ..vocabulary import MaterialKind
 from . import columns, mcpd_values
 from .formulas import SafeWriter
 from .problems import Report
@@ -200,10 +201,10 @@ def export(
     writer = SafeWriter(out, lineterminator="\n")
     writer.writerow([d.code for d in DESCRIPTORS])
     count = 0
-    levels = [level for level in AccessLevel if include_internal or level != AccessLevel.INTERNAL]
+    shared = true() if include_internal else exported(Seed.access_level)
     seeds = session.scalars(
         select(Seed)
-        .where(Seed.collection_id == collection.id, Seed.access_level.in_(levels))
+        .where(Seed.collection_id == collection.id, shared)
         .options(selectinload(Seed.identifiers))
         .order_by(Seed.accession_number)
         .execution_options(yield_per=500)

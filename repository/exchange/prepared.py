@@ -13,19 +13,17 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..models import KIND_MODELS, Item, Material
+from ..models import KIND_MODELS, Material
 from ..models.base import QUANTUM
-from ..vocabulary import MaterialKind
-from .declared import DRAWN
-from .inserts import complete
+from ..vocabulary import ItemForm, MaterialKind, Unit
+from .declared import DRAWN, LotRef, MaterialRef
+from .inserts import complete, table_of
 
 if TYPE_CHECKING:
     from .bulk import Box, Row
 
-MATERIALS = Material.__table__
-SCALE = -QUANTUM.as_tuple().exponent  # decimal places of a quantity: 6
-UNIT = Item.__table__.c.unit.type.enum_class
-FORM = Item.__table__.c.form.type.enum_class
+MATERIALS = table_of(Material)
+SCALE = -int(QUANTUM.as_tuple().exponent)  # decimal places of a quantity: 6
 
 
 class NewMaterial(NamedTuple):
@@ -41,24 +39,29 @@ class NewLot(NamedTuple):
     """A new lot: its material (one of the import's, by place, or a stored one, by id), its
     fields and the sum of its items' quantities."""
 
-    material: int | None
-    material_id: int | None
+    material: int  # the place of a new material, or (`stored`) the id of a stored one
+    stored: bool
     fields: dict[str, Any]
     quantity: Decimal
+
+
+class StoredLot(NamedTuple):
+    """A lot in the database that new items join."""
+
+    id: int
+    number: int
+    material_id: int
 
 
 class NewItem(NamedTuple):
     """A new item: its lot (one of the import's, by place, or a stored one) and its values."""
 
-    lot: int | None
-    lot_id: int | None  # of a stored lot, with its number and material
-    lot_number: int | None
-    material_id: int | None
+    lot: int | StoredLot
     method: str
     barcode: str | None  # given; None: drawn when written
     quantity: Decimal
-    unit: Any
-    form: Any
+    unit: Unit
+    form: ItemForm
     container_id: int | None
     row: int | None
     col: int | None
@@ -86,37 +89,39 @@ class Prepared:
         )
 
     def add(self, batch: list[Row], donors: dict[str, int], boxes: dict[str, Box | None]) -> None:
-        """A checked batch's new materials, lots and items."""
-        self._add_materials([r for r in batch if r.material is not None], donors)
-        placed = [r for r in batch if r.item is not None]
-        self._add_lots([r for r in placed if not r.lot.stored and r.lot.planned is None])
+        """A checked batch's new materials, lots and items (a batch without problems: every
+        item has its lot)."""
+        self._add_materials([(r, r.material) for r in batch if r.material is not None], donors)
+        placed = [(r, r.lot, r.item) for r in batch if r.item is not None and r.lot is not None]
+        self._add_lots([lot for _, lot, _ in placed if not lot.stored and lot.planned is None])
         self._add_items(placed, boxes)
 
-    def _add_materials(self, rows: list[Row], donors: dict[str, int]) -> None:
+    def _add_materials(self, rows: list[tuple[Row, MaterialRef]], donors: dict[str, int]) -> None:
         records = []
-        for place, row in enumerate(rows, start=self.materials):
-            data = dict(row.material.data)
+        for place, (row, ref) in enumerate(rows, start=self.materials):
+            if ref.data is None:
+                raise ValueError(f"The material of row {row.number} is prepared already.")
+            data = dict(ref.data)
             kind = MaterialKind(data.pop("kind"))
             identifiers = data.pop("identifiers")
             if "donor" in data:
                 data["donor_id"] = donors[data.pop("donor")]
             number = None if row.accession.startswith(DRAWN) else row.accession  # drawn later
             data.update(collection_id=self.collection_id, kind=kind, accession_number=number)
-            own = complete(KIND_MODELS[kind].__table__, data)
+            own = complete(table_of(KIND_MODELS[kind]), data)
             material = NewMaterial(kind, complete(MATERIALS, data), own, identifiers)
             records.append((place, pickle.dumps(tuple(material))))
-            row.material.planned = place
+            ref.planned = place
         self._db.executemany("INSERT INTO new_materials VALUES (?, ?)", records)
         self.materials += len(records)
 
-    def _add_lots(self, rows: list[Row]) -> None:
-        records = []
-        for row in rows:
-            lot = row.lot
+    def _add_lots(self, lots: list[LotRef]) -> None:
+        records: list[tuple[int, int | None, int | None, bytes]] = []
+        for lot in lots:
             if lot.planned is not None:  # two rows of this batch
                 continue
             lot.planned = self.lots + len(records)
-            fields = {**lot.fields, "unit": lot.unit}
+            fields = {**(lot.fields or {}), "unit": lot.unit}
             records.append(
                 (lot.planned, lot.material.planned, lot.material.id, pickle.dumps(fields))
             )
@@ -127,10 +132,12 @@ class Prepared:
         )
         self.lots += len(records)
 
-    def _add_items(self, rows: list[Row], boxes: dict[str, Box | None]) -> None:
-        records, totals = [], Counter()
-        for row in rows:
-            lot, item = row.lot, row.item
+    def _add_items(
+        self, rows: list[tuple[Row, LotRef, dict[str, Any]]], boxes: dict[str, Box | None]
+    ) -> None:
+        records = []
+        totals: Counter[int] = Counter()
+        for row, lot, item in rows:
             box = boxes.get(row.box) if row.box else None
             r, c = row.position or (None, None)
             quanta = _quanta(item["quantity"])
@@ -142,7 +149,7 @@ class Prepared:
                     lot.id if lot.stored else None,
                     lot.number if lot.stored else None,
                     lot.material.id if lot.stored else None,
-                    lot.method.value,
+                    lot.method.value if lot.method else None,
                     row.barcode,
                     quanta,
                     item["unit"].value,
@@ -171,21 +178,37 @@ class Prepared:
         query = "SELECT material, material_id, fields, quanta FROM new_lots ORDER BY place"
         for chunk in self._chunks(query, size):
             yield [
-                NewLot(material, material_id, pickle.loads(fields), _quantity(quanta))
+                NewLot(
+                    material_id if material is None else material,
+                    material is None,
+                    pickle.loads(fields),
+                    _quantity(quanta),
+                )
                 for material, material_id, fields, quanta in chunk
             ]
 
     def new_items(self, size: int) -> Iterator[list[NewItem]]:
         for chunk in self._chunks("SELECT * FROM new_items ORDER BY rowid", size):
-            yield [
-                NewItem(*row[:6], _quantity(row[6]), UNIT(row[7]), FORM(row[8]), *row[9:])
-                for row in chunk
-            ]
+            yield [_new_item(record) for record in chunk]
 
-    def _chunks(self, query: str, size: int) -> Iterator[list[tuple]]:
+    def _chunks(self, query: str, size: int) -> Iterator[list[Any]]:
         cursor = self._db.execute(query)
         while chunk := cursor.fetchmany(size):
             yield chunk
+
+
+def _new_item(record: tuple[Any, ...]) -> NewItem:
+    """An item as its row of new_items holds it."""
+    lot, lot_id, number, material_id, method, barcode, quanta, unit, form, *place = record
+    return NewItem(
+        StoredLot(lot_id, number, material_id) if lot is None else lot,
+        method,
+        barcode,
+        _quantity(quanta),
+        Unit(unit),
+        ItemForm(form),
+        *place,
+    )
 
 
 def _quanta(quantity: Decimal) -> int:

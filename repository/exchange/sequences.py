@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from ..models import Identifier, Material, Sequence
 from ..services.collections import get_collection
 from ..services.events import record_events
-from ..vocabulary import AccessLevel, EventType
+from ..visibility import exported
+from ..vocabulary import EventType
 from .problems import ImportRejected, Report
 
 FORMATS = ("fasta", "genbank")
@@ -64,31 +65,43 @@ def _qualifiers(record: SeqRecord, name: str) -> list[str]:
     return [v for f in record.features for v in f.qualifiers.get(name, [])]
 
 
+def _id(record: SeqRecord) -> str:
+    """A record's own id (Biopython's parsers always give one; its type allows None)."""
+    if record.id is None:
+        raise ValueError("A sequence record without an id.")
+    return record.id
+
+
 def _from_genbank(number: int, record: SeqRecord) -> Parsed:
     notes = " ".join(
         _qualifiers(record, "product") + _qualifiers(record, "gene") + _qualifiers(record, "note")
     )
     plasmid = _qualifiers(record, "plasmid")
+    organism = record.annotations.get("organism")
     return Parsed(
         number=number,
-        accession=record.id,
+        accession=_id(record),
         description=record.description,
         names=_qualifiers(record, "culture_collection") + _qualifiers(record, "strain"),
-        organism=(_qualifiers(record, "organism") or [record.annotations.get("organism")])[0],
+        organism=next(
+            iter(_qualifiers(record, "organism")),
+            organism if isinstance(organism, str) else None,
+        ),
         marker="plasmid" if plasmid else marker_of(f"{notes} {record.description}"),
         residues=str(record.seq).upper(),
     )
 
 
 def _from_fasta(number: int, record: SeqRecord) -> Parsed:
+    accession = _id(record)
     modifiers = dict(MODIFIER.findall(record.description))
-    text = MODIFIER.sub("", record.description.removeprefix(record.id)).strip()
+    text = MODIFIER.sub("", record.description.removeprefix(accession)).strip()
     names = [modifiers[m] for m in ("culture_collection", "strain") if m in modifiers]
     return Parsed(
         number=number,
-        accession=record.id,
+        accession=accession,
         description=text,
-        names=[*names, record.id],
+        names=[*names, accession],
         organism=modifiers.get("organism"),
         marker=modifiers.get("marker") or marker_of(text),
         residues=str(record.seq).upper(),
@@ -262,14 +275,14 @@ def _sequence(parsed: Parsed, material: Material, fmt: str) -> Sequence:
     )
 
 
-def exported_sequences(session: Session, collection_id: int) -> Select[Any]:
+def exported_sequences(session: Session, collection_id: int) -> Select[Sequence, Material]:
     """The sequences of a collection's open and restricted materials, in accession order."""
     return (
         select(Sequence, Material)
         .join(Material)
         .where(
             Material.collection_id == collection_id,
-            Material.access_level != AccessLevel.INTERNAL,
+            exported(Material.access_level),
         )
         .order_by(Material.accession_number, Sequence.accession)
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Material
 from ..services.collections import get_collection
-from ..vocabulary import AccessLevel
+from ..visibility import exported
 from .formulas import SafeWriter
 
 Column = tuple[str, Callable[[Any], Any]]
@@ -44,7 +44,7 @@ def shared(session: Session, collection_code: str, model: type[Material]) -> Sel
     collection = get_collection(session, collection_code)
     return (
         select(model)
-        .where(model.collection_id == collection.id, model.access_level != AccessLevel.INTERNAL)
+        .where(model.collection_id == collection.id, exported(model.access_level))
         .options(selectinload(model.identifiers), selectinload(model.collection))
         .order_by(model.accession_number)
         .execution_options(yield_per=500)

@@ -129,7 +129,7 @@ def _is_cjk(char: str) -> bool:
 class _Counting(io.RawIOBase):
     """A binary file that reports how many bytes were read."""
 
-    def __init__(self, raw: IO[bytes], progress: Progress | None) -> None:
+    def __init__(self, raw: io.BufferedIOBase, progress: Progress | None) -> None:
         self.raw, self.progress = raw, progress
 
     def readable(self) -> bool:
@@ -196,8 +196,8 @@ def decoded_lines(binary: IO[bytes], encoding: str) -> Iterator[str]:
             yield _short(line)
         return
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    while line := binary.readline(LINE + 1):
-        yield decoder.decode(_short(line))
+    while data := binary.readline(LINE + 1):
+        yield decoder.decode(_short(data))
     yield decoder.decode(b"", final=True)
 
 

@@ -18,23 +18,25 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from .. import barcodes
+from .. import audit, barcodes
 from ..errors import Conflict
 from ..models import KIND_MODELS, Barcode, Identifier, Item, Lot, Material, StorageUnit
 from ..models.base import utcnow
 from ..services.collections import get_collection, next_accession_numbers
-from ..services.events import record_events
-from ..services.inventory import next_lot_numbers
-from ..services.storage import path_label, path_rows
+from ..services.events import accessioned_event, preserved_event, record_events
+from ..services.inventory import number_lots
+from ..services.storage import PathUnit, path_label, path_rows
 from ..sql import one_of
-from ..vocabulary import EventType, ItemStatus
-from .inserts import audit_inserts, complete, insert_rows, reserve_ids
-from .prepared import NewItem, NewLot, NewMaterial, Prepared
+from ..vocabulary import EventType, ItemStatus, MaterialKind
+from .inserts import complete, insert_rows, reserve_ids, table_of
+from .prepared import NewItem, NewLot, NewMaterial, Prepared, StoredLot
 
-MATERIALS, IDENTIFIERS = Material.__table__, Identifier.__table__
-LOTS, ITEMS, UNITS = Lot.__table__, Item.__table__, StorageUnit.__table__
+MATERIALS, IDENTIFIERS = table_of(Material), table_of(Identifier)
+LOTS, ITEMS, UNITS = table_of(Lot), table_of(Item), table_of(StorageUnit)
+BARCODES = table_of(Barcode)
 SHOWN = 100  # the new materials and lots an import names after its commit
 CHANGED = "The storage changed during the import ({}); nothing was imported: re-run it."
+Row = dict[str, Any]
 
 
 class NumberTaken(Conflict):
@@ -68,7 +70,7 @@ class Writer:
         self.prepared, self.chunk = prepared, chunk
         self.material_ids = array("q")  # by the material's place in the import
         self.lot_ids, self.lot_numbers, self.lot_materials = array("q"), array("q"), array("q")
-        self.paths: dict[int, list] = {}
+        self.paths: dict[int, list[PathUnit]] = {}
         self.inserted: Counter[str] = Counter()
         self.analysed: dict[str, int] = {}
         self.created = Created()
@@ -78,9 +80,8 @@ class Writer:
         try:
             for materials in self.prepared.new_materials(self.chunk):
                 self._materials(materials)
-            lots_so_far = array("q", bytes(8 * len(self.material_ids)))
             for lots in self.prepared.new_lots(self.chunk):
-                self._lots(lots, lots_so_far)
+                self._lots(lots)
             for items in self.prepared.new_items(self.chunk):
                 self._items(items)
         except Conflict as error:
@@ -104,8 +105,10 @@ class Writer:
         now = utcnow()
         ids = reserve_ids(self.session, MATERIALS, len(materials))
         drawn = iter(self._drawn(sum(1 for m in materials if m.base["accession_number"] is None)))
-        base_rows, audited, identifiers = [], [], []
-        own_rows: dict[Any, list[dict]] = {}
+        base_rows: list[Row] = []
+        audited: list[Row] = []
+        identifiers: list[Row] = []
+        kind_rows: dict[MaterialKind, list[Row]] = {}
         for material, id_ in zip(materials, ids, strict=True):
             base = {**material.base, "id": id_, "created_at": now, "updated_at": now}
             if base["accession_number"] is None:
@@ -113,14 +116,14 @@ class Writer:
             own = {**material.own, "id": id_}
             identifiers.extend({"material_id": id_, **i} for i in material.identifiers)
             base_rows.append(base)
-            own_rows.setdefault(material.kind, []).append(own)
+            kind_rows.setdefault(material.kind, []).append(own)
             audited.append({**base, **own})
         self.material_ids.extend(ids)
         self.created.add_materials(ids, (b["accession_number"] for b in base_rows))
         insert_rows(self.session, MATERIALS, base_rows)
         self._grew(MATERIALS, len(base_rows))
-        for kind, own in own_rows.items():
-            insert_rows(self.session, KIND_MODELS[kind].__table__, own)
+        for kind, rows in kind_rows.items():
+            insert_rows(self.session, table_of(KIND_MODELS[kind]), rows)
         identifier_rows = [
             complete(IDENTIFIERS, {"id": i, **values})
             for i, values in zip(
@@ -128,18 +131,12 @@ class Writer:
             )
         ]
         insert_rows(self.session, IDENTIFIERS, identifier_rows)
-        audit_inserts(self.session, "materials", audited)
-        audit_inserts(self.session, "identifiers", identifier_rows)
+        audit.record_inserts(self.session, MATERIALS, audited)
+        audit.record_inserts(self.session, IDENTIFIERS, identifier_rows)
         record_events(
             self.session,
             EventType.ACCESSIONED,
-            (
-                {
-                    "material_id": b["id"],
-                    "data": {"accession_number": b["accession_number"], "collection": self.code},
-                }
-                for b in base_rows
-            ),
+            (accessioned_event(b["id"], b["accession_number"], self.code) for b in base_rows),
         )
 
     def _drawn(self, count: int) -> list[str]:
@@ -151,13 +148,14 @@ class Writer:
         collection = get_collection(self.session, self.code)
         numbers = next_accession_numbers(self.session, collection, count)
         dialect = self.session.get_bind().dialect
+        number = MATERIALS.c.accession_number
         taken = self.session.scalar(
-            select(Material.accession_number)
+            select(number)
             .where(
-                Material.collection_id == collection.id,
-                one_of(Material.accession_number, numbers, dialect),
+                MATERIALS.c.collection_id == collection.id,
+                one_of(number, numbers, dialect),
             )
-            .order_by(Material.accession_number)
+            .order_by(number)
             .limit(1)
         )
         if taken is not None:
@@ -169,71 +167,74 @@ class Writer:
             )
         return numbers
 
-    def _lots(self, lots: list[NewLot], lots_so_far: array) -> None:
-        """A chunk of lots, numbered after their material's: a new material's from 1, a stored
-        one's past its lots in the database (next_lot_numbers, this import's included)."""
-        stored = {lot.material_id for lot in lots if lot.material is None}
-        next_number = next_lot_numbers(self.session, stored)
-        if gone := stored - next_number.keys():
-            raise Conflict(f"material {min(gone)}, which new lots join, was deleted")
+    def _lots(self, lots: list[NewLot]) -> None:
+        """A chunk of lots, numbered after their material's (number_lots, as a single lot is:
+        a new material's from 1, a stored one's past its lots, this import's included)."""
+        material_ids = [
+            lot.material if lot.stored else self.material_ids[lot.material] for lot in lots
+        ]
+        numbers = number_lots(self.session, material_ids)
         now = utcnow()
-        rows = []
-        for lot, id_ in zip(lots, reserve_ids(self.session, LOTS, len(lots)), strict=True):
-            if lot.material is None:
-                material_id, number = lot.material_id, next_number[lot.material_id]
-                next_number[material_id] += 1
-            else:
-                material_id = self.material_ids[lot.material]
-                lots_so_far[lot.material] += 1
-                number = lots_so_far[lot.material]
-            rows.append(
-                complete(
-                    LOTS,
-                    {
-                        **lot.fields,
-                        "id": id_,
-                        "material_id": material_id,
-                        "number": number,
-                        "initial_quantity": lot.quantity,  # the sum of its items
-                        "created_at": now,
-                    },
-                )
+        ids = reserve_ids(self.session, LOTS, len(lots))
+        rows = [
+            complete(
+                LOTS,
+                {
+                    **lot.fields,
+                    "id": id_,
+                    "material_id": material_id,
+                    "number": number,
+                    "initial_quantity": lot.quantity,  # the sum of its items
+                    "created_at": now,
+                },
             )
-            self.lot_ids.append(id_)
-            self.lot_numbers.append(number)
-            self.lot_materials.append(material_id)
+            for lot, id_, material_id, number in zip(lots, ids, material_ids, numbers, strict=True)
+        ]
+        self.lot_ids.extend(ids)
+        self.lot_numbers.extend(numbers)
+        self.lot_materials.extend(material_ids)
         insert_rows(self.session, LOTS, rows)
         self._grew(LOTS, len(rows))
-        self.created.add_lots(row["id"] for row in rows)
-        audit_inserts(self.session, "lots", rows)
+        self.created.add_lots(ids)
+        audit.record_inserts(self.session, LOTS, rows)
+
+    def _lot_of(self, item: NewItem) -> tuple[int, int, int]:
+        """The id, number and material id of an item's lot: one of this import's (by its
+        place), or a stored one."""
+        lot = item.lot
+        if isinstance(lot, StoredLot):
+            return lot
+        return self.lot_ids[lot], self.lot_numbers[lot], self.lot_materials[lot]
 
     def _items(self, new: list[NewItem]) -> None:
         given = [i.barcode for i in new if i.barcode]
-        insert_rows(self.session, Barcode.__table__, [{"value": c, "owner": "item"} for c in given])
+        insert_rows(self.session, BARCODES, [{"value": c, "owner": "item"} for c in given])
         drawn = iter(barcodes.allocate(self.session, len(new) - len(given), "item"))
         now = utcnow()
-        items = []
-        for item, id_ in zip(new, reserve_ids(self.session, ITEMS, len(new)), strict=True):
-            items.append(
-                complete(
-                    ITEMS,
-                    {
-                        "id": id_,
-                        "barcode": item.barcode or next(drawn),
-                        "lot_id": item.lot_id if item.lot is None else self.lot_ids[item.lot],
-                        "form": item.form,
-                        "quantity": item.quantity,
-                        "unit": item.unit,
-                        "status": ItemStatus.AVAILABLE,
-                        "container_id": item.container_id,
-                        "row": item.row,
-                        "col": item.col,
-                        "grid_rows": item.grid_rows,
-                        "grid_cols": item.grid_cols,
-                        "created_at": now,
-                    },
-                )
+        lots = [self._lot_of(item) for item in new]
+        items = [
+            complete(
+                ITEMS,
+                {
+                    "id": id_,
+                    "barcode": item.barcode or next(drawn),
+                    "lot_id": lot_id,
+                    "form": item.form,
+                    "quantity": item.quantity,
+                    "unit": item.unit,
+                    "status": ItemStatus.AVAILABLE,
+                    "container_id": item.container_id,
+                    "row": item.row,
+                    "col": item.col,
+                    "grid_rows": item.grid_rows,
+                    "grid_cols": item.grid_cols,
+                    "created_at": now,
+                },
             )
+            for item, id_, (lot_id, _, _) in zip(
+                new, reserve_ids(self.session, ITEMS, len(new)), lots, strict=True
+            )
+        ]
         insert_rows(self.session, ITEMS, items)
         occupancy = Counter(i["container_id"] for i in items if i["container_id"])
         if occupancy:
@@ -243,30 +244,21 @@ class Writer:
                 .values(occupied=UNITS.c.occupied + bindparam("count")),
                 [{"unit_id": k, "count": v} for k, v in occupancy.items()],
             )
-        audit_inserts(self.session, "items", items)
-        self._events(new, items)
-
-    def _events(self, new: list[NewItem], items: list[dict[str, Any]]) -> None:
+        audit.record_inserts(self.session, ITEMS, items)
         record_events(
             self.session,
             EventType.PRESERVED,
             (
-                {
-                    "item_id": i["id"],
-                    "lot_id": i["lot_id"],
-                    "material_id": (
-                        item.material_id if item.lot is None else self.lot_materials[item.lot]
-                    ),
-                    "data": {
-                        "lot": item.lot_number if item.lot is None else self.lot_numbers[item.lot],
-                        "method": item.method,
-                        "quantity": i["quantity"],
-                        "unit": i["unit"],
-                    },
-                }
-                for item, i in zip(new, items, strict=True)
+                preserved_event(
+                    i["id"], lot_id, material_id, number, item.method, i["quantity"], i["unit"]
+                )
+                for item, i, (lot_id, number, material_id) in zip(new, items, lots, strict=True)
             ),
         )
+        self._placed(items)
+
+    def _placed(self, items: list[Row]) -> None:
+        """The `placed` event of each new item with a place."""
         placed = [i for i in items if i["container_id"]]
         missing = {i["container_id"] for i in placed} - set(self.paths)
         self.paths.update(path_rows(self.session, missing))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import ClassVar
 
-from sqlalchemy import DateTime, Enum, MetaData, Numeric
+from sqlalchemy import DateTime, Enum, MetaData, Numeric, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -20,6 +21,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    __table__: ClassVar[Table]  # every model is mapped to a table of its own
 
 
 def utcnow() -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -31,7 +32,7 @@ class Material(Base):
     """An accession: the catalogued resource, unique by accession number in its collection."""
 
     __tablename__ = "materials"
-    __table_args__ = (
+    __table_args__: tuple[Any, ...] = (
         UniqueConstraint("collection_id", "accession_number"),
         CheckConstraint("risk_group BETWEEN 1 AND 4", name="risk_group"),
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
@@ -85,6 +86,9 @@ class Material(Base):
     identifiers: Mapped[list[Identifier]] = relationship(
         back_populates="material", cascade="all, delete-orphan", order_by="Identifier.id"
     )
+
+    if TYPE_CHECKING:
+        offer: dict[str, Any]  # not stored: what can be had and on what terms (`catalogue`)
 
 
 class Identifier(Base):

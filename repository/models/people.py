@@ -71,6 +71,7 @@ class ApiToken(Base):
     """A machine's credential: only the SHA-256 of the secret is kept."""
 
     __tablename__ = "api_tokens"
+    __allow_unmapped__ = True  # `secret` below is a plain attribute, not a column
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -79,7 +80,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(Timestamp)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
-    secret = None  # the secret of a new token, in memory only: never stored
+    secret: str | None = None  # the secret of a new token, in memory only: never stored
 
     user: Mapped[User] = relationship()
 

@@ -4,6 +4,7 @@ their acceptance; shipments, feedback, publications; the notification outbox; st
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -120,6 +121,9 @@ class MaterialRequest(Base):
     publications: Mapped[list[Publication]] = relationship(
         back_populates="request", order_by="Publication.id"
     )
+
+    if TYPE_CHECKING:
+        overdue: bool  # not stored: idle too long in an unfinished step (`flag_overdue`)
 
 
 class RequestLine(Base):

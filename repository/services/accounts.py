@@ -34,6 +34,7 @@ class Principal:
     email: str | None = None
     roles: frozenset[Role] = frozenset()
     curated: frozenset[int] = field(default_factory=frozenset)  # collection ids
+    organisation_id: int | None = None  # their lab (a requester sees its requests)
 
     @property
     def anonymous(self) -> bool:
@@ -93,7 +94,7 @@ def get_user(session: Session, email: str) -> User:
 
 # An active user with each of their grants, in one statement (asked on every request).
 _GRANTS = (
-    select(User.id, User.email, RoleGrant.role, RoleGrant.collection_id)
+    select(User.id, User.email, User.organisation_id, RoleGrant.role, RoleGrant.collection_id)
     .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
     .where(User.active.is_(True))
 )
@@ -119,6 +120,7 @@ def _principal(session: Session, statement: Select, **params: object) -> Princip
         email=rows[0].email,
         roles=frozenset(r.role for r in rows if r.role is not None),
         curated=frozenset(r.collection_id for r in rows if r.collection_id is not None),
+        organisation_id=rows[0].organisation_id,
     )
 
 
@@ -135,23 +137,23 @@ def check_password(session: Session, email: str, password: str) -> Principal | N
     window the account is locked out, whatever the password. An unknown email costs the
     same hash check as a known one, so timing does not tell who has an account."""
     email = email.strip().lower()
-    attempts = session.scalar(
+    attempts = session.execute(
         select(func.count())
         .select_from(LoginFailure)
         .where(LoginFailure.email == email, LoginFailure.at >= utcnow() - FAILURE_WINDOW)
-    )
+    ).scalar_one()
     if attempts > MAX_FAILURES:
         raise Forbidden("Too many failed logins; try again in 15 minutes.", field="rate_limit")
     user = session.scalar(select(User).where(User.email == email, User.active.is_(True)))
-    known = user is not None and user.password_hash is not None
+    hashed = user.password_hash if user is not None else None
     try:
-        PASSWORDS.verify(user.password_hash if known else _decoy(), password)  # type: ignore[union-attr]
+        PASSWORDS.verify(hashed if hashed is not None else _decoy(), password)
     except (VerificationError, InvalidHashError):
         return None
-    if not known:
+    if user is None or hashed is None:
         return None
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    return _principal(session, _BY_USER, user_id=user.id)  # type: ignore[union-attr]
+    return _principal(session, _BY_USER, user_id=user.id)
 
 
 @cache

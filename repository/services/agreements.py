@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
 from ..models import AgreementTemplate, AgreementVersion, Collection, Material, Seed
-from ..schemas import AgreementSchema, AgreementVersionSchema
+from ..schemas.sharing import AgreementSchema, AgreementVersionSchema
 from ..vocabulary import AbsStatus, AgreementKind
 from ..words import Words as W
 from ..words import words

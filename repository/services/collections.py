@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Collection, Organisation, User
-from ..schemas import CollectionSchema, OrganisationSchema
+from ..schemas.admin import CollectionSchema, OrganisationSchema
 
 PATTERN_FIELDS = {"code", "year", "seq"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -35,6 +36,36 @@ def record_events(
         for row in rows
     ]
     insert_many(session, Event.__table__, values, encoded={"data"})
+
+
+def accessioned_event(
+    material_id: int, accession_number: str, collection_code: str
+) -> dict[str, Any]:
+    """The `accessioned` event of a newly registered material, as a row for record_events (or
+    the keywords of record_event)."""
+    return {
+        "material_id": material_id,
+        "data": {"accession_number": accession_number, "collection": collection_code},
+    }
+
+
+def preserved_event(
+    item_id: int,
+    lot_id: int,
+    material_id: int,
+    lot_number: int,
+    method: Any,
+    quantity: Decimal,
+    unit: Any,
+) -> dict[str, Any]:
+    """The `preserved` event of a new item of a lot, as a row for record_events; `method` and
+    `unit` as their enum or its value."""
+    return {
+        "item_id": item_id,
+        "lot_id": lot_id,
+        "material_id": material_id,
+        "data": {"lot": lot_number, "method": method, "quantity": quantity, "unit": unit},
+    }
 
 
 def record_event(

@@ -1,5 +1,5 @@
 """Import jobs: queued, started and finished (each step its own unit of work, run by the
-caller), who may see one, and the ones a stopped process left unfinished."""
+caller), the ones a principal sees, and the ones a stopped process left unfinished."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from ..errors import NotFound
 from ..models import ImportJob
 from ..models.base import utcnow
 from ..processes import gone, this_process
-from ..vocabulary import ImportJobStatus, Role
+from ..sql import rows_changed
+from ..visibility import import_jobs_filter
+from ..vocabulary import ImportJobStatus
 from .accounts import Principal
 
 SHOWN = 100  # problems kept in a job's report (the count says how many in all)
@@ -74,23 +76,10 @@ def finish(
     return job
 
 
-def may_see(who: Principal, job: ImportJob) -> bool:
-    """The uploader, curators of the job's collection and admins."""
-    return (
-        Role.ADMIN in who.roles
-        or (who.user_id is not None and who.user_id == job.created_by)
-        or (job.collection_id is not None and job.collection_id in who.curated)
-    )
-
-
 def visible_jobs(session: Session, who: Principal, limit: int = 100) -> Sequence[ImportJob]:
     """The jobs `who` may see, newest first."""
-    query = select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)
-    if Role.ADMIN not in who.roles:
-        query = query.where(
-            (ImportJob.created_by == who.user_id) | ImportJob.collection_id.in_(who.curated)
-        )
-    return session.scalars(query).all()
+    query = select(ImportJob).where(import_jobs_filter(who))
+    return session.scalars(query.order_by(ImportJob.id.desc()).limit(limit)).all()
 
 
 def interrupt_stale(session: Session, now: datetime | None = None) -> int:
@@ -121,7 +110,7 @@ def interrupt_stale(session: Session, now: datetime | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     session.flush()
-    return result.rowcount
+    return rows_changed(result)
 
 
 def _problem(message: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@ consume, destroy, missing and found."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,14 +12,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import barcodes
-from ..errors import InvalidState, ValidationFailed
+from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ..models import Animal, Item, Lot, Material, QcResult
 from ..models.base import QUANTUM
-from ..schemas import ItemsSchema, LotSchema, QcSchema
+from ..schemas.inventory import (
+    Consume,
+    Destroy,
+    Found,
+    MoveItems,
+    NewItems,
+    NewLot,
+    NewQc,
+    Note,
+    Passage,
+    PreserveLot,
+)
 from ..sql import chunked, one_of
 from ..vocabulary import GONE, EventType, ItemStatus, MaterialKind
-from .events import record_event, record_events
-from .storage import Place, place_items, relocate
+from .events import preserved_event, record_event, record_events
+from .storage import Place, get_unit, place_items, relocate
 
 
 def get_item(session: Session, barcode: str, field: str = "barcode") -> Item:
@@ -29,6 +40,18 @@ def get_item(session: Session, barcode: str, field: str = "barcode") -> Item:
     if item is None:
         raise barcodes.not_found(session, barcode, "item", field)
     return item
+
+
+def get_lot(session: Session, lot_id: int) -> Lot:
+    lot = session.get(Lot, lot_id)
+    if lot is None:
+        raise NotFound(f"No lot with id {lot_id}.", field="lot_id")
+    return lot
+
+
+def given(command: object, *leave: str) -> dict[str, Any]:
+    """A command's fields that were given (not None), but those named in `leave`."""
+    return {k: v for k, v in vars(command).items() if v is not None and k not in leave}
 
 
 def next_lot_numbers(session: Session, material_ids: Iterable[int]) -> dict[int, int]:
@@ -59,10 +82,42 @@ def next_lot_numbers(session: Session, material_ids: Iterable[int]) -> dict[int,
     return numbers
 
 
+def number_lots(session: Session, material_ids: Sequence[int]) -> list[int]:
+    """The numbers of new lots, one per material id given (a material may come more than once),
+    in order: each material's next number (next_lot_numbers), then the ones after it. A
+    material no longer there is a Conflict."""
+    next_number = next_lot_numbers(session, material_ids)
+    if gone := set(material_ids) - next_number.keys():
+        raise Conflict(f"material {min(gone)}, which new lots join, was deleted")
+    numbers = []
+    for material_id in material_ids:
+        numbers.append(next_number[material_id])
+        next_number[material_id] += 1
+    return numbers
+
+
+def lot_errors(kind: MaterialKind, fields: Mapping[str, Any]) -> dict[str, list[str]]:
+    """What a lot's validated fields lack for its material's kind, as {field: [message]}
+    (empty if nothing): a cell line's lot needs its passage number."""
+    if kind is MaterialKind.CELL_LINE and fields.get("passage_number") is None:
+        return {"passage_number": ["A cell-line lot needs its passage number."]}
+    return {}
+
+
+def preserve_lot(session: Session, command: PreserveLot) -> Lot:
+    """Preserve a lot of N items of the material (NotFound if there is none of that id);
+    optionally place them in a container (at the given positions, or the first free ones)."""
+    material = session.get(Material, command.material_id)
+    if material is None:
+        raise NotFound(f"No material with id {command.material_id}.", field="material_id")
+    place = Place(get_unit(session, command.container)) if command.container else None
+    return create_lot(session, material, command.lot, place=place, positions=command.positions)
+
+
 def create_lot(
     session: Session,
     material: Material,
-    data: Any,
+    new_lot: NewLot,
     *,
     parent_lot: Lot | None = None,
     place: Place | None = None,
@@ -70,7 +125,10 @@ def create_lot(
 ) -> Lot:
     """Preserve a lot of N items of `material`; optionally place them in a container (at the
     given positions, or the first free ones)."""
-    lot, new = _preserve(session, material, LotSchema().load_or_fail(data), parent_lot)
+    fields = given(new_lot, "animals")
+    if new_lot.animals:
+        fields["animals"] = [given(animal) for animal in new_lot.animals]
+    lot, new = _preserve(session, material, fields, parent_lot)
     if place is not None:
         place_items(session, new, place.container, positions)
     return lot
@@ -83,10 +141,10 @@ def _preserve(
     fields = dict(fields)
     animals = fields.pop("animals", None)
     count, quantity, form = fields.pop("items"), fields.pop("quantity"), fields.pop("form")
-    if material.kind is MaterialKind.CELL_LINE and fields.get("passage_number") is None:
-        raise ValidationFailed({"passage_number": ["A cell-line lot needs its passage number."]})
+    if errors := lot_errors(material.kind, fields):
+        raise ValidationFailed(errors)
     session.flush()  # the material, if new, has its row (and id) to lock
-    number = next_lot_numbers(session, [material.id])[material.id]
+    number = number_lots(session, [material.id])[0]
     lot = Lot(
         material=material,
         number=number,
@@ -114,17 +172,7 @@ def _preserve(
         session,
         EventType.PRESERVED,
         (
-            {
-                "item_id": i.id,
-                "lot_id": lot.id,
-                "material_id": material.id,
-                "data": {
-                    "lot": lot.number,
-                    "method": lot.method,
-                    "quantity": i.quantity,
-                    "unit": i.unit,
-                },
-            }
+            preserved_event(i.id, lot.id, material.id, lot.number, lot.method, i.quantity, i.unit)
             for i in new
         ),
     )
@@ -149,18 +197,22 @@ def _add_animals(session: Session, new: list[Item], animals: list[dict]) -> None
     session.flush()
 
 
-def passage(
-    session: Session, lot: Lot, data: Any, *, source: Item | None = None, place: Place | None = None
-) -> Lot:
+def passage(session: Session, lot_id: int, command: Passage, *, place: Place | None = None) -> Lot:
     """A new lot of a cell line at passage + 1; the thawed source vial, if named, is used up."""
+    lot = get_lot(session, lot_id)
+    source = get_item(session, command.source) if command.source else None
     if lot.material.kind is not MaterialKind.CELL_LINE:
         raise InvalidState("Only cell lines are passaged.", field="lot")
     if source is not None:
         if source.lot_id != lot.id:
             raise ValidationFailed({"source": [f"{source.barcode} is not of this lot."]})
-        consume(session, source)
-    data = {"method": lot.method.value, **data, "passage_number": (lot.passage_number or 0) + 1}
-    new = create_lot(session, lot.material, data, parent_lot=lot, place=place)
+        _use_up(session, source)
+    new_lot = NewLot(
+        **given(command, "method", "source"),
+        method=command.method or lot.method,
+        passage_number=(lot.passage_number or 0) + 1,
+    )
+    new = create_lot(session, lot.material, new_lot, parent_lot=lot, place=place)
     record_event(
         session,
         EventType.PASSAGED,
@@ -183,10 +235,13 @@ def _check_divisible(item: Item) -> None:
         )
 
 
-def split(session: Session, parent: Item, data: Any, *, place: Place | None = None) -> list[Item]:
+def split(
+    session: Session, barcode: str, command: NewItems, *, place: Place | None = None
+) -> list[Item]:
     """Aliquot (same lot, same unit) or derive (`method` given: a derivative lot, e.g. DNA from
-    blood) `count` child items from `parent`, taking the quantity from it."""
-    fields = ItemsSchema().load_or_fail(data)
+    blood) `count` child items from the item, taking the quantity from it."""
+    parent = get_item(session, barcode)
+    fields = given(command)
     _check_divisible(parent)
     count, quantity = fields["count"], fields["quantity"]
     derived = "method" in fields
@@ -263,9 +318,14 @@ def split(session: Session, parent: Item, data: Any, *, place: Place | None = No
     return children
 
 
-def record_qc(session: Session, lot: Lot, data: Any, item: Item | None = None) -> QcResult:
-    """A QC or viability result (post-thaw viability, germination, mycoplasma, ...)."""
-    fields = QcSchema().load_or_fail(data)
+def record_qc(
+    session: Session, lot_id: int, command: NewQc, item_barcode: str | None = None
+) -> QcResult:
+    """A QC or viability result (post-thaw viability, germination, mycoplasma, ...) of a lot,
+    or of one of its items."""
+    lot = get_lot(session, lot_id)
+    item = get_item(session, item_barcode) if item_barcode else None
+    fields = given(command)
     if item is not None and item.lot_id != lot.id:
         raise ValidationFailed({"item": [f"{item.barcode} is not of this lot."]})
     note = fields.pop("note", None)
@@ -284,10 +344,14 @@ def record_qc(session: Session, lot: Lot, data: Any, item: Item | None = None) -
     return result
 
 
-def consume(
+def consume(session: Session, barcode: str, command: Consume) -> Item:
+    """Use up some (or, without a quantity, all) of an item; empty, it leaves storage."""
+    return _use_up(session, get_item(session, barcode), command.quantity, command.note)
+
+
+def _use_up(
     session: Session, item: Item, quantity: Decimal | None = None, note: str | None = None
 ) -> Item:
-    """Use up some (or, without a quantity, all) of an item; empty, it leaves storage."""
     _check_divisible(item)
     used = item.quantity if quantity is None else Decimal(quantity).quantize(QUANTUM)
     if used <= 0 or used > item.quantity:
@@ -320,7 +384,8 @@ def _leave_storage(
     return item
 
 
-def destroy(session: Session, item: Item, reason: str) -> Item:
+def destroy(session: Session, barcode: str, command: Destroy) -> Item:
+    item, reason = get_item(session, barcode), command.reason
     if item.status in GONE:
         raise InvalidState(f"Item {item.barcode} is already {item.status.value}.", field="status")
     if not reason.strip():
@@ -328,15 +393,21 @@ def destroy(session: Session, item: Item, reason: str) -> Item:
     return _leave_storage(session, item, ItemStatus.DESTROYED, EventType.DESTROYED, reason)
 
 
-def mark_missing(session: Session, item: Item, note: str | None = None) -> Item:
+def mark_missing(session: Session, barcode: str, command: Note) -> Item:
+    item, note = get_item(session, barcode), command.note
     if item.status in GONE or item.status is ItemStatus.MISSING:
         raise InvalidState(f"Item {item.barcode} is {item.status.value}.", field="status")
     return _leave_storage(session, item, ItemStatus.MISSING, EventType.MISSING, note)
 
 
-def mark_found(
-    session: Session, item: Item, place: Place | None = None, note: str | None = None
-) -> Item:
+def mark_found(session: Session, barcode: str, command: Found) -> Item:
+    """A missing item is found, and optionally put back in a place."""
+    item, note = get_item(session, barcode), command.note
+    place = (
+        Place(get_unit(session, command.container), command.row, command.col)
+        if command.container
+        else None
+    )
     if item.status is not ItemStatus.MISSING:
         raise InvalidState(f"Item {item.barcode} is not missing.", field="status")
     item.status = ItemStatus.AVAILABLE
@@ -345,3 +416,11 @@ def mark_found(
     if place is not None:
         relocate(session, [(item, place)], note)
     return item
+
+
+def move_items(session: Session, command: MoveItems) -> list[Item]:
+    """Place or move items, one or many, into a container; all move, or none."""
+    moving = [get_item(session, code) for code in command.items]
+    container = get_unit(session, command.container)
+    place_items(session, moving, container, command.positions, command.note, start=command.start)
+    return moving

@@ -87,11 +87,11 @@ def select_labels(
     if request is not None:
         return [packing_list(session, request, url)]
     if barcodes:
-        return item_labels(session, barcodes, template, url)
+        return list(item_labels(session, barcodes, template, url))
     if lot is not None:
-        return lot_labels(session, lot, template, url)
+        return list(lot_labels(session, lot, template, url))
     if box:
-        return box_labels(session, box, template or "box", url)
+        return list(box_labels(session, box, template or "box", url))
     raise ValidationFailed({"barcodes": ["Give barcodes, a lot or a box."]})
 
 
@@ -316,7 +316,7 @@ def _unit_label(session: Session, unit: StorageUnit, template: str, url: str | N
         statement = _ROWS.where(Item.container_id == unit.id, Item.status.not_in(GONE))
         rows = session.execute(statement.order_by(Item.id).limit(MAX_LABELS)).all()
         return _cage_card(unit, rows, url)
-    if unit.kind is not StorageKind.BOX:
+    if unit.kind is not StorageKind.BOX or unit.rows is None or unit.cols is None:
         raise ValidationFailed({"template": [f"{unit.barcode} is a {unit.kind.value}, not a box."]})
     held = session.execute(
         select(Item.barcode, Item.row, Item.col, Material.accession_number)

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidState, ValidationFailed
 from ..models import KIND_MODELS, Collection, Consent, Donor, Identifier, Material
-from ..schemas import ConsentSchema, DonorSchema, load_material
+from ..schemas.donors import ConsentSchema, DonorSchema
+from ..schemas.materials import load_material
 from ..vocabulary import EventType, MaterialKind
 from .collections import get_collection, next_accession_number
-from .events import record_event
+from .events import accessioned_event, record_event
 
 
 def register_material(session: Session, collection_code: str, data: Any) -> Material:
@@ -42,10 +43,7 @@ def register_material(session: Session, collection_code: str, data: Any) -> Mate
     session.add(material)
     session.flush()
     record_event(
-        session,
-        EventType.ACCESSIONED,
-        material_id=material.id,
-        data={"accession_number": number, "collection": collection.code},
+        session, EventType.ACCESSIONED, **accessioned_event(material.id, number, collection.code)
     )
     return material
 

@@ -19,7 +19,8 @@ from ..db import unit_of_work
 from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ..models import Printer, PrintJob
 from ..models.base import aware, utcnow
-from ..schemas import PrinterSchema
+from ..schemas.admin import PrinterSchema
+from ..sql import rows_changed
 from ..vocabulary import PrinterProtocol, PrinterTransport, PrintJobStatus, Role
 from .accounts import get_user
 
@@ -281,7 +282,7 @@ def _lease(factory: sessionmaker[Session], printer_id: int, now: datetime) -> bo
             )
             .values(lease_until=now + LEASE)
         )
-        return taken.rowcount == 1
+        return rows_changed(taken) == 1
 
 
 def _release(factory: sessionmaker[Session], printer_id: int) -> None:
@@ -312,7 +313,7 @@ def _drain(
         except labels.TransportError as failure:
             error = str(failure)
         with unit_of_work(factory) as db:
-            job = db.get(PrintJob, job_id)
+            job = db.get_one(PrintJob, job_id)
             if error is None:
                 record_sent(job, moment)
                 done.sent += 1

@@ -210,9 +210,10 @@ def item_history(session: Session, item: Item) -> list[Event]:
 
 def box_grid(session: Session, box: StorageUnit) -> list[list[dict[str, Any] | None]]:
     """The box as rows of cells: each the item there (barcode, accession, status) or None."""
-    if box.rows is None:
+    height, width = box.rows, box.cols
+    if height is None or width is None:
         raise ValidationFailed({"box": [f"{box.name} is not a box."]})
-    grid: list[list[dict[str, Any] | None]] = [[None] * box.cols for _ in range(box.rows)]
+    grid: list[list[dict[str, Any] | None]] = [[None] * width for _ in range(height)]
     rows = session.execute(
         select(
             Item.row,

@@ -16,6 +16,7 @@ from ..db import conflict_from
 from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ..models import Allocation, Item, Lot, Material, MaterialRequest, RequestLine, Seed, StockAlert
 from ..models.base import utcnow
+from ..sql import rows_changed
 from ..vocabulary import AlertKind, EventType, ItemForm, ItemStatus
 from .events import record_events
 from .storage import relocate
@@ -147,7 +148,7 @@ def _set_status(session: Session, items: list[Item], old: ItemStatus, new: ItemS
         .values(status=new)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != len(ids):
+    if rows_changed(result) != len(ids):
         raise Conflict(
             "An item was reserved or shipped by another request meanwhile; nothing was changed.",
             field="items",
@@ -214,7 +215,8 @@ def _alert_low_stock(session: Session, materials: Iterable[Material]) -> None:
     )
     for material_id, material in watched.items():
         available = left.get(material_id, 0)
-        if available < material.regeneration_threshold and material_id not in open_alerts:
+        threshold = material.regeneration_threshold
+        if threshold is not None and available < threshold and material_id not in open_alerts:
             kind = AlertKind.REGENERATION if isinstance(material, Seed) else AlertKind.RE_CULTURE
             session.add(
                 StockAlert(

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from ..schemas import (
+from ..schemas.sharing import (
     AcceptanceSchema,
     DecisionSchema,
     FeedbackSchema,
@@ -72,20 +72,17 @@ def get_request(session: Session, request_id: int, *, lock: bool = False) -> Mat
 def list_requests(
     session: Session,
     *,
-    organisation_id: int | None = None,
-    collection_ids: frozenset[int] | None = None,
+    visible: ColumnElement[bool] | None = None,
     status: RequestStatus | None = None,
     idle_since: datetime | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[MaterialRequest], int]:
-    """Requests, newest first: of one organisation, of some collections, in a status, or
-    (`idle_since`) unfinished and unchanged since then; with the total count."""
+    """Requests, newest first: those `visible` keeps (see repository.visibility), in a
+    status, or (`idle_since`) unfinished and unchanged since then; with the total count."""
     query = select(MaterialRequest)
-    if organisation_id is not None:
-        query = query.where(MaterialRequest.organisation_id == organisation_id)
-    if collection_ids is not None:
-        query = query.where(MaterialRequest.collection_id.in_(collection_ids))
+    if visible is not None:
+        query = query.where(visible)
     if status is not None:
         query = query.where(MaterialRequest.status == status)
     if idle_since is not None:
@@ -373,6 +370,7 @@ def ship(session: Session, request: MaterialRequest, data: Any) -> Shipment:
 
 def confirm_delivery(session: Session, request: MaterialRequest, data: Any = None) -> None:
     note = _begin(request, RequestStatus.DELIVERED, _plain(data))
+    assert request.shipment is not None, "only a shipped request may be delivered"
     request.shipment.delivered_at = utcnow()
     _move(session, request, RequestStatus.DELIVERED, note)
 
@@ -436,7 +434,8 @@ def packing_list(session: Session, request: MaterialRequest) -> dict[str, Any]:
     """The packing list as plain data: request, recipient, shipment, the agreement, the
     ABS/Nagoya and IP terms, and one row per item."""
     shipment, acceptance = request.shipment, request.acceptance
-    rows, terms = [], []
+    rows: list[dict[str, Any]] = []
+    terms: list[str] = []
     for allocation in request.allocations:
         item, material = allocation.item, allocation.line.material
         material_terms = agreements.terms(material)

@@ -15,7 +15,8 @@ from .. import audit, barcodes
 from ..errors import Conflict, InvalidState, ValidationFailed
 from ..models import Item, StorageUnit
 from ..models.storage import position_label
-from ..schemas import StorageUnitSchema
+from ..placement import capacity_misfit, occupied, position_misfit
+from ..schemas.inventory import NewUnit
 from ..vocabulary import GONE, HOLDS_ITEMS, STORAGE_CHILDREN, EventType, StorageKind
 from .events import record_events
 
@@ -39,10 +40,11 @@ class Place:
 # --- the tree --------------------------------------------------------------------------------
 
 
-def create_unit(session: Session, data: Any, parent: StorageUnit | None = None) -> StorageUnit:
-    """Create a storage unit under `parent` (None: a site), with a new or given barcode."""
-    fields = StorageUnitSchema().load_or_fail(data)
-    kind = StorageKind(fields["kind"])
+def create_unit(session: Session, command: NewUnit) -> StorageUnit:
+    """Create a storage unit under its parent (none: a site), with a new or given barcode."""
+    parent = get_unit(session, command.parent) if command.parent else None
+    fields = {k: v for k, v in vars(command).items() if v is not None and k != "parent"}
+    kind = command.kind
     if parent is None and kind is not StorageKind.SITE:
         raise ValidationFailed({"parent": ["Only a site stands at the top of the tree."]})
     if parent is not None and kind not in STORAGE_CHILDREN[parent.kind]:
@@ -181,14 +183,14 @@ def relocate(
             delta[item.container_id] -= 1
             item.container_id = item.row = item.col = item.grid_rows = item.grid_cols = None
     session.flush()
-    for item, place in targets:
-        item.container_id, item.row, item.col = place.container.id, place.row, place.col
-        item.grid_rows, item.grid_cols = place.container.rows, place.container.cols
-        delta[place.container.id] += 1
+    for item, target in targets:
+        item.container_id, item.row, item.col = target.container.id, target.row, target.col
+        item.grid_rows, item.grid_cols = target.container.rows, target.container.cols
+        delta[target.container.id] += 1
     _adjust_occupancy(session, delta)
     session.flush()
 
-    history = []
+    history: list[dict[str, Any]] = []
     for item, place in moves:
         old = before[item.id]
         if old[0] is None and place is None:
@@ -214,29 +216,9 @@ def _check_places(
                 f"Item {item.barcode} is {item.status.value}; it cannot be placed or moved.",
                 field="status",
             )
-        if unit.kind not in HOLDS_ITEMS:
-            raise ValidationFailed(
-                {
-                    "container": [
-                        f"{unit.name} is a {unit.kind.value}; items go in boxes, cages "
-                        "or containers."
-                    ]
-                }
-            )
-        if unit.rows is not None:
-            if place.row is None or place.col is None:
-                raise ValidationFailed({"position": [f"{unit.name} is a grid; give row and col."]})
-            if not (1 <= place.row <= unit.rows and 1 <= place.col <= unit.cols):
-                raise ValidationFailed(
-                    {
-                        "position": [
-                            f"{place.label or (place.row, place.col)} is outside the "
-                            f"{unit.rows}x{unit.cols} grid of {unit.name}."
-                        ]
-                    }
-                )
-        elif place.row is not None or place.col is not None:
-            raise ValidationFailed({"position": [f"{unit.name} has no positions."]})
+        misfit = position_misfit(unit, place.row, place.col)
+        if misfit is not None:
+            raise ValidationFailed({misfit.field: [misfit.message]})
         key = (unit.id, place.row, place.col)
         if unit.rows is not None and key in wanted:
             raise ValidationFailed(
@@ -255,11 +237,8 @@ def _check_places(
         ).first()
         if taken is not None:
             unit = next(p.container for _, p in targets if p.container.id == taken.container_id)
-            raise Conflict(
-                f"{unit.name} {position_label(taken.row, taken.col)} is occupied by "
-                f"{taken.barcode}.",
-                field="position",
-            )
+            misfit = occupied(unit, taken.row, taken.col, taken.barcode)
+            raise Conflict(misfit.message, field=misfit.field)
     units_by_id = {p.container.id: p.container for _, p in targets}
     for unit_id, count in incoming.items():
         unit = units_by_id[unit_id]
@@ -270,11 +249,9 @@ def _check_places(
             .select_from(Item)
             .where(Item.container_id == unit_id, Item.id.not_in(moving))
         )
-        if staying + count > unit.size:
-            raise Conflict(
-                f"{unit.name} holds {unit.size}; {staying} are there and {count} would come.",
-                field="container",
-            )
+        misfit = capacity_misfit(unit, staying or 0, count)
+        if misfit is not None:
+            raise Conflict(misfit.message, field=misfit.field)
 
 
 def _adjust_occupancy(session: Session, delta: Counter[int]) -> None:
@@ -321,6 +298,8 @@ def _taken_positions(session: Session, box_ids: Sequence[int]) -> dict[int, set[
 def _free_in_grid(
     box: StorageUnit, taken: set[tuple[int, int]], count: int | None, contiguous: bool
 ) -> list[Place]:
+    if box.rows is None or box.cols is None:
+        raise InvalidState(f"{box.name} has no positions.", field="position")
     cells = _free_cells(box.rows, box.cols, taken, count, contiguous)
     return [Place(box, row, col) for row, col in cells]
 
@@ -379,10 +358,9 @@ def _free_from(
     """Free positions of `box` for the items in row-major order: the first ones, or from
     `start` on, which must be in the grid and free (the items themselves leave theirs)."""
     label = position_label(*start) if start else ""
-    if start and not (1 <= start[0] <= box.rows and 1 <= start[1] <= box.cols):
-        raise ValidationFailed(
-            {"position": [f"{label} is outside the {box.rows}x{box.cols} grid of {box.name}."]}
-        )
+    misfit = position_misfit(box, *start) if start else None
+    if misfit is not None:
+        raise ValidationFailed({misfit.field: [misfit.message]})
     moving = {i.id for i in items_}
     taken = {
         (r.row, r.col): r.barcode
@@ -441,7 +419,7 @@ def find_free_positions(
             wanted = count if contiguous else count - len(found)
             cells = _free_cells(box.rows, box.cols, taken[box.id], wanted, contiguous)
             if cells:
-                unit = session.get(StorageUnit, box.id)
+                unit = session.get_one(StorageUnit, box.id)
                 found.extend(Place(unit, row, col) for row, col in cells)
             if len(found) >= count:
                 return found[:count]
@@ -629,6 +607,7 @@ def _by_slots(session: Session, root: StorageUnit) -> dict[tuple[int, ...], Stor
         node = unit
         while node.id != root.id:
             key.append(node.slot or 0)
+            assert node.parent_id is not None, "every unit below the root has a parent"
             node = nodes[node.parent_id]
         found[tuple(reversed(key))] = unit
     return found

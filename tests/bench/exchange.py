@@ -45,10 +45,11 @@ from repository.models import (
     StorageUnit,
     Strain,
 )
-from repository.services import collections, storage
+from repository.services import collections
 from repository.sql import insert_many
 from tests.bench.core import fresh, postgres_url, row, unique_codes
 from tests.databases import drop_schema
+from tests.factories import make_unit
 
 BOX = 10
 PER_MATERIAL = 100
@@ -74,19 +75,19 @@ def prepare(engine: Engine, n_rows: int) -> list[str]:
         collections.create_collection(
             db, {"code": "BEN", "name": "Bench", "kind": "culture_collection"}
         )
-        site = storage.create_unit(db, {"kind": "site", "name": "Site"})
-        room = storage.create_unit(db, {"kind": "room", "name": "Room"}, site)
+        site = make_unit(db, {"kind": "site", "name": "Site"})
+        room = make_unit(db, {"kind": "room", "name": "Room"}, site)
         boxes: list[str] = []
         needed = -(-n_rows // (BOX * BOX))
         while len(boxes) < needed:
-            freezer = storage.create_unit(
+            freezer = make_unit(
                 db, {"kind": "freezer", "name": "Freezer", "temperature_c": -80}, room
             )
             for r in range(10):
-                rack = storage.create_unit(db, {"kind": "rack", "name": f"Rack {r}"}, freezer)
+                rack = make_unit(db, {"kind": "rack", "name": f"Rack {r}"}, freezer)
                 for b in range(10):
                     if len(boxes) < needed:
-                        unit = storage.create_unit(
+                        unit = make_unit(
                             db, {"kind": "box", "name": f"Box {b}", "rows": BOX, "cols": BOX}, rack
                         )
                         boxes.append(unit.barcode)

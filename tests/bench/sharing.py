@@ -21,9 +21,10 @@ from sqlalchemy import func, select, text
 from repository.db import make_engine, session_factory, unit_of_work
 from repository.errors import DomainError
 from repository.models import Allocation, Item, Lot
-from repository.services import inventory, sharing
+from repository.services import sharing
 from tests.bench.core import postgres_url, row
 from tests.databases import drop_schema, migrated
+from tests.factories import preserve
 from tests.sharing import LOT, under_review
 
 THREADS = 50
@@ -36,7 +37,7 @@ def setup(factory) -> tuple[list[int], list[int], int]:
     of another material."""
     with unit_of_work(factory) as db:
         w, ids = under_review(db, vials=VIALS, count=REQUESTS)
-        spare = inventory.create_lot(db, w.restricted, {**LOT, "items": VIALS})
+        spare = preserve(db, w.restricted, {**LOT, "items": VIALS})
         pool = list(db.scalars(select(Item.id).where(Item.lot_id == spare.id)))
         return ids, pool, w.strain.id
 

@@ -1,10 +1,27 @@
-"""Where the browser tests find Chromium, where their screenshots go, the demo users' password."""
+"""Where the browser tests find Chromium, where their screenshots go, the demo users' password,
+the page sizes they use, and the steps most of them take (logging in, a screenshot)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).parent / "screenshots"
 PASSWORD = "biorepo-demo"
+VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "tablet": {"width": 820, "height": 1180}}
+
+
+def shot(page: Any, name: str) -> None:
+    """A full-page screenshot, named for what it shows and the page's viewport."""
+    page.screenshot(path=SHOTS / f"{name}-{page.viewport_name}.png", full_page=True)
+
+
+def log_in(page: Any, server: str, email: str) -> None:
+    """Log in as a demo user through the login form."""
+    page.goto(f"{server}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{server}/")

@@ -5,15 +5,13 @@ to it, and names the fields in its summary as their labels do."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.browsers import CHROMIUM, PASSWORD
-from tests.servers import demo_server
+from tests.e2e.browsers import PASSWORD
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "tablet": {"width": 768, "height": 1024}}
@@ -23,20 +21,6 @@ TECHNICIAN = "technician@biorepo.example"
 CURATOR = "curator.microbes@biorepo.example"
 REQUESTER = "requester@riverside.example"
 ADMIN = "admin@biorepo.example"
-
-pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="Chromium not installed (apt-get install chromium)"
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("a11y")) as base:
-        yield base
 
 
 class Visitor:

@@ -6,30 +6,13 @@ Screenshots go to tests/e2e/screenshots/ for review."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from repository.barcodes import ALPHABET, is_valid
-from tests.e2e.browsers import CHROMIUM, PASSWORD, SHOTS
-from tests.servers import demo_server
+from tests.e2e.browsers import PASSWORD, shot
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 768, "height": 1024}}
 SCANNER, PERSON = 0, 150  # ms between keys: a scanner's burst, a person typing
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="Chromium not installed (apt-get install chromium)"
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with demo_server(tmp_path_factory.mktemp("bench")) as base:
-        yield base
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -46,10 +29,6 @@ def page(request, browser, server):
     tab.wait_for_url(f"{server}/")
     yield tab
     context.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=SHOTS / f"{name}-{page.viewport_name}.png", full_page=True)
 
 
 def scan(page, field, code: str, delay: int = SCANNER) -> None:

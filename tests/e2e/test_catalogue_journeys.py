@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_pages import log_in, page, server, shot  # noqa: F401 (fixtures)
+from tests.e2e.browsers import log_in, shot
 
 
-def test_search_filter_and_page_through_the_catalogue(page, server):  # noqa: F811
+def test_search_filter_and_page_through_the_catalogue(page, server):
     page.goto(f"{server}/catalogue")
     assert page.locator("li.result").count() == 20  # one page, not all of them
     total = int(re.search(r"(\d+) materials found", page.get_by_role("status").inner_text())[1])
@@ -35,7 +35,7 @@ def test_search_filter_and_page_through_the_catalogue(page, server):  # noqa: F8
     assert "0 materials found" in page.get_by_role("status").inner_text()
 
 
-def test_a_lab_opens_a_material_and_asks_for_it(page, server):  # noqa: F811
+def test_a_lab_opens_a_material_and_asks_for_it(page, server):
     log_in(page, server, "requester@riverside.example")
     home = page.locator("main").inner_text()
     assert "Scan a vial" not in home and "catalogue" in home
@@ -60,7 +60,7 @@ def test_a_lab_opens_a_material_and_asks_for_it(page, server):  # noqa: F811
     assert "The lab must send the request." in page.locator("p.next-step").inner_text()
 
 
-def test_a_requester_following_a_vial_link_is_told_in_words(page, server):  # noqa: F811
+def test_a_requester_following_a_vial_link_is_told_in_words(page, server):
     log_in(page, server, "requester@riverside.example")
     page.goto(f"{server}/items/ANYVIAL")
     text = page.locator("main").inner_text()

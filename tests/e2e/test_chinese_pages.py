@@ -10,16 +10,8 @@ from pathlib import Path
 import pytest
 
 from labels.fonts import face
-from tests.e2e.test_pages import CHROMIUM, PASSWORD, SHOTS, shot
-from tests.servers import demo_server
+from tests.e2e.browsers import CHROMIUM, PASSWORD, shot
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="Chromium not installed (apt-get install chromium)"
-    ),
-]
 TABLET_WIDTHS = (768, 820, 1024, 1180)
 
 # The text of each element that spreads over more than one line although it has no space.
@@ -40,13 +32,8 @@ SPLIT_WORDS = """() => {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with demo_server(tmp_path_factory.mktemp("chinese")) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def browser(playwright, tmp_path_factory):
+    """Chromium of its own, with the labels' Noto Sans SC on its font path."""
     folder = tmp_path_factory.mktemp("fonts")
     noto = Path(face(latin=False, bold=False).file).parent
     config = folder / "fonts.conf"
@@ -55,15 +42,13 @@ def browser(tmp_path_factory):
         '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
         f"<dir>{noto}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>"
     )
-    SHOTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox"],
-            env={**os.environ, "FONTCONFIG_FILE": str(config)},
-        )
-        yield chromium
-        chromium.close()
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--no-sandbox"],
+        env={**os.environ, "FONTCONFIG_FILE": str(config)},
+    )
+    yield chromium
+    chromium.close()
 
 
 def test_the_dashboard_in_chinese_keeps_its_words_whole(browser, server):

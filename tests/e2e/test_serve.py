@@ -8,10 +8,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
 import requests
 
-from tests.servers import BIN, demo_server
+from tests.servers import BIN
 
 
 def get(url: str) -> tuple[int, dict]:
@@ -20,17 +19,6 @@ def get(url: str) -> tuple[int, dict]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("serve")
-
-
-@pytest.fixture(scope="module")
-def server(folder):
-    with demo_server(folder) as base:
-        yield base
 
 
 def test_health_over_http_after_demo(server):
@@ -74,8 +62,8 @@ def test_the_readme_examples_work_on_the_demo(server):
     assert f"scan `{barcode[1]}`" in text
 
 
-def test_a_second_demo_load_still_says_how_to_log_in(server, folder):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'demo.db'}"}
+def test_a_second_demo_load_still_says_how_to_log_in(server, demo_folder):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{demo_folder / 'demo.db'}"}
     again = subprocess.run([BIN, "demo"], env=env, capture_output=True, text=True, timeout=120)
     assert "loaded already" in again.stdout and "biorepo-demo" in again.stdout
     assert "admin@biorepo.example" in again.stdout

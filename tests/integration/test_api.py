@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tests.integration.conftest import PASSWORD, ROLES, call, client_at
-from tests.integration.test_exchange_api import EXCHANGE_PREFIXES
-from tests.integration.test_requests_api import SHARING_PREFIXES
+from tests.clients import call, client_at
+from tests.matrices import EXCHANGE_PREFIXES, SHARING_PREFIXES
+from tests.world import PASSWORD, ROLES
 
 # Every endpoint, with a valid request and the roles that may make it.
 STAFF = {"admin", "curator", "other_curator", "technician"}

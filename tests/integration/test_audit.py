@@ -27,7 +27,7 @@ def test_changes_are_logged_with_actor_and_chained(factory):
         box = make_box(db)
         vial = make_lot(db, make_strain(db), items=1)
     with unit_of_work(factory, actor=user.id) as db:
-        from tests.integration.test_inventory import items_of
+        from tests.factories import items_of
 
         vial = items_of(db, vial)[0]
         storage.place_items(db, [vial], box, [(1, 2)])

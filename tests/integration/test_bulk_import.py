@@ -25,6 +25,7 @@ from repository.models import (
 from repository.services import collections, materials
 from repository.vocabulary import EventType
 from tests.conftest import make_box, make_collection, make_lot, make_strain
+from tests.factories import preserve
 
 HEADER = (
     "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form,"
@@ -175,7 +176,7 @@ def test_every_bad_row_is_reported_and_nothing_imported(
         (3, "taxon_name", "B", "Length must be between 2 and 200."),
         (3, "position", "A1", "Position given twice in the file (first at row 2)."),
         (4, "form", "flask", found[3][3]),
-        (4, "position", "K1", "Outside the 9x9 grid of Box."),
+        (4, "position", "K1", "K1 is outside the 9x9 grid of Box."),
         (5, "kind", "fungus", found[5][3]),
         (6, "accession_number", "TST 1", "Accession already in TST."),
         (6, "box", "NOSUCHBOX", "No storage unit with this barcode."),
@@ -210,7 +211,7 @@ def test_conflicts_with_the_database_are_reported(factory, stock, tmp_path):
     assert found == [
         (2, "accession_number", "CC 30", "Accession already in TST."),
         (3, "barcode", "used-1", "Barcode already in use."),
-        (3, "position", "C3", f"Box (barcode {box}) C3 is taken by USED1."),
+        (3, "position", "C3", "Box C3 is occupied by USED1."),
         (5, "barcode", "new-1", "Barcode listed twice (first at row 4)."),
     ]
     assert counts(factory) == before
@@ -366,10 +367,8 @@ def test_a_position_taken_by_a_concurrent_writer_fails_at_insert(
     factory, stock, tmp_path, monkeypatch
 ):
     with unit_of_work(factory) as db:
-        from repository.services import inventory, storage
-
         strain = db.scalar(select(Material).where(Material.accession_number == "TST 1"))
-        inventory.create_lot(
+        preserve(
             db,
             strain,
             {
@@ -380,8 +379,8 @@ def test_a_position_taken_by_a_concurrent_writer_fails_at_insert(
                 "unit": "ml",
                 "form": "cryovial",
             },
-            place=storage.Place(db.get(StorageUnit, stock["box_id"])),
-            positions=[(2, 2)],
+            db.get(StorageUnit, stock["box_id"]),
+            [(2, 2)],
         )
     before = counts(factory)
     monkeypatch.setattr(bulk.BulkImport, "_check_positions", lambda self, batch: None)

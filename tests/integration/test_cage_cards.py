@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from labels import render_pdf
 from repository.models import Item
+from repository.schemas.inventory import Destroy
 from repository.services import inventory, labelling, materials, storage
 from tests.conftest import make_lot
+from tests.factories import make_unit
 
 
 def animals(db, line, count: int, sexes: list[str]) -> list[Item]:
@@ -47,16 +49,18 @@ def test_one_card_per_cage_lists_all_its_animals(db, collection):
             "protocol_number": "IACUC-2025-07",
         },
     )
-    site = storage.create_unit(db, {"kind": "site", "name": "S"})
-    room = storage.create_unit(db, {"kind": "room", "name": "动物房 1"}, site)
-    rack = storage.create_unit(db, {"kind": "rack", "name": "IVC"}, room)
-    first = storage.create_unit(db, {"kind": "cage", "name": "笼 A1", "capacity": 5}, rack)
-    second = storage.create_unit(db, {"kind": "cage", "name": "Cage A2", "capacity": 5}, rack)
+    site = make_unit(db, {"kind": "site", "name": "S"})
+    room = make_unit(db, {"kind": "room", "name": "动物房 1"}, site)
+    rack = make_unit(db, {"kind": "rack", "name": "IVC"}, room)
+    first = make_unit(db, {"kind": "cage", "name": "笼 A1", "capacity": 5}, rack)
+    second = make_unit(db, {"kind": "cage", "name": "Cage A2", "capacity": 5}, rack)
     mice = animals(db, line, 5, ["female", "female", "male", "male", "female"])
     storage.place_items(db, mice[:3], first)
     storage.place_items(db, mice[3:4], second)
     loose = mice[4]  # kept in no cage: a card of its own
-    inventory.destroy(db, mice[2], "culled")  # gone from its cage: on no card
+    inventory.destroy(
+        db, mice[2].barcode, Destroy(reason="culled")
+    )  # gone from its cage: on no card
 
     cards = labelling.item_labels(db, [m.barcode for m in mice if m is not mice[2]])
     assert [c.title for c in cards] == ["笼 A1", "Cage A2", loose.barcode]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from repository.exchange import dwca
 from repository.models import Item
+from repository.schemas.inventory import Consume
 from repository.services import inventory, materials
 from tests.conftest import make_lot, make_strain
 
@@ -49,7 +50,7 @@ def archive(db, collection, tmp_path):
         },
     )
     lot = make_lot(db, dna, items=1, method="frozen_minus80", form="tube")
-    inventory.consume(db, db.scalar(select(Item).where(Item.lot_id == lot.id)))
+    inventory.consume(db, db.scalar(select(Item.barcode).where(Item.lot_id == lot.id)), Consume())
     materials.register_material(
         db,
         "TST",

@@ -10,32 +10,14 @@ import zipfile
 
 import pytest
 
-from tests.integration.conftest import ROLES
+from tests.clients import send, upload
+from tests.matrices import EXCHANGE_PREFIXES
+from tests.world import ROLES
 
 # The operations this file's matrix covers; test_api's matrix covers the rest.
-EXCHANGE_PREFIXES = ("/api/v1/exchange",)
 STAFF = {"admin", "curator", "other_curator", "technician"}
 CURATORS = {"admin", "curator"}
 GOOD_FASTA = b">API_00001 16S rRNA\nACGT\n"
-
-
-def send(app, method, path, token=None, form=None):
-    """A request with a multipart body (the fields, the file as `file`: (bytes, name))."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    data = None
-    if form is not None:
-        data = dict(form)
-        if "file" in data:
-            content, name = data["file"]
-            data["file"] = (io.BytesIO(content), name)
-    return app.test_client().open(
-        path, method=method, data=data, headers=headers, content_type="multipart/form-data"
-    )
-
-
-def upload(fmt, content, name, collection="API", dry_run=True):
-    form = {"format": fmt, "file": (content, name), "dry_run": str(dry_run).lower()}
-    return form | ({"collection": collection} if collection else {})
 
 
 @pytest.fixture(scope="module")

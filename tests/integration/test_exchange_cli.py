@@ -13,10 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from api.cli import main
 from repository.db import make_engine, session_factory, unit_of_work
 from repository.models import Item, Material
 from repository.services import collections
@@ -50,24 +48,23 @@ def rows(n: int, start: int = 0) -> str:
     )
 
 
-def test_dry_run_then_import(database, tmp_path):
+def test_dry_run_then_import(database, tmp_path, runner):
     path = tmp_path / "good.csv"
     path.write_text(HEADER + "\n" + rows(3))
-    runner = CliRunner()
-    result = runner.invoke(main, ["import", "csv", str(path), "--collection", "TST", "--dry-run"])
+    result = runner.invoke(["import", "csv", str(path), "--collection", "TST", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Dry run, nothing written. 3 rows: 3 materials, 3 lots, 3 items" in result.output
     assert count(database, Material) == 0
-    result = runner.invoke(main, ["import", "csv", str(path), "--collection", "TST"])
+    result = runner.invoke(["import", "csv", str(path), "--collection", "TST"])
     assert result.exit_code == 0, result.output
     assert "Imported 3 rows" in result.output
     assert (count(database, Material), count(database, Item)) == (3, 3)
 
 
-def test_a_bad_file_prints_its_problems_and_imports_nothing(database, tmp_path):
+def test_a_bad_file_prints_its_problems_and_imports_nothing(database, tmp_path, runner):
     path = tmp_path / "bad.csv"
     path.write_text(HEADER + "\n" + rows(2) + "CC 9,X,Bacillus,L1,frozen,2025-13-01,1,ml,vial\n")
-    result = CliRunner().invoke(main, ["import", "csv", str(path), "--collection", "TST"])
+    result = runner.invoke(["import", "csv", str(path), "--collection", "TST"])
     assert result.exit_code == 1
     assert "bad.csv, row 4, column method ('frozen'): Must be one of" in result.output
     assert (
@@ -78,15 +75,15 @@ def test_a_bad_file_prints_its_problems_and_imports_nothing(database, tmp_path):
     assert count(database, Material) == 0
 
 
-def test_every_problem_goes_to_the_problems_file(database, tmp_path):
+def test_every_problem_goes_to_the_problems_file(database, tmp_path, runner):
     path = tmp_path / "bad.csv"
     bad = "".join(
         f"CC {i},S{i},Bacillus subtilis,L1,frozen,2025-01-01,1,ml,cryovial\n" for i in range(8)
     )
     path.write_text(HEADER + "\n" + rows(2, 100) + bad)
     out = tmp_path / "problems.csv"
-    result = CliRunner().invoke(
-        main, ["import", "csv", str(path), "--collection", "TST", "--problems", str(out)]
+    result = runner.invoke(
+        ["import", "csv", str(path), "--collection", "TST", "--problems", str(out)]
     )
     assert result.exit_code == 1
     assert f"Every problem is in {out}." in result.output
@@ -120,94 +117,90 @@ def test_an_import_killed_half_way_leaves_nothing(database, tmp_path):
         make_collection(db, "TWO")
 
 
-def test_mcpd_import_and_export(database, tmp_path):
+def test_mcpd_import_and_export(database, tmp_path, runner):
     with unit_of_work(session_factory(database)) as db:
         collections.create_collection(db, {"code": "PHL001", "name": "Bank", "kind": "seed_bank"})
     path = tmp_path / "passport.csv"
     path.write_text("INSTCODE,ACCENUMB,GENUS,SPECIES,SAMPSTAT\nPHL001,IRGC 1,Oryza,sativa,300\n")
-    runner = CliRunner()
-    result = runner.invoke(main, ["import", "mcpd", str(path), "--collection", "PHL001"])
+    result = runner.invoke(["import", "mcpd", str(path), "--collection", "PHL001"])
     assert result.exit_code == 0, result.output
     assert "Imported 1 row: 1 material, 0 lots, 0 items." in result.output
     assert "Reading" not in result.output
     out = tmp_path / "out.csv"
-    result = runner.invoke(main, ["export", "mcpd", str(out), "--collection", "PHL001"])
+    result = runner.invoke(["export", "mcpd", str(out), "--collection", "PHL001"])
     assert result.exit_code == 0, result.output
     header, row = out.read_text().splitlines()
     assert dict(zip(header.split(","), row.split(","), strict=True))["SAMPSTAT"] == "300"
     path.write_text("ACCENUMB,GENUS,SAMPSTAT\nIRGC 2,Oryza,301\n")
-    result = runner.invoke(main, ["import", "mcpd", str(path), "--collection", "PHL001"])
+    result = runner.invoke(["import", "mcpd", str(path), "--collection", "PHL001"])
     assert result.exit_code == 1
     assert "row 2, column SAMPSTAT ('301'): Must be one of" in result.output
 
 
-def test_dwca_mirri_and_miabis_exports(database, tmp_path):
+def test_dwca_mirri_and_miabis_exports(database, tmp_path, runner):
     with unit_of_work(session_factory(database)) as db:
         make_collection(db, "DWC")
         make_strain(db, "DWC")
     out = tmp_path / "dwc.zip"
-    result = CliRunner().invoke(main, ["export", "dwca", str(out), "--collection", "DWC"])
+    result = runner.invoke(["export", "dwca", str(out), "--collection", "DWC"])
     assert result.exit_code == 0, result.output
     assert "Exported 1 occurrence." in result.output
     with zipfile.ZipFile(out) as archive:
         assert archive.read("occurrence.txt").decode().count("\n") == 2
-    result = CliRunner().invoke(main, ["export", "dwca", str(out), "--collection", "NOPE"])
+    result = runner.invoke(["export", "dwca", str(out), "--collection", "NOPE"])
     assert result.exit_code == 1 and "No collection with code 'NOPE'" in result.output
     sheet = tmp_path / "mirri.csv"
-    result = CliRunner().invoke(main, ["export", "mirri", str(sheet), "--collection", "DWC"])
+    result = runner.invoke(["export", "mirri", str(sheet), "--collection", "DWC"])
     assert result.exit_code == 0 and "Exported 1 strain." in result.output
     assert sheet.read_text().splitlines()[1].startswith("DWC 00001,")
-    result = CliRunner().invoke(main, ["export", "miabis", str(sheet), "--collection", "DWC"])
+    result = runner.invoke(["export", "miabis", str(sheet), "--collection", "DWC"])
     assert result.exit_code == 0 and "Exported 0 specimens." in result.output
 
 
-def test_dwca_import(database, tmp_path):
+def test_dwca_import(database, tmp_path, runner):
     with unit_of_work(session_factory(database)) as db:
         make_collection(db, "DWC")
         make_collection(db, "DW2")
         make_strain(db, "DWC")
     out = tmp_path / "dwc.zip"
-    assert (
-        CliRunner().invoke(main, ["export", "dwca", str(out), "--collection", "DWC"]).exit_code == 0
-    )
+    assert runner.invoke(["export", "dwca", str(out), "--collection", "DWC"]).exit_code == 0
     dry = ["import", "dwca", str(out), "--collection", "DW2", "--dry-run"]
-    result = CliRunner().invoke(main, dry)
+    result = runner.invoke(dry)
     assert result.exit_code == 0 and "1 material, 0 lots" in result.output, result.output
     assert "0 problems." in result.output and "Reading" not in result.output
     assert count(database, Material) == 1
-    result = CliRunner().invoke(main, dry[:-1])
+    result = runner.invoke(dry[:-1])
     assert result.exit_code == 0 and "Imported 1 row: 1 material," in result.output
     assert count(database, Material) == 2
-    result = CliRunner().invoke(main, dry[:-1])
+    result = runner.invoke(dry[:-1])
     assert result.exit_code == 1 and "Accession already in DW2" in result.output
 
 
-def test_fasta_import_and_export(database, tmp_path):
+def test_fasta_import_and_export(database, tmp_path, runner):
     with unit_of_work(session_factory(database)) as db:
         make_collection(db, "SEQ")
         make_strain(db, "SEQ", accession_number="SEQ 1")
     path = tmp_path / "in.fasta"
     path.write_text(">SEQ_1 16S rRNA\nACGT\n>SEQ_2\nACGT\n")
-    runner = CliRunner()
-    result = runner.invoke(main, ["import", "fasta", str(path), "--collection", "SEQ"])
+    result = runner.invoke(["import", "fasta", str(path), "--collection", "SEQ"])
     assert result.exit_code == 1
     assert "in.fasta, row 2, column id ('SEQ_2'): No material of SEQ" in result.output
     path.write_text(">SEQ_1 16S rRNA\nACGT\n")
-    result = runner.invoke(main, ["import", "fasta", str(path), "--collection", "SEQ"])
+    result = runner.invoke(["import", "fasta", str(path), "--collection", "SEQ"])
     assert result.exit_code == 0 and "Imported 1 sequence." in result.output
     out = tmp_path / "out.fasta"
-    result = runner.invoke(main, ["export", "fasta", str(out), "--collection", "SEQ"])
+    result = runner.invoke(["export", "fasta", str(out), "--collection", "SEQ"])
     assert result.exit_code == 0 and "Exported 1 sequence." in result.output
     assert out.read_text().startswith(">SEQ_1 [strain=SEQ 1] [organism=Escherichia coli]")
 
 
-def test_cellosaurus_import(database, tmp_path):
+def test_cellosaurus_import(database, tmp_path, runner):
     path = tmp_path / "cellosaurus.txt"
     entry = "ID   X\nAC   CVCL_T001\nOX   NCBI_TaxID=9606; ! Homo sapiens\n//\n"
     path.write_text(entry)
-    result = CliRunner().invoke(main, ["import", "cellosaurus", str(path)])
+    result = runner.invoke(["import", "cellosaurus", str(path)])
     assert result.exit_code == 0, result.output
     assert "Imported 1 Cellosaurus entry." in result.output
     path.write_text(entry.replace("CVCL_T001", "T001"))
-    result = CliRunner().invoke(main, ["import", "cellosaurus", str(path), "--dry-run"])
+    result = runner.invoke(["import", "cellosaurus", str(path), "--dry-run"])
     assert result.exit_code == 1 and "row 2, column AC ('T001')" in result.output

@@ -13,7 +13,7 @@ from repository.models import ImportJob
 from repository.models.base import utcnow
 from repository.processes import this_process
 from repository.vocabulary import ImportJobStatus
-from tests.integration.test_exchange_api import send, upload
+from tests.clients import send, upload
 
 POST = "/api/v1/exchange/imports"
 CSV = b"accession_number,designation,taxon_name\nJOB 1,Job strain,Bacillus subtilis\n"

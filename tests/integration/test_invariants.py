@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from repository.models import Barcode, Item, StorageUnit
 from repository.services import storage
 from tests.conftest import make_box, make_lot, make_strain
-from tests.integration.test_inventory import items_of
+from tests.factories import items_of
 
 
 @pytest.fixture

@@ -7,14 +7,25 @@ from sqlalchemy import func, select
 
 from repository import barcodes
 from repository.errors import InvalidState, ValidationFailed
-from repository.models import Animal, Event, Item, Lot, QcResult
+from repository.models import Animal, Event, Lot, QcResult
+from repository.schemas.inventory import (
+    Consume,
+    Destroy,
+    Found,
+    ItemsSchema,
+    NewItems,
+    Note,
+    PassageIn,
+    QcSchema,
+)
 from repository.services import inventory, materials, storage
 from repository.vocabulary import EventType, ItemStatus
 from tests.conftest import make_box, make_lot, make_strain
+from tests.factories import items_of, preserve
 
-
-def items_of(db, lot):
-    return list(db.scalars(select(Item).where(Item.lot_id == lot.id).order_by(Item.id)))
+PASSAGE = PassageIn().load_or_fail(
+    {"preserved_on": "2025-06-01", "items": 1, "quantity": "1", "unit": "ml", "form": "cryovial"}
+)
 
 
 def test_lot_of_n_items_with_barcodes_and_events(db, collection):
@@ -34,7 +45,7 @@ def test_lot_of_n_items_with_barcodes_and_events(db, collection):
 
 def test_lot_placed_on_creation(db, collection):
     box = make_box(db)
-    lot = inventory.create_lot(
+    lot = preserve(
         db,
         make_strain(db),
         {
@@ -45,8 +56,8 @@ def test_lot_placed_on_creation(db, collection):
             "unit": "ml",
             "form": "cryovial",
         },
-        place=storage.Place(box),
-        positions=[(2, 1), (2, 2), (2, 3)],
+        box,
+        [(2, 1), (2, 2), (2, 3)],
     )
     assert [(v.row, v.col) for v in items_of(db, lot)] == [(2, 1), (2, 2), (2, 3)]
 
@@ -63,15 +74,17 @@ def test_passage_makes_a_new_lot_at_passage_plus_one(db, collection):
     source = items_of(db, lot)[0]
     new = inventory.passage(
         db,
-        lot,
-        {
-            "preserved_on": "2025-06-01",
-            "items": 5,
-            "quantity": "2000000",
-            "unit": "cells",
-            "form": "cryovial",
-        },
-        source=source,
+        lot.id,
+        PassageIn().load_or_fail(
+            {
+                "preserved_on": "2025-06-01",
+                "items": 5,
+                "quantity": "2000000",
+                "unit": "cells",
+                "form": "cryovial",
+                "source": source.barcode,
+            }
+        ),
     )
     assert (new.passage_number, new.number, new.parent_lot_id) == (13, 2, lot.id)
     assert source.status is ItemStatus.CONSUMED and source.quantity == 0
@@ -82,16 +95,16 @@ def test_passage_makes_a_new_lot_at_passage_plus_one(db, collection):
     assert consumed.item_id == source.id and consumed.note is None  # no words stored in English
     assert passaged.data["thawed"] == source.barcode and passaged.data["to_lot"] == 2
     with pytest.raises(InvalidState):
-        inventory.passage(db, make_lot(db, make_strain(db)), {})
+        inventory.passage(db, make_lot(db, make_strain(db)).id, PASSAGE)
 
 
 def test_aliquots_take_their_quantity_from_the_parent(db, collection):
     tube = items_of(db, make_lot(db, make_strain(db), items=1, quantity="1.0"))[0]
-    children = inventory.split(db, tube, {"count": 3, "quantity": "0.3"})
+    children = inventory.split(db, tube.barcode, NewItems(count=3, quantity=Decimal("0.3")))
     assert tube.quantity == Decimal("0.1")
     assert all(c.parent_id == tube.id and c.lot_id == tube.lot_id for c in children)
     with pytest.raises(InvalidState):
-        inventory.split(db, tube, {"count": 1, "quantity": "0.2"})
+        inventory.split(db, tube.barcode, NewItems(count=1, quantity=Decimal("0.2")))
     assert tube.quantity == Decimal("0.1")
 
 
@@ -99,15 +112,17 @@ def test_derivative_gets_its_own_lot(db, collection):
     blood = items_of(db, make_lot(db, make_strain(db), items=1, quantity="4"))[0]
     dna = inventory.split(
         db,
-        blood,
-        {
-            "count": 2,
-            "quantity": "25",
-            "unit": "ug",
-            "form": "tube",
-            "method": "frozen_minus80",
-            "taken": "2",
-        },
+        blood.barcode,
+        ItemsSchema().load_or_fail(
+            {
+                "count": 2,
+                "quantity": "25",
+                "unit": "ug",
+                "form": "tube",
+                "method": "frozen_minus80",
+                "taken": "2",
+            }
+        ),
     )
     assert blood.quantity == Decimal("2")
     lot = db.get(Lot, dna[0].lot_id)
@@ -122,42 +137,42 @@ def test_qc_results(db, collection):
     lot = make_lot(db, make_strain(db))
     result = inventory.record_qc(
         db,
-        lot,
-        {
-            "test": "post_thaw_viability",
-            "outcome": "pass",
-            "value": 91.5,
-            "value_unit": "%",
-            "tested_on": "2025-02-01",
-        },
+        lot.id,
+        QcSchema().load_or_fail(
+            {
+                "test": "post_thaw_viability",
+                "outcome": "pass",
+                "value": 91.5,
+                "value_unit": "%",
+                "tested_on": "2025-02-01",
+            }
+        ),
     )
     assert db.get(QcResult, result.id).value == 91.5
     event = db.get(Event, result.event_id)
     assert event.type is EventType.QC and event.data["test"] == "post_thaw_viability"
     with pytest.raises(ValidationFailed):
-        inventory.record_qc(
-            db, lot, {"test": "telepathy", "outcome": "pass", "tested_on": "2025-02-01"}
-        )
+        QcSchema().load_or_fail({"test": "telepathy", "outcome": "pass", "tested_on": "2025-02-01"})
 
 
 def test_consume_destroy_missing_found(db, collection):
     box = make_box(db)
     vials = items_of(db, make_lot(db, make_strain(db), items=3))
     storage.place_items(db, vials, box)
-    inventory.consume(db, vials[0], Decimal("0.4"))
+    inventory.consume(db, vials[0].barcode, Consume(quantity=Decimal("0.4")))
     assert vials[0].quantity == Decimal("0.6") and vials[0].container_id == box.id
     with pytest.raises(ValidationFailed):
-        inventory.consume(db, vials[0], Decimal("0.7"))
-    inventory.consume(db, vials[0])
+        inventory.consume(db, vials[0].barcode, Consume(quantity=Decimal("0.7")))
+    inventory.consume(db, vials[0].barcode, Consume())
     assert vials[0].status is ItemStatus.CONSUMED and vials[0].container_id is None
     with pytest.raises(ValidationFailed):
-        inventory.destroy(db, vials[1], "  ")
-    inventory.destroy(db, vials[1], "thawed in transit")
+        inventory.destroy(db, vials[1].barcode, Destroy(reason="  "))
+    inventory.destroy(db, vials[1].barcode, Destroy(reason="thawed in transit"))
     with pytest.raises(InvalidState):
-        inventory.destroy(db, vials[1], "again")
-    inventory.mark_missing(db, vials[2])
+        inventory.destroy(db, vials[1].barcode, Destroy(reason="again"))
+    inventory.mark_missing(db, vials[2].barcode, Note())
     assert vials[2].status is ItemStatus.MISSING and vials[2].container_id is None
-    inventory.mark_found(db, vials[2], storage.Place(box, 5, 5))
+    inventory.mark_found(db, vials[2].barcode, Found(container=box.barcode, row=5, col=5))
     assert (vials[2].status, vials[2].row, vials[2].col) == (ItemStatus.AVAILABLE, 5, 5)
     db.refresh(box)
     assert box.occupied == 1

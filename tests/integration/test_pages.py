@@ -8,36 +8,8 @@ import re
 import pytest
 
 from api.web.i18n import TRANSLATIONS
-from tests.integration.conftest import PASSWORD, ROLES
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def token_in(page: bytes) -> str:
-    return CSRF.search(page.decode()).group(1)
-
-
-def logged_in(app, role: str | None):
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"10.9.{len(role or '')}.{hash(role) % 250}"
-    if role is None:
-        return client
-    form = client.get("/login")
-    response = client.post(
-        "/login",
-        data={
-            "email": f"{role}@example.org",
-            "password": PASSWORD,
-            "csrf_token": token_in(form.data),
-        },
-    )
-    assert response.status_code == 303, response.data
-    return client
-
-
-def csrf_of(client) -> str:
-    return token_in(client.get("/").data)
-
+from tests.clients import csrf_of, logged_in, token_in
+from tests.world import PASSWORD, ROLES
 
 NAV = {
     "admin": {"/storage", "/storage/free"},

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from repository.db import unit_of_work
 from repository.models import Item, PrintJob
-from tests.integration.test_pages import csrf_of, logged_in
+from tests.clients import csrf_of, logged_in
 
 STRAIN = {"collection": "API", "kind": "strain", "taxon_name": "Escherichia coli"}
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 import string
 from datetime import timedelta
+from decimal import Decimal
 from enum import StrEnum
+from importlib import import_module
+from pkgutil import iter_modules
 
 import pytest
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from api import create_app
@@ -18,6 +21,7 @@ from api.web.history import EVENT_SENTENCES, FEEDBACK, STEP_SENTENCES
 from repository import schemas, vocabulary
 from repository.db import unit_of_work
 from repository.models import User
+from repository.schemas.inventory import Consume, NewItems
 from repository.services import accounts, agreements, inventory, sharing, storage
 from repository.vocabulary import EventType, RequestStatus
 from repository.words import ENUMS, FIELDS, Words
@@ -38,8 +42,10 @@ def _vocabularies() -> list[type[StrEnum]]:
 def _field_choices() -> dict[str, set[str]]:
     """Every schema field that offers a list of choices without an enum, by field name."""
     found: dict[str, set[str]] = {}
-    for schema in vars(schemas).values():
-        if not (isinstance(schema, type) and issubclass(schema, schemas.Schema)):
+    areas = [import_module(f"{schemas.__name__}.{m.name}") for m in iter_modules(schemas.__path__)]
+    defined = [vars(module).values() for module in areas]
+    for schema in (value for values in defined for value in values):
+        if not (isinstance(schema, type) and issubclass(schema, Schema)):
             continue
         for name, field in schema._declared_fields.items():
             inner = field.inner if isinstance(field, fields.List) else field
@@ -120,8 +126,8 @@ def world(request, tmp_path_factory):
         sharing.give_feedback(db, made, w.requester, {"rating": 4})
         shipped = made.allocations[0].item if made.allocations else None
         kept = next(i for i in w.lot.items if i.status.value == "available")
-        inventory.split(db, kept, {"count": 2, "quantity": "0.25"})
-        inventory.consume(db, kept, None)
+        inventory.split(db, kept.barcode, NewItems(count=2, quantity=Decimal("0.25")))
+        inventory.consume(db, kept.barcode, Consume())
         ids = {
             "request": made.id,
             "material": w.strain.id,

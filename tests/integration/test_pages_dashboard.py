@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.test_pages import logged_in
+from tests.clients import logged_in
 
 
 def test_curators_and_admins_see_the_dashboard_others_do_not(world):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from repository.db import unit_of_work
 from repository.models import Item, Lot, Material
-from tests.integration.test_pages import csrf_of, logged_in
+from tests.clients import csrf_of, logged_in
 
 HEADER = "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form,"
 HEADER += "barcode,box,position\n"

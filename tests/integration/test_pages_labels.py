@@ -10,8 +10,7 @@ import socket
 from repository.db import unit_of_work
 from repository.models import PrintJob
 from repository.services import printing
-from tests.integration.conftest import call
-from tests.integration.test_pages import csrf_of, logged_in
+from tests.clients import call, csrf_of, logged_in
 
 ZPL_REFUSAL = "This printer takes ZPL labels; a box map needs a PDF printer."
 NOT_STARTED = "`make run` does not start"

@@ -1,11 +1,14 @@
 """The scan lookup, lineage, history, grids and search."""
 
+from decimal import Decimal
+
 import pytest
 
 from repository.errors import NotFound, ValidationFailed
+from repository.schemas.inventory import NewItems, QcSchema
 from repository.services import inventory, materials, queries, storage
 from tests.conftest import make_box, make_lot, make_strain
-from tests.integration.test_inventory import items_of
+from tests.factories import items_of
 
 
 def test_scan_gives_everything_at_once(db, collection):
@@ -26,8 +29,8 @@ def test_scan_gives_everything_at_once(db, collection):
 
 def test_lineage_both_ways(db, collection):
     root = items_of(db, make_lot(db, make_strain(db), items=1, quantity="1"))[0]
-    child = inventory.split(db, root, {"count": 1, "quantity": "0.5"})[0]
-    grandchildren = inventory.split(db, child, {"count": 2, "quantity": "0.1"})
+    child = inventory.split(db, root.barcode, NewItems(count=1, quantity=Decimal("0.5")))[0]
+    grandchildren = inventory.split(db, child.barcode, NewItems(count=2, quantity=Decimal("0.1")))
     found = queries.lineage(db, grandchildren[0])
     assert [i.id for i in found["ancestors"]] == [child.id, root.id]
     found = queries.lineage(db, root)
@@ -38,7 +41,9 @@ def test_history_includes_lot_and_material_events(db, collection):
     lot = make_lot(db, make_strain(db), items=1)
     vial = items_of(db, lot)[0]
     inventory.record_qc(
-        db, lot, {"test": "sterility", "outcome": "pass", "tested_on": "2025-01-09"}
+        db,
+        lot.id,
+        QcSchema().load({"test": "sterility", "outcome": "pass", "tested_on": "2025-01-09"}),
     )
     types = [e.type.value for e in queries.item_history(db, vial)]
     assert types == ["accessioned", "preserved", "qc"]

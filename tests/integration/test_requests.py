@@ -13,7 +13,7 @@ from repository.models import Allocation, Consent, Event, Item, OutboxMessage, S
 from repository.models.base import utcnow
 from repository.services import agreements, sharing
 from repository.vocabulary import EventType, ItemStatus, RequestStatus
-from tests.sharing import DESTINATION, available, build
+from tests.sharing import DESTINATION, accept, available, build
 
 
 @pytest.fixture
@@ -32,19 +32,6 @@ def ask(db, w, *lines, user=None, **fields):
     }
     request, _ = sharing.create_request(db, user or w.requester, data)
     return request
-
-
-def accept(db, w, request):
-    template = agreements.applicable(
-        db, request.collection_id, [line.material for line in request.lines]
-    )
-    return sharing.accept_agreement(
-        db,
-        request,
-        w.requester,
-        {"agreement_version_id": template.versions[-1].id, "signer_name": "Ada Far"},
-        "192.0.2.1",
-    )
 
 
 def test_the_whole_workflow(db, w):

@@ -10,12 +10,12 @@ from api import create_app
 from repository.db import unit_of_work
 from repository.services import accounts, sharing
 from repository.vocabulary import Role
+from tests.clients import call
 from tests.conftest import SECRET_KEY
-from tests.integration.test_labels_api import pdf_codes
+from tests.matrices import SHARING_PREFIXES
+from tests.pdfs import pdf_codes
 from tests.sharing import DESTINATION, build
 
-# The operations this file's matrix covers; test_api's matrix covers the rest.
-SHARING_PREFIXES = ("/api/v1/requests", "/api/v1/agreements", "/api/v1/statistics")
 ROLES = {
     "admin": "admin@example.org",
     "curator": "curator.shr@example.org",
@@ -60,13 +60,6 @@ def world(request, tmp_path_factory):
     app.extensions["biorepo.engine"].dispose()
     if backend == "postgresql":
         drop_schema(POSTGRES_URL, schema)
-
-
-def call(app, method, path, token=None, body=None, headers=None):
-    headers = dict(headers or {})
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return app.test_client().open(path, method=method, json=body, headers=headers)
 
 
 def new_request(app, tokens, ids, quantity=1, **extra):

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.integration.conftest import call
+from tests.clients import call
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "errors"}
 LOT = {
@@ -104,7 +104,7 @@ def test_the_document_describes_every_field_of_a_material_by_kind(world):
     mapping = material["discriminator"]["mapping"]
     assert set(mapping) == {"strain", "seed", "cell_line", "animal_line", "specimen"}
     assert material["oneOf"] == [{"$ref": ref} for ref in mapping.values()]
-    from repository.schemas import KIND_SCHEMAS
+    from repository.schemas.materials import KIND_SCHEMAS
 
     for kind, schema in KIND_SCHEMAS.items():
         described = schemas[mapping[kind.value].rsplit("/", 1)[1]]

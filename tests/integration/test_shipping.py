@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 
 import labels
+from api.schemas.sharing import RequestOut
 from repository.errors import ValidationFailed
 from repository.models import Item, MaterialRequest, OutboxMessage
-from repository.schemas import RequestOut
-from repository.services import inventory, labelling, sharing, shipping, storage
+from repository.services import labelling, sharing, shipping, storage
 from repository.vocabulary import PreservationMethod, RequestStatus, ShippingCondition
 from tests.conftest import make_box
-from tests.integration.test_requests import accept
-from tests.sharing import DESTINATION, build
+from tests.factories import preserve
+from tests.sharing import DESTINATION, accept, build
 
 LINE = {"form": "cryovial", "purpose": "growth study"}
 SHIP = {"packaging": "UN3373", "condition": "dry_ice", "courier": "DHL", "tracking_number": "1"}
@@ -86,7 +86,7 @@ def test_the_condition_is_proposed_from_the_preservation(db, w):
     assert shipping.proposed_condition(frozen) is ShippingCondition.DRY_ICE
     seed = approved(db, w, 1, w.seed, phytosanitary_certificate="PC-1")
     assert shipping.proposed_condition(seed) is ShippingCondition.AMBIENT
-    inventory.create_lot(
+    preserve(
         db,
         w.restricted,
         {

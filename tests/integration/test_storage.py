@@ -1,13 +1,17 @@
 """Places: placing, moving, whole-unit moves, a failed freezer, free positions."""
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
 from repository.errors import Conflict, InvalidState, ValidationFailed
 from repository.models import Event, Item, StorageUnit
+from repository.schemas.inventory import Destroy, NewItems
 from repository.services import inventory, storage
 from repository.vocabulary import EventType
 from tests.conftest import make_box, make_lot, make_strain
+from tests.factories import make_unit
 
 
 def lot_items(db, lot):
@@ -54,12 +58,10 @@ def test_items_swap_positions_in_one_move(db, vials):
 
 
 def test_cage_capacity(db, collection):
-    site = storage.create_unit(db, {"kind": "site", "name": "S"})
-    room = storage.create_unit(
-        db, {"kind": "room", "name": "Animal room", "temperature_c": 22}, site
-    )
-    rack = storage.create_unit(db, {"kind": "rack", "name": "IVC"}, room)
-    cage = storage.create_unit(db, {"kind": "cage", "name": "Cage 1", "capacity": 2}, rack)
+    site = make_unit(db, {"kind": "site", "name": "S"})
+    room = make_unit(db, {"kind": "room", "name": "Animal room", "temperature_c": 22}, site)
+    rack = make_unit(db, {"kind": "rack", "name": "IVC"}, room)
+    cage = make_unit(db, {"kind": "cage", "name": "Cage 1", "capacity": 2}, rack)
     mice = lot_items(
         db,
         make_lot(
@@ -78,24 +80,24 @@ def test_items_go_only_into_boxes_cages_and_containers(db, vials):
     with pytest.raises(ValidationFailed):
         storage.place_items(db, vials[:1], box.parent)
     with pytest.raises(ValidationFailed):
-        storage.create_unit(db, {"kind": "freezer", "name": "F"}, box)
+        make_unit(db, {"kind": "freezer", "name": "F"}, box)
 
 
 def test_destroyed_item_does_not_move_or_divide(db, vials):
     box = make_box(db)
     storage.place_items(db, vials[:1], box)
-    inventory.destroy(db, vials[0], "contaminated")
+    inventory.destroy(db, vials[0].barcode, Destroy(reason="contaminated"))
     assert vials[0].container_id is None
     with pytest.raises(InvalidState):
         storage.place_items(db, vials[:1], box)
     with pytest.raises(InvalidState):
-        inventory.split(db, vials[0], {"count": 1, "quantity": "0.1"})
+        inventory.split(db, vials[0].barcode, NewItems(count=1, quantity=Decimal("0.1")))
 
 
 def test_move_box_keeps_positions_and_writes_history(db, vials):
     box = make_box(db)
     storage.place_items(db, vials, box, [(1, 1), (1, 2), (5, 5), (9, 9)])
-    other_rack = storage.create_unit(db, {"kind": "rack", "name": "Rack 2"}, box.parent.parent)
+    other_rack = make_unit(db, {"kind": "rack", "name": "Rack 2"}, box.parent.parent)
     storage.move_unit(db, box, other_rack)
     db.expire_all()
     assert [(v.container_id, v.row, v.col) for v in vials] == [
@@ -113,15 +115,13 @@ def test_move_box_keeps_positions_and_writes_history(db, vials):
 
 
 def test_evacuate_failed_freezer_into_twin(db, collection):
-    site = storage.create_unit(db, {"kind": "site", "name": "S"})
-    room = storage.create_unit(db, {"kind": "room", "name": "R"}, site)
+    site = make_unit(db, {"kind": "site", "name": "S"})
+    room = make_unit(db, {"kind": "room", "name": "R"}, site)
     freezers = []
     for name in ("F1", "F2"):
-        freezer = storage.create_unit(
-            db, {"kind": "freezer", "name": name, "temperature_c": -80}, room
-        )
+        freezer = make_unit(db, {"kind": "freezer", "name": name, "temperature_c": -80}, room)
         for r in range(2):
-            rack = storage.create_unit(db, {"kind": "rack", "name": f"Rack {r + 1}"}, freezer)
+            rack = make_unit(db, {"kind": "rack", "name": f"Rack {r + 1}"}, freezer)
             for b in range(2):
                 make_box(db, rack, rows=3, cols=3, name=f"Box {b + 1}")
         freezers.append(freezer)
@@ -151,12 +151,12 @@ def test_evacuate_failed_freezer_into_twin(db, collection):
 
 
 def test_evacuate_carries_boxes_into_empty_racks(db, collection):
-    site = storage.create_unit(db, {"kind": "site", "name": "S"})
-    room = storage.create_unit(db, {"kind": "room", "name": "R"}, site)
-    failed = storage.create_unit(db, {"kind": "freezer", "name": "F1"}, room)
-    standby = storage.create_unit(db, {"kind": "freezer", "name": "F2"}, room)
-    box = make_box(db, storage.create_unit(db, {"kind": "rack", "name": "R1"}, failed))
-    storage.create_unit(db, {"kind": "rack", "name": "Standby rack"}, standby)
+    site = make_unit(db, {"kind": "site", "name": "S"})
+    room = make_unit(db, {"kind": "room", "name": "R"}, site)
+    failed = make_unit(db, {"kind": "freezer", "name": "F1"}, room)
+    standby = make_unit(db, {"kind": "freezer", "name": "F2"}, room)
+    box = make_box(db, make_unit(db, {"kind": "rack", "name": "R1"}, failed))
+    make_unit(db, {"kind": "rack", "name": "Standby rack"}, standby)
     vials = lot_items(db, make_lot(db, make_strain(db), items=2))
     storage.place_items(db, vials, box, [(4, 4), (4, 5)])
     assert storage.evacuate(db, failed, standby) == 2
@@ -169,12 +169,12 @@ def test_evacuate_carries_boxes_into_empty_racks(db, collection):
 
 
 def test_evacuate_refuses_a_different_layout(db, collection):
-    site = storage.create_unit(db, {"kind": "site", "name": "S"})
-    room = storage.create_unit(db, {"kind": "room", "name": "R"}, site)
-    f1 = storage.create_unit(db, {"kind": "freezer", "name": "F1"}, room)
-    f2 = storage.create_unit(db, {"kind": "freezer", "name": "F2"}, room)
-    make_box(db, storage.create_unit(db, {"kind": "rack", "name": "R"}, f1), rows=9, cols=9)
-    make_box(db, storage.create_unit(db, {"kind": "rack", "name": "R"}, f2), rows=10, cols=10)
+    site = make_unit(db, {"kind": "site", "name": "S"})
+    room = make_unit(db, {"kind": "room", "name": "R"}, site)
+    f1 = make_unit(db, {"kind": "freezer", "name": "F1"}, room)
+    f2 = make_unit(db, {"kind": "freezer", "name": "F2"}, room)
+    make_box(db, make_unit(db, {"kind": "rack", "name": "R"}, f1), rows=9, cols=9)
+    make_box(db, make_unit(db, {"kind": "rack", "name": "R"}, f2), rows=10, cols=10)
     with pytest.raises(InvalidState):
         storage.evacuate(db, f1, f2)
 

@@ -10,8 +10,8 @@ import json
 import pytest
 
 from repository.errors import ValidationFailed
-from repository.schemas import load_material
-from tests.integration.conftest import call
+from repository.schemas.materials import load_material
+from tests.clients import call
 
 POST = "/api/v1/materials"
 STRAIN = {"collection": "API", "kind": "strain", "designation": "s", "taxon_name": "Bacillus"}

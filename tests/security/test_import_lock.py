@@ -23,8 +23,8 @@ from repository.errors import Conflict
 from repository.exchange import bulk, jobs
 from repository.exchange.imports import run_upload
 from repository.models import Barcode, Item, Material, StorageUnit
-from repository.services import inventory, storage
 from tests.conftest import SECRET_KEY, make_box, make_strain
+from tests.factories import preserve
 from tests.security.test_races import LOT, an_app
 
 ROWS = 20_000  # a realistic import: a day's freezing of a large biobank
@@ -159,7 +159,7 @@ def test_writes_while_the_import_command_reads_its_file_succeed_at_once(
 
 def taken_position(db, box: StorageUnit, _case: str) -> None:
     strain = make_strain(db, "API", accession_number="CHANGED POSITION")
-    inventory.create_lot(db, strain, LOT, place=storage.Place(box), positions=[(1, 1)])
+    preserve(db, strain, LOT, box, [(1, 1)])
 
 
 def taken_barcode(_db, _box: StorageUnit, case: str) -> None:

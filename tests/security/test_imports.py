@@ -21,7 +21,7 @@ from repository.db import unit_of_work
 from repository.exchange import spool
 from repository.models import Material
 from repository.processes import this_process
-from tests.integration.conftest import call
+from tests.clients import call
 
 HEADER = "accession_number,designation,taxon_name\n"
 CHINESE = HEADER + "GB 1,枯草芽孢杆菌 甲,Bacillus subtilis\n"

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from api.cli import main
 from labels import Label, render
-from tests.integration.conftest import call
+from tests.clients import call
 
 
 def test_absurd_sheets_are_refused_with_a_problem(world):

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from repository.barcodes import ALPHABET
-from tests.integration.conftest import call
+from tests.clients import call
 
 
 def page(app, token: str, method: str, path: str, form: dict | None = None):

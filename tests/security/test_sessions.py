@@ -23,8 +23,8 @@ from repository.db import unit_of_work
 from repository.services import accounts
 from repository.vocabulary import Role
 from tests.conftest import POSTGRES_URL, SECRET_KEY
-from tests.integration.conftest import PASSWORD
 from tests.servers import threaded_server
+from tests.world import PASSWORD
 
 LOGIN = "/api/v1/auth/login"
 ME = "/api/v1/auth/me"

@@ -20,9 +20,9 @@ from openpyxl import Workbook
 from api.cli import main
 from repository.db import make_engine, session_factory, unit_of_work
 from repository.exchange.limits import COLUMNS, MEMBERS, MIB
+from tests.clients import send, upload
 from tests.conftest import make_collection
 from tests.databases import migrated
-from tests.integration.test_exchange_api import send, upload
 
 POST = "/api/v1/exchange/imports"
 HEAP = 64 * MIB  # what refusing a bomb may take, at most

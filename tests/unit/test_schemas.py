@@ -4,7 +4,8 @@ import pytest
 
 from repository.errors import ValidationFailed
 from repository.models.storage import position_label
-from repository.schemas import LotSchema, StorageUnitSchema, load_material
+from repository.schemas.inventory import LotSchema, StorageUnitSchema
+from repository.schemas.materials import load_material
 from repository.services.collections import check_pattern
 from repository.vocabulary import MaterialKind
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
+
+from repository.errors import Forbidden
 
 from ...context import csrf_ok, log_in, log_out, principal
 from ...policy import Permission, require

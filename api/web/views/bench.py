@@ -14,7 +14,8 @@ from werkzeug.wrappers import Response
 from repository import barcodes
 from repository.errors import DomainError, NotFound, ValidationFailed
 from repository.models import Item, Lot, Material
-from repository.schemas import KIND_SCHEMAS, LotSchema, MaterialSchema
+from repository.schemas.inventory import LotSchema, PreserveLot
+from repository.schemas.materials import KIND_SCHEMAS, MaterialSchema
 from repository.services import inventory, storage
 from repository.vocabulary import GONE, METHOD_TEMPERATURE, MaterialKind, PreservationMethod
 
@@ -121,8 +122,12 @@ def lot(material_id: int) -> Response | tuple[str, int]:
     if request.method == "GET":
         return show("bench_lot.html", form=None, **_lot_values(material))
     made: list[Lot] = []
-    data = forms.raw(LotSchema)
-    error = attempt(lambda: made.append(inventory.create_lot(database(), material, data)))
+
+    def preserve() -> None:
+        command = PreserveLot(material_id=material.id, lot=forms.load(LotSchema))
+        made.append(inventory.preserve_lot(database(), command))
+
+    error = attempt(preserve)
     if error is not None:
         return refused("bench_lot.html", error, **_lot_values(material))
     return back("web.bench_place", lot_id=made[0].id)

@@ -14,14 +14,15 @@ from werkzeug.wrappers import Response
 
 from repository.errors import DomainError, NotFound
 from repository.models import Collection, Material, MaterialRequest
-from repository.schemas import RequestLineSchema
+from repository.schemas.sharing import RequestLineSchema
 from repository.services import catalogue, queries, sharing
+from repository.visibility import material_levels, sees_material
 from repository.vocabulary import MaterialKind, RequestStatus
 
 from ...context import database, principal
-from ...policy import Permission, material_levels, require, sees_material
+from ...policy import Permission, require
+from ...request_access import current_user, own
 from ...resources.materials import MaterialQuery
-from ...resources.sharing import current_user, own
 from .. import forms
 from ..pages import attempt, back, refused, show
 from ..terms import language, term

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from repository.models import Collection, Lot, Material, QcResult, StockAlert, StorageUnit
 from repository.services import storage
-from repository.vocabulary import QcTest, Role, StorageKind
+from repository.visibility import statistics_scope
+from repository.vocabulary import QcTest, StorageKind
 
 from ...context import database
 from ...policy import Permission, require
@@ -26,7 +27,7 @@ VIABILITY = (QcTest.POST_THAW_VIABILITY, QcTest.GERMINATION)
 def _scope() -> frozenset[int] | None:
     """The collections the figures cover: all for admins, their own for curators."""
     who = require(Permission.STATISTICS)
-    return None if Role.ADMIN in who.roles else who.curated
+    return statistics_scope(who)
 
 
 def _materials(scope: frozenset[int] | None) -> dict[str, dict[str, int]]:

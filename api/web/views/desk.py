@@ -9,14 +9,15 @@ from werkzeug.wrappers import Response
 
 from repository.errors import ValidationFailed
 from repository.models import MaterialRequest
-from repository.schemas import ShipmentSchema, StepSchema
+from repository.schemas.sharing import ShipmentSchema, StepSchema
 from repository.services import labelling, sharing, shipping
 from repository.vocabulary import RequestStatus
 
 from ...context import database
 from ...policy import Permission, require
+from ...request_access import curated, visible, visible_requests
 from ...resources.labels import document, selected
-from ...resources.sharing import RequestQuery, curated, visible, visible_requests
+from ...resources.sharing import RequestQuery
 from .. import forms
 from ..pages import show
 from ..terms import term
@@ -30,7 +31,7 @@ def desk() -> tuple[str, int]:
     try:
         query = RequestQuery().load(given)
     except ValidationError as error:
-        raise ValidationFailed(error.messages) from None
+        raise ValidationFailed(error.normalized_messages()) from None
     found, total = visible_requests(query, 100, 0)
     statuses = [(s.value, term(s)) for s in RequestStatus]
     return show("desk.html", found=found, total=total, statuses=statuses, form=request.args)

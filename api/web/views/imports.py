@@ -117,10 +117,10 @@ def commit() -> Response | tuple[str, int]:
     paths = uploads.kept(pending.get("token"))
     if paths is None or request.form.get("token") != pending.get("token"):
         session.pop(PENDING, None)
-        error = ValidationFailed(
+        expired = ValidationFailed(
             {"": [_("This upload is unknown or expired (after an hour); upload the files again.")]}
         )
-        return refused("imports.html", error, form_values={}, **_values())
+        return refused("imports.html", expired, form_values={}, **_values())
     _collection(pending["collection"])
     done: list[bulk.Outcome] = []
     error = attempt(

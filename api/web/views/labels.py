@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from labels import LabelError
 from repository.errors import DomainError, NotFound, ValidationFailed
 from repository.models import Lot, Printer, PrintJob
-from repository.schemas import Integer
+from repository.schemas.fields import Integer
 from repository.services import labelling, printing
 from repository.vocabulary import PrintJobStatus
 
@@ -46,7 +46,7 @@ def _source(args: Any) -> dict[str, Any]:
     try:
         found = Source().load(given)
     except ValidationError as error:
-        raise ValidationFailed(error.messages) from None
+        raise ValidationFailed(error.normalized_messages()) from None
     picked = {k: found[k] for k in ("item", "lot", "box") if k in found}
     if len(picked) != 1:
         raise NotFound(_("Choose one item, lot or box to label."))
@@ -164,7 +164,7 @@ def print_labels() -> Response | tuple[str, int]:
         try:
             made.append(queue(JobIn().load(body)))
         except ValidationError as error:
-            raise ValidationFailed(error.messages) from None
+            raise ValidationFailed(error.normalized_messages()) from None
         except LabelError as error:  # e.g. a code too big for the stock: said on the form
             raise ValidationFailed({"template": [str(error)]}) from None
 

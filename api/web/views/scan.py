@@ -16,16 +16,23 @@ from werkzeug.wrappers import Response
 from repository import barcodes
 from repository.errors import NotFound, ValidationFailed
 from repository.models import Item, Lot, Material, MaterialRequest
-from repository.schemas import ItemsSchema, QcSchema
+from repository.schemas.inventory import (
+    ConsumeIn,
+    DestroyIn,
+    Found,
+    FoundIn,
+    ItemsSchema,
+    NoteIn,
+    QcSchema,
+)
 from repository.services import inventory, queries, storage
 from repository.services.accounts import Principal
 from repository.services.catalogue import attach_offers
+from repository.visibility import sees_inventory, sees_material, sees_request
 from repository.vocabulary import QcOutcome, QcTest
 
 from ...context import database
-from ...policy import Permission, require, sees_inventory, sees_material
-from ...resources.items import ConsumeIn, DestroyIn, FoundIn, NoteIn, place_of
-from ...resources.sharing import sees
+from ...policy import Permission, require
 from .. import forms
 from ..pages import attempt, back, problems, refused, show
 from ..terms import language, term
@@ -45,7 +52,7 @@ def _link(db: Session, who: Principal, match: queries.Match) -> str | None:
     in the catalogue."""
     if match.kind in ("item", "unit") and not sees_inventory(who):
         return None
-    if match.kind == "request" and not sees(db.get_one(MaterialRequest, match.key)):
+    if match.kind == "request" and not sees_request(who, db.get_one(MaterialRequest, match.key)):
         return None
     if match.kind == "material":
         found = db.get_one(Material, match.key)
@@ -54,7 +61,8 @@ def _link(db: Session, who: Principal, match: queries.Match) -> str | None:
         if not sees_inventory(who):
             return url_for("web.catalogue", q=found.accession_number)
     endpoint, name = TARGETS[match.kind]
-    return url_for(endpoint, **{name: match.key})
+    values: dict[str, Any] = {name: match.key}
+    return url_for(endpoint, **values)
 
 
 def scan() -> Response | tuple[str, int]:
@@ -89,40 +97,35 @@ def scan() -> Response | tuple[str, int]:
 
 
 def _record_qc(db: Session, item: Item) -> None:
-    inventory.record_qc(db, item.lot, forms.raw(QcSchema), item)
+    inventory.record_qc(db, item.lot_id, forms.load(QcSchema), item.barcode)
 
 
 def _aliquot(db: Session, item: Item) -> None:
-    inventory.split(db, item, forms.raw(ItemsSchema))
+    inventory.split(db, item.barcode, forms.load(ItemsSchema))
 
 
 def _consume(db: Session, item: Item) -> None:
-    body = forms.load(ConsumeIn)
-    inventory.consume(db, item, body.get("quantity"), body.get("note"))
+    inventory.consume(db, item.barcode, forms.load(ConsumeIn))
 
 
 def _destroy(db: Session, item: Item) -> None:
-    inventory.destroy(db, item, forms.load(DestroyIn)["reason"])
+    inventory.destroy(db, item.barcode, forms.load(DestroyIn))
 
 
 def _missing(db: Session, item: Item) -> None:
-    inventory.mark_missing(db, item, forms.load(NoteIn).get("note"))
+    inventory.mark_missing(db, item.barcode, forms.load(NoteIn))
 
 
 def _found(db: Session, item: Item) -> None:
-    body = forms.load(FoundIn)
-    place = place_of(db, body.get("container"), body.get("row"), body.get("col"))
-    inventory.mark_found(db, item, place, body.get("note"))
+    inventory.mark_found(db, item.barcode, forms.load(FoundIn))
 
 
 def _move(db: Session, item: Item) -> None:
-    body = forms.load(
-        FoundIn
-    )  # container and note: the same fields (position as the grid names it)
-    if not body.get("container"):
+    body: Found = forms.load(FoundIn)  # container and note (position as the grid names it)
+    if not body.container:
         raise NotFound(_("Scan the box or container to move the item into."), field="container")
-    unit = storage.get_unit(db, body["container"], field="container")
-    storage.place_items(db, [item], unit, note=body.get("note"), start=forms.position())
+    unit = storage.get_unit(db, body.container, field="container")
+    storage.place_items(db, [item], unit, note=body.note, start=forms.position())
 
 
 ACTIONS: dict[str, Callable[[Session, Item], None]] = {

@@ -11,11 +11,7 @@ from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
 from repository.models import MaterialRequest
-from repository.schemas import (
-    FeedbackSchema,
-    RequestChangesSchema,
-    StepSchema,
-)
+from repository.schemas.sharing import FeedbackSchema, RequestChangesSchema, StepSchema
 from repository.services import agreements, checks, sharing, shipping
 from repository.vocabulary import (
     NEXT_STEPS,
@@ -29,7 +25,7 @@ from repository.vocabulary import (
 
 from ...context import database
 from ...policy import Permission, require
-from ...resources.sharing import cancellable, current_user, own, visible
+from ...request_access import cancellable, current_user, own, visible
 from .. import forms
 from ..pages import attempt, back, may, refused, show
 from ..terms import term

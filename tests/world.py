@@ -1,10 +1,16 @@
-"""The API tests' world: a database with a collection, materials of each access level, a box
-of vials, a donor, a pull printer with jobs, and a user (with a token) per role; plus the app
-on it. Built once per test module and backend."""
+"""The API tests' world: a database with collections API and OTH, materials of each access
+level, a box of vials, a donor, a pull printer with jobs, and a user (with a token) per role;
+plus the app on it. It is shared by the tests of a module, so it is read-only: its mappings
+cannot be changed, and a test that changes records makes its own (tests/conftest.py's
+factories) rather than change the world's."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from flask import Flask
 from sqlalchemy import select
 
 from api import create_app
@@ -13,14 +19,12 @@ from repository.models import Item, Material, StockAlert
 from repository.services import (
     accounts,
     collections,
-    inventory,
     labelling,
     materials,
     printing,
-    storage,
 )
 from repository.vocabulary import Role
-from tests.conftest import SECRET_KEY, make_box
+from tests.factories import make_box, make_unit, preserve
 
 PASSWORD = "correct horse battery"
 ROLES = {
@@ -33,17 +37,18 @@ ROLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def world(request, tmp_path_factory):
-    """A database with a collection, materials of each access level, a box with vials, and a
-    user (with a token) per role; plus the app on it."""
-    from tests.conftest import POSTGRES_URL, fresh_database
-    from tests.databases import drop_schema
+class World(NamedTuple):
+    """The app, each role's token (by role name) and the ids and barcodes of what was made."""
 
-    backend = request.param
-    schema = "world_" + request.module.__name__.rsplit(".", 1)[-1]
-    url = fresh_database(backend, tmp_path_factory, schema)
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": SECRET_KEY})
+    app: Flask
+    tokens: Mapping[str, str]
+    ids: Mapping[str, Any]
+
+
+def build_world(url: str, secret_key: str) -> World:
+    """The world on the (migrated, empty) database at `url`; the app signs cookies with
+    `secret_key`."""
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": secret_key})
     factory = app.extensions["biorepo"]
     tokens, ids = {}, {}
     with unit_of_work(factory) as db:
@@ -68,17 +73,17 @@ def world(request, tmp_path_factory):
             ids[level] = material.id
         box = make_box(db)
         freezer = box.parent.parent
-        ids["rack"] = storage.create_unit(db, {"kind": "rack", "name": "Spare"}, freezer).barcode
-        standby = storage.create_unit(
+        ids["rack"] = make_unit(db, {"kind": "rack", "name": "Spare"}, freezer).barcode
+        standby = make_unit(
             db, {"kind": "freezer", "name": "Standby", "temperature_c": -80}, freezer.parent
         )
-        storage.create_unit(db, {"kind": "rack", "name": "R1"}, standby)
-        storage.create_unit(db, {"kind": "rack", "name": "R2"}, standby)
+        make_unit(db, {"kind": "rack", "name": "R1"}, standby)
+        make_unit(db, {"kind": "rack", "name": "R2"}, standby)
         ids["freezer"], ids["standby"] = freezer.barcode, standby.barcode
         line = materials.register_material(
             db, "API", {"kind": "cell_line", "designation": "HEK293", "taxon_name": "Homo sapiens"}
         )
-        ids["cell_lot"] = inventory.create_lot(
+        ids["cell_lot"] = preserve(
             db,
             line,
             {
@@ -91,7 +96,7 @@ def world(request, tmp_path_factory):
                 "passage_number": 5,
             },
         ).id
-        lot = inventory.create_lot(
+        lot = preserve(
             db,
             db.get(Material, ids["open"]),
             {
@@ -102,11 +107,11 @@ def world(request, tmp_path_factory):
                 "unit": "ml",
                 "form": "cryovial",
             },
-            place=storage.Place(box),
+            box,
         )
         ids["lot"] = lot.id
         ids["box"] = box.barcode
-        ids["vials"] = list(db.scalars(select(Item.barcode).where(Item.lot_id == lot.id)))
+        ids["vials"] = tuple(db.scalars(select(Item.barcode).where(Item.lot_id == lot.id)))
         donor = materials.register_donor(
             db,
             "API",
@@ -136,28 +141,4 @@ def world(request, tmp_path_factory):
         settings = app.extensions["biorepo.labels"]
         for name in ("job", "other_job"):
             ids[name] = printing.submit(db, printer, things, "matrix", "cryovial", settings).id
-    yield app, tokens, ids
-    app.extensions["biorepo.engine"].dispose()
-    if backend == "postgresql":
-        drop_schema(POSTGRES_URL, schema)
-
-
-def pytest_generate_tests(metafunc):
-    if "world" in metafunc.fixturenames:
-        from tests.conftest import BACKENDS
-
-        metafunc.parametrize("world", BACKENDS, indirect=True, scope="module")
-
-
-def call(app, method, path, token=None, body=None, headers=None):
-    client = app.test_client()
-    headers = dict(headers or {})
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return client.open(path, method=method, json=body, headers=headers)
-
-
-def client_at(app, address: str):
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
+    return World(app, MappingProxyType(tokens), MappingProxyType(ids))

@@ -1,0 +1,1 @@
+"""The HTTP output schemas of the API, one module per domain area."""
