@@ -15,6 +15,7 @@ from repository import demo as demo_data
 from repository import migrate
 from repository.db import unit_of_work
 from repository.errors import DomainError
+from repository.schemas.admin import NewToken
 from repository.services import accounts, labelling, notifications, printing, sharing
 from repository.vocabulary import LabelTemplate, Role
 
@@ -101,7 +102,8 @@ def token() -> None:
 @click.option("--name", default="cli", show_default=True)
 def token_create(email: str, days: int, name: str) -> None:
     """Create an API token for EMAIL and print it (once: only its hash is kept)."""
-    secret = _run(lambda db: accounts.create_token(db, email, days, name).secret)
+    command = NewToken(name=name, days=days, email=email)
+    secret = _run(lambda db: accounts.create_token(db, command).secret)
     click.echo(secret)
 
 

@@ -7,7 +7,6 @@ import hmac
 import secrets
 
 from flask import Flask, Response, current_app, g, request, session
-from marshmallow import Schema
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Unauthorized, UnprocessableEntity
@@ -128,13 +127,6 @@ def install(app: Flask) -> None:
     app.before_request(_begin)
     app.after_request(_finish)
     app.teardown_request(_abandon)
-
-
-def raw_body(schema: type[Schema]) -> dict:
-    """The request's JSON restricted to `schema`'s fields, for a service that validates it
-    itself (the same schema, so a field is checked the same way everywhere)."""
-    names = schema._declared_fields.keys()
-    return {k: v for k, v in (request.get_json(silent=True) or {}).items() if k in names}
 
 
 def page(statement: Select, pagination) -> list:

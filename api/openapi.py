@@ -14,7 +14,7 @@ from flask import Flask, Response, send_from_directory
 from flask_smorest import Api
 from marshmallow import Schema
 
-from .resources.materials import KIND_INPUTS, MaterialIn
+from repository.schemas.materials import KIND_INPUTS, MaterialIn
 
 ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"  # swagger-ui-dist's files
 ASSETS_ENDPOINT = "docs_assets"

@@ -1,5 +1,6 @@
-"""The requests a caller names or lists, fetched only if they see them (repository.visibility)
-and may take the step (the policy's permissions): the API and the pages share these."""
+"""The requests a caller names or lists, fetched only if they see them (the service asks
+repository.visibility) and may take the step (the policy's permissions): the API and the pages
+share these."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ from datetime import timedelta
 
 from flask import current_app
 
-from repository.errors import NotFound
 from repository.models import MaterialRequest, User
 from repository.models.base import utcnow
 from repository.services import sharing
-from repository.visibility import requests_filter, sees_request
 
 from .context import database, principal
 from .policy import Permission, allowed, require
@@ -29,10 +28,7 @@ def overdue_days() -> int:
 def visible(request_id: int, *, lock: bool = False) -> MaterialRequest:
     """The request, if the asker may see it (locked for a change when `lock`)."""
     who = require(Permission.REQUESTS_READ)
-    found = sharing.get_request(database(), request_id, lock=lock)
-    if not sees_request(who, found):
-        raise NotFound(f"No request with id {request_id}.", field="request")
-    return found
+    return sharing.visible_request(database(), who, request_id, lock=lock)
 
 
 def own(request_id: int) -> MaterialRequest:
@@ -63,7 +59,7 @@ def visible_requests(query: dict, limit: int, offset: int) -> tuple[list[Materia
     idle_since = utcnow() - timedelta(days=overdue_days()) if query.get("overdue") else None
     found, total = sharing.list_requests(
         database(),
-        visible=requests_filter(who),
+        who,
         status=query.get("status"),
         idle_since=idle_since,
         limit=limit,

@@ -19,6 +19,8 @@ from . import barcodes
 from .actor import set_actor
 from .errors import Conflict
 from .models import Collection, Item, Lot, Material, StorageUnit, User
+from .schemas.admin import CollectionSchema, OrganisationSchema, PrinterSchema
+from .schemas.donors import DonorIn
 from .schemas.inventory import (
     Consume,
     Destroy,
@@ -28,6 +30,16 @@ from .schemas.inventory import (
     PassageIn,
     QcSchema,
     UnitIn,
+)
+from .schemas.materials import MaterialIn
+from .schemas.sharing import (
+    AcceptanceSchema,
+    AgreementIn,
+    DecisionSchema,
+    FeedbackSchema,
+    PublicationSchema,
+    RequestSchema,
+    ShipmentSchema,
 )
 from .services import (
     accounts,
@@ -102,9 +114,9 @@ def load(session: Session) -> str:
 
 def _load(session: Session, setup: dict) -> str:
     for organisation in setup["organisations"]:
-        collections.create_organisation(session, organisation)
+        collections.create_organisation(session, OrganisationSchema().load_or_fail(organisation))
     for collection in setup["collections"]:
-        collections.create_collection(session, collection)
+        collections.create_collection(session, CollectionSchema().load_or_fail(collection))
     for user in setup["users"]:
         accounts.register_user(
             session,
@@ -115,7 +127,7 @@ def _load(session: Session, setup: dict) -> str:
             password=DEMO_PASSWORD,
         )
     for printer in setup["printers"]:
-        printing.create_printer(session, printer)
+        printing.create_printer(session, PrinterSchema().load_or_fail(printer))
     for root in read("storage")["tree"]:
         _build(session, root, None)
 
@@ -125,11 +137,14 @@ def _load(session: Session, setup: dict) -> str:
         code = data["collection"]
         set_actor(session, session.scalar(select(User.id).where(User.email == CURATORS[code])))
         for donor in data.get("donors", []):
-            materials.register_donor(session, code, donor)
+            materials.register_donor(session, DonorIn().load_or_fail({**donor, "collection": code}))
         for record in data["materials"]:
             lots = record.pop("lots", [])
             material = materials.register_material(
-                session, code, {"kind": KIND_OF_FILE[name].value, **record}
+                session,
+                MaterialIn().load_or_fail(
+                    {"kind": KIND_OF_FILE[name].value, **record, "collection": code}
+                ),
             )
             for lot in lots:
                 _preserve(session, material, lot)
@@ -355,10 +370,8 @@ def _sharing(session: Session) -> None:
     and a few requests at different steps, from submitted to closed with feedback."""
     data = read("requests")
     for spec in data["agreements"]:
-        collection = collections.get_collection(session, spec["collection"])
-        agreements.create_template(
-            session, collection, {k: spec[k] for k in ("name", "kind", "text")}
-        )
+        given = {k: spec[k] for k in ("collection", "name", "kind", "text")}
+        agreements.create_template(session, AgreementIn().load_or_fail(given))
     technician = accounts.get_user(session, "technician@biorepo.example")
     for spec in data["requests"]:
         spec = dict(spec)
@@ -368,7 +381,8 @@ def _sharing(session: Session) -> None:
         code = spec["lines"][0]["collection"]
         spec["lines"] = [_demo_line(session, line) for line in spec["lines"]]
         set_actor(session, requester.id)
-        request, _ = sharing.create_request(session, requester, {**spec, "submit": True})
+        command = RequestSchema().load_or_fail({**spec, "submit": True})
+        request, _ = sharing.create_request(session, requester, command)
         people = (requester, accounts.get_user(session, CURATORS[code]), technician)
         _advance(session, request, people, after, until)
 
@@ -378,21 +392,33 @@ def _advance(
 ) -> None:
     """Take a submitted demo request through its next `until` steps, each by its actor."""
     requester, curator, technician = people
+    decision = DecisionSchema().load_or_fail({"note": "Checks passed."})
     steps = [
         (curator, lambda: sharing.start_review(session, request)),
-        (curator, lambda: sharing.decide(session, request, {"note": "Checks passed."})),
+        (curator, lambda: sharing.decide(session, request, decision)),
         (requester, lambda: _accept(session, request, requester)),
         (technician, lambda: sharing.prepare(session, request)),
-        (technician, lambda: sharing.ship(session, request, after["shipment"])),
+        (
+            technician,
+            lambda: sharing.ship(
+                session, request, ShipmentSchema().load_or_fail(after["shipment"])
+            ),
+        ),
         (requester, lambda: sharing.confirm_delivery(session, request)),
-        (requester, lambda: sharing.give_feedback(session, request, requester, after["feedback"])),
+        (
+            requester,
+            lambda: sharing.give_feedback(
+                session, requester, request, FeedbackSchema().load_or_fail(after["feedback"])
+            ),
+        ),
     ]
     for actor, step in steps[:until]:
         set_actor(session, actor.id)
         step()
     if "publication" in after:
         set_actor(session, requester.id)
-        sharing.report_publication(session, request, requester, after["publication"])
+        publication = PublicationSchema().load_or_fail(after["publication"])
+        sharing.report_publication(session, requester, request, publication)
 
 
 def _demo_line(session: Session, line: dict) -> dict:
@@ -414,10 +440,7 @@ def _accept(session: Session, request: Any, requester: User) -> None:
         ),
         "agreement for the request",
     )
+    signed = {"agreement_version_id": template.versions[-1].id, "signer_name": requester.name}
     sharing.accept_agreement(
-        session,
-        request,
-        requester,
-        {"agreement_version_id": template.versions[-1].id, "signer_name": requester.name},
-        "203.0.113.7",
+        session, requester, request, AcceptanceSchema().load_or_fail(signed), address="203.0.113.7"
     )

@@ -5,6 +5,8 @@ record a principal does not see does not exist for them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import ColumnElement, String, and_, cast, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -62,6 +64,19 @@ def exported(
 ) -> ColumnElement[bool]:
     """The materials an export writes, for a query on a column holding their access level."""
     return access_level.in_(EXPORTED)
+
+
+@dataclass(frozen=True)
+class MaterialSight:
+    """What the asker sees of one material: its whole record (staff) or the catalogue view;
+    and in the record, its donor details (a specimen's donor and diagnosis) or not."""
+
+    record: bool
+    donor_details: bool
+
+
+def material_sight(who: Principal, material: Material) -> MaterialSight:
+    return MaterialSight(sees_inventory(who), sees_donors(who, material.collection_id))
 
 
 # Donors and their consents

@@ -81,6 +81,13 @@ METHOD_TEMPERATURE: dict[PreservationMethod, float | None] = {
 }
 
 
+class CellBankTier(StrEnum):
+    """The tier of a cell line's lot in a two-tier bank: working banks come from the master."""
+
+    MCB = "mcb"  # master cell bank
+    WCB = "wcb"  # working cell bank
+
+
 class ItemForm(StrEnum):
     CRYOVIAL = "cryovial"
     AMPOULE = "ampoule"

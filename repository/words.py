@@ -72,6 +72,10 @@ ENUMS: dict[type[StrEnum], dict[str, Words]] = {
         "ambient": W("ambient", "常温"),
         "live": W("live", "活体"),
     },
+    v.CellBankTier: {
+        "mcb": W("master cell bank", "主细胞库"),
+        "wcb": W("working cell bank", "工作细胞库"),
+    },
     v.ItemForm: {
         "cryovial": W("cryovial", "冻存管"),
         "ampoule": W("ampoule", "安瓿"),

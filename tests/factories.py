@@ -1,6 +1,8 @@
 """Factories for records in tests: a collection, a strain, a storage unit, a box (with its
-site, room, freezer and rack unless given a parent), a lot (of vials); and the items of a
-lot."""
+site, room, freezer and rack unless given a parent), a lot (of vials); records of given input
+fields (collections, organisations, materials, donors, printers, tokens), loaded by the
+schemas the API loads them with; the items of a lot; and the input fields of a lot of one
+vial."""
 
 from __future__ import annotations
 
@@ -8,14 +10,68 @@ from datetime import date
 
 from sqlalchemy import select
 
-from repository.models import Item, Lot, Material, StorageUnit
+from repository.models import (
+    ApiToken,
+    Collection,
+    Donor,
+    Item,
+    Lot,
+    Material,
+    Organisation,
+    Printer,
+    StorageUnit,
+)
+from repository.schemas.admin import CollectionSchema, NewToken, OrganisationSchema, PrinterSchema
+from repository.schemas.donors import DonorIn
 from repository.schemas.inventory import LotIn, UnitIn
-from repository.services import collections, inventory, materials, storage
+from repository.schemas.materials import MaterialIn
+from repository.services import accounts, collections, inventory, materials, printing, storage
+
+LOT = {
+    "method": "glycerol_minus80",
+    "preserved_on": "2025-03-01",
+    "items": 1,
+    "quantity": "1",
+    "unit": "ml",
+    "form": "cryovial",
+}  # the input fields of a lot of one cryovial (its material_id aside)
 
 
-def make_collection(db, code: str = "TST"):
+def add_collection(db, fields: dict) -> Collection:
+    """A collection of the given input fields."""
+    return collections.create_collection(db, CollectionSchema().load_or_fail(fields))
+
+
+def add_organisation(db, fields: dict) -> Organisation:
+    """An organisation of the given input fields."""
+    return collections.create_organisation(db, OrganisationSchema().load_or_fail(fields))
+
+
+def add_material(db, code: str, fields: dict) -> Material:
+    """A material of the given input fields (its kind among them) in collection `code`."""
+    return materials.register_material(
+        db, MaterialIn().load_or_fail({**fields, "collection": code})
+    )
+
+
+def add_donor(db, code: str, fields: dict) -> Donor:
+    """A donor of the given input fields in collection `code`."""
+    return materials.register_donor(db, DonorIn().load_or_fail({**fields, "collection": code}))
+
+
+def add_printer(db, fields: dict) -> Printer:
+    """A printer of the given input fields."""
+    return printing.create_printer(db, PrinterSchema().load_or_fail(fields))
+
+
+def add_token(db, email: str, days: int = 90, name: str = "cli") -> ApiToken:
+    """An API token of the user of `email` (its `secret` on the record)."""
+    return accounts.create_token(db, NewToken(name=name, days=days, email=email))
+
+
+def make_collection(db, code: str = "TST") -> Collection:
     """A culture collection."""
-    return collections.create_collection(
+    return add_collection(
         db, {"code": code, "name": "Test collection", "kind": "culture_collection"}
     )
 
@@ -29,7 +85,7 @@ def make_strain(db, code: str = "TST", **fields) -> Material:
         "taxon_id": 511145,
         **fields,
     }
-    return materials.register_material(db, code, data)
+    return add_material(db, code, data)
 
 
 def make_unit(db, fields: dict, parent: StorageUnit | None = None) -> StorageUnit:

@@ -9,15 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repository.models import Collection, Item, Lot, MaterialRequest, User
+from repository.schemas.sharing import AcceptanceSchema, AgreementIn, RequestSchema
 from repository.services import (
     accounts,
     agreements,
     collections,
-    materials,
     sharing,
 )
 from repository.vocabulary import Role
-from tests.factories import preserve
+from tests.factories import add_collection, add_donor, add_material, add_organisation, preserve
 
 # Where a request ships: every request needs both before it is sent.
 DESTINATION = {
@@ -38,13 +38,13 @@ def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
     with its agreement; labs at BSL-2 (abroad) and BSL-1; a curator per collection and a
     requester per lab; materials of every access level with stock."""
     w = SimpleNamespace()
-    home = collections.create_organisation(
+    home = add_organisation(
         db, {"name": f"{prefix}Home Institute", "country": "CHN", "biosafety_level": 3}
     )
-    w.lab = collections.create_organisation(
+    w.lab = add_organisation(
         db, {"name": f"{prefix}Far Lab", "country": "GBR", "biosafety_level": 2}
     )
-    w.small_lab = collections.create_organisation(
+    w.small_lab = add_organisation(
         db, {"name": f"{prefix}Small Lab", "country": "FRA", "biosafety_level": 1}
     )
     for code, kind, agreement in (
@@ -52,11 +52,12 @@ def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
         ("SEED", "seed_bank", "smta"),
         ("BIO", "biobank", "mta"),
     ):
-        collection = collections.create_collection(
+        collection = add_collection(
             db, {"code": prefix + code, "name": code, "kind": kind, "organisation": home.name}
         )
+        terms = {"name": f"{code} {agreement}", "kind": agreement, "text": "Terms."}
         agreements.create_template(
-            db, collection, {"name": f"{code} {agreement}", "kind": agreement, "text": "Terms."}
+            db, AgreementIn().load_or_fail({**terms, "collection": collection.code})
         )
         accounts.register_user(
             db,
@@ -79,7 +80,7 @@ def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
         roles=[(Role.REQUESTER, None)],
     )
     shr = prefix + "SHR"
-    w.strain = materials.register_material(
+    w.strain = add_material(
         db,
         shr,
         {
@@ -94,7 +95,7 @@ def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
             "ipr": "No IP claimed.",
         },
     )
-    w.restricted = materials.register_material(
+    w.restricted = add_material(
         db,
         shr,
         {
@@ -104,7 +105,7 @@ def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
             "access_level": "restricted",
         },
     )
-    w.internal = materials.register_material(
+    w.internal = add_material(
         db,
         shr,
         {
@@ -114,17 +115,17 @@ def build(db: Session, *, vials: int = 6, prefix: str = "") -> SimpleNamespace:
             "access_level": "internal",
         },
     )
-    w.seed = materials.register_material(
+    w.seed = add_material(
         db,
         prefix + "SEED",
         {"kind": "seed", "designation": "landrace", "taxon_name": "Oryza sativa", "mls_status": 1},
     )
-    materials.register_donor(
+    add_donor(
         db,
         prefix + "BIO",
         {"code": "D1", "consents": [{"scope": ["research"], "signed_on": "2024-01-01"}]},
     )
-    w.specimen = materials.register_material(
+    w.specimen = add_material(
         db,
         prefix + "BIO",
         {
@@ -167,7 +168,7 @@ def under_review(db: Session, *, vials: int, count: int) -> tuple[SimpleNamespac
     line = {"material_id": w.strain.id, "form": "cryovial", "quantity": 1}
     for _ in range(count):
         body = {"lines": [line], "submit": True, **DESTINATION}
-        made, _ = sharing.create_request(db, w.requester, body)
+        made, _ = sharing.create_request(db, w.requester, RequestSchema().load_or_fail(body))
         sharing.start_review(db, made)
         ids.append(made.id)
     return w, ids
@@ -198,10 +199,7 @@ def accept(db: Session, w: SimpleNamespace, request: MaterialRequest):
     template = agreements.applicable(
         db, request.collection_id, [line.material for line in request.lines]
     )
+    signed = {"agreement_version_id": template.versions[-1].id, "signer_name": "Ada Far"}
     return sharing.accept_agreement(
-        db,
-        request,
-        w.requester,
-        {"agreement_version_id": template.versions[-1].id, "signer_name": "Ada Far"},
-        "192.0.2.1",
+        db, w.requester, request, AcceptanceSchema().load_or_fail(signed), address="192.0.2.1"
     )

@@ -2,7 +2,7 @@
 level, a box of vials, a donor, a pull printer with jobs, and a user (with a token) per role;
 plus the app on it. It is shared by the tests of a module, so it is read-only: its mappings
 cannot be changed, and a test that changes records makes its own (tests/conftest.py's
-factories) rather than change the world's."""
+factories) rather than change the world's. Also: another app on a world's database."""
 
 from __future__ import annotations
 
@@ -18,13 +18,20 @@ from repository.db import unit_of_work
 from repository.models import Item, Material, StockAlert
 from repository.services import (
     accounts,
-    collections,
     labelling,
-    materials,
     printing,
 )
 from repository.vocabulary import Role
-from tests.factories import make_box, make_unit, preserve
+from tests.factories import (
+    add_collection,
+    add_donor,
+    add_material,
+    add_printer,
+    add_token,
+    make_box,
+    make_unit,
+    preserve,
+)
 
 PASSWORD = "correct horse battery"
 ROLES = {
@@ -53,13 +60,11 @@ def build_world(url: str, secret_key: str) -> World:
     tokens, ids = {}, {}
     with unit_of_work(factory) as db:
         for code in ("API", "OTH"):
-            collections.create_collection(
-                db, {"code": code, "name": code, "kind": "culture_collection"}
-            )
+            add_collection(db, {"code": code, "name": code, "kind": "culture_collection"})
         for name, grants in ROLES.items():
             accounts.register_user(db, f"{name}@example.org", name, roles=grants, password=PASSWORD)
         for level in ("open", "restricted", "internal"):
-            material = materials.register_material(
+            material = add_material(
                 db,
                 "API",
                 {
@@ -80,7 +85,7 @@ def build_world(url: str, secret_key: str) -> World:
         make_unit(db, {"kind": "rack", "name": "R1"}, standby)
         make_unit(db, {"kind": "rack", "name": "R2"}, standby)
         ids["freezer"], ids["standby"] = freezer.barcode, standby.barcode
-        line = materials.register_material(
+        line = add_material(
             db, "API", {"kind": "cell_line", "designation": "HEK293", "taxon_name": "Homo sapiens"}
         )
         ids["cell_lot"] = preserve(
@@ -112,7 +117,7 @@ def build_world(url: str, secret_key: str) -> World:
         ids["lot"] = lot.id
         ids["box"] = box.barcode
         ids["vials"] = tuple(db.scalars(select(Item.barcode).where(Item.lot_id == lot.id)))
-        donor = materials.register_donor(
+        donor = add_donor(
             db,
             "API",
             {"code": "D001", "consents": [{"scope": ["research"], "signed_on": "2024-05-01"}]},
@@ -124,10 +129,10 @@ def build_world(url: str, secret_key: str) -> World:
         ids["alert"] = alert.id
     with unit_of_work(factory) as db:
         for name in ROLES:
-            tokens[name] = accounts.create_token(db, f"{name}@example.org", 1).secret
-        ids["spare_token"] = accounts.create_token(db, "admin@example.org", 1, "spare").id
+            tokens[name] = add_token(db, f"{name}@example.org", 1).secret
+        ids["spare_token"] = add_token(db, "admin@example.org", 1, "spare").id
         ids["user"] = accounts.get_user(db, "requester@example.org").id
-        printer = printing.create_printer(
+        printer = add_printer(
             db,
             {
                 "name": "Matrix",
@@ -142,3 +147,17 @@ def build_world(url: str, secret_key: str) -> World:
         for name in ("job", "other_job"):
             ids[name] = printing.submit(db, printer, things, "matrix", "cryovial", settings).id
     return World(app, MappingProxyType(tokens), MappingProxyType(ids))
+
+
+def an_app(world: World, **config: Any) -> Flask:
+    """Another app (another engine, as another server process would have) on the world's
+    database, with the world's cookie key and `config` added."""
+    app = world.app
+    return create_app(
+        {
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "TESTING": True,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            **config,
+        }
+    )

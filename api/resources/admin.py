@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from api.schemas.admin import AuditOut, CollectionOut
 from repository.models import AuditEntry, Collection
-from repository.schemas.admin import CollectionSchema
+from repository.schemas.admin import CollectionSchema, NewCollection
 from repository.services import collections
 from repository.visibility import audit_filter
 
-from ..context import database, page, raw_body
+from ..context import database, page
 from ..policy import Permission, require
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Collections and audit.")
@@ -36,11 +36,10 @@ def list_collections(pagination_parameters) -> list:
 @blp.post("/collections")
 @blp.arguments(CollectionSchema)
 @blp.response(201, CollectionOut)
-def create_collection(body: dict) -> object:
+def create_collection(command: NewCollection) -> object:
     """A new collection (admins)."""
     require(Permission.ADMIN)
-    db = database()
-    return collections.create_collection(db, raw_body(CollectionSchema))
+    return collections.create_collection(database(), command)
 
 
 @blp.get("/audit")

@@ -8,10 +8,15 @@ from marshmallow import Schema, fields, validate
 
 from api.schemas.sharing import AgreementOut
 from repository.models import AgreementTemplate
-from repository.schemas.sharing import AgreementSchema, AgreementVersionSchema
+from repository.schemas.sharing import (
+    AgreementIn,
+    AgreementVersionSchema,
+    CreateAgreement,
+    NewVersion,
+)
 from repository.services import agreements, collections
 
-from ..context import database, raw_body
+from ..context import database
 from ..policy import Permission, require
 
 blp = Blueprint(
@@ -24,10 +29,6 @@ blp = Blueprint(
 
 class AgreementQuery(Schema):
     collection = fields.String(validate=validate.Length(max=32))
-
-
-class AgreementIn(AgreementSchema):
-    collection = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
 @blp.get("")
@@ -50,22 +51,21 @@ def get(agreement_id: int) -> AgreementTemplate:
 @blp.post("")
 @blp.arguments(AgreementIn)
 @blp.response(201, AgreementOut)
-def create(body: dict) -> AgreementTemplate:
+def create(command: CreateAgreement) -> AgreementTemplate:
     """A new agreement of a collection you curate (`kind`: mta, or smta for seeds of the
     multilateral system), its text as version 1."""
     db = database()
-    collection = collections.get_collection(db, body["collection"])
-    require(Permission.REVIEW, collection.id)
-    return agreements.create_template(db, collection, raw_body(AgreementSchema))
+    require(Permission.REVIEW, collections.get_collection(db, command.collection).id)
+    return agreements.create_template(db, command)
 
 
 @blp.post("/<id:agreement_id>/versions")
 @blp.arguments(AgreementVersionSchema)
 @blp.response(201, AgreementOut)
-def add_version(body: dict, agreement_id: int) -> AgreementTemplate:
+def add_version(command: NewVersion, agreement_id: int) -> AgreementTemplate:
     """A new version of the text; requests accept the latest from now on."""
     db = database()
     template = agreements.get_template(db, agreement_id)
     require(Permission.REVIEW, template.collection_id)
-    agreements.add_version(db, template, raw_body(AgreementVersionSchema))
+    agreements.add_version(db, template, command)
     return template

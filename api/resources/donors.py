@@ -12,21 +12,17 @@ from sqlalchemy import select
 from api.schemas.donors import ConsentOut, DonorOut
 from repository.errors import NotFound
 from repository.models import Consent, Donor
-from repository.schemas.donors import ConsentSchema, DonorSchema
+from repository.schemas.donors import ConsentSchema, DonorIn, NewConsent, RegisterDonor
 from repository.schemas.fields import Date
 from repository.services import collections, materials
 
-from ..context import database, page, raw_body
+from ..context import database, page
 from ..policy import Permission, require
 
 blp = Blueprint("donors", __name__, url_prefix="/api/v1", description="Donors and consents.")
 
 
 class DonorQuery(Schema):
-    collection = fields.String(required=True, validate=validate.Length(min=1, max=32))
-
-
-class DonorIn(DonorSchema):
     collection = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
@@ -50,11 +46,11 @@ def list_donors(query: dict, pagination_parameters) -> list[Donor]:
 @blp.post("/donors")
 @blp.arguments(DonorIn)
 @blp.response(201, DonorOut)
-def register_donor(body: dict) -> Donor:
+def register_donor(command: RegisterDonor) -> Donor:
     """A pseudonymised donor (a code, never a name) with the consents they signed."""
     db = database()
-    require(Permission.DONORS, collections.get_collection(db, body["collection"]).id)
-    return materials.register_donor(db, body["collection"], raw_body(DonorSchema))
+    require(Permission.DONORS, collections.get_collection(db, command.collection).id)
+    return materials.register_donor(db, command)
 
 
 @blp.get("/donors/<id:donor_id>")
@@ -67,9 +63,9 @@ def get_donor(donor_id: int) -> Donor:
 @blp.post("/donors/<id:donor_id>/consents")
 @blp.arguments(ConsentSchema)
 @blp.response(201, ConsentOut)
-def add_consent(body: dict, donor_id: int) -> Consent:
+def add_consent(command: NewConsent, donor_id: int) -> Consent:
     """Record another consent the donor signed."""
-    return materials.add_consent(database(), _donor(donor_id), raw_body(ConsentSchema))
+    return materials.add_consent(database(), _donor(donor_id), command)
 
 
 @blp.post("/consents/<id:consent_id>/withdraw")

@@ -3,7 +3,7 @@ for the collection's curators."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_dump, validate
@@ -12,12 +12,12 @@ from api.schemas.materials import CatalogueMaterialOut, MaterialOut
 from api.schemas.sharing import OfferOut
 from repository.errors import NotFound
 from repository.models import Material
-from repository.schemas.materials import KIND_SCHEMAS, MaterialPatchSchema, MaterialSchema, kind_of
+from repository.schemas.materials import MaterialIn, MaterialPatchSchema, RegisterMaterial
 from repository.services import catalogue, collections, materials, queries
-from repository.visibility import material_levels, sees_donors, sees_inventory, sees_material
+from repository.visibility import material_levels, material_sight, sees_material
 from repository.vocabulary import MaterialKind
 
-from ..context import database, principal, raw_body, window
+from ..context import database, principal, window
 from ..policy import Permission, require
 
 blp = Blueprint(
@@ -37,29 +37,6 @@ class MaterialQuery(Schema):
     )
 
 
-def _with_collection(schema: type[MaterialSchema]) -> type[MaterialSchema]:
-    """A kind's schema plus the collection the material goes into: what a script sends."""
-    collection = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=32),
-        metadata={"description": "The code of a collection you curate."},
-    )
-    name = schema.__name__.removesuffix("Schema") + "In"
-    return type(name, (schema,), {"collection": collection, "__doc__": schema.__doc__})
-
-
-KIND_INPUTS = {str(kind): _with_collection(schema) for kind, schema in KIND_SCHEMAS.items()}
-
-
-class MaterialIn(Schema):
-    """A material of any kind: `kind` picks its schema (the fields every material has plus the
-    kind's own; the OpenAPI document lists each as one of MaterialIn); unknown fields are
-    refused."""
-
-    def load(self, data: Any, **_: Any) -> dict:
-        return KIND_INPUTS[kind_of(data).value]().load(data)
-
-
 class MaterialView(MaterialOut):
     """A material as the asker may see it: staff get every field (the kind's own under
     `details`, a specimen's donor and diagnosis only if they see the collection's donors);
@@ -70,9 +47,8 @@ class MaterialView(MaterialOut):
 
     @post_dump(pass_original=True)
     def _for_the_asker(self, data: dict, material: Material, **_: object) -> dict:
-        who = principal()
-        if sees_inventory(who):
-            if not sees_donors(who, material.collection_id) and data.get("details"):
+        if material.sight.record:
+            if not material.sight.donor_details and data.get("details"):
                 data["details"] = {
                     k: v for k, v in data["details"].items() if k not in DONOR_DETAILS
                 }
@@ -81,11 +57,19 @@ class MaterialView(MaterialOut):
         return {k: v for k, v in data.items() if k in public}
 
 
+def _seen(found: Sequence[Material]) -> None:
+    """Set on each material what the asker sees of it (MaterialView reads it)."""
+    who = principal()
+    for material in found:
+        material.sight = material_sight(who, material)
+
+
 def _visible(material: Material | None) -> Material:
     """Internal materials do not exist for the public."""
     if material is None or not sees_material(principal(), material.access_level):
         raise NotFound("No such material.")
     catalogue.attach_offers(database(), [material])
+    _seen([material])
     return material
 
 
@@ -112,6 +96,7 @@ def list_materials(query: dict, pagination_parameters) -> list[Material]:
     )
     pagination_parameters.item_count = total
     catalogue.attach_offers(db, found)
+    _seen(found)
     return found
 
 
@@ -128,19 +113,20 @@ def get_material(material_id: int) -> Material:
 @blp.post("")
 @blp.arguments(MaterialIn)
 @blp.response(201, MaterialView)
-def register(body: dict) -> Material:
+def register(command: RegisterMaterial) -> Material:
     """Register a material in a collection you curate; the accession number is drawn from
     the collection's pattern unless given. The kind's own fields are validated strictly."""
-    data = raw_body(KIND_INPUTS[body["kind"].value])  # as sent: the service validates it
-    return register_in(data.pop("collection"), data)
+    return register_as_curator(command)
 
 
-def register_in(code: str, data: dict) -> Material:
-    """Register a material in collection `code`, if the asker curates it (the API and the
-    bench page share this)."""
+def register_as_curator(command: RegisterMaterial) -> Material:
+    """Register the material, if the asker curates its collection (the API and the bench page
+    share this)."""
     db = database()
-    require(Permission.REGISTER, collections.get_collection(db, code).id)
-    return materials.register_material(db, code, data)
+    require(Permission.REGISTER, collections.get_collection(db, command.collection).id)
+    material = materials.register_material(db, command)
+    _seen([material])
+    return material
 
 
 @blp.patch("/<id:material_id>")

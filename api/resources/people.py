@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from repository.errors import NotFound
 from repository.models import Organisation, User
-from repository.schemas.admin import OrganisationSchema
+from repository.schemas.admin import NewOrganisation, OrganisationSchema
 from repository.schemas.fields import Integer
 from repository.services import accounts, collections
 from repository.vocabulary import Role
 
-from ..context import database, page, raw_body
+from ..context import database, page
 from ..policy import Permission, require
 
 blp = Blueprint("people", __name__, url_prefix="/api/v1", description="Users, organisations.")
@@ -130,7 +130,7 @@ def list_organisations(pagination_parameters) -> list[Organisation]:
 @blp.post("/organisations")
 @blp.arguments(OrganisationSchema)
 @blp.response(201, OrganisationOut)
-def create_organisation(body: dict) -> Organisation:
+def create_organisation(command: NewOrganisation) -> Organisation:
     """A new organisation, with its biosafety level for the requests to come."""
     require(Permission.ADMIN)
-    return collections.create_organisation(database(), raw_body(OrganisationSchema))
+    return collections.create_organisation(database(), command)

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from api.schemas.fields import UtcDateTime
 from repository.errors import NotFound
 from repository.models import Printer, PrintJob
-from repository.schemas.admin import PrinterSchema
+from repository.schemas.admin import EditPrinter, NewPrinter, PrinterChanges, PrinterSchema
 from repository.schemas.fields import Integer
 from repository.services import printing
 from repository.visibility import print_jobs_filter, sees_print_job
 from repository.vocabulary import PrintJobStatus
 
-from ..context import database, page, principal, raw_body
+from ..context import database, page, principal
 from ..policy import Permission, allowed, require
 from .labels import Selection, document_response, selected
 
@@ -36,10 +36,6 @@ class PrinterOut(Schema):
     location = fields.String(allow_none=True)
     agent = fields.Function(lambda p: p.agent.email if p.agent else None)
     active = fields.Boolean()
-
-
-class PrinterChanges(PrinterSchema):
-    """Any of a printer's fields."""
 
 
 class JobIn(Selection):
@@ -84,11 +80,11 @@ def list_printers(pagination_parameters) -> list[Printer]:
 @blp.post("/printers")
 @blp.arguments(PrinterSchema)
 @blp.response(201, PrinterOut)
-def create_printer(body: dict) -> Printer:
+def create_printer(command: NewPrinter) -> Printer:
     """Register a printer: ZPL or PDF; reached over raw TCP (port 9100 by default), a folder,
     a CUPS queue, or pulled by an agent (a user with the printer role)."""
     require(Permission.ADMIN)
-    return printing.create_printer(database(), raw_body(PrinterSchema))
+    return printing.create_printer(database(), command)
 
 
 @blp.get("/printers/<id:printer_id>")
@@ -104,12 +100,12 @@ def get_printer(printer_id: int) -> Printer:
 @blp.etag
 @blp.arguments(PrinterChanges(partial=True))
 @blp.response(200, PrinterOut)
-def edit_printer(changes: dict, printer_id: int) -> Printer:
+def edit_printer(command: EditPrinter, printer_id: int) -> Printer:
     """Change a printer (send the ETag you read as If-Match); `active: false` holds its queue."""
     require(Permission.ADMIN)
     printer = _printer(printer_id)
     blp.check_etag(printer, PrinterOut)
-    return printing.edit_printer(database(), printer, raw_body(PrinterSchema))
+    return printing.edit_printer(database(), printer, command)
 
 
 @blp.post("/print-jobs")

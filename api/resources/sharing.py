@@ -4,6 +4,8 @@ publications. Requesters see their own lab's requests only (another lab's do not
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -20,20 +22,29 @@ from api.schemas.sharing import (
 from repository.models import MaterialRequest
 from repository.schemas.fields import Integer
 from repository.schemas.sharing import (
+    Acceptance,
     AcceptanceSchema,
+    Decision,
     DecisionSchema,
+    EditDetails,
     FeedbackSchema,
+    NewLine,
+    NewPublication,
+    NewRequest,
     PublicationSchema,
+    Rating,
     RequestChangesSchema,
     RequestLineSchema,
     RequestSchema,
+    Ship,
     ShipmentSchema,
+    Step,
     StepSchema,
 )
 from repository.services import sharing, shipping
 from repository.vocabulary import RequestStatus
 
-from ..context import database, raw_body, window
+from ..context import database, window
 from ..policy import Permission, require
 from ..request_access import (
     cancellable,
@@ -112,15 +123,14 @@ def list_requests(query: dict, pagination_parameters) -> list[MaterialRequest]:
 @blp.arguments(RequestSchema)
 @blp.response(201, RequestOut)
 @blp.alt_response(200, schema=RequestOut, description="Made before with this idempotency key.")
-def create(body: dict) -> object:
+def create(command: NewRequest) -> object:
     """A new request (the cart, a draft), submitted at once with `submit: true`. The same
     idempotency key (in the body or an Idempotency-Key header) twice makes one request: the
     second answer is the first request, with 200."""
     require(Permission.REQUEST)
-    data = raw_body(RequestSchema)
     if request.headers.get(IDEMPOTENCY_HEADER):
-        data["idempotency_key"] = request.headers[IDEMPOTENCY_HEADER][:100]
-    made, created = sharing.create_request(database(), current_user(), data)
+        command = replace(command, idempotency_key=request.headers[IDEMPOTENCY_HEADER][:100])
+    made, created = sharing.create_request(database(), current_user(), command)
     return shown(made), 201 if created else 200
 
 
@@ -135,35 +145,35 @@ def get(request_id: int) -> MaterialRequest:
 @blp.patch("/<id:request_id>")
 @blp.arguments(RequestChangesSchema)
 @blp.response(200, RequestOut)
-def edit(body: dict, request_id: int) -> MaterialRequest:
+def edit(command: EditDetails, request_id: int) -> MaterialRequest:
     """Change a draft's purpose, intended use, approvals, permits and address (send the
     `version` you read: a stale one is a 409)."""
-    return shown(sharing.edit_details(database(), own(request_id), raw_body(RequestChangesSchema)))
+    return shown(sharing.edit_details(database(), own(request_id), command))
 
 
 @blp.post("/<id:request_id>/lines")
 @blp.arguments(RequestLineSchema)
 @blp.response(201, RequestLineOut)
-def add_line(body: dict, request_id: int) -> object:
+def add_line(command: NewLine, request_id: int) -> object:
     """Put one more material in the cart (a draft request)."""
-    return sharing.add_line(database(), own(request_id), raw_body(RequestLineSchema))
+    return sharing.add_line(database(), own(request_id), command)
 
 
 @blp.post("/<id:request_id>/submit")
 @blp.arguments(StepSchema)
 @blp.response(200, RequestOut)
-def submit(body: dict, request_id: int) -> MaterialRequest:
+def submit(command: Step, request_id: int) -> MaterialRequest:
     """Send the cart to the curators; every check runs, each failure named."""
-    return shown(sharing.submit(database(), own(request_id), raw_body(StepSchema)))
+    return shown(sharing.submit(database(), own(request_id), command))
 
 
 @blp.post("/<id:request_id>/review")
 @blp.arguments(StepSchema)
 @blp.response(200, RequestOut)
-def review(body: dict, request_id: int) -> MaterialRequest:
+def review(command: Step, request_id: int) -> MaterialRequest:
     """A curator of the collection takes the request under review."""
     found = curated(request_id, Permission.REVIEW)
-    return shown(sharing.start_review(database(), found, raw_body(StepSchema)))
+    return shown(sharing.start_review(database(), found, command))
 
 
 @blp.get("/<id:request_id>/proposal")
@@ -180,22 +190,22 @@ def proposal(request_id: int) -> list[dict]:
 @blp.post("/<id:request_id>/decision")
 @blp.arguments(DecisionSchema)
 @blp.response(200, RequestOut)
-def decide(body: dict, request_id: int) -> MaterialRequest:
+def decide(command: Decision, request_id: int) -> MaterialRequest:
     """Approve, partly approve or reject (with a reason). The checks run again and the
     approved lines' items are reserved: the picked barcodes, or the proposal."""
     found = curated(request_id, Permission.REVIEW)
-    return shown(sharing.decide(database(), found, raw_body(DecisionSchema)))
+    return shown(sharing.decide(database(), found, command))
 
 
 @blp.post("/<id:request_id>/agreement")
 @blp.arguments(AcceptanceSchema)
 @blp.response(200, RequestOut)
-def accept(body: dict, request_id: int) -> MaterialRequest:
+def accept(command: Acceptance, request_id: int) -> MaterialRequest:
     """Accept the latest version of the agreement the request falls under; who, for which
     organisation, when and from which address are kept."""
     found = own(request_id)
     sharing.accept_agreement(
-        database(), found, current_user(), raw_body(AcceptanceSchema), request.remote_addr
+        database(), current_user(), found, command, address=request.remote_addr
     )
     return shown(found)
 
@@ -203,20 +213,20 @@ def accept(body: dict, request_id: int) -> MaterialRequest:
 @blp.post("/<id:request_id>/preparation")
 @blp.arguments(StepSchema)
 @blp.response(200, RequestOut)
-def prepare(body: dict, request_id: int) -> MaterialRequest:
+def prepare(command: Step, request_id: int) -> MaterialRequest:
     """Start preparing the shipment."""
     found = curated(request_id, Permission.DISPATCH)
-    return shown(sharing.prepare(database(), found, raw_body(StepSchema)))
+    return shown(sharing.prepare(database(), found, command))
 
 
 @blp.post("/<id:request_id>/shipment")
 @blp.arguments(ShipmentSchema)
 @blp.response(200, RequestOut)
-def ship(body: dict, request_id: int) -> MaterialRequest:
+def ship(command: Ship, request_id: int) -> MaterialRequest:
     """Ship: packaging, conditions, courier, tracking number. The items become distributed
     and leave their positions."""
     found = curated(request_id, Permission.DISPATCH)
-    sharing.ship(database(), found, raw_body(ShipmentSchema))
+    sharing.ship(database(), found, command)
     return shown(found)
 
 
@@ -246,49 +256,47 @@ def pick_list(request_id: int) -> dict:
 @blp.post("/<id:request_id>/delivery")
 @blp.arguments(StepSchema)
 @blp.response(200, RequestOut)
-def confirm_delivery(body: dict, request_id: int) -> MaterialRequest:
+def confirm_delivery(command: Step, request_id: int) -> MaterialRequest:
     """The requester confirms the parcel arrived."""
     found = own(request_id)
-    sharing.confirm_delivery(database(), found, raw_body(StepSchema))
+    sharing.confirm_delivery(database(), found, command)
     return shown(found)
 
 
 @blp.post("/<id:request_id>/feedback")
 @blp.arguments(FeedbackSchema)
 @blp.response(201, FeedbackOut)
-def feedback(body: dict, request_id: int) -> object:
+def feedback(command: Rating, request_id: int) -> object:
     """Rate the service (1-5) and comment; a delivered request is closed by it."""
     found = own(request_id)
-    return sharing.give_feedback(database(), found, current_user(), raw_body(FeedbackSchema))
+    return sharing.give_feedback(database(), current_user(), found, command)
 
 
 @blp.post("/<id:request_id>/publications")
 @blp.arguments(PublicationSchema)
 @blp.response(201, PublicationOut)
-def publication(body: dict, request_id: int) -> object:
+def publication(command: NewPublication, request_id: int) -> object:
     """Report a publication or result that used the material."""
     found = own(request_id)
-    return sharing.report_publication(
-        database(), found, current_user(), raw_body(PublicationSchema)
-    )
+    return sharing.report_publication(database(), current_user(), found, command)
 
 
 @blp.post("/<id:request_id>/cancel")
 @blp.arguments(StepSchema)
 @blp.response(200, RequestOut)
-def cancel(body: dict, request_id: int) -> MaterialRequest:
+def cancel(command: Step, request_id: int) -> MaterialRequest:
     """Cancel before shipping (the requester's lab, or a curator of the collection); reserved
     items go back to the stock."""
     found = cancellable(request_id)
-    sharing.cancel(database(), found, raw_body(StepSchema))
+    sharing.cancel(database(), found, command)
     return shown(found)
 
 
 @blp.post("/<id:request_id>/close")
 @blp.arguments(StepSchema)
 @blp.response(200, RequestOut)
-def close(body: dict, request_id: int) -> MaterialRequest:
+def close(command: Step, request_id: int) -> MaterialRequest:
     """Close a delivered request (feedback closes it too)."""
     found = curated(request_id, Permission.DISPATCH)
-    sharing.close(database(), found, raw_body(StepSchema))
+    sharing.close(database(), found, command)
     return shown(found)

@@ -3,13 +3,16 @@ printer agent's, say)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from api.schemas.fields import UtcDateTime
 from repository.errors import Forbidden, NotFound
 from repository.models import ApiToken
+from repository.schemas.admin import NewToken, TokenIn
 from repository.schemas.fields import Integer
 from repository.services import accounts
 
@@ -17,12 +20,6 @@ from ..context import database, page
 from ..policy import Permission, allowed, require
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="API tokens.")
-
-
-class TokenIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    days = Integer(load_default=90, validate=validate.Range(1, 3650))
-    email = fields.Email(validate=validate.Length(max=254))  # admins: someone else's token
 
 
 class TokenOut(Schema):
@@ -53,16 +50,15 @@ def list_tokens(pagination_parameters) -> list[ApiToken]:
 @blp.post("")
 @blp.arguments(TokenIn)
 @blp.response(201, NewTokenOut)
-def create_token(body: dict) -> ApiToken:
+def create_token(command: NewToken) -> ApiToken:
     """A new token for you (admins: for the user named by `email`). The secret is in this
     response only; send it as `Authorization: Bearer <token>`."""
     who = require(Permission.ACCOUNT)
-    db = database()
     assert who.email is not None, "only a signed-in user has an account"
-    email = body.get("email") or who.email
+    email = command.email or who.email
     if email.lower() != who.email and not allowed(who, Permission.ADMIN):
         raise Forbidden("Only admins create tokens for other users.", field="email")
-    return accounts.create_token(db, email, body["days"], body["name"])
+    return accounts.create_token(database(), replace(command, email=email))
 
 
 @blp.delete("/<id:token_id>")

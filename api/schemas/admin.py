@@ -32,3 +32,5 @@ class CollectionOut(Schema):
     kind = fields.String()
     institute_code = fields.String(allow_none=True)
     accession_pattern = fields.String()
+    qc_every_passages = Integer(allow_none=True)
+    qc_every_months = Integer(allow_none=True)

@@ -99,6 +99,8 @@ class LotOut(ScanLotOut):
     material_id = Integer()
     initial_quantity = fields.Decimal(as_string=True)
     unit = fields.String()
+    tier = fields.String(allow_none=True)
+    quarantined_at = UtcDateTime(allow_none=True)
 
 
 class StorageUnitOut(Schema):

@@ -60,6 +60,15 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
     ],
     EventType.PASSAGED: [
         (
+            frozenset({"from_lot", "to_lot", "passage_number", "beyond_limit", "override_reason"}),
+            W(
+                "Passaged from lot {from_lot} to lot {to_lot} (passage {passage_number}), beyond "
+                "the passage limit of {beyond_limit}: {override_reason}",
+                "由批次 {from_lot} 传代为批次 {to_lot}（第 {passage_number} 代），超出传代上限 "
+                "{beyond_limit} 代，理由：{override_reason}",
+            ),
+        ),
+        (
             frozenset({"from_lot", "to_lot", "passage_number", "thawed"}),
             W(
                 "Passaged from lot {from_lot} to lot {to_lot} (passage {passage_number}), "
@@ -141,6 +150,13 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
     EventType.MISSING: [(frozenset(), W("Marked missing.", "标记为丢失。"))],
     EventType.FOUND: [(frozenset(), W("Found again.", "已找回。"))],
     EventType.ANNOTATED: [
+        (
+            frozenset({"quarantined", "test"}),
+            W(
+                "Quarantined: the {test} test of lot {quarantined} failed.",
+                "已隔离：批次 {quarantined} 的{test}不合格。",
+            ),
+        ),
         (
             frozenset({"released"}),
             W("Released from request {released}.", "已从申请 {released} 释放。"),

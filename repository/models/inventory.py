@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..vocabulary import ItemForm, ItemStatus, PreservationMethod, Sex, Unit
+from ..vocabulary import CellBankTier, ItemForm, ItemStatus, PreservationMethod, Sex, Unit
 from .base import Base, Quantity, Timestamp, choice, utcnow
 from .material import Material
 from .storage import StorageUnit
@@ -45,9 +45,14 @@ class Lot(Base):
     passage_number: Mapped[int | None] = mapped_column(Integer)
     generation: Mapped[str | None] = mapped_column(String(16))
     regeneration_cycle: Mapped[int | None] = mapped_column(Integer)
+    # of a cell line's lot in a two-tier bank: master (mcb) or working (wcb, from a master lot)
+    tier: Mapped[CellBankTier | None] = mapped_column(choice(CellBankTier, "cell_bank_tier"))
     initial_quantity: Mapped[Decimal] = mapped_column(Quantity)
     unit: Mapped[Unit] = mapped_column(choice(Unit, "unit"))
     remarks: Mapped[str | None] = mapped_column(Text)
+    # when a cell line's lot (or one it came from) tested positive for mycoplasma or failed
+    # sterility: its items are not distributed
+    quarantined_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     material: Mapped[Material] = relationship()

@@ -25,6 +25,9 @@ from .base import Base, Timestamp, choice, utcnow
 from .collection import Collection
 from .reference import CellosaurusEntry
 
+if TYPE_CHECKING:
+    from ..visibility import MaterialSight
+
 Str = String(200)
 
 
@@ -89,6 +92,7 @@ class Material(Base):
 
     if TYPE_CHECKING:
         offer: dict[str, Any]  # not stored: what can be had and on what terms (`catalogue`)
+        sight: MaterialSight  # not stored: what the asker sees of it (`visibility`)
 
 
 class Identifier(Base):
@@ -179,6 +183,7 @@ class CellLine(Material):
     """A cell line, described as Cellosaurus describes it, with its STR profile."""
 
     __tablename__ = "cell_lines"
+    __table_args__ = (CheckConstraint("max_passage >= 0", name="max_passage"),)
     __mapper_args__ = {"polymorphic_identity": MaterialKind.CELL_LINE}
 
     id: Mapped[int] = mapped_column(ForeignKey("materials.id"), primary_key=True)
@@ -195,6 +200,8 @@ class CellLine(Material):
     culture_medium: Mapped[str | None] = mapped_column(Str)
     problematic: Mapped[str | None] = mapped_column(Text)
     str_profile: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # the supplier's limit: the highest passage number its lots may reach (None: no limit)
+    max_passage: Mapped[int | None] = mapped_column(Integer)
 
     reference: Mapped[CellosaurusEntry | None] = relationship(
         primaryjoin="foreign(CellLine.cellosaurus_id) == CellosaurusEntry.accession",

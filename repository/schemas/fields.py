@@ -121,3 +121,8 @@ class Entries(fields.List):
         if isinstance(value, list | tuple) and len(value) > self.most:
             raise ValidationError(f"At most {self.most} entries, not {len(value)}.")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+def given(command: object, *leave: str) -> dict[str, Any]:
+    """A command's fields that were given (not None), but those named in `leave`."""
+    return {k: v for k, v in vars(command).items() if v is not None and k not in leave}

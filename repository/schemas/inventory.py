@@ -18,6 +18,7 @@ from marshmallow import (
 )
 
 from ..vocabulary import (
+    CellBankTier,
     ItemForm,
     PreservationMethod,
     QcOutcome,
@@ -71,6 +72,7 @@ class LotSchema(StrictSchema):
         validate=pattern(r"^[A-Za-z0-9+/.-]{1,16}$", "a generation such as F2 or N10F3")
     )
     regeneration_cycle = Integer(validate=validate.Range(min=0, max=1000))
+    tier = one_of(CellBankTier)
     items = Integer(required=True, validate=validate.Range(min=1, max=10_000))
     quantity = fields.Decimal(required=True, places=6, validate=positive)
     unit = one_of(Unit, required=True)
@@ -103,6 +105,7 @@ class NewLot:
     passage_number: int | None = None
     generation: str | None = None
     regeneration_cycle: int | None = None
+    tier: CellBankTier | None = None  # of a cell line's lot: master or working cell bank
     remarks: str | None = None
     animals: tuple[NewAnimal, ...] = ()  # one per item, for a live lot
 
@@ -136,11 +139,15 @@ class PreserveLot:
 
 
 class PassageIn(LotSchema):
-    """A cell line's next lot, and the thawed vial it grew from."""
+    """A cell line's next lot, and the thawed vial it grew from; beyond the cell line's
+    passage limit, the reason to passage it anyway."""
 
     method = one_of(PreservationMethod)  # default: the parent lot's
     passage_number = Integer(dump_only=True)
     source = fields.String(validate=validate.Length(min=1, max=32))
+    override_reason = text(
+        500, also=validate.Regexp(r"\s*\S", error="Say why the passage limit is overridden.")
+    )
 
     @post_load
     def _command(self, data: dict, **_: Any) -> Passage:
@@ -150,7 +157,9 @@ class PassageIn(LotSchema):
 @dataclass(frozen=True, kw_only=True)
 class Passage:
     """Passage a cell line: a new lot at the parent's passage + 1, in the parent's method
-    unless another is given; the `source` vial (a barcode), if named, is used up."""
+    unless another is given; the `source` vial (a barcode), if named, is used up. Beyond the
+    cell line's passage limit it needs `override_reason`; a working cell bank lot (`tier`)
+    comes from a master cell bank lot."""
 
     preserved_on: date
     items: int
@@ -160,9 +169,11 @@ class Passage:
     method: PreservationMethod | None = None
     generation: str | None = None
     regeneration_cycle: int | None = None
+    tier: CellBankTier | None = None
     remarks: str | None = None
     animals: tuple[NewAnimal, ...] = ()
     source: str | None = None
+    override_reason: str | None = None
 
 
 class ItemsSchema(StrictSchema):

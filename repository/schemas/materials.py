@@ -1,13 +1,19 @@
 """Input of materials of every kind (strains, seeds, cell lines, animal lines, specimens)
-and their changes."""
+and their changes; each kind's schema loads its fields (as the bulk importer reads them), and
+its input with the collection (KIND_INPUTS, one of MaterialIn) the RegisterMaterial command."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from marshmallow import (
+    Schema,
     ValidationError,
     fields,
+    post_load,
     validate,
 )
 
@@ -195,6 +201,8 @@ class CellLineSchema(MaterialSchema):
         keys=text(32, also=validate.Length(min=1, max=32)),
         values=fields.String(validate=pattern(r"^[0-9XY.,\s]+$", "alleles such as 11,12 or X,Y")),
     )
+    # the supplier's limit: the highest passage number a lot may reach
+    max_passage = Integer(validate=validate.Range(min=0, max=10_000))
 
 
 class AnimalLineSchema(MaterialSchema):
@@ -289,6 +297,71 @@ def load_material(data: Any) -> dict:
 
 
 _MATERIAL_LOADERS = {kind: schema() for kind, schema in KIND_SCHEMAS.items()}  # built once
+
+
+class NewIdentifier(NamedTuple):
+    """Another collection's or database's number of a material."""
+
+    scheme: str
+    value: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterMaterial:
+    """Register a material of `kind` in collection `collection` (a code): its accession
+    number is drawn from the collection's pattern unless given; `donor` is a specimen's
+    donor's code in the collection; `fields` are the kind's other fields, checked."""
+
+    collection: str
+    kind: MaterialKind
+    fields: Mapping[str, Any]
+    identifiers: tuple[NewIdentifier, ...] = ()
+    accession_number: str | None = None
+    donor: str | None = None
+
+
+def _with_collection(schema: type[MaterialSchema]) -> type[MaterialSchema]:
+    """A kind's schema plus the collection the material goes into (what a script sends),
+    loading the RegisterMaterial command."""
+    collection = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "The code of a collection you curate."},
+    )
+
+    def command(self: MaterialSchema, data: dict, **_: Any) -> RegisterMaterial:
+        given = dict(data)
+        return RegisterMaterial(
+            collection=given.pop("collection"),
+            kind=MaterialKind(given.pop("kind")),
+            identifiers=tuple(NewIdentifier(**i) for i in given.pop("identifiers")),
+            accession_number=given.pop("accession_number", None),
+            donor=given.pop("donor", None),
+            fields=MappingProxyType(given),
+        )
+
+    name = schema.__name__.removesuffix("Schema") + "In"
+    members = {"collection": collection, "_command": post_load(command), "__doc__": schema.__doc__}
+    return type(name, (schema,), members)
+
+
+KIND_INPUTS = {str(kind): _with_collection(schema) for kind, schema in KIND_SCHEMAS.items()}
+
+
+class MaterialIn(Schema):
+    """A material of any kind: `kind` picks its schema (the fields every material has plus the
+    kind's own; the OpenAPI document lists each as one of MaterialIn); unknown fields are
+    refused."""
+
+    def load(self, data: Any, **_: Any) -> RegisterMaterial:
+        return KIND_INPUTS[kind_of(data).value]().load(data)
+
+    def load_or_fail(self, data: Any) -> RegisterMaterial:
+        """Load the command, or raise the domain's ValidationFailed naming every bad field."""
+        try:
+            return self.load(data)
+        except ValidationError as error:
+            raise ValidationFailed(error.normalized_messages()) from error
 
 
 class MaterialPatchSchema(StrictSchema):

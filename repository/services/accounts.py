@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..models import ApiToken, LoginFailure, RoleGrant, User, UserSession
 from ..models.base import utcnow
+from ..schemas.admin import NewToken
 from ..vocabulary import Role
 from .collections import create_user, get_collection, get_organisation
 
@@ -197,18 +198,20 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, email: str, days: int = 90, name: str = "cli") -> ApiToken:
-    """A new API token for the user. Its `secret` is on the returned record only: the database
-    keeps its hash."""
-    if not 1 <= days <= 3650:
+def create_token(session: Session, command: NewToken) -> ApiToken:
+    """A new API token for the user of the command's email. Its `secret` is on the returned
+    record only: the database keeps its hash."""
+    if not 1 <= command.days <= 3650:
         raise ValidationFailed({"days": ["Between 1 and 3650 days."]})
-    user = get_user(session, email)
+    if command.email is None:
+        raise ValidationFailed({"email": ["Name the user the token is for."]})
+    user = get_user(session, command.email)
     secret = "br_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
-        name=name,
+        name=command.name,
         token_hash=_digest(secret),
-        expires_at=utcnow() + timedelta(days=days),
+        expires_at=utcnow() + timedelta(days=command.days),
     )
     session.add(token)
     session.flush()

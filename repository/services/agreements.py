@@ -6,41 +6,41 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
 from ..models import AgreementTemplate, AgreementVersion, Collection, Material, Seed
-from ..schemas.sharing import AgreementSchema, AgreementVersionSchema
+from ..schemas.sharing import CreateAgreement, NewVersion
 from ..vocabulary import AbsStatus, AgreementKind
 from ..words import Words as W
 from ..words import words
+from .collections import get_collection
 
 
-def create_template(session: Session, collection: Collection, data: Any) -> AgreementTemplate:
+def create_template(session: Session, command: CreateAgreement) -> AgreementTemplate:
     """A new agreement of the collection, with its text as version 1."""
-    fields = AgreementSchema().load_or_fail(data)
+    collection = get_collection(session, command.collection)
     if session.scalar(
         select(AgreementTemplate.id).where(
             AgreementTemplate.collection_id == collection.id,
-            AgreementTemplate.name == fields["name"],
+            AgreementTemplate.name == command.name,
         )
     ):
-        raise Conflict(
-            f"{collection.code} has an agreement named {fields['name']!r}.", field="name"
-        )
-    template = AgreementTemplate(collection=collection, name=fields["name"], kind=fields["kind"])
+        raise Conflict(f"{collection.code} has an agreement named {command.name!r}.", field="name")
+    template = AgreementTemplate(collection=collection, name=command.name, kind=command.kind)
     session.add(template)
     session.flush()
-    _add_version(session, template, fields["text"])
+    _add_version(session, template, command.text)
     return template
 
 
-def add_version(session: Session, template: AgreementTemplate, data: Any) -> AgreementVersion:
+def add_version(
+    session: Session, template: AgreementTemplate, command: NewVersion
+) -> AgreementVersion:
     """A new version of the agreement's text; requests accept the latest from now on."""
-    return _add_version(session, template, AgreementVersionSchema().load_or_fail(data)["text"])
+    return _add_version(session, template, command.text)
 
 
 def _add_version(session: Session, template: AgreementTemplate, text: str) -> AgreementVersion:

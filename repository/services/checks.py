@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..errors import ValidationFailed
 from ..models import MaterialRequest, RequestLine, Seed, Specimen
 from ..vocabulary import AccessLevel, IntendedUse
+from .cell_culture import held_failures, held_stock
 from .reservations import available_counts
 from .shipping import missing_destination
 
@@ -39,7 +40,8 @@ def check(
 ) -> list[Failure]:
     """Every rule the request breaks: where it ships to (line 0), then its lines', in line
     order."""
-    counts = available_counts(session, [(line.material_id, line.form) for line in lines])
+    keys = [(line.material_id, line.form) for line in lines]
+    counts, held = available_counts(session, keys), held_stock(session, keys)
     failures = [
         Failure("shipping", 0, message)
         for messages in missing_destination(request).values()
@@ -48,7 +50,11 @@ def check(
     for line in lines:
         index = request.lines.index(line) + 1
         where = f"Line {index} ({line.material.accession_number}, {line.form.value})"
-        for rule, detail in _line_failures(request, line, counts):
+        key = (line.material_id, line.form)
+        for rule, detail in (
+            *_line_failures(request, line, counts),
+            *held_failures(line, counts.get(key, 0), held.get(key, [])),
+        ):
             failures.append(Failure(rule, index, f"{where}: {detail}"))
     return failures
 

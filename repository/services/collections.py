@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import string
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Collection, Organisation, User
-from ..schemas.admin import CollectionSchema, OrganisationSchema
+from ..schemas.admin import NewCollection, NewOrganisation
+from ..schemas.fields import given
 
 PATTERN_FIELDS = {"code", "year", "seq"}
 
@@ -27,11 +27,10 @@ def get_organisation(session: Session, name: str, *, create: bool = False) -> Or
     return organisation
 
 
-def create_organisation(session: Session, data: Any) -> Organisation:
-    fields = OrganisationSchema().load_or_fail(data)
-    if session.scalar(select(Organisation.id).where(Organisation.name == fields["name"])):
-        raise Conflict(f"An organisation named {fields['name']!r} exists.", field="name")
-    organisation = Organisation(**fields)
+def create_organisation(session: Session, command: NewOrganisation) -> Organisation:
+    if session.scalar(select(Organisation.id).where(Organisation.name == command.name)):
+        raise Conflict(f"An organisation named {command.name!r} exists.", field="name")
+    organisation = Organisation(**given(command))
     session.add(organisation)
     session.flush()
     return organisation
@@ -68,16 +67,14 @@ def check_pattern(pattern: str) -> None:
         ) from error
 
 
-def create_collection(session: Session, data: Any) -> Collection:
-    fields = CollectionSchema().load_or_fail(data)
-    if session.scalar(select(Collection.id).where(Collection.code == fields["code"])):
-        raise Conflict(f"A collection with code {fields['code']} exists.", field="code")
-    organisation = fields.pop("organisation", None)
-    if "accession_pattern" in fields:
-        check_pattern(fields["accession_pattern"])
-    collection = Collection(**fields)
-    if organisation:
-        collection.organisation = get_organisation(session, organisation, create=True)
+def create_collection(session: Session, command: NewCollection) -> Collection:
+    if session.scalar(select(Collection.id).where(Collection.code == command.code)):
+        raise Conflict(f"A collection with code {command.code} exists.", field="code")
+    if command.accession_pattern is not None:
+        check_pattern(command.accession_pattern)
+    collection = Collection(**given(command, "organisation"))
+    if command.organisation:
+        collection.organisation = get_organisation(session, command.organisation, create=True)
     session.add(collection)
     session.flush()
     return collection

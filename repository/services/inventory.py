@@ -15,6 +15,7 @@ from .. import barcodes
 from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ..models import Animal, Item, Lot, Material, QcResult
 from ..models.base import QUANTUM
+from ..schemas.fields import given
 from ..schemas.inventory import (
     Consume,
     Destroy,
@@ -29,6 +30,7 @@ from ..schemas.inventory import (
 )
 from ..sql import chunked, one_of
 from ..vocabulary import GONE, EventType, ItemStatus, MaterialKind
+from .cell_culture import check_tier, passage_override, quarantine
 from .events import preserved_event, record_event, record_events
 from .storage import Place, get_unit, place_items, relocate
 
@@ -47,11 +49,6 @@ def get_lot(session: Session, lot_id: int) -> Lot:
     if lot is None:
         raise NotFound(f"No lot with id {lot_id}.", field="lot_id")
     return lot
-
-
-def given(command: object, *leave: str) -> dict[str, Any]:
-    """A command's fields that were given (not None), but those named in `leave`."""
-    return {k: v for k, v in vars(command).items() if v is not None and k not in leave}
 
 
 def next_lot_numbers(session: Session, material_ids: Iterable[int]) -> dict[int, int]:
@@ -98,9 +95,12 @@ def number_lots(session: Session, material_ids: Sequence[int]) -> list[int]:
 
 def lot_errors(kind: MaterialKind, fields: Mapping[str, Any]) -> dict[str, list[str]]:
     """What a lot's validated fields lack for its material's kind, as {field: [message]}
-    (empty if nothing): a cell line's lot needs its passage number."""
+    (empty if nothing): a cell line's lot needs its passage number; only a cell line's lot has
+    a cell bank tier."""
     if kind is MaterialKind.CELL_LINE and fields.get("passage_number") is None:
         return {"passage_number": ["A cell-line lot needs its passage number."]}
+    if kind is not MaterialKind.CELL_LINE and fields.get("tier") is not None:
+        return {"tier": ["Only a cell line's lots belong to a master or working cell bank."]}
     return {}
 
 
@@ -143,6 +143,7 @@ def _preserve(
     count, quantity, form = fields.pop("items"), fields.pop("quantity"), fields.pop("form")
     if errors := lot_errors(material.kind, fields):
         raise ValidationFailed(errors)
+    check_tier(fields.get("tier"), parent_lot)
     session.flush()  # the material, if new, has its row (and id) to lock
     number = number_lots(session, [material.id])[0]
     lot = Lot(
@@ -150,6 +151,8 @@ def _preserve(
         number=number,
         parent_lot=parent_lot,
         initial_quantity=(quantity * count).quantize(QUANTUM),
+        # a lot that comes from a quarantined one is quarantined too
+        quarantined_at=parent_lot.quarantined_at if parent_lot is not None else None,
         **fields,
     )
     session.add(lot)
@@ -198,19 +201,22 @@ def _add_animals(session: Session, new: list[Item], animals: list[dict]) -> None
 
 
 def passage(session: Session, lot_id: int, command: Passage, *, place: Place | None = None) -> Lot:
-    """A new lot of a cell line at passage + 1; the thawed source vial, if named, is used up."""
+    """A new lot of a cell line at passage + 1; the thawed source vial, if named, is used up.
+    A passage beyond the cell line's limit needs an override reason, recorded in the event."""
     lot = get_lot(session, lot_id)
     source = get_item(session, command.source) if command.source else None
     if lot.material.kind is not MaterialKind.CELL_LINE:
         raise InvalidState("Only cell lines are passaged.", field="lot")
+    passage_number = (lot.passage_number or 0) + 1
+    override = passage_override(lot, passage_number, command.override_reason)
     if source is not None:
         if source.lot_id != lot.id:
             raise ValidationFailed({"source": [f"{source.barcode} is not of this lot."]})
         _use_up(session, source)
     new_lot = NewLot(
-        **given(command, "method", "source"),
+        **given(command, "method", "source", "override_reason"),
         method=command.method or lot.method,
-        passage_number=(lot.passage_number or 0) + 1,
+        passage_number=passage_number,
     )
     new = create_lot(session, lot.material, new_lot, parent_lot=lot, place=place)
     record_event(
@@ -223,6 +229,8 @@ def passage(session: Session, lot_id: int, command: Passage, *, place: Place | N
             "to_lot": new.number,
             "passage_number": new.passage_number,
             "thawed": source.barcode if source is not None else None,
+            **({"tier": new.tier.value} if new.tier is not None else {}),
+            **override,
         },
     )
     return new
@@ -322,7 +330,8 @@ def record_qc(
     session: Session, lot_id: int, command: NewQc, item_barcode: str | None = None
 ) -> QcResult:
     """A QC or viability result (post-thaw viability, germination, mycoplasma, ...) of a lot,
-    or of one of its items."""
+    or of one of its items. A failed mycoplasma or sterility test quarantines the lot and the
+    lots that came from it."""
     lot = get_lot(session, lot_id)
     item = get_item(session, item_barcode) if item_barcode else None
     fields = given(command)
@@ -341,6 +350,7 @@ def record_qc(
     result = QcResult(event_id=event.id, lot_id=lot.id, item_id=item.id if item else None, **fields)
     session.add(result)
     session.flush()
+    quarantine(session, result)
     return result
 
 

@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidState, ValidationFailed
 from ..models import KIND_MODELS, Collection, Consent, Donor, Identifier, Material
-from ..schemas.donors import ConsentSchema, DonorSchema
-from ..schemas.materials import load_material
-from ..vocabulary import EventType, MaterialKind
+from ..schemas.donors import NewConsent, RegisterDonor
+from ..schemas.fields import given
+from ..schemas.materials import RegisterMaterial
+from ..vocabulary import EventType
 from .collections import get_collection, next_accession_number
 from .events import accessioned_event, record_event
 
 
-def register_material(session: Session, collection_code: str, data: Any) -> Material:
+def register_material(session: Session, command: RegisterMaterial) -> Material:
     """Register a material; its accession number is given or drawn from the pattern."""
-    fields = load_material(data)
-    collection = get_collection(session, collection_code)
-    kind = MaterialKind(fields.pop("kind"))
-    identifiers = fields.pop("identifiers")
-    donor_code = fields.pop("donor", None)
-    if donor_code is not None:
-        fields["donor"] = get_donor(session, collection, donor_code)
-    number = fields.pop("accession_number", None)
+    collection = get_collection(session, command.collection)
+    fields = dict(command.fields)
+    if command.donor is not None:
+        fields["donor"] = get_donor(session, collection, command.donor)
+    number = command.accession_number
     if number is None:
         number = next_accession_number(session, collection)
     elif session.scalar(
@@ -38,8 +35,9 @@ def register_material(session: Session, collection_code: str, data: Any) -> Mate
             f"Accession number {number} is already used in {collection.code}.",
             field="accession_number",
         )
-    material = KIND_MODELS[kind](collection=collection, accession_number=number, **fields)
-    material.identifiers = [Identifier(**i) for i in identifiers]
+    model = KIND_MODELS[command.kind]
+    material = model(collection=collection, accession_number=number, **fields)
+    material.identifiers = [Identifier(**i._asdict()) for i in command.identifiers]
     session.add(material)
     session.flush()
     record_event(
@@ -61,26 +59,30 @@ def edit_material(session: Session, material: Material, changes: dict) -> Materi
     return material
 
 
-def register_donor(session: Session, collection_code: str, data: Any) -> Donor:
-    fields = DonorSchema().load_or_fail(data)
-    collection = get_collection(session, collection_code)
+def register_donor(session: Session, command: RegisterDonor) -> Donor:
+    collection = get_collection(session, command.collection)
     if session.scalar(
-        select(Donor.id).where(Donor.collection_id == collection.id, Donor.code == fields["code"])
+        select(Donor.id).where(Donor.collection_id == collection.id, Donor.code == command.code)
     ):
-        raise Conflict(f"Donor {fields['code']} exists in {collection.code}.", field="code")
-    consents = [Consent(**c) for c in fields.pop("consents")]
+        raise Conflict(f"Donor {command.code} exists in {collection.code}.", field="code")
+    consents = [_consent(c) for c in command.consents]
+    fields = given(command, "collection", "consents")
     donor = Donor(collection_id=collection.id, consents=consents, **fields)
     session.add(donor)
     session.flush()
     return donor
 
 
-def add_consent(session: Session, donor: Donor, data: Any) -> Consent:
+def add_consent(session: Session, donor: Donor, command: NewConsent) -> Consent:
     """Record another consent the donor signed."""
-    consent = Consent(**ConsentSchema().load_or_fail(data))
+    consent = _consent(command)
     donor.consents.append(consent)
     session.flush()
     return consent
+
+
+def _consent(command: NewConsent) -> Consent:
+    return Consent(**{**given(command), "scope": list(command.scope)})
 
 
 def withdraw_consent(session: Session, consent: Consent, on: date) -> Consent:

@@ -19,7 +19,8 @@ from ..db import unit_of_work
 from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ..models import Printer, PrintJob
 from ..models.base import aware, utcnow
-from ..schemas.admin import PrinterSchema
+from ..schemas.admin import EditPrinter, NewPrinter, unreachable
+from ..schemas.fields import given
 from ..sql import rows_changed
 from ..vocabulary import PrinterProtocol, PrinterTransport, PrintJobStatus, Role
 from .accounts import get_user
@@ -30,23 +31,23 @@ LEASE = timedelta(minutes=2)  # a worker holds a printer at most this long witho
 MAX_BACKOFF = timedelta(minutes=5)
 
 
-def create_printer(session: Session, data: Any) -> Printer:
-    fields = PrinterSchema().load_or_fail(data)
-    return _apply(session, Printer(), fields)
+def create_printer(session: Session, command: NewPrinter) -> Printer:
+    return _apply(session, Printer(), given(command))
 
 
-def edit_printer(session: Session, printer: Printer, data: Any) -> Printer:
+def edit_printer(session: Session, printer: Printer, command: EditPrinter) -> Printer:
     """Change a printer; the result must still be reachable (an address, or a pull agent)."""
-    fields = PrinterSchema(partial=True).load_or_fail(data)
+    changes = dict(command.changes)
     current = {
-        "name": printer.name,
-        "protocol": printer.protocol.value,
-        "transport": printer.transport.value,
+        "transport": printer.transport,
         "address": printer.address,
         "agent": printer.agent.email if printer.agent else None,
     }
-    PrinterSchema(partial=True).load_or_fail({**current, **data})  # the whole stays valid
-    return _apply(session, printer, fields)
+    whole = {**current, **changes}
+    problem = unreachable(whole["transport"], whole["address"], whole["agent"])
+    if problem is not None:
+        raise ValidationFailed(problem)
+    return _apply(session, printer, changes)
 
 
 def _apply(session: Session, printer: Printer, fields: dict) -> Printer:

@@ -1,7 +1,8 @@
 """Items set aside for requests: the proposal (oldest lot first, keeping the minimum stock),
-curator's picks, reservation that holds in the database (materials locked, a conditional
-UPDATE checked by its row count, a unique item per allocation), release, dispatch, and the
-regeneration or re-culture alerts when stock runs low."""
+curator's picks (neither from a lot the cell culture rules hold back), reservation that holds
+in the database (materials locked, a conditional UPDATE checked by its row count, a unique
+item per allocation), release, dispatch, and the regeneration or re-culture alerts when stock
+runs low."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ..models import Allocation, Item, Lot, Material, MaterialRequest, RequestLi
 from ..models.base import utcnow
 from ..sql import rows_changed
 from ..vocabulary import AlertKind, EventType, ItemForm, ItemStatus
+from .cell_culture import holds
 from .events import record_events
 from .storage import relocate
 
@@ -40,7 +42,9 @@ def available_counts(
 
 def propose(session: Session, line: RequestLine, *, lock: bool = False) -> list[Item]:
     """The items a line would get: the oldest lots first, so that the newest (the minimum
-    stock) stay. With `lock`, the rows are locked and rows locked by others skipped."""
+    stock) stay, and none of a lot the cell culture rules hold back. With `lock`, the rows are
+    locked and rows locked by others skipped."""
+    held = holds(session, [line.material_id])
     query = (
         select(Item)
         .join(Lot, Lot.id == Item.lot_id)
@@ -48,6 +52,7 @@ def propose(session: Session, line: RequestLine, *, lock: bool = False) -> list[
             Lot.material_id == line.material_id,
             Item.form == line.form,
             Item.status == ItemStatus.AVAILABLE,
+            Lot.id.not_in(list(held)),
         )
         .order_by(Lot.preserved_on, Lot.number, Item.id)
         .limit(line.quantity)
@@ -111,6 +116,7 @@ def reserve(
 
 def _picked(session: Session, line: RequestLine, codes: list[str], where: str) -> list[Item]:
     wanted = [barcodes.normalise(code) for code in codes]
+    held = holds(session, [line.material_id])
     if len(wanted) != line.quantity or len(set(wanted)) != len(wanted):
         raise ValidationFailed(
             {"items": [f"{where}: pick {line.quantity} different items, one per unit asked."]}
@@ -133,6 +139,11 @@ def _picked(session: Session, line: RequestLine, codes: list[str], where: str) -
             )
         if item.status is not ItemStatus.AVAILABLE:
             raise Conflict(f"{where}: {code} is {item.status.value}.", field="items")
+        if item.lot_id in held:
+            errors: dict[str, list[str]] = {}
+            for hold in held[item.lot_id]:
+                errors.setdefault(hold.rule, []).append(f"{where}: {code}: {hold.detail}")
+            raise ValidationFailed(errors)
         items.append(item)
     return items
 

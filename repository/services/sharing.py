@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,17 +30,20 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..schemas.fields import given
 from ..schemas.sharing import (
-    AcceptanceSchema,
-    DecisionSchema,
-    FeedbackSchema,
-    PublicationSchema,
-    RequestChangesSchema,
-    RequestLineSchema,
-    RequestSchema,
-    ShipmentSchema,
-    StepSchema,
+    Acceptance,
+    Decision,
+    EditDetails,
+    LineVerdict,
+    NewLine,
+    NewPublication,
+    NewRequest,
+    Rating,
+    Ship,
+    Step,
 )
+from ..visibility import requests_filter, sees_request
 from ..vocabulary import (
     CANCELLABLE,
     FINISHED,
@@ -53,6 +56,10 @@ from ..vocabulary import (
     Role,
 )
 from . import agreements, checks, notifications, reservations, shipping
+from .accounts import Principal
+
+NO_DATA = Step()  # a step with neither a note nor the version read
+APPROVE_ALL = Decision()  # every line approved, its items reserved from the proposal
 
 # --- reading ---------------------------------------------------------------------------------
 
@@ -69,20 +76,29 @@ def get_request(session: Session, request_id: int, *, lock: bool = False) -> Mat
     return request
 
 
+def visible_request(
+    session: Session, who: Principal, request_id: int, *, lock: bool = False
+) -> MaterialRequest:
+    """A request `who` sees (repository.visibility); one they do not see does not exist for
+    them. With `lock`, locked for the change to come (see get_request)."""
+    found = get_request(session, request_id, lock=lock)
+    if not sees_request(who, found):
+        raise NotFound(f"No request with id {request_id}.", field="request")
+    return found
+
+
 def list_requests(
     session: Session,
+    who: Principal,
     *,
-    visible: ColumnElement[bool] | None = None,
     status: RequestStatus | None = None,
     idle_since: datetime | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[MaterialRequest], int]:
-    """Requests, newest first: those `visible` keeps (see repository.visibility), in a
-    status, or (`idle_since`) unfinished and unchanged since then; with the total count."""
-    query = select(MaterialRequest)
-    if visible is not None:
-        query = query.where(visible)
+    """The requests `who` sees (repository.visibility), newest first: in a status, or
+    (`idle_since`) unfinished and unchanged since then; with the total count."""
+    query = select(MaterialRequest).where(requests_filter(who))
     if status is not None:
         query = query.where(MaterialRequest.status == status)
     if idle_since is not None:
@@ -110,27 +126,29 @@ def flag_overdue(requests: list[MaterialRequest], days: int) -> list[MaterialReq
 # --- the cart and submission --------------------------------------------------------------------
 
 
-def edit_details(session: Session, request: MaterialRequest, data: Any) -> MaterialRequest:
+def edit_details(
+    session: Session, request: MaterialRequest, command: EditDetails
+) -> MaterialRequest:
     """Change what a draft is for and its approvals and permits (before it is submitted)."""
-    fields = RequestChangesSchema().load_or_fail(data or {})
-    _expect(request, fields.pop("version", None))
+    _expect(request, command.version)
     if request.status is not RequestStatus.DRAFT:
         raise InvalidState(
             f"A request that is {_words(request.status)} keeps its details.", field="status"
         )
-    for name, value in fields.items():
+    for name, value in given(command, "version").items():
         setattr(request, name, value)
     request.version += 1
     session.flush()
     return request
 
 
-def create_request(session: Session, user: User, data: Any) -> tuple[MaterialRequest, bool]:
+def create_request(
+    session: Session, user: User, command: NewRequest
+) -> tuple[MaterialRequest, bool]:
     """A new request (a draft: the cart), submitted at once if asked. With an idempotency key
     already used by this user, the request made then is returned and nothing changes.
     Returns (request, created)."""
-    fields = RequestSchema().load_or_fail(data)
-    key = fields.pop("idempotency_key", None)
+    key = command.idempotency_key
     earlier = _made_with(session, user, key)
     if earlier is not None:
         return earlier, False
@@ -138,8 +156,7 @@ def create_request(session: Session, user: User, data: Any) -> tuple[MaterialReq
         raise ValidationFailed(
             {"organisation": ["Your account belongs to no organisation; ask an administrator."]}
         )
-    submit_now, lines = fields.pop("submit"), fields.pop("lines")
-    chosen = [_distributable(session, line["material_id"]) for line in lines]
+    chosen = [_distributable(session, line.material_id) for line in command.lines]
     if len({m.collection_id for m in chosen}) > 1:
         raise ValidationFailed(
             {"lines": ["A request asks one collection; make one request per collection."]}
@@ -155,9 +172,9 @@ def create_request(session: Session, user: User, data: Any) -> tuple[MaterialReq
         version=1,
         created_at=now,
         changed_at=now,
-        **fields,
+        **given(command, "lines", "idempotency_key", "submit"),
     )
-    for line, material in zip(lines, chosen, strict=True):
+    for line, material in zip(command.lines, chosen, strict=True):
         _add_line(request, material, line)
     try:
         with session.begin_nested():  # a twin sent at the same moment may win the key
@@ -169,7 +186,7 @@ def create_request(session: Session, user: User, data: Any) -> tuple[MaterialReq
             raise
         return earlier, False
     _step(session, request, RequestStatus.DRAFT, None)
-    if submit_now:
+    if command.submit:
         submit(session, request)
     return request, True
 
@@ -185,33 +202,32 @@ def _made_with(session: Session, user: User, key: str | None) -> MaterialRequest
     )
 
 
-def add_line(session: Session, request: MaterialRequest, data: Any) -> RequestLine:
+def add_line(session: Session, request: MaterialRequest, command: NewLine) -> RequestLine:
     """Put one more material in a draft request."""
-    fields = RequestLineSchema().load_or_fail(data)
     if request.status is not RequestStatus.DRAFT:
         raise InvalidState("Lines are added to draft requests only.", field="status")
-    material = _distributable(session, fields["material_id"])
+    material = _distributable(session, command.material_id)
     if material.collection_id != request.collection_id:
         raise ValidationFailed(
             {"material_id": ["A request asks one collection; make another request for this one."]}
         )
-    line = _add_line(request, material, fields)
+    line = _add_line(request, material, command)
     request.version += 1
     session.flush()
     return line
 
 
-def _add_line(request: MaterialRequest, material: Material, fields: dict) -> RequestLine:
-    if any(m.material_id == material.id and m.form is fields["form"] for m in request.lines):
+def _add_line(request: MaterialRequest, material: Material, wanted: NewLine) -> RequestLine:
+    if any(m.material_id == material.id and m.form is wanted.form for m in request.lines):
         raise ValidationFailed(
-            {"lines": [f"{material.accession_number} as {fields['form'].value} is listed twice."]}
+            {"lines": [f"{material.accession_number} as {wanted.form.value} is listed twice."]}
         )
     line = RequestLine(
         material=material,
         material_id=material.id,
-        form=fields["form"],
-        quantity=fields["quantity"],
-        purpose=fields.get("purpose"),
+        form=wanted.form,
+        quantity=wanted.quantity,
+        purpose=wanted.purpose,
         decision=LineDecision.PENDING,
     )
     request.lines.append(line)
@@ -226,9 +242,9 @@ def _distributable(session: Session, material_id: int) -> Material:
     return material
 
 
-def submit(session: Session, request: MaterialRequest, data: Any = None) -> MaterialRequest:
+def submit(session: Session, request: MaterialRequest, command: Step = NO_DATA) -> MaterialRequest:
     """Send the request to the curators, once it passes every check."""
-    note = _begin(request, RequestStatus.SUBMITTED, _plain(data))
+    note = _begin(request, RequestStatus.SUBMITTED, command)
     checks.enforce(checks.check(session, request, request.lines))
     _move(session, request, RequestStatus.SUBMITTED, note)
     return request
@@ -237,8 +253,11 @@ def submit(session: Session, request: MaterialRequest, data: Any = None) -> Mate
 # --- review and decision ---------------------------------------------------------------------
 
 
-def start_review(session: Session, request: MaterialRequest, data: Any = None) -> MaterialRequest:
-    note = _begin(request, RequestStatus.UNDER_REVIEW, _plain(data))
+def start_review(
+    session: Session, request: MaterialRequest, command: Step = NO_DATA
+) -> MaterialRequest:
+    """A curator takes the request under review."""
+    note = _begin(request, RequestStatus.UNDER_REVIEW, command)
     _move(session, request, RequestStatus.UNDER_REVIEW, note)
     return request
 
@@ -252,30 +271,31 @@ def proposal(session: Session, request: MaterialRequest) -> dict[int, list]:
     }
 
 
-def decide(session: Session, request: MaterialRequest, data: Any) -> MaterialRequest:
+def decide(
+    session: Session, request: MaterialRequest, command: Decision = APPROVE_ALL
+) -> MaterialRequest:
     """Approve (all or some lines) or reject, with a reason for what is rejected. The checks
     run again, and the approved lines' items are reserved: the curator's picks, or the
     proposal. All of it, or nothing."""
-    fields = DecisionSchema().load_or_fail(data or {})
-    note = _begin(request, RequestStatus.APPROVED, fields)
+    note = _begin(request, RequestStatus.APPROVED, command)
     by_id = {line.id: line for line in request.lines}
     picks: dict[int, list[str]] = {}
-    decided = {}
-    for decision in fields["decisions"]:
-        line = by_id.get(decision["line_id"])
+    decided: dict[int, LineVerdict] = {}
+    for verdict in command.decisions:
+        line = by_id.get(verdict.line_id)
         if line is None:
-            raise ValidationFailed({"decisions": [f"No line {decision['line_id']} here."]})
-        if not decision["approve"] and not (decision.get("reason") or note):
+            raise ValidationFailed({"decisions": [f"No line {verdict.line_id} here."]})
+        if not verdict.approve and not (verdict.reason or note):
             raise ValidationFailed({"decisions": [f"Say why line {line.id} is rejected."]})
-        if decision.get("items"):
-            if not decision["approve"]:
+        if verdict.items:
+            if not verdict.approve:
                 raise ValidationFailed({"decisions": ["Items are picked for approved lines."]})
-            picks[line.id] = decision["items"]
-        decided[line.id] = decision
+            picks[line.id] = list(verdict.items)
+        decided[line.id] = verdict
     for line in request.lines:
-        decision = decided.get(line.id, {"approve": True})
-        line.decision = LineDecision.APPROVED if decision["approve"] else LineDecision.REJECTED
-        line.decision_reason = decision.get("reason") or (None if decision["approve"] else note)
+        verdict = decided.get(line.id, LineVerdict(line_id=line.id, approve=True))
+        line.decision = LineDecision.APPROVED if verdict.approve else LineDecision.REJECTED
+        line.decision_reason = verdict.reason or (None if verdict.approve else note)
         line.decided_by = actor_id(session)
     approved = [line for line in request.lines if line.decision is LineDecision.APPROVED]
     if not approved:
@@ -301,13 +321,17 @@ def decide(session: Session, request: MaterialRequest, data: Any) -> MaterialReq
 
 
 def accept_agreement(
-    session: Session, request: MaterialRequest, user: User, data: Any, address: str | None
+    session: Session,
+    user: User,
+    request: MaterialRequest,
+    command: Acceptance,
+    *,
+    address: str | None = None,
 ) -> AgreementAcceptance:
     """The requester accepts the latest version of the agreement the request falls under (the
     SMTA for seeds of the multilateral system): who, for which organisation, when, from
-    where."""
-    fields = AcceptanceSchema().load_or_fail(data)
-    _begin(request, RequestStatus.AGREEMENT_SIGNED, fields)
+    which network address."""
+    _begin(request, RequestStatus.AGREEMENT_SIGNED, command)
     approved = [x.material for x in request.lines if x.decision is LineDecision.APPROVED]
     template = agreements.applicable(session, request.collection_id, approved)
     if template is None:
@@ -316,7 +340,7 @@ def accept_agreement(
             f"{request.collection.code} has no {kind} to accept yet; the curators will add it.",
             field="agreement",
         )
-    version = session.get(AgreementVersion, fields["agreement_version_id"])
+    version = session.get(AgreementVersion, command.agreement_version_id)
     if version is None or version.template_id != template.id:
         raise ValidationFailed(
             {"agreement_version_id": [f"This request is accepted under {template.name!r}."]}
@@ -333,7 +357,7 @@ def accept_agreement(
         version=version,
         user_id=user.id,
         organisation_id=request.organisation_id,
-        signer_name=fields["signer_name"],
+        signer_name=command.signer_name,
         address=(address or "")[:64] or None,
         accepted_at=utcnow(),
     )
@@ -342,25 +366,25 @@ def accept_agreement(
     return acceptance
 
 
-def prepare(session: Session, request: MaterialRequest, data: Any = None) -> MaterialRequest:
-    note = _begin(request, RequestStatus.BEING_PREPARED, _plain(data))
+def prepare(session: Session, request: MaterialRequest, command: Step = NO_DATA) -> MaterialRequest:
+    """Start preparing the shipment."""
+    note = _begin(request, RequestStatus.BEING_PREPARED, command)
     _move(session, request, RequestStatus.BEING_PREPARED, note)
     return request
 
 
-def ship(session: Session, request: MaterialRequest, data: Any) -> Shipment:
+def ship(session: Session, request: MaterialRequest, command: Ship) -> Shipment:
     """The reserved items leave: packaging, conditions, courier and tracking number; they
     become distributed and leave their positions, keeping their history."""
-    fields = ShipmentSchema().load_or_fail(data)
-    note = _begin(request, RequestStatus.SHIPPED, fields)
+    note = _begin(request, RequestStatus.SHIPPED, command)
     shipping.require_destination(request)
     reservations.dispatch(session, request)
     shipment = Shipment(
         request=request,
-        packaging=fields["packaging"],
-        condition=fields["condition"],
-        courier=fields["courier"],
-        tracking_number=fields["tracking_number"],
+        packaging=command.packaging,
+        condition=command.condition,
+        courier=command.courier,
+        tracking_number=command.tracking_number,
         shipped_at=utcnow(),
     )
     session.add(shipment)
@@ -368,41 +392,49 @@ def ship(session: Session, request: MaterialRequest, data: Any) -> Shipment:
     return shipment
 
 
-def confirm_delivery(session: Session, request: MaterialRequest, data: Any = None) -> None:
-    note = _begin(request, RequestStatus.DELIVERED, _plain(data))
+def confirm_delivery(session: Session, request: MaterialRequest, command: Step = NO_DATA) -> None:
+    """The requester confirms the parcel arrived."""
+    note = _begin(request, RequestStatus.DELIVERED, command)
     assert request.shipment is not None, "only a shipped request may be delivered"
     request.shipment.delivered_at = utcnow()
     _move(session, request, RequestStatus.DELIVERED, note)
 
 
-def close(session: Session, request: MaterialRequest, data: Any = None) -> None:
-    note = _begin(request, RequestStatus.CLOSED, _plain(data))
+def close(session: Session, request: MaterialRequest, command: Step = NO_DATA) -> None:
+    """Close a delivered request."""
+    note = _begin(request, RequestStatus.CLOSED, command)
     _move(session, request, RequestStatus.CLOSED, note)
 
 
-def cancel(session: Session, request: MaterialRequest, data: Any = None) -> None:
+def cancel(session: Session, request: MaterialRequest, command: Step = NO_DATA) -> None:
     """Cancel at any step before shipping; reserved items go back to the stock."""
-    fields = _plain(data)
-    _expect(request, fields.get("version"))
+    _expect(request, command.version)
     if request.status not in CANCELLABLE:
         raise InvalidState(
             f"A request that is {_words(request.status)} can no longer be cancelled.",
             field="status",
         )
-    reservations.release(session, request, fields.get("note"))
-    _move(session, request, RequestStatus.CANCELLED, fields.get("note"))
+    reservations.release(session, request, command.note)
+    _move(session, request, RequestStatus.CANCELLED, command.note)
 
 
 # --- after delivery -----------------------------------------------------------------------------
 
 
-def give_feedback(session: Session, request: MaterialRequest, user: User, data: Any) -> Feedback:
+def give_feedback(
+    session: Session, user: User, request: MaterialRequest, command: Rating
+) -> Feedback:
     """The requester's rating and comment; a delivered request is closed by it."""
-    fields = FeedbackSchema().load_or_fail(data)
     _after_delivery(request, "Feedback")
     if request.feedback is not None:
         raise Conflict("Feedback was given already.", field="feedback")
-    feedback = Feedback(request=request, user_id=user.id, at=utcnow(), **fields)
+    feedback = Feedback(
+        request=request,
+        user_id=user.id,
+        at=utcnow(),
+        rating=command.rating,
+        comment=command.comment,
+    )
     session.add(feedback)
     session.flush()
     if request.status is RequestStatus.DELIVERED:
@@ -411,12 +443,18 @@ def give_feedback(session: Session, request: MaterialRequest, user: User, data: 
 
 
 def report_publication(
-    session: Session, request: MaterialRequest, user: User, data: Any
+    session: Session, user: User, request: MaterialRequest, command: NewPublication
 ) -> Publication:
     """A publication or result that used the material."""
-    fields = PublicationSchema().load_or_fail(data)
     _after_delivery(request, "Publications")
-    publication = Publication(request=request, user_id=user.id, at=utcnow(), **fields)
+    publication = Publication(
+        request=request,
+        user_id=user.id,
+        at=utcnow(),
+        citation=command.citation,
+        doi=command.doi,
+        note=command.note,
+    )
     session.add(publication)
     session.flush()
     return publication
@@ -475,20 +513,15 @@ def packing_list(session: Session, request: MaterialRequest) -> dict[str, Any]:
 # --- the state machine -------------------------------------------------------------------------
 
 
-def _begin(request: MaterialRequest, to: RequestStatus, fields: dict) -> str | None:
+def _begin(request: MaterialRequest, to: RequestStatus, command: Step) -> str | None:
     """Check the caller read the current version and the step is allowed; the step's note."""
-    _expect(request, fields.get("version"))
+    _expect(request, command.version)
     if to not in REQUEST_TRANSITIONS[request.status]:
         raise InvalidState(
             f"A request that is {_words(request.status)} cannot become {_words(to)}.",
             field="status",
         )
-    return fields.get("note")
-
-
-def _plain(data: Any) -> dict:
-    """A step's own fields: an optional note and the version the caller read."""
-    return StepSchema().load_or_fail(data or {})
+    return command.note
 
 
 def _expect(request: MaterialRequest, version: int | None) -> None:

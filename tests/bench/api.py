@@ -23,6 +23,7 @@ from pathlib import Path
 from repository.db import session_factory, unit_of_work
 from repository.services import accounts
 from repository.vocabulary import Role
+from tests.factories import add_token
 from tests.servers import free_port, wait_for_port
 
 from .core import build, fresh, postgres_url
@@ -103,7 +104,7 @@ def run(backend: str, url: str, schema: str | None, n_items: int) -> None:
     with unit_of_work(session_factory(engine)) as db:
         accounts.register_user(db, "bench@example.org", "Bench", roles=[(Role.TECHNICIAN, None)])
     with unit_of_work(session_factory(engine)) as db:
-        token = accounts.create_token(db, "bench@example.org", 1).secret
+        token = add_token(db, "bench@example.org", 1).secret
     engine.dispose()
     codes = random.Random(5).sample(built["codes"], 20_000)
     figures, samples = {}, {}

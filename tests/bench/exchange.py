@@ -45,11 +45,10 @@ from repository.models import (
     StorageUnit,
     Strain,
 )
-from repository.services import collections
 from repository.sql import insert_many
 from tests.bench.core import fresh, postgres_url, row, unique_codes
 from tests.databases import drop_schema
-from tests.factories import make_unit
+from tests.factories import add_collection, make_unit
 
 BOX = 10
 PER_MATERIAL = 100
@@ -72,9 +71,7 @@ HEADER = [
 def prepare(engine: Engine, n_rows: int) -> list[str]:
     """A collection and enough empty 10x10 boxes for `n_rows` items; their barcodes."""
     with unit_of_work(session_factory(engine)) as db:
-        collections.create_collection(
-            db, {"code": "BEN", "name": "Bench", "kind": "culture_collection"}
-        )
+        add_collection(db, {"code": "BEN", "name": "Bench", "kind": "culture_collection"})
         site = make_unit(db, {"kind": "site", "name": "Site"})
         room = make_unit(db, {"kind": "room", "name": "Room"}, site)
         boxes: list[str] = []
@@ -340,9 +337,7 @@ def run(backend: str, url: str, folder: Path, n_rows: int, postgres: bool) -> No
 def add_strains(engine: Engine, n: int) -> None:
     """`n` open strains in a new collection EXP, each with a lot and an unplaced vial."""
     with unit_of_work(session_factory(engine)) as db:
-        collections.create_collection(
-            db, {"code": "EXP", "name": "Export", "kind": "culture_collection"}
-        )
+        add_collection(db, {"code": "EXP", "name": "Export", "kind": "culture_collection"})
     now = datetime.now(UTC)
     codes = [f"EXP{i:07d}" for i in range(n)]  # no drawn code has this prefix
     with engine.begin() as connection:

@@ -75,7 +75,7 @@ def through_service(factory, ids: list[int]) -> tuple[float, int, int]:
     def approve(request_id) -> bool:
         try:
             with unit_of_work(factory) as db:
-                sharing.decide(db, sharing.get_request(db, request_id, lock=True), {})
+                sharing.decide(db, sharing.get_request(db, request_id, lock=True))
             return True
         except DomainError as error:
             assert error.detail

@@ -18,10 +18,11 @@ from schemathesis import checks
 
 from api import create_app
 from repository.db import unit_of_work
-from repository.services import accounts, collections
+from repository.services import accounts
 from repository.vocabulary import Role
 from tests.conftest import POSTGRES_URL, SECRET_KEY
 from tests.databases import migrated
+from tests.factories import add_collection, add_token
 
 EXCLUDED = [checks.positive_data_acceptance, checks.missing_required_header]
 
@@ -31,12 +32,12 @@ def _service(url: str) -> tuple:
     when the module is collected: Schemathesis reads the document at import)."""
     app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": SECRET_KEY})
     with unit_of_work(app.extensions["biorepo"]) as db:
-        collections.create_collection(db, {"code": "FZ", "name": "Fuzz", "kind": "seed_bank"})
+        add_collection(db, {"code": "FZ", "name": "Fuzz", "kind": "seed_bank"})
         accounts.register_user(
             db, "admin@fuzz.example", "Admin", roles=[(Role.ADMIN, None)], password="0123456789"
         )
     with unit_of_work(app.extensions["biorepo"]) as db:
-        token = accounts.create_token(db, "admin@fuzz.example", 1).secret
+        token = add_token(db, "admin@fuzz.example", 1).secret
     return app, token
 
 

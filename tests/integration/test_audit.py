@@ -9,6 +9,7 @@ from repository.errors import Conflict
 from repository.models import AuditEntry, Collection
 from repository.services import collections, storage
 from tests.conftest import make_box, make_collection, make_lot, make_strain
+from tests.factories import add_collection
 
 
 def entries(db, table):
@@ -21,9 +22,7 @@ def test_changes_are_logged_with_actor_and_chained(factory):
     with unit_of_work(factory) as db:
         user = collections.create_user(db, "curator@example.org", "Curator")
     with unit_of_work(factory, actor=user.id) as db:
-        collections.create_collection(
-            db, {"code": "TST", "name": "T", "kind": "culture_collection"}
-        )
+        add_collection(db, {"code": "TST", "name": "T", "kind": "culture_collection"})
         box = make_box(db)
         vial = make_lot(db, make_strain(db), items=1)
     with unit_of_work(factory, actor=user.id) as db:
@@ -50,9 +49,7 @@ def test_changes_are_logged_with_actor_and_chained(factory):
 
 def test_tampering_is_detected(factory):
     with unit_of_work(factory) as db:
-        collections.create_collection(
-            db, {"code": "TST", "name": "T", "kind": "culture_collection"}
-        )
+        add_collection(db, {"code": "TST", "name": "T", "kind": "culture_collection"})
         make_strain(db)
     with unit_of_work(factory) as db:
         first = db.scalar(select(func.min(AuditEntry.id)))
@@ -69,14 +66,12 @@ def test_tampering_is_detected(factory):
 
 def test_failed_use_case_writes_nothing(factory):
     with unit_of_work(factory) as db:
-        collections.create_collection(
-            db, {"code": "TST", "name": "T", "kind": "culture_collection"}
-        )
+        add_collection(db, {"code": "TST", "name": "T", "kind": "culture_collection"})
     with unit_of_work(factory, write=False) as db:
         before = db.scalar(select(func.count()).select_from(AuditEntry))
     with pytest.raises(Conflict), unit_of_work(factory) as db:
         make_strain(db)
-        collections.create_collection(db, {"code": "TST", "name": "again", "kind": "seed_bank"})
+        add_collection(db, {"code": "TST", "name": "again", "kind": "seed_bank"})
     with unit_of_work(factory, write=False) as db:
         assert db.scalar(select(func.count()).select_from(AuditEntry)) == before
         assert db.scalar(select(func.count()).select_from(Collection)) == 1

@@ -22,10 +22,10 @@ from repository.models import (
     Specimen,
     StorageUnit,
 )
-from repository.services import collections, materials
+from repository.services import collections
 from repository.vocabulary import EventType
 from tests.conftest import make_box, make_collection, make_lot, make_strain
-from tests.factories import preserve
+from tests.factories import add_collection, add_donor, add_material, preserve
 
 HEADER = (
     "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form,"
@@ -615,8 +615,8 @@ def test_lots_of_one_file_get_their_items_from_another_after_they_moved_out(
 
 def test_specimens_name_their_donors_by_code(factory, tmp_path):
     with unit_of_work(factory) as db:
-        collections.create_collection(db, {"code": "BB", "name": "Biobank", "kind": "biobank"})
-        materials.register_donor(db, "BB", {"code": "D-001", "sex": "female"})
+        add_collection(db, {"code": "BB", "name": "Biobank", "kind": "biobank"})
+        add_donor(db, "BB", {"code": "D-001", "sex": "female"})
     header = "accession_number,designation,taxon_name,specimen_type,donor"
     path = write(
         tmp_path,
@@ -640,7 +640,7 @@ def test_blank_accession_numbers_are_drawn_from_the_collections_pattern(factory,
     pattern when written, after the numbers the collection drew before."""
     box = stock["box"]
     with unit_of_work(factory) as db:
-        first = materials.register_material(
+        first = add_material(
             db, "TST", {"kind": "strain", "designation": "D0", "taxon_name": "Bacillus"}
         ).accession_number
     assert first == "TST 00001"

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from labels import render_pdf
 from repository.models import Item
 from repository.schemas.inventory import Destroy
-from repository.services import inventory, labelling, materials, storage
+from repository.services import inventory, labelling, storage
 from tests.conftest import make_lot
-from tests.factories import make_unit
+from tests.factories import add_material, make_unit
 
 
 def animals(db, line, count: int, sexes: list[str]) -> list[Item]:
@@ -38,7 +38,7 @@ def page_codes(page: pymupdf.Page) -> list[str]:
 
 
 def test_one_card_per_cage_lists_all_its_animals(db, collection):
-    line = materials.register_material(
+    line = add_material(
         db,
         "TST",
         {

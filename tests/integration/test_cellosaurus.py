@@ -12,7 +12,7 @@ from repository.db import unit_of_work
 from repository.exchange import cellosaurus
 from repository.exchange.problems import ImportRejected
 from repository.models import CellosaurusEntry
-from repository.services import collections, materials
+from tests.factories import add_collection, add_material
 
 EXCERPT = Path("/work/shared/reference/cellosaurus_head_1000.txt")
 if not EXCERPT.exists():  # the excerpt ships beside the repository in CI
@@ -55,8 +55,8 @@ def test_a_cell_line_shows_its_reference_and_a_reimport_replaces(factory, tmp_pa
     with unit_of_work(factory) as db:
         cellosaurus.import_file(db, path)
         cellosaurus.import_file(db, path)
-        collections.create_collection(db, {"code": "CB", "name": "Cells", "kind": "cell_bank"})
-        line = materials.register_material(
+        add_collection(db, {"code": "CB", "name": "Cells", "kind": "cell_bank"})
+        line = add_material(
             db,
             "CB",
             {

@@ -8,8 +8,9 @@ from repository import audit
 from repository.db import unit_of_work
 from repository.errors import Conflict
 from repository.models import Item, StorageUnit
-from repository.services import collections, inventory, storage
+from repository.services import inventory, storage
 from tests.conftest import make_box, make_lot, make_strain
+from tests.factories import add_collection
 
 
 def race(factory, actions):
@@ -36,9 +37,7 @@ def race(factory, actions):
 
 def setup(factory, vials: int):
     with unit_of_work(factory) as db:
-        collections.create_collection(
-            db, {"code": "RACE", "name": "R", "kind": "culture_collection"}
-        )
+        add_collection(db, {"code": "RACE", "name": "R", "kind": "culture_collection"})
         lot = make_lot(db, make_strain(db, "RACE"), items=vials)
         box = make_box(db, rows=3, cols=3)
         barcodes = list(db.scalars(select(Item.barcode).where(Item.lot_id == lot.id)))

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from repository.exchange import dwca
 from repository.models import Item
 from repository.schemas.inventory import Consume
-from repository.services import inventory, materials
+from repository.services import inventory
 from tests.conftest import make_lot, make_strain
+from tests.factories import add_material
 
 DWC = "http://rs.tdwg.org/dwc/terms/"
 
@@ -38,7 +39,7 @@ def archive(db, collection, tmp_path):
     )
     make_lot(db, strain, items=2)
     make_lot(db, strain, items=1, method="lyophilised", unit="ampoule", form="ampoule")
-    dna = materials.register_material(
+    dna = add_material(
         db,
         "TST",
         {
@@ -51,7 +52,7 @@ def archive(db, collection, tmp_path):
     )
     lot = make_lot(db, dna, items=1, method="frozen_minus80", form="tube")
     inventory.consume(db, db.scalar(select(Item.barcode).where(Item.lot_id == lot.id)), Consume())
-    materials.register_material(
+    add_material(
         db,
         "TST",
         {

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from repository.db import make_engine, session_factory, unit_of_work
 from repository.models import Item, Material
-from repository.services import collections
 from tests.conftest import make_box, make_collection, make_strain
 from tests.databases import migrated
+from tests.factories import add_collection
 
 HEADER = "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form"
 
@@ -119,7 +119,7 @@ def test_an_import_killed_half_way_leaves_nothing(database, tmp_path):
 
 def test_mcpd_import_and_export(database, tmp_path, runner):
     with unit_of_work(session_factory(database)) as db:
-        collections.create_collection(db, {"code": "PHL001", "name": "Bank", "kind": "seed_bank"})
+        add_collection(db, {"code": "PHL001", "name": "Bank", "kind": "seed_bank"})
     path = tmp_path / "passport.csv"
     path.write_text("INSTCODE,ACCENUMB,GENUS,SPECIES,SAMPSTAT\nPHL001,IRGC 1,Oryza,sativa,300\n")
     result = runner.invoke(["import", "mcpd", str(path), "--collection", "PHL001"])

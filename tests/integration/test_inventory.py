@@ -18,10 +18,10 @@ from repository.schemas.inventory import (
     PassageIn,
     QcSchema,
 )
-from repository.services import inventory, materials, storage
+from repository.services import inventory, storage
 from repository.vocabulary import EventType, ItemStatus
 from tests.conftest import make_box, make_lot, make_strain
-from tests.factories import items_of, preserve
+from tests.factories import add_material, items_of, preserve
 
 PASSAGE = PassageIn().load_or_fail(
     {"preserved_on": "2025-06-01", "items": 1, "quantity": "1", "unit": "ml", "form": "cryovial"}
@@ -63,7 +63,7 @@ def test_lot_placed_on_creation(db, collection):
 
 
 def test_passage_makes_a_new_lot_at_passage_plus_one(db, collection):
-    line = materials.register_material(
+    line = add_material(
         db, "TST", {"kind": "cell_line", "designation": "HEK293", "taxon_name": "Homo sapiens"}
     )
     with pytest.raises(ValidationFailed):
@@ -179,7 +179,7 @@ def test_consume_destroy_missing_found(db, collection):
 
 
 def test_animals_with_parents(db, collection):
-    line = materials.register_material(
+    line = add_material(
         db,
         "TST",
         {

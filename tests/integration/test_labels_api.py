@@ -6,6 +6,8 @@ from __future__ import annotations
 import fitz  # PyMuPDF
 from PIL import Image
 
+from repository.db import unit_of_work
+from tests.factories import add_printer
 from tests.pdfs import decoded, pdf_codes
 
 MM = 72 / 25.4
@@ -63,15 +65,21 @@ def test_a_lot_on_a_half_used_sheet_and_a_box_map(world, client):
 
 
 def test_a_pull_agent_works_its_queue(world, client):
-    _, tokens, ids = world
+    """On a pull printer of its own, whose jobs it sends and acknowledges."""
+    app, tokens, ids = world
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        shelf = {"name": "Shelf", "protocol": "zpl", "transport": "pull"}
+        add_printer(db, {**shelf, "agent": "printer@example.org"})
     agent = tokens["printer"]
-    made = client.post(
-        "/api/v1/print-jobs",
-        token=tokens["technician"],
-        json={"printer": "Matrix", "lot": ids["lot"]},
-    )
-    assert made.status_code == 201 and made.json["status"] == "queued"
-    queued = client.get("/api/v1/print-jobs?status=queued", token=agent).json
+    for _ in range(2):
+        made = client.post(
+            "/api/v1/print-jobs",
+            token=tokens["technician"],
+            json={"printer": "Shelf", "lot": ids["lot"]},
+        )
+        assert made.status_code == 201 and made.json["status"] == "queued"
+    queued = client.get("/api/v1/print-jobs?status=queued&printer=Shelf", token=agent).json
+    assert len(queued) == 2
     assert [j["id"] for j in queued] == sorted(j["id"] for j in queued)  # oldest first
     job = queued[0]["id"]
     document = client.get(f"/api/v1/print-jobs/{job}/document", token=agent)
@@ -86,7 +94,7 @@ def test_a_pull_agent_works_its_queue(world, client):
     assert again.status_code == 409
     reprinted = client.post(f"/api/v1/print-jobs/{job}/reprint", token=tokens["technician"])
     assert reprinted.status_code == 201 and reprinted.json["reprint_of"] == job
-    listed = client.get("/api/v1/print-jobs?printer=Matrix", token=tokens["curator"]).json
+    listed = client.get("/api/v1/print-jobs?printer=Shelf", token=tokens["curator"]).json
     assert listed[0]["id"] == reprinted.json["id"]  # newest first
     stranger = client.post(
         "/api/v1/tokens",

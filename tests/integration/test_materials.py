@@ -6,13 +6,13 @@ from sqlalchemy import func, select
 from repository.db import unit_of_work
 from repository.errors import Conflict, NotFound, ValidationFailed
 from repository.models import CellLine, Event, Material
-from repository.services import collections, materials
 from repository.vocabulary import EventType, MaterialKind
 from tests.conftest import make_strain
+from tests.factories import add_collection, add_donor, add_material
 
 
 def test_accession_numbers_follow_the_collection_pattern(db):
-    collections.create_collection(
+    add_collection(
         db,
         {
             "code": "CC",
@@ -29,7 +29,7 @@ def test_accession_numbers_follow_the_collection_pattern(db):
 
 
 def test_every_kind_keeps_its_own_fields(db, collection):
-    line = materials.register_material(
+    line = add_material(
         db,
         "TST",
         {
@@ -55,9 +55,7 @@ def test_every_kind_keeps_its_own_fields(db, collection):
 
 def test_duplicate_accession_number_is_a_conflict_and_changes_nothing(factory):
     with unit_of_work(factory) as db:
-        collections.create_collection(
-            db, {"code": "TST", "name": "T", "kind": "culture_collection"}
-        )
+        add_collection(db, {"code": "TST", "name": "T", "kind": "culture_collection"})
         make_strain(db, accession_number="TST 1")
     with pytest.raises(Conflict) as error, unit_of_work(factory) as db:
         make_strain(db, accession_number="TST 2")
@@ -71,7 +69,7 @@ def test_unknown_collection_and_donor(db, collection):
     with pytest.raises(NotFound):
         make_strain(db, "NOPE")
     with pytest.raises(ValidationFailed) as error:
-        materials.register_material(
+        add_material(
             db,
             "TST",
             {
@@ -86,7 +84,7 @@ def test_unknown_collection_and_donor(db, collection):
 
 
 def test_specimen_with_donor_and_consent(db, collection):
-    donor = materials.register_donor(
+    donor = add_donor(
         db,
         "TST",
         {
@@ -96,7 +94,7 @@ def test_specimen_with_donor_and_consent(db, collection):
             "consents": [{"scope": ["research"], "signed_on": "2024-01-02"}],
         },
     )
-    specimen = materials.register_material(
+    specimen = add_material(
         db,
         "TST",
         {

@@ -14,7 +14,7 @@ from repository.exchange import mcpd
 from repository.exchange.bulk import Options, import_tables
 from repository.exchange.problems import ImportRejected
 from repository.models import Material, Seed
-from repository.services import collections
+from tests.factories import add_collection
 
 HEADER = [d.code for d in mcpd.DESCRIPTORS]
 FULL = {
@@ -67,9 +67,7 @@ MINIMAL = {"INSTCODE": "PHL001", "ACCENUMB": "IRGC 1002", "GENUS": "Oryza", "LAT
 def bank(factory):
     with unit_of_work(factory) as db:
         for code in ("PHL001", "PHL002"):
-            collections.create_collection(
-                db, {"code": code, "name": f"Genebank {code}", "kind": "seed_bank"}
-            )
+            add_collection(db, {"code": code, "name": f"Genebank {code}", "kind": "seed_bank"})
 
 
 def mcpd_file(tmp_path, *records: dict, header=HEADER, name="passport.csv"):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from repository.db import unit_of_work
 from repository.models import Item, PrintJob
 from tests.clients import csrf_of, logged_in
+from tests.factories import make_box, make_strain
 
 STRAIN = {"collection": "API", "kind": "strain", "taxon_name": "Escherichia coli"}
 
@@ -131,18 +132,21 @@ def test_register_preserve_place_and_label(world):
 
 
 def test_placing_into_a_scanned_box_and_a_wrong_one(world):
-    app, _, ids = world
+    """A lot of a strain of its own, into a box of its own."""
+    app, _, _ = world
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        strain, box = make_strain(db, "API").id, make_box(db).barcode
     client = logged_in(app, "technician")
     token = csrf_of(client)
     lot = {"method": "ln2_vapour", "preserved_on": "2025-03-01", "items": "2"}
     lot |= {"quantity": "1000000", "unit": "cells", "form": "cryovial", "passage_number": "7"}
-    response = client.post(f"/bench/materials/{ids['open']}/lot", data={**lot, "csrf_token": token})
+    response = client.post(f"/bench/materials/{strain}/lot", data={**lot, "csrf_token": token})
     place = response.location
     page = client.get(place).data.decode()
     assert "No run of 2 free positions at -150" in page  # nothing that cold in this world
     response = client.post(place, data={"container": "NOSUCHBOX", "csrf_token": token})
     assert response.status_code == 404 and 'value="NOSUCHBOX"' in response.data.decode()
-    response = client.post(place, data={"container": ids["box"], "csrf_token": token})
+    response = client.post(place, data={"container": box, "csrf_token": token})
     assert response.status_code == 303
     assert "Every item of the lot has a place." in client.get(place).data.decode()
 

@@ -22,6 +22,12 @@ from repository import schemas, vocabulary
 from repository.db import unit_of_work
 from repository.models import User
 from repository.schemas.inventory import Consume, NewItems
+from repository.schemas.sharing import (
+    AcceptanceSchema,
+    FeedbackSchema,
+    RequestSchema,
+    ShipmentSchema,
+)
 from repository.services import accounts, agreements, inventory, sharing, storage
 from repository.vocabulary import EventType, RequestStatus
 from repository.words import ENUMS, FIELDS, Words
@@ -113,17 +119,23 @@ def world(request, tmp_path_factory):
         w.strain.biological_status = vocabulary.BiologicalStatus.NATURAL_ISOLATE
         storage.place_items(db, w.lot.items, make_box(db))
         data = {"lines": [{"material_id": w.strain.id, "form": "cryovial", "quantity": 1}]}
-        made, _ = sharing.create_request(db, w.requester, {**data, "submit": True, **DESTINATION})
+        made, _ = sharing.create_request(
+            db, w.requester, RequestSchema().load_or_fail({**data, "submit": True, **DESTINATION})
+        )
         sharing.start_review(db, made)
-        sharing.decide(db, made, {})
+        sharing.decide(db, made)
         template = agreements.applicable(db, made.collection_id, [w.strain])
         body = {"agreement_version_id": template.versions[-1].id, "signer_name": "Ada Far"}
-        sharing.accept_agreement(db, made, w.requester, body, "192.0.2.1")
+        sharing.accept_agreement(
+            db, w.requester, made, AcceptanceSchema().load_or_fail(body), address="192.0.2.1"
+        )
         sharing.prepare(db, made)
         shipment = {"packaging": "UN3373", "condition": "dry_ice", "courier": "SF"}
-        sharing.ship(db, made, {**shipment, "tracking_number": "SF1"})
+        sharing.ship(
+            db, made, ShipmentSchema().load_or_fail({**shipment, "tracking_number": "SF1"})
+        )
         sharing.confirm_delivery(db, made)
-        sharing.give_feedback(db, made, w.requester, {"rating": 4})
+        sharing.give_feedback(db, w.requester, made, FeedbackSchema().load_or_fail({"rating": 4}))
         shipped = made.allocations[0].item if made.allocations else None
         kept = next(i for i in w.lot.items if i.status.value == "available")
         inventory.split(db, kept.barcode, NewItems(count=2, quantity=Decimal("0.25")))

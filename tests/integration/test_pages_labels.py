@@ -10,7 +10,7 @@ import socket
 from repository.db import unit_of_work
 from repository.models import PrintJob
 from repository.services import printing
-from tests.clients import call, csrf_of, logged_in
+from tests.clients import ApiClient, csrf_of, logged_in
 
 ZPL_REFUSAL = "This printer takes ZPL labels; a box map needs a PDF printer."
 NOT_STARTED = "`make run` does not start"
@@ -23,24 +23,28 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_box_map_on_a_zpl_printer_is_refused_on_the_form_in_the_user_s_language(world):
+def test_a_box_map_on_a_zpl_printer_is_refused_on_the_form_in_the_user_s_language(
+    world, client: ApiClient
+):
     app, tokens, ids = world
-    client = logged_in(app, "technician")
+    browser = logged_in(app, "technician")
     form = {"box": ids["box"], "template": "box-map", "printer": "Matrix"}
-    response = client.post("/labels/print", data={**form, "csrf_token": csrf_of(client)})
+    response = browser.post("/labels/print", data={**form, "csrf_token": csrf_of(browser)})
     assert response.status_code == 422 and response.mimetype == "text/html"
     page = response.data.decode()
     assert ZPL_REFUSAL in page and 'aria-invalid="true"' in page
     assert re.search(r'<option value="Matrix"[^>]*selected', page), "the choice is kept"
-    client.set_cookie("lang", "zh")
-    chinese = client.post("/labels/print", data={**form, "csrf_token": csrf_of(client)})
+    browser.set_cookie("lang", "zh")
+    chinese = browser.post("/labels/print", data={**form, "csrf_token": csrf_of(browser)})
     assert chinese.status_code == 422 and "盒图需要 PDF 打印机" in chinese.data.decode()
-    api = call(app, "POST", "/api/v1/print-jobs", tokens["technician"], form)
+    api = client.post("/api/v1/print-jobs", json=form, token=tokens["technician"])
     assert api.status_code == 422 and api.json["field"] == "printer"
     assert "a box map needs a PDF printer" in api.json["errors"]["printer"][0]
 
 
-def test_a_queued_job_says_it_waits_for_the_delivery_worker_and_then_why_it_failed(world):
+def test_a_queued_job_says_it_waits_for_the_delivery_worker_and_then_why_it_failed(
+    world, client: ApiClient
+):
     app, tokens, ids = world
     printer = {
         "name": "Cold room",
@@ -49,12 +53,12 @@ def test_a_queued_job_says_it_waits_for_the_delivery_worker_and_then_why_it_fail
         "address": "127.0.0.1",
         "port": closed_port(),
     }
-    assert call(app, "POST", "/api/v1/printers", tokens["admin"], printer).status_code == 201
-    client = logged_in(app, "technician")
-    form = {"item": ids["vials"][0], "printer": "Cold room", "csrf_token": csrf_of(client)}
-    response = client.post("/labels/print", data=form)
+    assert client.post("/api/v1/printers", json=printer, token=tokens["admin"]).status_code == 201
+    browser = logged_in(app, "technician")
+    form = {"item": ids["vials"][0], "printer": "Cold room", "csrf_token": csrf_of(browser)}
+    response = browser.post("/labels/print", data=form)
     assert response.status_code == 303 and "done=" not in response.location
-    page = client.get(response.location).data.decode()
+    page = browser.get(response.location).data.decode()
     job = int(re.search(r"Queued as job #(\d+)", page).group(1))
     assert NOT_STARTED in page and "biorepo printers work" in page
     assert "Waiting to be sent to the printer." in page
@@ -64,7 +68,7 @@ def test_a_queued_job_says_it_waits_for_the_delivery_worker_and_then_why_it_fail
     with unit_of_work(app.extensions["biorepo"], write=False) as db:
         error = db.get(PrintJob, job).last_error
     assert error
-    page = client.get(f"/labels?item={ids['vials'][0]}").data.decode()
+    page = browser.get(f"/labels?item={ids['vials'][0]}").data.decode()
     assert "The last try failed" in page and NOT_STARTED in page
     assert error.split(":")[0] in page
 

@@ -22,6 +22,7 @@ from repository.models.base import utcnow
 from repository.services import accounts, labelling, printing
 from repository.vocabulary import PrintJobStatus, Role
 from tests.conftest import make_collection, make_lot, make_strain
+from tests.factories import add_printer
 from tests.servers import free_port
 
 SETTINGS = labels.Settings()
@@ -72,7 +73,7 @@ def printer_port() -> Iterator[LoopbackPrinter]:
 
 def tcp_printer(db, port: int, name: str = "Cold room 2") -> Printer:
     make_collection(db)
-    return printing.create_printer(
+    return add_printer(
         db,
         {
             "name": name,
@@ -145,7 +146,7 @@ def test_two_workers_never_share_a_printer(committing_factory, printer_port):
 def test_reprint_and_cancel(factory, tmp_path):
     with unit_of_work(factory) as db:
         make_collection(db)
-        printer = printing.create_printer(
+        printer = add_printer(
             db,
             {
                 "name": "Office",
@@ -169,20 +170,20 @@ def test_reprint_and_cancel(factory, tmp_path):
 def test_printers_must_be_reachable(factory):
     with unit_of_work(factory) as db:
         with pytest.raises(ValidationFailed) as no_address:
-            printing.create_printer(db, {"name": "X", "protocol": "zpl", "transport": "tcp"})
+            add_printer(db, {"name": "X", "protocol": "zpl", "transport": "tcp"})
         assert "address" in no_address.value.errors
         with pytest.raises(ValidationFailed) as no_agent:
-            printing.create_printer(db, {"name": "Y", "protocol": "zpl", "transport": "pull"})
+            add_printer(db, {"name": "Y", "protocol": "zpl", "transport": "pull"})
         assert "agent" in no_agent.value.errors
         accounts.register_user(db, "tech@example.org", "T", roles=[(Role.TECHNICIAN, None)])
         with pytest.raises(ValidationFailed) as not_agent:
-            printing.create_printer(
+            add_printer(
                 db,
                 {"name": "Z", "protocol": "zpl", "transport": "pull", "agent": "tech@example.org"},
             )
         assert "agent" in not_agent.value.errors
         with pytest.raises(ValidationFailed):
-            printing.create_printer(
+            add_printer(
                 db,
                 {"name": "D", "protocol": "zpl", "transport": "tcp", "address": "h", "dpi": 150},
             )

@@ -6,9 +6,9 @@ import pytest
 
 from repository.errors import NotFound, ValidationFailed
 from repository.schemas.inventory import NewItems, QcSchema
-from repository.services import inventory, materials, queries, storage
+from repository.services import inventory, queries, storage
 from tests.conftest import make_box, make_lot, make_strain
-from tests.factories import items_of
+from tests.factories import add_material, items_of
 
 
 def test_scan_gives_everything_at_once(db, collection):
@@ -66,9 +66,7 @@ def test_search(db, collection):
         db, designation="168", taxon_name="Bacillus subtilis", taxon_name_zh="枯草芽孢杆菌"
     )
     make_lot(db, stocked)
-    materials.register_material(
-        db, "TST", {"kind": "seed", "designation": "IR64", "taxon_name": "Oryza sativa"}
-    )
+    add_material(db, "TST", {"kind": "seed", "designation": "IR64", "taxon_name": "Oryza sativa"})
 
     def designations(**kwargs):
         return sorted(m.designation for m in queries.search_materials(db, **kwargs)[0])

@@ -11,6 +11,7 @@ from repository import audit
 from repository.db import unit_of_work
 from repository.errors import DomainError
 from repository.models import Allocation, Item, MaterialRequest, User
+from repository.schemas.sharing import DecisionSchema, RequestSchema
 from repository.services import sharing
 from repository.vocabulary import ItemStatus, RequestStatus
 from tests.sharing import DESTINATION, build, under_review
@@ -34,7 +35,7 @@ def approval(request_id: int, index: int, vials: list[str]):
         if index % 2:
             pick = [vials[index % VIALS]]
             decisions = [{"line_id": request.lines[0].id, "approve": True, "items": pick}]
-        sharing.decide(db, request, {"decisions": decisions})
+        sharing.decide(db, request, DecisionSchema().load_or_fail({"decisions": decisions}))
 
     return act
 
@@ -95,7 +96,9 @@ def test_the_same_idempotency_key_sent_ten_times_at_once_makes_one_request(commi
     def send(index: int) -> None:
         with unit_of_work(committing_factory) as db:
             barrier.wait(timeout=30)
-            request, _ = sharing.create_request(db, db.get(User, requester_id), body)
+            request, _ = sharing.create_request(
+                db, db.get(User, requester_id), RequestSchema().load_or_fail(body)
+            )
             made[index] = request.id
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(10)]

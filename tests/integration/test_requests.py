@@ -11,6 +11,17 @@ from sqlalchemy import func, select
 from repository.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from repository.models import Allocation, Consent, Event, Item, OutboxMessage, StockAlert
 from repository.models.base import utcnow
+from repository.schemas.sharing import (
+    AcceptanceSchema,
+    DecisionSchema,
+    FeedbackSchema,
+    NewVersion,
+    PublicationSchema,
+    RequestLineSchema,
+    RequestSchema,
+    ShipmentSchema,
+    StepSchema,
+)
 from repository.services import agreements, sharing
 from repository.vocabulary import EventType, ItemStatus, RequestStatus
 from tests.sharing import DESTINATION, accept, available, build
@@ -30,7 +41,7 @@ def ask(db, w, *lines, user=None, **fields):
         **DESTINATION,
         **fields,
     }
-    request, _ = sharing.create_request(db, user or w.requester, data)
+    request, _ = sharing.create_request(db, user or w.requester, RequestSchema().load_or_fail(data))
     return request
 
 
@@ -38,7 +49,7 @@ def test_the_whole_workflow(db, w):
     request = ask(db, w, (w.strain, "cryovial", 2), submit=True)
     assert request.status is RequestStatus.SUBMITTED
     sharing.start_review(db, request)
-    sharing.decide(db, request, {"note": "fine"})
+    sharing.decide(db, request, DecisionSchema().load_or_fail({"note": "fine"}))
     assert request.status is RequestStatus.APPROVED
     reserved = [a.item for a in request.allocations]
     assert [i.barcode for i in reserved] == w.vials[:2]  # oldest first
@@ -49,12 +60,14 @@ def test_the_whole_workflow(db, w):
     sharing.ship(
         db,
         request,
-        {
-            "packaging": "UN3373 box",
-            "condition": "dry_ice",
-            "courier": "DHL",
-            "tracking_number": "1Z9",
-        },
+        ShipmentSchema().load_or_fail(
+            {
+                "packaging": "UN3373 box",
+                "condition": "dry_ice",
+                "courier": "DHL",
+                "tracking_number": "1Z9",
+            }
+        ),
     )
     assert {i.status for i in reserved} == {ItemStatus.DISTRIBUTED}
     assert all(i.container_id is None for i in reserved)
@@ -63,9 +76,19 @@ def test_the_whole_workflow(db, w):
     assert "Nagoya/ABS status: within the Nagoya Protocol" in packing["terms"]
     assert packing["condition"] == "dry_ice" and packing["agreement"].startswith("SHR mta v1")
     sharing.confirm_delivery(db, request)
-    sharing.give_feedback(db, request, w.requester, {"rating": 5, "comment": "Grew well."})
+    sharing.give_feedback(
+        db,
+        w.requester,
+        request,
+        FeedbackSchema().load_or_fail({"rating": 5, "comment": "Grew well."}),
+    )
     assert request.status is RequestStatus.CLOSED
-    sharing.report_publication(db, request, w.requester, {"citation": "Far A. (2026) J Bact."})
+    sharing.report_publication(
+        db,
+        w.requester,
+        request,
+        PublicationSchema().load_or_fail({"citation": "Far A. (2026) J Bact."}),
+    )
     steps = [s.status.value for s in request.steps]
     assert steps == [
         "draft",
@@ -93,10 +116,12 @@ def test_same_idempotency_key_makes_one_request(db, w):
     again, created = sharing.create_request(
         db,
         w.requester,
-        {
-            "lines": [{"material_id": w.strain.id, "form": "cryovial", "quantity": 1}],
-            "idempotency_key": "k-1",
-        },
+        RequestSchema().load_or_fail(
+            {
+                "lines": [{"material_id": w.strain.id, "form": "cryovial", "quantity": 1}],
+                "idempotency_key": "k-1",
+            }
+        ),
     )
     assert again.id == first.id and not created
 
@@ -139,7 +164,7 @@ def test_human_material_with_approvals_passes_and_withdrawn_consent_blocks(db, w
     consent = db.scalar(select(Consent).where(Consent.donor_id == w.specimen.donor_id))
     consent.withdrawn_on = consent.signed_on.replace(year=2025)
     with pytest.raises(ValidationFailed) as refused:  # checked again at approval
-        sharing.decide(db, human, {})
+        sharing.decide(db, human)
     assert "withdrew consent" in refused.value.errors["consent"][0]
 
 
@@ -149,22 +174,32 @@ def test_partly_approved_with_picks_and_cancel_releases(db, w):
     strain_line, restricted_line = request.lines
     with pytest.raises(ValidationFailed):
         sharing.decide(
-            db, request, {"decisions": [{"line_id": restricted_line.id, "approve": False}]}
+            db,
+            request,
+            DecisionSchema().load_or_fail(
+                {"decisions": [{"line_id": restricted_line.id, "approve": False}]}
+            ),
         )
     sharing.decide(
         db,
         request,
-        {
-            "decisions": [
-                {"line_id": strain_line.id, "approve": True, "items": w.vials[4:6]},
-                {"line_id": restricted_line.id, "approve": False, "reason": "Not for this use."},
-            ]
-        },
+        DecisionSchema().load_or_fail(
+            {
+                "decisions": [
+                    {"line_id": strain_line.id, "approve": True, "items": w.vials[4:6]},
+                    {
+                        "line_id": restricted_line.id,
+                        "approve": False,
+                        "reason": "Not for this use.",
+                    },
+                ]
+            }
+        ),
     )
     assert request.status is RequestStatus.PARTLY_APPROVED
     assert sorted(a.item.barcode for a in request.allocations) == sorted(w.vials[4:6])
     assert db.scalar(select(func.count()).select_from(StockAlert)) == 0  # 4 left: threshold 3
-    sharing.cancel(db, request, {"note": "Project stopped."})
+    sharing.cancel(db, request, StepSchema().load_or_fail({"note": "Project stopped."}))
     assert request.status is RequestStatus.CANCELLED
     assert available(db, w.strain.id) == 6
     assert db.scalar(select(func.count()).select_from(Allocation)) == 0
@@ -175,36 +210,46 @@ def test_bad_input_is_refused_and_changes_nothing(db, w):
         ask(db, w, (w.internal, "cryovial", 1))
     with pytest.raises(ValidationFailed):
         sharing.create_request(
-            db, w.requester, {"lines": [{"material_id": 999999, "form": "vial", "quantity": 1}]}
+            db,
+            w.requester,
+            RequestSchema().load_or_fail(
+                {"lines": [{"material_id": 999999, "form": "vial", "quantity": 1}]}
+            ),
         )
     request = ask(db, w, (w.strain, "cryovial", 1))
     with pytest.raises(InvalidState):
         sharing.ship(
             db,
             request,
-            {"packaging": "b", "condition": "ambient", "courier": "c", "tracking_number": "t"},
+            ShipmentSchema().load_or_fail(
+                {"packaging": "b", "condition": "ambient", "courier": "c", "tracking_number": "t"}
+            ),
         )
     with pytest.raises(InvalidState):
-        sharing.decide(db, request, {})
+        sharing.decide(db, request)
     read = request.version
     sharing.add_line(
         db,
         request,
-        {"material_id": w.restricted.id, "form": "cryovial", "quantity": 1, "purpose": "x"},
+        RequestLineSchema().load_or_fail(
+            {"material_id": w.restricted.id, "form": "cryovial", "quantity": 1, "purpose": "x"}
+        ),
     )
     with pytest.raises(Conflict) as stale:
-        sharing.submit(db, request, {"version": read})
+        sharing.submit(db, request, StepSchema().load_or_fail({"version": read}))
     assert stale.value.field == "version"
     assert request.status is RequestStatus.DRAFT
     sharing.submit(db, request)
     sharing.start_review(db, request)
-    sharing.decide(db, request, {})
+    sharing.decide(db, request)
     accept(db, w, request)
     sharing.prepare(db, request)
     sharing.ship(
         db,
         request,
-        {"packaging": "b", "condition": "ambient", "courier": "c", "tracking_number": "t"},
+        ShipmentSchema().load_or_fail(
+            {"packaging": "b", "condition": "ambient", "courier": "c", "tracking_number": "t"}
+        ),
     )
     with pytest.raises(InvalidState):
         sharing.cancel(db, request)
@@ -213,13 +258,16 @@ def test_bad_input_is_refused_and_changes_nothing(db, w):
 def test_stale_agreement_version_is_refused(db, w):
     request = ask(db, w, (w.strain, "cryovial", 1), submit=True)
     sharing.start_review(db, request)
-    sharing.decide(db, request, {})
+    sharing.decide(db, request)
     template = agreements.applicable(db, request.collection_id, [w.strain])
     old = template.versions[-1]
-    agreements.add_version(db, template, {"text": "Terms, revised."})
+    agreements.add_version(db, template, NewVersion(text="Terms, revised."))
     with pytest.raises(Conflict) as stale:
         sharing.accept_agreement(
-            db, request, w.requester, {"agreement_version_id": old.id, "signer_name": "A"}, None
+            db,
+            w.requester,
+            request,
+            AcceptanceSchema().load_or_fail({"agreement_version_id": old.id, "signer_name": "A"}),
         )
     assert "replaced by version 2" in stale.value.detail
     assert request.status is RequestStatus.APPROVED
@@ -235,7 +283,7 @@ def test_seed_in_the_mls_goes_under_the_smta(db, w):
         submit=True,
     )
     sharing.start_review(db, seed)
-    sharing.decide(db, seed, {})
+    sharing.decide(db, seed)
     acceptance = accept(db, w, seed)
     assert acceptance.version.template.kind.value == "smta"
 
@@ -243,7 +291,7 @@ def test_seed_in_the_mls_goes_under_the_smta(db, w):
 def test_low_stock_raises_an_alert_once(db, w):
     request = ask(db, w, (w.strain, "cryovial", 4), submit=True)
     sharing.start_review(db, request)
-    sharing.decide(db, request, {})
+    sharing.decide(db, request)
     alerts = db.scalars(select(StockAlert)).all()
     assert [(a.kind.value, a.available, a.threshold) for a in alerts] == [("re_culture", 2, 3)]
     assert db.scalar(select(func.count()).select_from(Item).where(Item.status == "reserved")) == 4
@@ -253,7 +301,7 @@ def test_stalled_requests_remind_whoever_acts_next_once(db, w):
     waiting_for_curators = ask(db, w, (w.strain, "cryovial", 1), submit=True)
     waiting_for_requester = ask(db, w, (w.strain, "cryovial", 1), submit=True)
     sharing.start_review(db, waiting_for_requester)
-    sharing.decide(db, waiting_for_requester, {})
+    sharing.decide(db, waiting_for_requester)
     fresh = ask(db, w, (w.strain, "cryovial", 1), submit=True)
     long_ago = utcnow() - timedelta(days=30)
     for request in (waiting_for_curators, waiting_for_requester):

@@ -12,6 +12,7 @@ from repository.services import accounts, sharing
 from repository.vocabulary import Role
 from tests.clients import call
 from tests.conftest import SECRET_KEY
+from tests.factories import add_token
 from tests.matrices import SHARING_PREFIXES
 from tests.pdfs import pdf_codes
 from tests.sharing import DESTINATION, build
@@ -55,7 +56,7 @@ def world(request, tmp_path_factory):
             "vials": w.vials,
         }
     with unit_of_work(factory) as db:
-        tokens = {name: accounts.create_token(db, email, 1).secret for name, email in ROLES.items()}
+        tokens = {name: add_token(db, email, 1).secret for name, email in ROLES.items()}
     yield app, tokens, ids
     app.extensions["biorepo.engine"].dispose()
     if backend == "postgresql":

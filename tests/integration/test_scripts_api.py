@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from tests.clients import call
+from repository.db import unit_of_work
+from tests.clients import ApiClient
+from tests.factories import make_box, make_strain
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "errors"}
 LOT = {
@@ -22,31 +24,34 @@ LOT = {
 STRAIN = {"collection": "API", "kind": "strain", "designation": "s", "taxon_name": "Bacillus"}
 
 
-def test_a_new_lot_answers_with_its_items_and_can_be_read_again(world):
-    app, tokens, ids = world
+def test_a_new_lot_answers_with_its_items_and_can_be_read_again(world, client: ApiClient):
+    """Of a strain, in a box, of its own."""
+    app, tokens, _ = world
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        strain, box = make_strain(db, "API").id, make_box(db).barcode
+    tech = tokens["technician"]
     positions = [{"row": 9, "col": col} for col in (7, 8, 9)]
-    body = {**LOT, "material_id": ids["open"], "container": ids["box"], "positions": positions}
-    created = call(app, "POST", "/api/v1/lots", tokens["technician"], body)
+    body = {**LOT, "material_id": strain, "container": box, "positions": positions}
+    created = client.post("/api/v1/lots", json=body, token=tech)
     assert created.status_code == 201, created.json
     items = created.json["items"]
     assert len(items) == 3 and all(re.fullmatch(r"\S+", i["barcode"]) for i in items)
-    assert {i["container"] for i in items} == {ids["box"]}
+    assert {i["container"] for i in items} == {box}
     assert [i["position"] for i in items] == ["I7", "I8", "I9"]
-    again = call(app, "GET", f"/api/v1/lots/{created.json['id']}", tokens["technician"])
+    again = client.get(f"/api/v1/lots/{created.json['id']}", token=tech)
     assert again.status_code == 200 and again.json == created.json
-    unplaced = call(
-        app, "POST", "/api/v1/lots", tokens["technician"], {**LOT, "material_id": ids["open"]}
-    )
+    unplaced = client.post("/api/v1/lots", json={**LOT, "material_id": strain}, token=tech)
     assert [i["position"] for i in unplaced.json["items"]] == [None] * 3
 
 
-def test_a_lot_is_read_by_staff_only_and_a_missing_one_is_404(world):
-    app, tokens, ids = world
-    assert call(app, "GET", f"/api/v1/lots/{ids['lot']}", tokens["requester"]).status_code == 403
-    assert call(app, "GET", f"/api/v1/lots/{ids['lot']}").status_code in (401, 403)
-    missing = call(app, "GET", "/api/v1/lots/999999", tokens["technician"])
+def test_a_lot_is_read_by_staff_only_and_a_missing_one_is_404(world, client: ApiClient):
+    _, tokens, ids = world
+    path = f"/api/v1/lots/{ids['lot']}"
+    assert client.get(path, token=tokens["requester"]).status_code == 403
+    assert client.get(path).status_code in (401, 403)
+    missing = client.get("/api/v1/lots/999999", token=tokens["technician"])
     assert missing.status_code == 404 and missing.json["field"] == "lot_id"
-    lot = call(app, "GET", f"/api/v1/lots/{ids['lot']}", tokens["technician"]).json
+    lot = client.get(path, token=tokens["technician"]).json
     assert set(ids["vials"]) == {i["barcode"] for i in lot["items"]}
 
 
@@ -65,31 +70,34 @@ def test_a_lot_is_read_by_staff_only_and_a_missing_one_is_404(world):
         {"DSM": "291"},
     ],
 )
-def test_every_bad_shape_of_identifiers_is_a_422_naming_the_field(world, identifiers):
-    app, tokens, _ = world
+def test_every_bad_shape_of_identifiers_is_a_422_naming_the_field(
+    world, client: ApiClient, identifiers
+):
+    _, tokens, _ = world
     body = {**STRAIN, "identifiers": identifiers}
-    response = call(app, "POST", "/api/v1/materials", tokens["curator"], body)
+    response = client.post("/api/v1/materials", json=body, token=tokens["curator"])
     assert response.status_code == 422, response.json
     assert set(response.json) >= PROBLEM_KEYS and "identifiers" in response.json["errors"]
     assert response.json["code"] == "validation_failed"
 
 
-def test_identifiers_of_the_documented_shape_are_kept(world):
-    app, tokens, _ = world
+def test_identifiers_of_the_documented_shape_are_kept(world, client: ApiClient):
+    _, tokens, _ = world
     body = {**STRAIN, "identifiers": [{"scheme": "DSM", "value": "291"}]}
-    created = call(app, "POST", "/api/v1/materials", tokens["curator"], body)
+    created = client.post("/api/v1/materials", json=body, token=tokens["curator"])
     assert created.status_code == 201, created.json
     assert created.json["identifiers"] == [{"scheme": "DSM", "value": "291"}]
 
 
-def test_a_kind_s_own_fields_are_checked_and_others_refused(world):
-    app, tokens, _ = world
+def test_a_kind_s_own_fields_are_checked_and_others_refused(world, client: ApiClient):
+    _, tokens, _ = world
+    curator = tokens["curator"]
     seed_field = {**STRAIN, "crop_name": "rice"}  # a seed's field on a strain
-    refused = call(app, "POST", "/api/v1/materials", tokens["curator"], seed_field)
+    refused = client.post("/api/v1/materials", json=seed_field, token=curator)
     assert refused.status_code == 422 and "crop_name" in refused.json["errors"]
     cell = {**STRAIN, "kind": "cell_line", "cellosaurus_id": "CVCL_0030", "growth_mode": "adherent"}
-    assert call(app, "POST", "/api/v1/materials", tokens["curator"], cell).status_code == 201
-    bad_kind = call(app, "POST", "/api/v1/materials", tokens["curator"], {**STRAIN, "kind": "rock"})
+    assert client.post("/api/v1/materials", json=cell, token=curator).status_code == 201
+    bad_kind = client.post("/api/v1/materials", json={**STRAIN, "kind": "rock"}, token=curator)
     assert bad_kind.status_code == 422 and "kind" in bad_kind.json["errors"]
 
 
@@ -119,17 +127,16 @@ def test_the_document_describes_every_field_of_a_material_by_kind(world):
     assert "specimen_type" in schemas[mapping["specimen"].rsplit("/", 1)[1]]["required"]
 
 
-def test_a_framework_422_and_a_project_422_have_one_shape(world):
-    app, tokens, ids = world
-    framework = call(app, "POST", "/api/v1/lots", tokens["technician"], {"items": "many"})
-    project = call(  # valid for the request schema, refused by the service
-        app,
-        "POST",
+def test_a_framework_422_and_a_project_422_have_one_shape(world, client: ApiClient):
+    _, tokens, ids = world
+    tech = tokens["technician"]
+    framework = client.post("/api/v1/lots", json={"items": "many"}, token=tech)
+    project = client.post(  # valid for the request schema, refused by the service
         "/api/v1/lots",
-        tokens["technician"],
-        {**LOT, "material_id": ids["open"], "animals": [{"sex": "female"}]},
+        json={**LOT, "material_id": ids["open"], "animals": [{"sex": "female"}]},
+        token=tech,
     )
-    page = call(app, "GET", "/api/v1/materials?page=3000000000&page_size=10")
+    page = client.get("/api/v1/materials?page=3000000000&page_size=10")
     for response in (framework, project, page):
         assert response.status_code == 422, response.json
         assert response.mimetype == "application/problem+json"

@@ -15,8 +15,8 @@ from repository.exchange.bulk import Options
 from repository.exchange.imports import import_files
 from repository.exchange.problems import ImportRejected
 from repository.models import Collection, Strain
-from repository.services import materials
 from tests.conftest import make_collection, make_strain
+from tests.factories import add_donor, add_material
 
 
 def rows(export, db, code="TST") -> list[dict]:
@@ -55,9 +55,9 @@ def test_mirri_columns(db, collection):
 
 def test_miabis_columns(db):
     make_collection(db, "BB")
-    materials.register_donor(db, "BB", {"code": "D9", "sex": "female", "year_of_birth": 1970})
+    add_donor(db, "BB", {"code": "D9", "sex": "female", "year_of_birth": 1970})
     common = {"kind": "specimen", "taxon_name": "Homo sapiens", "specimen_type": "plasma"}
-    materials.register_material(
+    add_material(
         db,
         "BB",
         common
@@ -71,9 +71,7 @@ def test_miabis_columns(db):
             "collected_at": "2025-03-04T08:30:00+00:00",
         },
     )
-    materials.register_material(
-        db, "BB", common | {"designation": "hidden", "access_level": "internal"}
-    )
+    add_material(db, "BB", common | {"designation": "hidden", "access_level": "internal"})
     [row] = rows(partial(miabis.export, donors=True), db, "BB")
     assert row["Sample ID"] == "BB 1" and row["Sample collection ID"] == "BB"
     assert (row["Sample donor ID"], row["Sex"], row["Year of birth"]) == ("D9", "Female", "1970")

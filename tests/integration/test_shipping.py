@@ -12,6 +12,7 @@ import labels
 from api.schemas.sharing import RequestOut
 from repository.errors import ValidationFailed
 from repository.models import Item, MaterialRequest, OutboxMessage
+from repository.schemas.sharing import FeedbackSchema, RequestSchema, ShipmentSchema
 from repository.services import labelling, sharing, shipping, storage
 from repository.vocabulary import PreservationMethod, RequestStatus, ShippingCondition
 from tests.conftest import make_box
@@ -32,10 +33,10 @@ def approved(db, w, quantity: int = 2, material=None, **details) -> MaterialRequ
     if material is w.seed:
         line["form"] = "seed_packet"
     body = {"lines": [line], **DESTINATION, **details}
-    request, _ = sharing.create_request(db, w.requester, body)
+    request, _ = sharing.create_request(db, w.requester, RequestSchema().load_or_fail(body))
     sharing.submit(db, request)
     sharing.start_review(db, request)
-    sharing.decide(db, request, {})
+    sharing.decide(db, request)
     return request
 
 
@@ -43,7 +44,9 @@ def approved(db, w, quantity: int = 2, material=None, **details) -> MaterialRequ
 def test_a_request_without_address_or_country_is_not_sent(db, w, missing):
     line = {**LINE, "material_id": w.strain.id, "quantity": 1}
     given = {k: v for k, v in DESTINATION.items() if k != missing}
-    request, _ = sharing.create_request(db, w.requester, {"lines": [line], **given})
+    request, _ = sharing.create_request(
+        db, w.requester, RequestSchema().load_or_fail({"lines": [line], **given})
+    )
     with pytest.raises(ValidationFailed) as refused:
         sharing.submit(db, request)
     assert "shipping" in refused.value.errors and "cannot ship" not in refused.value.detail
@@ -59,7 +62,9 @@ def test_a_request_that_lost_its_address_does_not_ship(db, w):
     sharing.prepare(db, request)
     request.shipping_address = None
     with pytest.raises(ValidationFailed) as refused:
-        sharing.ship(db, request, {**SHIP, "version": request.version})
+        sharing.ship(
+            db, request, ShipmentSchema().load_or_fail({**SHIP, "version": request.version})
+        )
     assert refused.value.errors == {
         "shipping_address": ["Give the shipping address: the parcel cannot leave."]
     }
@@ -71,7 +76,7 @@ def test_the_packing_list_names_where_it_goes(db, w):
     request = approved(db, w)
     accept(db, w, request)
     sharing.prepare(db, request)
-    sharing.ship(db, request, SHIP)
+    sharing.ship(db, request, ShipmentSchema().load_or_fail(SHIP))
     packing = labelling.packing_list(db, request.id)
     assert packing.recipient == (
         "Ada Far",
@@ -99,10 +104,12 @@ def test_the_condition_is_proposed_from_the_preservation(db, w):
         },
     )
     line = {**LINE, "material_id": w.restricted.id, "quantity": 1}
-    tank, _ = sharing.create_request(db, w.requester, {"lines": [line], **DESTINATION})
+    tank, _ = sharing.create_request(
+        db, w.requester, RequestSchema().load_or_fail({"lines": [line], **DESTINATION})
+    )
     sharing.submit(db, tank)
     sharing.start_review(db, tank)
-    sharing.decide(db, tank, {})
+    sharing.decide(db, tank)
     assert shipping.proposed_condition(tank) is ShippingCondition.LN2_DRY_SHIPPER
     assert shipping.proposed_condition(MaterialRequest(allocations=[])) is None
     assert set(shipping.CONDITION) == set(PreservationMethod)  # every method has one
@@ -133,7 +140,9 @@ def test_the_pick_list_is_in_storage_order_with_box_and_position(db, w):
 
 def test_each_step_says_what_happens_next_and_who_acts(db, w):
     line = {**LINE, "material_id": w.strain.id, "quantity": 1}
-    request, _ = sharing.create_request(db, w.requester, {"lines": [line], **DESTINATION})
+    request, _ = sharing.create_request(
+        db, w.requester, RequestSchema().load_or_fail({"lines": [line], **DESTINATION})
+    )
 
     def next_step() -> dict | None:
         return RequestOut().dump(request)["next_step"]
@@ -143,17 +152,17 @@ def test_each_step_says_what_happens_next_and_who_acts(db, w):
     seen.append(next_step())
     sharing.start_review(db, request)
     seen.append(next_step())
-    sharing.decide(db, request, {})
+    sharing.decide(db, request)
     seen.append(next_step())
     accept(db, w, request)
     seen.append(next_step())
     sharing.prepare(db, request)
     seen.append(next_step())
-    sharing.ship(db, request, SHIP)
+    sharing.ship(db, request, ShipmentSchema().load_or_fail(SHIP))
     seen.append(next_step())
     sharing.confirm_delivery(db, request)
     seen.append(next_step())
-    sharing.give_feedback(db, request, w.requester, {"rating": 5})
+    sharing.give_feedback(db, w.requester, request, FeedbackSchema().load_or_fail({"rating": 5}))
     seen.append(next_step())
     assert [(s["actor"], s["action"]) if s else None for s in seen] == [
         ("lab", "submit"),

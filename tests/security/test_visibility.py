@@ -17,9 +17,11 @@ from api import create_app
 from api.jsonout import MAX_DEPTH
 from repository.db import unit_of_work
 from repository.models import Item, Lot
-from repository.services import accounts, materials, sharing
+from repository.schemas.sharing import RequestSchema
+from repository.services import accounts, sharing
 from repository.vocabulary import Role
 from tests.conftest import BACKENDS, SECRET_KEY
+from tests.factories import add_donor, add_material, add_token
 from tests.sharing import build
 
 DONOR = {"code": "D7", "sex": "female", "year_of_birth": 1970}
@@ -43,8 +45,8 @@ def site(request, tmp_path_factory):
         w = build(db)
         accounts.register_user(db, "tech@example.org", "Tech", roles=[(Role.TECHNICIAN, None)])
         accounts.register_user(db, "admin@example.org", "Admin", roles=[(Role.ADMIN, None)])
-        materials.register_donor(db, "BIO", DONOR)
-        specimen = materials.register_material(
+        add_donor(db, "BIO", DONOR)
+        specimen = add_material(
             db,
             "BIO",
             {
@@ -56,7 +58,7 @@ def site(request, tmp_path_factory):
                 "disease_icd10": "C50.9",
             },
         )
-        hidden = materials.register_material(
+        hidden = add_material(
             db,
             "SHR",
             {
@@ -66,7 +68,7 @@ def site(request, tmp_path_factory):
                 "access_level": "internal",
             },
         )
-        twin = materials.register_material(
+        twin = add_material(
             db,
             "SEED",
             {
@@ -77,8 +79,12 @@ def site(request, tmp_path_factory):
             },
         )
         line = {"material_id": w.strain.id, "form": "cryovial", "quantity": 1}
-        ours, _ = sharing.create_request(db, w.requester, {"lines": [line]})
-        theirs, _ = sharing.create_request(db, w.small_requester, {"lines": [line]})
+        ours, _ = sharing.create_request(
+            db, w.requester, RequestSchema().load_or_fail({"lines": [line]})
+        )
+        theirs, _ = sharing.create_request(
+            db, w.small_requester, RequestSchema().load_or_fail({"lines": [line]})
+        )
         s.internal, s.accession = w.internal.id, w.internal.accession_number
         s.hidden, s.shared = hidden.id, hidden.accession_number
         s.strain, s.strain_accession = w.strain.id, w.strain.accession_number
@@ -96,7 +102,7 @@ def site(request, tmp_path_factory):
             ("biobank_curator", "curator.bio@example.org"),
             ("other_curator", "curator.shr@example.org"),
         ):
-            s.token[name] = accounts.create_token(db, email, 1).secret
+            s.token[name] = add_token(db, email, 1).secret
     yield s
     app.extensions["biorepo.engine"].dispose()
     if request.param == "postgresql":

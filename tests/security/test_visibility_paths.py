@@ -21,10 +21,12 @@ from api.policy import Permission, allowed
 from repository import visibility
 from repository.db import unit_of_work
 from repository.models import AuditEntry, Item, Lot, MaterialRequest, PrintJob
+from repository.schemas.sharing import RequestSchema
 from repository.services import accounts, import_jobs, labelling, printing, sharing
 from repository.services.accounts import ANONYMOUS, Principal
 from repository.vocabulary import Role
 from tests.conftest import BACKENDS, SECRET_KEY
+from tests.factories import add_printer, add_token
 from tests.sharing import build
 
 # The principals, by the email they log in with (None: nobody logged in).
@@ -61,8 +63,12 @@ def site(request, tmp_path_factory) -> Iterator[SimpleNamespace]:
         accounts.register_user(db, "admin@example.org", "Admin", roles=[(Role.ADMIN, None)])
         accounts.register_user(db, "agent@example.org", "Agent", roles=[(Role.PRINTER, None)])
         line = {"material_id": w.strain.id, "form": "cryovial", "quantity": 1}
-        ours, _ = sharing.create_request(db, w.requester, {"lines": [line]})
-        theirs, _ = sharing.create_request(db, w.small_requester, {"lines": [line]})
+        ours, _ = sharing.create_request(
+            db, w.requester, RequestSchema().load_or_fail({"lines": [line]})
+        )
+        theirs, _ = sharing.create_request(
+            db, w.small_requester, RequestSchema().load_or_fail({"lines": [line]})
+        )
         s.requests = [ours.id, theirs.id]
         s.materials = [w.strain.id, w.restricted.id, w.internal.id, w.seed.id, w.specimen.id]
         s.bio = w.specimen.collection_id
@@ -71,7 +77,7 @@ def site(request, tmp_path_factory) -> Iterator[SimpleNamespace]:
             db.scalar(select(Item.barcode).join(Lot).where(Lot.material_id == m).limit(1))
             for m in (w.strain.id, w.internal.id)
         ]
-        printer = printing.create_printer(
+        printer = add_printer(
             db,
             {"name": "Pull", "protocol": "zpl", "transport": "pull", "agent": "agent@example.org"},
         )
@@ -107,7 +113,7 @@ def site(request, tmp_path_factory) -> Iterator[SimpleNamespace]:
         s.audit = [entry for entry in s.audit if entry is not None]
         for name, email in PRINCIPALS.items():
             if email is not None:
-                s.token[name] = accounts.create_token(db, email, 1).secret
+                s.token[name] = add_token(db, email, 1).secret
         for name in s.token:
             s.who[name] = accounts.authenticate_token(db, s.token[name])
     yield s

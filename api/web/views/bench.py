@@ -15,13 +15,13 @@ from repository import barcodes
 from repository.errors import DomainError, NotFound, ValidationFailed
 from repository.models import Item, Lot, Material
 from repository.schemas.inventory import LotSchema, PreserveLot
-from repository.schemas.materials import KIND_SCHEMAS, MaterialSchema
+from repository.schemas.materials import KIND_SCHEMAS, MaterialIn, MaterialSchema, RegisterMaterial
 from repository.services import inventory, storage
 from repository.vocabulary import GONE, METHOD_TEMPERATURE, MaterialKind, PreservationMethod
 
 from ...context import database
 from ...policy import Permission, require
-from ...resources.materials import register_in
+from ...resources.materials import register_as_curator
 from .. import forms
 from ..inputs import inputs
 from ..pages import attempt, back, collection_options, refused, show
@@ -65,12 +65,15 @@ def _register_values() -> dict[str, Any]:
     }
 
 
-def _material_data(kind: str) -> dict[str, str]:
-    """The posted material: the common fields and the chosen kind's own (`kind.field`)."""
+def _new_material(kind: str) -> RegisterMaterial:
+    """The posted material: the collection, the common fields and the chosen kind's own
+    (`kind.field`)."""
     data = {k: v for k, v in forms.raw(MaterialSchema).items() if k in COMMON}
     prefix = f"{kind}."
     own = {k[len(prefix) :]: v.strip() for k, v in request.form.items() if k.startswith(prefix)}
-    return {**data, **{k: v for k, v in own.items() if v}, "kind": kind}
+    data = {**data, **{k: v for k, v in own.items() if v}, "kind": kind}
+    collection = request.form.get("collection", "").strip()
+    return MaterialIn().load_or_fail({**data, "collection": collection} if collection else data)
 
 
 def _prefixed(error: DomainError, kind: str) -> DomainError:
@@ -91,8 +94,7 @@ def register() -> Response | tuple[str, int]:
         return show("bench_register.html", form={"kind": chosen}, **_register_values())
     kind = request.form.get("kind", "")
     made: list[Material] = []
-    code = request.form.get("collection", "")
-    error = attempt(lambda: made.append(register_in(code, _material_data(kind))))
+    error = attempt(lambda: made.append(register_as_curator(_new_material(kind))))
     if error is not None:
         return refused("bench_register.html", _prefixed(error, kind), **_register_values())
     return back("web.bench_lot", material_id=made[0].id)

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from repository.errors import DomainError, NotFound
 from repository.models import Collection, Material, MaterialRequest
-from repository.schemas.sharing import RequestLineSchema
+from repository.schemas.sharing import NewRequest, RequestLineSchema
 from repository.services import catalogue, queries, sharing
 from repository.visibility import material_levels, sees_material
 from repository.vocabulary import MaterialKind, RequestStatus
@@ -140,10 +140,11 @@ def add_to_cart() -> Response | tuple[str, int]:
     def add() -> None:
         material = _material(line)
         draft = _draft_for(material) if material is not None else None
+        wanted = forms.load(RequestLineSchema, line)
         if draft is None:
-            made.append(sharing.create_request(db, current_user(), {"lines": [line]})[0])
+            made.append(sharing.create_request(db, current_user(), NewRequest(lines=(wanted,)))[0])
         else:
-            sharing.add_line(db, own(draft.id), line)
+            sharing.add_line(db, own(draft.id), wanted)
             made.append(draft)
 
     error = attempt(add)

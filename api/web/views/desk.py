@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from repository.errors import ValidationFailed
 from repository.models import MaterialRequest
-from repository.schemas.sharing import ShipmentSchema, StepSchema
+from repository.schemas.sharing import DecisionSchema, ShipmentSchema, StepSchema
 from repository.services import labelling, sharing, shipping
 from repository.vocabulary import RequestStatus
 
@@ -50,7 +50,8 @@ def _decide(found: MaterialRequest) -> None:
         if approve and picked:
             decision["items"] = picked
         decisions.append(decision)
-    sharing.decide(database(), found, {**forms.raw(StepSchema), "decisions": decisions})
+    command = DecisionSchema().load_or_fail({**forms.raw(StepSchema), "decisions": decisions})
+    sharing.decide(database(), found, command)
 
 
 def _review(permission: Permission):
@@ -60,20 +61,20 @@ def _review(permission: Permission):
 STEPS = {
     "review": (
         _review(Permission.REVIEW),
-        lambda found: sharing.start_review(database(), found, forms.raw(StepSchema)),
+        lambda found: sharing.start_review(database(), found, forms.load(StepSchema)),
     ),
     "decision": (_review(Permission.REVIEW), _decide),
     "preparation": (
         _review(Permission.DISPATCH),
-        lambda found: sharing.prepare(database(), found, forms.raw(StepSchema)),
+        lambda found: sharing.prepare(database(), found, forms.load(StepSchema)),
     ),
     "shipment": (
         _review(Permission.DISPATCH),
-        lambda found: sharing.ship(database(), found, forms.raw(ShipmentSchema)),
+        lambda found: sharing.ship(database(), found, forms.load(ShipmentSchema)),
     ),
     "close": (
         _review(Permission.DISPATCH),
-        lambda found: sharing.close(database(), found, forms.raw(StepSchema)),
+        lambda found: sharing.close(database(), found, forms.load(StepSchema)),
     ),
 }
 

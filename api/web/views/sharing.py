@@ -11,7 +11,12 @@ from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
 from repository.models import MaterialRequest
-from repository.schemas.sharing import FeedbackSchema, RequestChangesSchema, StepSchema
+from repository.schemas.sharing import (
+    AcceptanceSchema,
+    FeedbackSchema,
+    RequestChangesSchema,
+    StepSchema,
+)
 from repository.services import agreements, checks, sharing, shipping
 from repository.vocabulary import (
     NEXT_STEPS,
@@ -77,32 +82,35 @@ def request_page(request_id: int) -> tuple[str, int]:
 
 
 def _accept(found: MaterialRequest) -> None:
-    data = {k: request.form.get(k, "").strip() for k in ("agreement_version_id", "signer_name")}
-    data = {k: v for k, v in data.items() if v}
-    db = database()
-    sharing.accept_agreement(db, found, current_user(), data, request.remote_addr)
+    """The agreement signed: the version shown and the signer's name (the form's only fields
+    the acceptance reads)."""
+    signed = {k: request.form.get(k, "") for k in ("agreement_version_id", "signer_name")}
+    command = forms.load(AcceptanceSchema, signed)
+    sharing.accept_agreement(
+        database(), current_user(), found, command, address=request.remote_addr
+    )
 
 
 STEPS = {
     "details": (
         own,
-        lambda found: sharing.edit_details(database(), found, forms.raw(RequestChangesSchema)),
+        lambda found: sharing.edit_details(database(), found, forms.load(RequestChangesSchema)),
     ),
-    "submit": (own, lambda found: sharing.submit(database(), found, forms.raw(StepSchema))),
+    "submit": (own, lambda found: sharing.submit(database(), found, forms.load(StepSchema))),
     "agreement": (own, _accept),
     "delivery": (
         own,
-        lambda found: sharing.confirm_delivery(database(), found, forms.raw(StepSchema)),
+        lambda found: sharing.confirm_delivery(database(), found, forms.load(StepSchema)),
     ),
     "feedback": (
         own,
         lambda found: sharing.give_feedback(
-            database(), found, current_user(), forms.raw(FeedbackSchema)
+            database(), current_user(), found, forms.load(FeedbackSchema)
         ),
     ),
     "cancel": (
         cancellable,
-        lambda found: sharing.cancel(database(), found, forms.raw(StepSchema)),
+        lambda found: sharing.cancel(database(), found, forms.load(StepSchema)),
     ),
 }
 

@@ -1,0 +1,254 @@
+"""Cell culture rules: a cell line's passage limit, master and working cell banks, and the
+mycoplasma and sterility testing schedule, with the quarantine a positive result brings. The
+lots these rules hold back are not distributed (`holds`, asked by the request checks and the
+reservation)."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidState
+from ..models import CellLine, Item, Lot, QcResult, RequestLine
+from ..models.base import utcnow
+from ..vocabulary import CellBankTier, EventType, ItemForm, ItemStatus, QcOutcome, QcTest
+from .events import record_event
+
+# The tests a collection's schedule asks for; a failed one quarantines the lot.
+SCHEDULED_TESTS = (QcTest.MYCOPLASMA, QcTest.STERILITY)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why a lot is not distributed: the rule (as the request checks name it) and the reason."""
+
+    rule: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class HeldStock:
+    """Available items of one lot, of a line's material and form, that a rule holds back."""
+
+    lot_id: int
+    count: int
+    holds: tuple[Hold, ...]
+
+
+def passage_override(lot: Lot, passage_number: int, reason: str | None) -> dict[str, Any]:
+    """The override to record with a passage of `lot` to `passage_number`: empty within the
+    cell line's limit; beyond it, the limit and the reason, or InvalidState without one."""
+    material = lot.material
+    limit = material.max_passage if isinstance(material, CellLine) else None
+    if limit is None or passage_number <= limit:
+        return {}
+    if reason is None or not reason.strip():
+        raise InvalidState(
+            f"Passage {passage_number} of {lot.label} is beyond the passage limit of "
+            f"{material.accession_number} (max_passage {limit}); give an override_reason to "
+            "passage it anyway.",
+            field="override_reason",
+        )
+    return {"beyond_limit": limit, "override_reason": reason.strip()}
+
+
+def check_tier(tier: CellBankTier | None, parent: Lot | None) -> None:
+    """A working cell bank lot comes from a master cell bank lot; a master one never comes
+    from a working one."""
+    parent_tier = parent.tier if parent is not None else None
+    if tier is CellBankTier.WCB and parent_tier is not CellBankTier.MCB:
+        made_from = (
+            "without a parent lot"
+            if parent is None
+            else f"from {parent.label}, which is "
+            + (f"a {parent_tier.value.upper()} lot" if parent_tier else "in no cell bank")
+        )
+        raise InvalidState(
+            "A working cell bank (WCB) lot is passaged from a master cell bank (MCB) lot, not "
+            f"made {made_from}.",
+            field="tier",
+        )
+    if tier is CellBankTier.MCB and parent_tier is CellBankTier.WCB:
+        assert parent is not None
+        raise InvalidState(
+            f"A master cell bank (MCB) lot is not made from a working cell bank lot "
+            f"({parent.label}).",
+            field="tier",
+        )
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier (the month's last day where it has fewer)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def holds(
+    session: Session, material_ids: Iterable[int], today: date | None = None
+) -> dict[int, tuple[Hold, ...]]:
+    """The lots of the cell lines among the materials that are not distributed, by lot id,
+    each with its holds: quarantined, beyond the passage limit, or without a passing test of
+    each scheduled kind (mycoplasma, sterility) as recent as the collection's schedule asks,
+    on the lot or a lot it came from."""
+    lines = {
+        line.id: line
+        for line in session.scalars(select(CellLine).where(CellLine.id.in_(set(material_ids))))
+    }
+    if not lines:
+        return {}
+    lots = {lot.id: lot for lot in session.scalars(select(Lot).where(Lot.material_id.in_(lines)))}
+    passes: dict[int, list[tuple[QcTest, date]]] = defaultdict(list)
+    for lot_id, test, tested_on in session.execute(
+        select(QcResult.lot_id, QcResult.test, QcResult.tested_on).where(
+            QcResult.lot_id.in_(lots),
+            QcResult.outcome == QcOutcome.PASS,
+            QcResult.test.in_(SCHEDULED_TESTS),
+        )
+    ):
+        passes[lot_id].append((test, tested_on))
+    today = today or date.today()
+    held = {}
+    for lot in lots.values():
+        found = _lot_holds(lot, lines[lot.material_id], lots, passes, today)
+        if found:
+            held[lot.id] = tuple(found)
+    return held
+
+
+def _lot_holds(
+    lot: Lot,
+    line: CellLine,
+    lots: dict[int, Lot],
+    passes: dict[int, list[tuple[QcTest, date]]],
+    today: date,
+) -> list[Hold]:
+    found = []
+    if lot.quarantined_at is not None:
+        found.append(
+            Hold(
+                "quarantine",
+                f"{lot.label} is quarantined since {lot.quarantined_at:%Y-%m-%d} (a failed "
+                "mycoplasma or sterility test).",
+            )
+        )
+    passage = lot.passage_number or 0
+    if line.max_passage is not None and passage > line.max_passage:
+        found.append(
+            Hold(
+                "passage_limit",
+                f"{lot.label} is at passage {passage}, beyond the limit of "
+                f"{line.max_passage} (max_passage).",
+            )
+        )
+    collection = line.collection
+    every_passages, every_months = collection.qc_every_passages, collection.qc_every_months
+    if every_passages is None and every_months is None:
+        return found
+    oldest = months_before(today, every_months) if every_months is not None else None
+    covered: set[QcTest] = set()
+    ancestor: Lot | None = lot
+    while ancestor is not None:
+        if every_passages is not None and passage - (ancestor.passage_number or 0) >= (
+            every_passages
+        ):
+            break
+        covered.update(
+            test for test, day in passes.get(ancestor.id, ()) if oldest is None or day >= oldest
+        )
+        parent_id = ancestor.parent_lot_id
+        ancestor = lots.get(parent_id) if parent_id is not None else None
+    schedule = " and ".join(
+        part
+        for part in (
+            f"{every_passages} passage(s)" if every_passages is not None else "",
+            f"{every_months} month(s)" if every_months is not None else "",
+        )
+        if part
+    )
+    for test in SCHEDULED_TESTS:
+        if test not in covered:
+            found.append(
+                Hold(
+                    "testing_schedule",
+                    f"{lot.label} has no passing {test.value} test within the last {schedule} "
+                    f"(the testing schedule of {collection.code}).",
+                )
+            )
+    return found
+
+
+def held_stock(
+    session: Session, keys: Iterable[tuple[int, ItemForm]]
+) -> dict[tuple[int, ItemForm], list[HeldStock]]:
+    """Per (material, form), the available items the cell culture rules hold back, by lot."""
+    keys = set(keys)
+    held = holds(session, {material_id for material_id, _ in keys})
+    if not held:
+        return {}
+    stock: dict[tuple[int, ItemForm], list[HeldStock]] = defaultdict(list)
+    for material_id, lot_id, form, count in session.execute(
+        select(Lot.material_id, Item.lot_id, Item.form, func.count())
+        .join(Lot, Lot.id == Item.lot_id)
+        .where(Item.lot_id.in_(held), Item.status == ItemStatus.AVAILABLE)
+        .group_by(Lot.material_id, Item.lot_id, Item.form)
+        .order_by(Item.lot_id)
+    ):
+        key = (material_id, ItemForm(form))
+        if key in keys:
+            stock[key].append(HeldStock(lot_id, count, held[lot_id]))
+    return dict(stock)
+
+
+def quarantine(session: Session, result: QcResult) -> list[Lot]:
+    """Quarantine the lot of a failed scheduled test and every lot that came from it (those
+    not quarantined yet), each with an event; the lots quarantined."""
+    if result.test not in SCHEDULED_TESTS or result.outcome is not QcOutcome.FAIL:
+        return []
+    tested = session.get_one(Lot, result.lot_id)
+    children: dict[int, list[Lot]] = defaultdict(list)
+    for lot in session.scalars(select(Lot).where(Lot.material_id == tested.material_id)):
+        if lot.parent_lot_id is not None:
+            children[lot.parent_lot_id].append(lot)
+    now, quarantined, waiting = utcnow(), [], [tested]
+    while waiting:
+        lot = waiting.pop()
+        waiting.extend(children.get(lot.id, ()))
+        if lot.quarantined_at is not None:
+            continue
+        lot.quarantined_at = now
+        quarantined.append(lot)
+    session.flush()
+    for lot in quarantined:
+        record_event(
+            session,
+            EventType.ANNOTATED,
+            material_id=lot.material_id,
+            lot_id=lot.id,
+            data={
+                "quarantined": tested.label,
+                "test": result.test.value,
+                "tested_on": result.tested_on.isoformat(),
+            },
+        )
+    return quarantined
+
+
+def held_failures(
+    line: RequestLine, available: int, held: Sequence[HeldStock]
+) -> Iterator[tuple[str, str]]:
+    """The cell culture rules a request line breaks, as (rule, detail): when what it asks for
+    (with the minimum stock kept) reaches into `held`, the holds of each lot held back, out
+    of the `available` items of its material and form."""
+    usable = available - sum(stock.count for stock in held)
+    if not held or line.quantity <= usable - line.material.minimum_stock:
+        return
+    for stock in held:
+        for hold in stock.holds:
+            yield hold.rule, f"{hold.detail} Its {stock.count} available item(s) are held back."
