@@ -15,12 +15,14 @@ from repository import demo as demo_data
 from repository import migrate
 from repository.db import unit_of_work
 from repository.errors import DomainError
+from repository.models.base import utcnow
 from repository.schemas.admin import NewToken
-from repository.services import accounts, labelling, notifications, printing, sharing
+from repository.services import accounts, due, labelling, notifications, printing, sharing
 from repository.vocabulary import LabelTemplate, Role
 
 from . import SPEC_FILE, command_app, config, create_app, serving, spec_text
 from .cli_exchange import export_group, import_group
+from .resources.due import sources as due_sources
 from .resources.labels import FORMATS
 
 
@@ -142,6 +144,23 @@ def outbox_send(loop: bool, interval: int) -> None:
         if not loop:
             return
         time.sleep(interval)
+
+
+@main.group("due")
+def due_group() -> None:
+    """What is due: the staff's work, today and overdue."""
+
+
+@due_group.command("digest")
+def due_digest() -> None:
+    """Queue today's digest of what is due to each staff person with anything due (requests
+    overdue after REQUEST_OVERDUE_DAYS); run daily, e.g. from cron: running it again the same
+    day queues nothing new. `biorepo outbox send` sends it."""
+    app = command_app()
+    with app.app_context():
+        sources = due_sources()
+    queued = _run(lambda db: due.digest(db, utcnow().date(), sources=sources), app)
+    click.echo(f"Queued {queued} digest(s).")
 
 
 @main.command()

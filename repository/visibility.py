@@ -201,6 +201,17 @@ def import_jobs_filter(who: Principal) -> ColumnElement[bool]:
     return or_(false(), *own, ImportJob.collection_id.in_(who.curated))
 
 
+# The due list
+
+
+def due_scope(who: Principal) -> frozenset[int] | None:
+    """The collections whose due work the asker sees: all (None) for admins and technicians,
+    who work for every collection; their own for curators; none for anyone else."""
+    if who.roles & {Role.ADMIN, Role.TECHNICIAN}:
+        return None
+    return who.curated
+
+
 # The service statistics
 
 

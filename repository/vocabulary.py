@@ -252,6 +252,26 @@ class Sex(StrEnum):
     UNKNOWN = "unknown"
 
 
+class MatingType(StrEnum):
+    NATURAL = "natural"
+    IVF = "ivf"
+    EMBRYO_TRANSFER = "embryo_transfer"
+    OVARY_TRANSFER = "ovary_transfer"
+
+
+class MatingStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class AnimalExit(StrEnum):
+    """How an animal leaves the colony."""
+
+    DEATH = "death"
+    EUTHANASIA = "euthanasia"
+    SHIPPED = "shipped"
+
+
 class AuditAction(StrEnum):
     INSERT = "insert"
     UPDATE = "update"
@@ -394,6 +414,35 @@ class ShippingCondition(StrEnum):
 class AlertKind(StrEnum):
     REGENERATION = "regeneration"  # seeds: grow out a new cycle
     RE_CULTURE = "re_culture"  # strains, cells, animals, specimens: make a new lot
+
+
+class SeedStore(StrEnum):
+    """The store a seed lot is kept in (FAO Genebank Standards 2014): the base collection
+    (long term, -18 °C or colder) or the active collection (medium term, 5-10 °C)."""
+
+    BASE = "base"
+    ACTIVE = "active"
+
+
+class IsolationMethod(StrEnum):
+    """How a regeneration plot was kept from pollen of other plots."""
+
+    NONE = "none"  # self-pollinating crop
+    DISTANCE = "distance"
+    TIME = "time"  # sown to flower at another time
+    BAGGING = "bagging"
+    CAGING = "caging"
+    HAND_POLLINATION = "hand_pollination"
+
+
+class SeedRule(StrEnum):
+    """The rule that makes a seed lot's germination test or regeneration due."""
+
+    INITIAL_TEST = "initial_test"  # a lot never tested
+    MONITORING_INTERVAL = "monitoring_interval"  # the store's (or crop's) interval has passed
+    VIABILITY_DROP = "viability_drop"  # below the threshold share of the initial viability
+    SEED_COUNT = "seed_count"  # fewer seeds than three regeneration cycles sow
+    MINIMUM_STOCK = "minimum_stock"  # what is distributable is under the minimum stock
 
 
 # MCPD v2.1 coded lists (FAO/Bioversity multi-crop passport descriptors), code -> meaning.

@@ -190,6 +190,21 @@ ENUMS: dict[type[StrEnum], dict[str, Words]] = {
         "male": W("male", "雄"),
         "unknown": W("unknown", "未知"),
     },
+    v.MatingType: {
+        "natural": W("natural mating", "自然交配"),
+        "ivf": W("in vitro fertilisation", "体外受精"),
+        "embryo_transfer": W("embryo transfer", "胚胎移植"),
+        "ovary_transfer": W("ovary transfer", "卵巢移植"),
+    },
+    v.MatingStatus: {
+        "active": W("active", "在配"),
+        "retired": W("retired", "已淘汰"),
+    },
+    v.AnimalExit: {
+        "death": W("found dead", "死亡"),
+        "euthanasia": W("euthanised", "安乐死"),
+        "shipped": W("shipped", "已运出"),
+    },
     v.AuditAction: {
         "insert": W("added", "新增"),
         "update": W("changed", "修改"),
@@ -244,6 +259,25 @@ ENUMS: dict[type[StrEnum], dict[str, Words]] = {
     v.AlertKind: {
         "regeneration": W("regenerate", "需繁殖更新"),
         "re_culture": W("re-culture", "需重新培养"),
+    },
+    v.SeedStore: {
+        "base": W("base collection", "长期库"),
+        "active": W("active collection", "中期库"),
+    },
+    v.IsolationMethod: {
+        "none": W("no isolation", "不隔离"),
+        "distance": W("isolation by distance", "空间隔离"),
+        "time": W("isolation in time", "时间隔离"),
+        "bagging": W("bagging", "套袋"),
+        "caging": W("caging", "网室隔离"),
+        "hand_pollination": W("hand pollination", "人工授粉"),
+    },
+    v.SeedRule: {
+        "initial_test": W("never tested", "尚未检测"),
+        "monitoring_interval": W("monitoring interval passed", "已到监测间隔"),
+        "viability_drop": W("viability below the threshold", "生活力低于阈值"),
+        "seed_count": W("too few seeds for three regenerations", "种子不足三次繁殖更新"),
+        "minimum_stock": W("distributable stock under the minimum", "可分发量低于最低库存"),
     },
 }
 

@@ -60,7 +60,8 @@ def build_world(url: str, secret_key: str) -> World:
     tokens, ids = {}, {}
     with unit_of_work(factory) as db:
         for code in ("API", "OTH"):
-            add_collection(db, {"code": code, "name": code, "kind": "culture_collection"})
+            made = add_collection(db, {"code": code, "name": code, "kind": "culture_collection"})
+            ids.setdefault("collection", made.id)
         for name, grants in ROLES.items():
             accounts.register_user(db, f"{name}@example.org", name, roles=grants, password=PASSWORD)
         for level in ("open", "restricted", "internal"):

@@ -14,6 +14,7 @@ from .views import (
     catalogue,
     dashboard,
     desk,
+    due,
     imports,
     labels,
     scan,
@@ -44,6 +45,7 @@ def install(app: Flask) -> None:
         imports,
         labels,
         dashboard,
+        due,
     ):
         module.routes(web)
     i18n.routes(web)

@@ -16,6 +16,88 @@ from .terms import language, term
 
 W = Words
 
+# The animal colony's events (annotations of animals, and of protocols), by their data.
+COLONY_SENTENCES: list[tuple[frozenset[str], Words]] = [
+    (
+        frozenset({"protocol", "expires_on"}),
+        W(
+            "Protocol {protocol} registered, valid until {expires_on}.",
+            "登记动物实验方案 {protocol}，有效期至 {expires_on}。",
+        ),
+    ),
+    (
+        frozenset({"mated", "set_up_on"}),
+        W("Set up in mating {mated} on {set_up_on}.", "{set_up_on} 配入交配组 {mated}。"),
+    ),
+    (
+        frozenset({"retired_from", "retired_on"}),
+        W(
+            "Mating {retired_from} retired on {retired_on}.",
+            "交配组 {retired_from} 于 {retired_on} 淘汰。",
+        ),
+    ),
+    (
+        frozenset({"plug_check", "checked_on", "plug"}),
+        W(
+            "Plug check of mating {plug_check} on {checked_on}: {plug}.",
+            "{checked_on} 检查交配组 {plug_check} 的阴道栓：{plug}。",
+        ),
+    ),
+    (
+        frozenset({"litter", "born_on", "born_alive"}),
+        W(
+            "Gave birth to litter {litter} on {born_on}: {born_alive} alive, {born_dead} dead.",
+            "{born_on} 产下窝 {litter}：活仔 {born_alive} 只，死仔 {born_dead} 只。",
+        ),
+    ),
+    (
+        frozenset({"litter_losses", "died"}),
+        W(
+            "{died} pup(s) of litter {litter_losses} died before weaning.",
+            "窝 {litter_losses} 有 {died} 只幼仔在离乳前死亡。",
+        ),
+    ),
+    (
+        frozenset({"weaned_from", "generation", "protocol"}),
+        W(
+            "Weaned from litter {weaned_from}, generation {generation}, under protocol {protocol}.",
+            "由窝 {weaned_from} 离乳，世代 {generation}，属动物实验方案 {protocol}。",
+        ),
+    ),
+    (
+        frozenset({"weaned_from", "protocol"}),
+        W(
+            "Weaned from litter {weaned_from} under protocol {protocol}.",
+            "由窝 {weaned_from} 离乳，属动物实验方案 {protocol}。",
+        ),
+    ),
+    (
+        frozenset({"weight_g", "weighed_on", "humane_endpoint"}),
+        W(
+            "Weighed {weight_g} g on {weighed_on}: humane endpoint reached ({humane_endpoint}).",
+            "{weighed_on} 称重 {weight_g} 克：已达人道终点（{humane_endpoint}）。",
+        ),
+    ),
+    (
+        frozenset({"weight_g", "weighed_on"}),
+        W("Weighed {weight_g} g on {weighed_on}.", "{weighed_on} 称重 {weight_g} 克。"),
+    ),
+    (
+        frozenset({"exit", "exit_on", "by", "euthanasia_method", "reason"}),
+        W(
+            "{exit} on {exit_on} by {by} ({euthanasia_method}): {reason}",
+            "{exit_on} 由 {by} 实施{exit}（{euthanasia_method}），原因：{reason}",
+        ),
+    ),
+    (
+        frozenset({"exit", "exit_on", "by"}),
+        W(
+            "Left the colony on {exit_on} ({exit}), seen to by {by}.",
+            "{exit_on} 离开种群（{exit}），经办人 {by}。",
+        ),
+    ),
+]
+
 # Per kind of event, its sentences: the first whose data keys are all given (not None) is used;
 # the last of each needs no data.
 EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
@@ -42,6 +124,16 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
         (frozenset(), W("Preserved.", "已保藏。")),
     ],
     EventType.QC: [
+        (
+            frozenset({"germination_pct", "viability_pct", "seeds", "replicates", "tested_on"}),
+            W(
+                "Germination test of {seeds} seeds in {replicates} replicate(s): "
+                "{germination_pct} % germinated, {viability_pct} % viable (tested on "
+                "{tested_on}).",
+                "发芽试验 {seeds} 粒（{replicates} 次重复）：发芽率 {germination_pct}%，"
+                "生活力 {viability_pct}%（检测日期 {tested_on}）。",
+            ),
+        ),
         (
             frozenset({"test", "outcome", "value", "tested_on"}),
             W(
@@ -158,13 +250,33 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
             ),
         ),
         (
+            frozenset({"regenerated_from", "regeneration_cycle", "site", "harvested_on"}),
+            W(
+                "Regenerated from lot {regenerated_from} at {site} (cycle "
+                "{regeneration_cycle}), harvested on {harvested_on}: {seeds_harvested} seeds.",
+                "由批次 {regenerated_from} 在 {site} 繁殖更新（第 {regeneration_cycle} 轮），"
+                "{harvested_on} 收获 {seeds_harvested} 粒。",
+            ),
+        ),
+        (
+            frozenset({"safety_duplicate", "sent_on"}),
+            W(
+                "Safety duplicate sent to {safety_duplicate} {institute} on {sent_on}.",
+                "安全备份于 {sent_on} 送交 {safety_duplicate} {institute}。",
+            ),
+        ),
+        (
             frozenset({"released"}),
             W("Released from request {released}.", "已从申请 {released} 释放。"),
         ),
         (frozenset({"changed"}), W("Changed: {changed}.", "修改了：{changed}。")),
+        *COLONY_SENTENCES,
         (frozenset(), W("Annotated.", "已备注。")),
     ],
 }
+
+
+PLUG_FOUND, PLUG_NONE = W("plug found", "见栓"), W("no plug", "未见栓")
 
 
 def _said(key: str, value: Any, lang: str) -> str:
@@ -177,7 +289,9 @@ def _said(key: str, value: Any, lang: str) -> str:
         return str(LABELS.get(value, str(value).replace("_", " ")))
     if isinstance(value, float | int | Decimal) and not isinstance(value, bool):
         return f"{Decimal(str(value)).normalize():f}"
-    if key in ("method", "unit", "value_unit", "test", "outcome"):
+    if key == "plug":
+        return (PLUG_FOUND if value == "found" else PLUG_NONE).said(lang)
+    if key in ("method", "unit", "value_unit", "test", "outcome", "exit"):
         return term(value, key)
     return str(value)
 

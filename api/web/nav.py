@@ -19,6 +19,7 @@ class Entry(NamedTuple):
 
 ENTRIES = (
     Entry("web.home", lazy_gettext("Home"), Permission.ACCOUNT),
+    Entry("web.due", lazy_gettext("What is due"), Permission.INVENTORY_READ),
     Entry("web.storage_tree", lazy_gettext("Storage"), Permission.INVENTORY_READ),
     Entry("web.free_space", lazy_gettext("Free space"), Permission.INVENTORY_READ),
     Entry("web.bench_register", lazy_gettext("Register"), Permission.REGISTER),

@@ -2,6 +2,7 @@
 
 from .base import Base
 from .collection import Collection
+from .colony import BodyWeight, Litter, Mating, PlugCheck, Protocol, ProtocolLine
 from .history import AuditEntry, Event, QcResult
 from .imports import ImportJob
 from .inventory import Animal, Item, Lot
@@ -20,6 +21,13 @@ from .material import (
 from .people import ApiToken, LoginFailure, Organisation, RoleGrant, User, UserSession
 from .printing import Printer, PrintJob
 from .reference import CellosaurusEntry
+from .seed_bank import (
+    GerminationReplicate,
+    GerminationTest,
+    Regeneration,
+    SafetyDuplicate,
+    SeedSetting,
+)
 from .sequence import Sequence
 from .sharing import (
     AgreementAcceptance,
@@ -49,6 +57,7 @@ __all__ = [
     "AuditEntry",
     "Barcode",
     "Base",
+    "BodyWeight",
     "CellLine",
     "CellosaurusEntry",
     "Collection",
@@ -56,23 +65,33 @@ __all__ = [
     "Donor",
     "Event",
     "Feedback",
+    "GerminationReplicate",
+    "GerminationTest",
     "Identifier",
     "ImportJob",
     "Item",
+    "Litter",
     "LoginFailure",
     "Lot",
     "Material",
     "MaterialRequest",
+    "Mating",
     "Organisation",
     "OutboxMessage",
+    "PlugCheck",
     "PrintJob",
     "Printer",
+    "Protocol",
+    "ProtocolLine",
     "Publication",
     "QcResult",
+    "Regeneration",
     "RequestLine",
     "RequestStep",
     "RoleGrant",
+    "SafetyDuplicate",
     "Seed",
+    "SeedSetting",
     "Sequence",
     "Shipment",
     "Specimen",

@@ -17,7 +17,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..vocabulary import CellBankTier, ItemForm, ItemStatus, PreservationMethod, Sex, Unit
+from ..vocabulary import (
+    AnimalExit,
+    CellBankTier,
+    ItemForm,
+    ItemStatus,
+    PreservationMethod,
+    Sex,
+    Unit,
+)
 from .base import Base, Quantity, Timestamp, choice, utcnow
 from .material import Material
 from .storage import StorageUnit
@@ -132,5 +140,15 @@ class Animal(Base):
     sire_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     dam_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     ear_tag: Mapped[str | None] = mapped_column(String(32))
+    transponder: Mapped[str | None] = mapped_column(String(32))
+    generation: Mapped[str | None] = mapped_column(String(16))  # N10F3 (repository.generations)
+    protocol_id: Mapped[int | None] = mapped_column(ForeignKey("protocols.id"), index=True)
+    litter_id: Mapped[int | None] = mapped_column(ForeignKey("litters.id"), index=True)
+    # how and when it left the colony, who saw to it, and (euthanasia) the method and reason
+    exit: Mapped[AnimalExit | None] = mapped_column(choice(AnimalExit, "animal_exit"))
+    exit_on: Mapped[date | None] = mapped_column(Date)
+    exit_by: Mapped[str | None] = mapped_column(String(200))
+    exit_method: Mapped[str | None] = mapped_column(String(200))
+    exit_reason: Mapped[str | None] = mapped_column(String(500))
 
     item: Mapped[Item] = relationship(back_populates="animal", foreign_keys=[item_id])

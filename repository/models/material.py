@@ -213,6 +213,7 @@ class AnimalLine(Material):
     """A laboratory animal line or strain, named by the official nomenclature."""
 
     __tablename__ = "animal_lines"
+    __table_args__ = (CheckConstraint("wean_age_days BETWEEN 10 AND 60", name="wean_age_days"),)
     __mapper_args__ = {"polymorphic_identity": MaterialKind.ANIMAL_LINE}
 
     id: Mapped[int] = mapped_column(ForeignKey("materials.id"), primary_key=True)
@@ -224,6 +225,8 @@ class AnimalLine(Material):
     phenotype: Mapped[str | None] = mapped_column(String(500))
     health_status: Mapped[str | None] = mapped_column(String(64))
     protocol_number: Mapped[str | None] = mapped_column(String(64))
+    # the pups' age at weaning, in days (None: 21)
+    wean_age_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class Donor(Base):

@@ -47,6 +47,7 @@ class AnimalSchema(StrictSchema):
     ear_tag = text(32)
     sire = text(32)  # barcode of the father
     dam = text(32)  # barcode of the mother
+    protocol = text(64)  # number of the welfare protocol it is made under
 
     @post_load
     def _command(self, data: dict, **_: Any) -> NewAnimal:
@@ -62,6 +63,7 @@ class NewAnimal:
     ear_tag: str | None = None
     sire: str | None = None  # barcode of the father
     dam: str | None = None  # barcode of the mother
+    protocol: str | None = None  # number of the welfare protocol it is made under
 
 
 class LotSchema(StrictSchema):

@@ -229,6 +229,7 @@ class AnimalLineSchema(MaterialSchema):
     phenotype = text(500)
     health_status = text(64)
     protocol_number = text(64)
+    wean_age_days = Integer(validate=validate.Range(min=10, max=60))
 
 
 SPECIMEN_TYPES = [

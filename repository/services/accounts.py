@@ -154,7 +154,12 @@ def check_password(session: Session, email: str, password: str) -> Principal | N
     if user is None or hashed is None:
         return None
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    return _principal(session, _BY_USER, user_id=user.id)
+    return user_principal(session, user.id)
+
+
+def user_principal(session: Session, user_id: int) -> Principal | None:
+    """An active user as a principal, with their roles; None for an inactive or unknown one."""
+    return _principal(session, _BY_USER, user_id=user_id)
 
 
 @cache

@@ -18,7 +18,17 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidState
 from ..models import CellLine, Item, Lot, QcResult, RequestLine
 from ..models.base import utcnow
-from ..vocabulary import CellBankTier, EventType, ItemForm, ItemStatus, QcOutcome, QcTest
+from ..vocabulary import (
+    GONE,
+    CellBankTier,
+    EventType,
+    ItemForm,
+    ItemStatus,
+    QcOutcome,
+    QcTest,
+)
+from . import due_line
+from .due_line import DueLine
 from .events import record_event
 
 # The tests a collection's schedule asks for; a failed one quarantines the lot.
@@ -104,15 +114,7 @@ def holds(
     if not lines:
         return {}
     lots = {lot.id: lot for lot in session.scalars(select(Lot).where(Lot.material_id.in_(lines)))}
-    passes: dict[int, list[tuple[QcTest, date]]] = defaultdict(list)
-    for lot_id, test, tested_on in session.execute(
-        select(QcResult.lot_id, QcResult.test, QcResult.tested_on).where(
-            QcResult.lot_id.in_(lots),
-            QcResult.outcome == QcOutcome.PASS,
-            QcResult.test.in_(SCHEDULED_TESTS),
-        )
-    ):
-        passes[lot_id].append((test, tested_on))
+    passes = _passes(session, lots)
     today = today or date.today()
     held = {}
     for lot in lots.values():
@@ -120,6 +122,20 @@ def holds(
         if found:
             held[lot.id] = tuple(found)
     return held
+
+
+def _passes(session: Session, lot_ids: Iterable[int]) -> dict[int, list[tuple[QcTest, date]]]:
+    """The passing scheduled tests of the lots, as (test, day), by lot id."""
+    passes: dict[int, list[tuple[QcTest, date]]] = defaultdict(list)
+    for lot_id, test, tested_on in session.execute(
+        select(QcResult.lot_id, QcResult.test, QcResult.tested_on).where(
+            QcResult.lot_id.in_(set(lot_ids)),
+            QcResult.outcome == QcOutcome.PASS,
+            QcResult.test.in_(SCHEDULED_TESTS),
+        )
+    ):
+        passes[lot_id].append((test, tested_on))
+    return passes
 
 
 def _lot_holds(
@@ -152,18 +168,11 @@ def _lot_holds(
     if every_passages is None and every_months is None:
         return found
     oldest = months_before(today, every_months) if every_months is not None else None
-    covered: set[QcTest] = set()
-    ancestor: Lot | None = lot
-    while ancestor is not None:
-        if every_passages is not None and passage - (ancestor.passage_number or 0) >= (
-            every_passages
-        ):
-            break
-        covered.update(
-            test for test, day in passes.get(ancestor.id, ()) if oldest is None or day >= oldest
-        )
-        parent_id = ancestor.parent_lot_id
-        ancestor = lots.get(parent_id) if parent_id is not None else None
+    covered = {
+        test
+        for test, day in _last_passes(lot, lots, passes, every_passages).items()
+        if oldest is None or day >= oldest
+    }
     schedule = " and ".join(
         part
         for part in (
@@ -182,6 +191,99 @@ def _lot_holds(
                 )
             )
     return found
+
+
+def _last_passes(
+    lot: Lot,
+    lots: dict[int, Lot],
+    passes: dict[int, list[tuple[QcTest, date]]],
+    every_passages: int | None,
+) -> dict[QcTest, date]:
+    """The day of the latest passing test of each kind on the lot or a lot it came from, within
+    the schedule's passages (fewer than `every_passages` before the lot's)."""
+    passage = lot.passage_number or 0
+    latest: dict[QcTest, date] = {}
+    ancestor: Lot | None = lot
+    while ancestor is not None:
+        if every_passages is not None and passage - (ancestor.passage_number or 0) >= (
+            every_passages
+        ):
+            break
+        for test, day in passes.get(ancestor.id, ()):
+            if test not in latest or day > latest[test]:
+                latest[test] = day
+        parent_id = ancestor.parent_lot_id
+        ancestor = lots.get(parent_id) if parent_id is not None else None
+    return latest
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day `months` months later (the month's last day where it has fewer)."""
+    return months_before(day, -months)
+
+
+def due(session: Session, today: date) -> list[DueLine]:
+    """The scheduled tests (mycoplasma, sterility) due by `today` on the cell line lots that
+    still hold items, under their collection's schedule: missing (no passing test within the
+    schedule's passages: due since the lot was preserved) or the last one's months run out.
+    Quarantined lots are held anyway, and not tested again."""
+    held = select(Item.lot_id).where(Item.status.not_in(GONE))
+    lots = {
+        lot.id: lot
+        for lot in session.scalars(
+            select(Lot).join(CellLine, CellLine.id == Lot.material_id).order_by(Lot.id)
+        )
+    }
+    stocked = set(session.scalars(held.where(Item.lot_id.in_(lots)).distinct()))
+    passes = _passes(session, lots)
+    lines = []
+    for lot in lots.values():
+        collection = lot.material.collection
+        every_passages, every_months = collection.qc_every_passages, collection.qc_every_months
+        if lot.id not in stocked or lot.quarantined_at is not None:
+            continue
+        if every_passages is None and every_months is None:
+            continue
+        latest = _last_passes(lot, lots, passes, every_passages)
+        every = due_line.schedule(every_passages, every_months)
+        for test in SCHEDULED_TESTS:
+            last = latest.get(test)
+            if last is None:
+                on = lot.preserved_on
+                code, reason, params = due_line.because(
+                    "test_missing",
+                    lot=lot.label,
+                    test=test.value,
+                    collection=collection.code,
+                    schedule=every,
+                )
+            elif every_months is not None and months_after(last, every_months) <= today:
+                on = months_after(last, every_months)
+                code, reason, params = due_line.because(
+                    "test_due",
+                    lot=lot.label,
+                    test=test.value,
+                    tested_on=last.isoformat(),
+                    collection=collection.code,
+                    schedule=every,
+                )
+            else:
+                continue
+            if on <= today:
+                lines.append(
+                    DueLine(
+                        kind="cell_culture",
+                        record="lot",
+                        record_id=lot.id,
+                        label=lot.label,
+                        reason=reason,
+                        due_on=on,
+                        collection_id=collection.id,
+                        code=code,
+                        params=params,
+                    )
+                )
+    return lines
 
 
 def held_stock(

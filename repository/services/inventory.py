@@ -32,6 +32,7 @@ from ..sql import chunked, one_of
 from ..vocabulary import GONE, EventType, ItemStatus, MaterialKind
 from .cell_culture import check_tier, passage_override, quarantine
 from .events import preserved_event, record_event, record_events
+from .protocols import enrol, get_protocol
 from .storage import Place, get_unit, place_items, relocate
 
 
@@ -170,7 +171,7 @@ def _preserve(
     session.add_all(new)
     session.flush()
     if animals:
-        _add_animals(session, new, animals)
+        _add_animals(session, lot, new, animals)
     record_events(
         session,
         EventType.PRESERVED,
@@ -182,7 +183,16 @@ def _preserve(
     return lot, new
 
 
-def _add_animals(session: Session, new: list[Item], animals: list[dict]) -> None:
+def _add_animals(session: Session, lot: Lot, new: list[Item], animals: list[dict]) -> None:
+    """The animals of a live lot's items; those under a welfare protocol are counted against
+    its approval on the day the lot is made (refused beyond it)."""
+    under: dict[str, int] = {}
+    for animal in animals:
+        if animal.get("protocol"):
+            under[animal["protocol"]] = under.get(animal["protocol"], 0) + 1
+    protocols_ = {number: get_protocol(session, number) for number in under}
+    for number, count in under.items():
+        enrol(session, protocols_[number], lot.material_id, count, lot.preserved_on)
     for item, animal in zip(new, animals, strict=True):
         parents = {}
         for role in ("sire", "dam"):
@@ -194,6 +204,7 @@ def _add_animals(session: Session, new: list[Item], animals: list[dict]) -> None
                 sex=animal["sex"],
                 birth_date=animal.get("birth_date"),
                 ear_tag=animal.get("ear_tag"),
+                protocol_id=protocols_[animal["protocol"]].id if animal.get("protocol") else None,
                 **parents,
             )
         )

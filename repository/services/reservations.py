@@ -7,6 +7,7 @@ runs low."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,9 @@ from ..models import Allocation, Item, Lot, Material, MaterialRequest, RequestLi
 from ..models.base import utcnow
 from ..sql import rows_changed
 from ..vocabulary import AlertKind, EventType, ItemForm, ItemStatus
+from . import due_line
 from .cell_culture import holds
+from .due_line import DueLine
 from .events import record_events
 from .storage import relocate
 
@@ -248,3 +251,35 @@ def resolve_alert(session: Session, alert: StockAlert) -> StockAlert:
     alert.resolved_at = utcnow()
     session.flush()
     return alert
+
+
+def due(session: Session, today: date) -> list[DueLine]:
+    """The open stock alerts raised by `today`: regenerate or re-culture the material, due
+    since the alert was raised."""
+    lines = []
+    for alert in session.scalars(
+        select(StockAlert).where(StockAlert.resolved_at.is_(None)).order_by(StockAlert.id)
+    ):
+        if alert.raised_at.date() > today:
+            continue
+        material = alert.material
+        code, reason, params = due_line.because(
+            "low_stock",
+            available=alert.available,
+            threshold=alert.threshold,
+            alert=str(alert.kind),
+        )
+        lines.append(
+            DueLine(
+                kind="low_stock",
+                record="material",
+                record_id=material.id,
+                label=f"{material.accession_number} {material.designation or ''}".strip(),
+                reason=reason,
+                due_on=alert.raised_at.date(),
+                collection_id=material.collection_id,
+                code=code,
+                params=params,
+            )
+        )
+    return lines

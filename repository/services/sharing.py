@@ -6,10 +6,10 @@ curators."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,11 +55,13 @@ from ..vocabulary import (
     RequestStatus,
     Role,
 )
-from . import agreements, checks, notifications, reservations, shipping
+from . import agreements, checks, due_line, notifications, reservations, shipping
 from .accounts import Principal
+from .due_line import DueLine
 
 NO_DATA = Step()  # a step with neither a note nor the version read
 APPROVE_ALL = Decision()  # every line approved, its items reserved from the proposal
+OVERDUE_DAYS = 14  # a request idle longer in an unfinished step is overdue (REQUEST_OVERDUE_DAYS)
 
 # --- reading ---------------------------------------------------------------------------------
 
@@ -603,13 +605,7 @@ def remind_overdue(session: Session, days: int) -> int:
         )
         .exists()
     )
-    stalled = session.scalars(
-        select(MaterialRequest).where(
-            MaterialRequest.status.not_in(FINISHED),
-            MaterialRequest.changed_at < since,
-            ~reminded,
-        )
-    ).all()
+    stalled = session.scalars(stalled_since(since).where(~reminded)).all()
     for request in stalled:
         step, after = _words(request.status), NEXT_STEPS[request.status]
         if after.actor is Actor.LAB:
@@ -629,6 +625,46 @@ def remind_overdue(session: Session, days: int) -> int:
             request_id=request.id,
         )
     return len(stalled)
+
+
+def stalled_since(since: datetime) -> Select[MaterialRequest]:
+    """The requests in an unfinished step unchanged since `since` (overdue when `since` is
+    REQUEST_OVERDUE_DAYS ago), oldest change first."""
+    return (
+        select(MaterialRequest)
+        .where(MaterialRequest.status.not_in(FINISHED), MaterialRequest.changed_at < since)
+        .order_by(MaterialRequest.changed_at, MaterialRequest.id)
+    )
+
+
+def due(session: Session, today: date, days: int = OVERDUE_DAYS) -> list[DueLine]:
+    """The requests that wait for their collection and are overdue by the end of `today`: due
+    `days` after their last step."""
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
+    lines = []
+    for request in session.scalars(stalled_since(end - timedelta(days=days))):
+        if NEXT_STEPS[request.status].actor is not Actor.COLLECTION:
+            continue
+        code, reason, params = due_line.because(
+            "request_overdue",
+            number=request.number,
+            status=request.status.value,
+            since=f"{request.changed_at:%Y-%m-%d}",
+        )
+        lines.append(
+            DueLine(
+                kind="request",
+                record="request",
+                record_id=request.id,
+                label=request.number,
+                reason=reason,
+                due_on=(request.changed_at + timedelta(days=days)).date(),
+                collection_id=request.collection_id,
+                code=code,
+                params=params,
+            )
+        )
+    return lines
 
 
 def _words(status: RequestStatus) -> str:

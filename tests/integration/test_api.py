@@ -147,6 +147,90 @@ def matrix(ids):
         ("POST", f"/api/v1/print-jobs/{ids['other_job']}/cancel", None, STAFF),
         ("GET", "/api/v1/alerts", None, STAFF),
         ("POST", f"/api/v1/alerts/{ids['alert']}/resolve", None, {"admin", "curator"}),
+        # the seed bank (the world's lot is a strain's: the allowed are answered 409 or 422)
+        (
+            "POST",
+            f"/api/v1/lots/{ids['lot']}/germination-tests",
+            {"tested_on": "2026-01-01", "replicates": [{"seeds": 50, "normal": 45, "dead": 5}]},
+            STAFF,
+        ),
+        ("GET", f"/api/v1/lots/{ids['lot']}/germination-tests", None, STAFF),
+        (
+            "POST",
+            f"/api/v1/lots/{ids['lot']}/regenerations",
+            {
+                "site": "Field 3",
+                "plants": 60,
+                "isolation": "bagging",
+                "harvested_on": "2026-01-01",
+                "seeds_harvested": 5000,
+                "items": 2,
+                "quantity": "100",
+                "unit": "seeds",
+            },
+            STAFF,
+        ),
+        (
+            "POST",
+            f"/api/v1/lots/{ids['lot']}/safety-duplicates",
+            {"institute_code": "NOR051", "sent_on": "2026-01-01"},
+            STAFF,
+        ),
+        ("GET", f"/api/v1/lots/{ids['lot']}/safety-duplicates", None, STAFF),
+        ("GET", f"/api/v1/collections/{ids['collection']}/seed-settings", None, STAFF),
+        (
+            "PUT",
+            f"/api/v1/collections/{ids['collection']}/seed-settings",
+            {"base_every_years": 10},
+            {"admin", "curator"},
+        ),
+        ("GET", "/api/v1/due", None, STAFF),
+        # the animal colony (no animals in this world: the allowed are answered 404 or 409)
+        ("GET", "/api/v1/protocols", None, STAFF),
+        (
+            "POST",
+            "/api/v1/protocols",
+            {
+                "number": "P-1",
+                "title": "Breeding",
+                "species": "Mus musculus",
+                "approved_on": "2025-01-01",
+                "expires_on": "2027-01-01",
+            },
+            {"admin"},
+        ),
+        (
+            "POST",
+            "/api/v1/matings",
+            {"line_id": 1, "sire": v[0], "dams": [v[1]], "set_up_on": "2026-01-01"},
+            STAFF,
+        ),
+        ("GET", "/api/v1/matings/1", None, STAFF),
+        ("POST", "/api/v1/matings/1/retire", {"retired_on": "2026-01-01"}, STAFF),
+        ("POST", "/api/v1/matings/1/plugs", {"checked_on": "2026-01-01", "plug": True}, STAFF),
+        ("POST", "/api/v1/matings/1/litters", {"born_on": "2026-01-01", "born_alive": 1}, STAFF),
+        ("POST", "/api/v1/litters/1/losses", {"died": 1}, STAFF),
+        (
+            "POST",
+            "/api/v1/litters/1/wean",
+            {"weaned_on": "2026-01-01", "protocol": "P-1", "pups": [{"sex": "male", "cage": "C"}]},
+            STAFF,
+        ),
+        ("GET", "/api/v1/lines/1/matings", None, STAFF),
+        ("GET", f"/api/v1/animals/{v[0]}/pedigree", None, STAFF),
+        ("GET", f"/api/v1/animals/{v[0]}/weights", None, STAFF),
+        (
+            "POST",
+            f"/api/v1/animals/{v[0]}/weights",
+            {"weighed_on": "2026-01-01", "grams": 9},
+            STAFF,
+        ),
+        (
+            "POST",
+            f"/api/v1/animals/{v[0]}/exit",
+            {"exit": "death", "exit_on": "2026-01-01", "by": "Li"},
+            STAFF,
+        ),
     ]
 
 
@@ -172,6 +256,10 @@ def test_matrix_covers_every_operation(world):
         "{printer_id}",
         "{job_id}",
         "{alert_id}",
+        "{mating_id}",
+        "{litter_id}",
+        "{line_id}",
+        "{collection_id}",
     }
     covered = set()
     for method, path, *_ in matrix(ids):

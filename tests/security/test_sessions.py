@@ -304,7 +304,7 @@ def test_only_paths_of_this_site_are_followed(world, target):
             "csrf_token": token,
         },
     )
-    assert sent.status_code == 303 and sent.headers["Location"] == "/"
+    assert sent.status_code == 303 and sent.headers["Location"] == "/due"  # a technician's home
 
 
 def test_a_path_of_this_site_is_still_followed(world):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from repository.errors import Forbidden
 
 from ...context import csrf_ok, log_in, log_out, principal
-from ...policy import Permission, require
+from ...policy import Permission, allowed, require
 from ...security import login_limit
 from ..pages import back, safe_next, show
 
@@ -24,6 +24,8 @@ def login() -> Response | tuple[str, int]:
     if log_in(email, request.form.get("password", "")) is None:
         message = _("Wrong email or password.")
         return show("login.html", 401, errors={"": [message]}, form=request.form, next=target)
+    if target == url_for("web.home") and allowed(principal(), Permission.INVENTORY_READ):
+        target = url_for("web.due")  # the staff's home after logging in: what is due
     return redirect(target, code=303)
 
 
