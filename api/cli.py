@@ -21,6 +21,7 @@ from repository.services import accounts, due, labelling, notifications, printin
 from repository.vocabulary import LabelTemplate, Role
 
 from . import SPEC_FILE, command_app, config, create_app, serving, spec_text
+from .cli_colony import census_group, genotypes_group
 from .cli_exchange import export_group, import_group
 from .resources.due import sources as due_sources
 from .resources.labels import FORMATS
@@ -193,6 +194,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
 main.add_command(import_group)
 main.add_command(export_group)
+main.add_command(genotypes_group)
+main.add_command(census_group)
 
 
 def _safe_url(url: str) -> str:

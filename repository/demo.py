@@ -18,8 +18,18 @@ import sample_data
 from . import barcodes
 from .actor import set_actor
 from .errors import Conflict
-from .models import Collection, Item, Lot, Material, StorageUnit, User
+from .models import Animal, Collection, Item, Lot, Material, StorageUnit, User
 from .schemas.admin import CollectionSchema, OrganisationSchema, PrinterSchema
+from .schemas.colonies import (
+    LitterIn,
+    LossIn,
+    MatingIn,
+    PlugCheckIn,
+    ProtocolIn,
+    RetireIn,
+    WeanIn,
+    WeightIn,
+)
 from .schemas.donors import DonorIn
 from .schemas.inventory import (
     Consume,
@@ -32,6 +42,7 @@ from .schemas.inventory import (
     UnitIn,
 )
 from .schemas.materials import MaterialIn
+from .schemas.seed_bank import GerminationTestIn, SeedSettingIn
 from .schemas.sharing import (
     AcceptanceSchema,
     AgreementIn,
@@ -45,13 +56,17 @@ from .services import (
     accounts,
     agreements,
     collections,
+    colonies,
     inventory,
     materials,
     printing,
+    protocols,
+    seed_bank,
     sharing,
     storage,
 )
 from .vocabulary import (
+    GONE,
     METHOD_TEMPERATURE,
     MaterialKind,
     PreservationMethod,
@@ -151,6 +166,7 @@ def _load(session: Session, setup: dict) -> str:
         counts[name] = len(data["materials"])
     _history(session)
     _sharing(session)
+    _living(session)
     set_actor(session, None)
     items = session.scalar(select(func.count()).select_from(Item))
     return (
@@ -444,3 +460,253 @@ def _accept(session: Session, request: Any, requester: User) -> None:
     sharing.accept_agreement(
         session, requester, request, AcceptanceSchema().load_or_fail(signed), address="203.0.113.7"
     )
+
+
+# --- the living collections: the colony, the seed bank's viability, cell culture -------------
+
+
+def _living(session: Session) -> None:
+    """The living collections at work, with dates before the day of loading: a breeding colony,
+    the seed lots' germination histories and the cell bank's testing schedule."""
+    today = date.today()
+    _colony(session, read("colony"), today)
+    _seed_bank(session, read("seed_bank"), today)
+    _cell_culture(session, read("cell_culture"), today)
+
+
+def _on(today: date, days: int) -> str:
+    """The day `days` from `today` (negative: before), as the schemas take it."""
+    return (today + timedelta(days=days)).isoformat()
+
+
+def _as(session: Session, email: str) -> None:
+    set_actor(session, accounts.get_user(session, email).id)
+
+
+def _colony(session: Session, data: dict, today: date) -> None:
+    """Protocols, then matings generation after generation (plug checks, litters, weaning into
+    cages under the protocol, so the pups' generations are computed), then body weights."""
+    _as(session, CURATORS[data["collection"]])
+    lines = {
+        line.designation: line.id
+        for line in session.scalars(
+            select(Material).where(Material.kind == MaterialKind.ANIMAL_LINE)
+        )
+    }
+    breeding = data["protocols"][0]["number"]
+    for spec in data["protocols"]:
+        given = {
+            **spec,
+            "approved_on": _on(today, spec["approved_on"]),
+            "expires_on": _on(today, spec["expires_on"]),
+            "lines": [
+                {"line_id": lines[a["line"]], "animals_approved": a["animals_approved"]}
+                for a in spec.get("lines", [])
+            ],
+        }
+        protocols.create_protocol(session, ProtocolIn().load_or_fail(given))
+    _as(session, "technician@biorepo.example")
+    pups: dict[str, list[Item]] = {}
+    for spec in data["matings"]:
+        mating = colonies.set_up_mating(
+            session,
+            MatingIn().load_or_fail(
+                {
+                    "line_id": lines[spec["line"]],
+                    "sire": _breeder(session, spec["sire"], pups).barcode,
+                    "dams": [_breeder(session, dam, pups).barcode for dam in spec["dams"]],
+                    "purpose": spec["purpose"],
+                    "set_up_on": _on(today, spec["set_up_on"]),
+                }
+            ),
+        )
+        for check in spec.get("plug_checks", []):
+            command = {**check, "checked_on": _on(today, check["checked_on"])}
+            if len(spec["dams"]) > 1:
+                command["dam"] = mating.dam.barcode
+            colonies.check_plug(session, mating.id, PlugCheckIn().load_or_fail(command))
+        if "litter" in spec:
+            pups[spec["key"]] = _litter(session, mating, spec, breeding, today)
+        if "retired_on" in spec:
+            retired = RetireIn().load_or_fail({"retired_on": _on(today, spec["retired_on"])})
+            colonies.retire_mating(session, mating.id, retired)
+    for spec in data["weights"]:
+        animal = _breeder(session, spec, pups)
+        scores = spec.get("condition_scores", [None] * len(spec["grams"]))
+        for n, (grams, score) in enumerate(zip(spec["grams"], scores, strict=True)):
+            weighed = {"weighed_on": _on(today, spec["from"] + n * spec["every"]), "grams": grams}
+            if score is not None:
+                weighed["condition_score"] = score
+            colonies.weigh(session, animal.barcode, WeightIn().load_or_fail(weighed))
+
+
+def _breeder(session: Session, spec: dict, pups: dict[str, list[Item]]) -> Item:
+    """The animal a sample mating names: the `n`th (default first) of its sex among the
+    weaned pups of an earlier mating, or among the living animals of a line."""
+    sex = Sex(spec["sex"])
+    if "mating" in spec:
+        found = [p for p in pups[spec["mating"]] if p.animal and p.animal.sex is sex]
+    else:
+        found = list(
+            session.scalars(
+                select(Item)
+                .join(Lot)
+                .join(Material)
+                .join(Animal, Animal.item_id == Item.id)
+                .where(Material.designation == spec["line"], Animal.sex == sex)
+                .where(Item.status.not_in(GONE))
+                .order_by(Item.id)
+            )
+        )
+    return found[spec.get("n", 0)]
+
+
+def _litter(session: Session, mating: Any, spec: dict, protocol: str, today: date) -> list[Item]:
+    """The mating's litter, its losses, and its weaning (if the sample says when): males to one
+    empty cage, females to another. The weaned pups, or none."""
+    born = spec["litter"]
+    litter = colonies.record_litter(
+        session,
+        mating.id,
+        LitterIn().load_or_fail(
+            {
+                "born_on": _on(today, born["born_on"]),
+                "born_alive": born["born_alive"],
+                "born_dead": born.get("born_dead", 0),
+                **({"dam": mating.dam.barcode} if mating.second_dam_id else {}),
+            }
+        ),
+    )
+    if born.get("died"):
+        colonies.record_losses(session, litter.id, LossIn().load_or_fail({"died": born["died"]}))
+    if "wean" not in spec:
+        return []
+    sexes = spec["wean"]["pups"]
+    empty = session.scalars(
+        select(StorageUnit.barcode)
+        .where(StorageUnit.kind == StorageKind.CAGE, StorageUnit.occupied == 0)
+        .order_by(StorageUnit.id)
+        .limit(2)
+    ).all()
+    cage = {"M": empty[0], "F": empty[1]}
+    weaned = {
+        "weaned_on": _on(today, spec["wean"]["weaned_on"]),
+        "protocol": protocol,
+        "pups": [
+            {
+                "sex": (Sex.MALE if s == "M" else Sex.FEMALE).value,
+                "cage": cage[s],
+                "ear_tag": f"{spec['key'].upper()}-{n + 1:02d}",
+            }
+            for n, s in enumerate(sexes)
+        ],
+    }
+    return colonies.wean(session, litter.id, WeanIn().load_or_fail(weaned))
+
+
+def _seed_bank(session: Session, data: dict, today: date) -> None:
+    """The collection's seed settings, then germination tests of every seed lot in store: when
+    preserved and whenever its monitoring interval ran out (but for the lots the sample leaves
+    due), and the declines that make some due for regeneration."""
+    code = data["collection"]
+    _as(session, CURATORS[code])
+    collection = collections.get_collection(session, code)
+    for setting in data["settings"]:
+        seed_bank.set_setting(session, collection.id, SeedSettingIn().load_or_fail(setting))
+    _as(session, "technician@biorepo.example")
+    declines = {d["lot"]: d for d in data["declines"]}
+    lots = session.scalars(
+        select(Lot).join(Material).where(Material.kind == MaterialKind.SEED).order_by(Lot.id)
+    ).all()
+    for index, lot in enumerate(lots):
+        initial = 96.0 - index % 4  # as the lot's germination QC result says
+        tested_on = lot.preserved_on
+        while tested_on <= today:
+            pct = initial - (tested_on.year - lot.preserved_on.year) // 5
+            _germination(session, lot.id, data["test"], tested_on, pct, None)
+            if lot.label in data["not_retested"]:
+                break
+            tested_on = seed_bank.viability(session, lot.id).next_test_on
+        decline = declines.get(lot.label)
+        if decline is not None:
+            day = today + timedelta(days=decline["tested_on"])
+            pct = round(initial * decline["share"])
+            _germination(session, lot.id, data["test"], day, pct, decline["note"])
+
+
+def _germination(
+    session: Session, lot_id: int, test: dict, on: date, pct: float, note: str | None
+) -> None:
+    """A germination test of replicates that together find about `pct` % viable seeds."""
+    count, seeds = test["replicates"], test["seeds"]
+    normal = round(pct * seeds * count / 100)
+    replicates = []
+    for n in range(count):
+        share = normal // count + (1 if n < normal % count else 0)
+        replicates.append({"seeds": seeds, "normal": share, "dead": seeds - share})
+    given = {k: v for k, v in test.items() if k not in ("replicates", "seeds")}
+    command = {**given, "tested_on": on.isoformat(), "replicates": replicates}
+    if note:
+        command["note"] = note
+    seed_bank.record_germination_test(session, lot_id, GerminationTestIn().load_or_fail(command))
+
+
+def _cell_culture(session: Session, data: dict, today: date) -> None:
+    """A cell line banked under its passage limit (seed stock, master and working cell banks,
+    each tested), the stock already held tested for mycoplasma and sterility, then the
+    collection's testing schedule: the master cell bank is overdue for its mycoplasma test."""
+    code = data["collection"]
+    _as(session, CURATORS[code])
+    registered = []
+    for record in data["materials"]:
+        record = dict(record)
+        lots = [{**lot, "preserved_on": _on(today, lot["preserved_on"])} for lot in record["lots"]]
+        passages = record.pop("passages")
+        record.pop("lots")
+        material = materials.register_material(
+            session,
+            MaterialIn().load_or_fail(
+                {"kind": MaterialKind.CELL_LINE.value, **record, "collection": code}
+            ),
+        )
+        registered.append(material.id)
+        made = [_preserve(session, material, lot) for lot in lots]
+        for step in passages:
+            parent = made[step["from"]]
+            source = session.scalars(
+                select(Item).where(Item.lot_id == parent.id, Item.status == "available")
+            ).first()
+            given = {k: step[k] for k in ("tier", "items", "remarks") if k in step} | {
+                "preserved_on": _on(today, step["preserved_on"]),
+                "quantity": str(parent.items[0].quantity),
+                "unit": parent.items[0].unit.value,
+                "form": parent.items[0].form.value,
+                **({"source": source.barcode} if source else {}),
+            }
+            lot = inventory.passage(session, parent.id, PassageIn().load_or_fail(given))
+            new = list(session.scalars(select(Item).where(Item.lot_id == lot.id)))
+            _store(session, new, _given(METHOD_TEMPERATURE[lot.method], "cell bank temperature"))
+            made.append(lot)
+            for test, day in step["tests"]:
+                _qc_pass(session, lot.id, test, today + timedelta(days=day))
+    _as(session, "technician@biorepo.example")
+    held = session.scalars(
+        select(Lot)
+        .join(Material)
+        .join(Collection)
+        .where(Collection.code == code, Material.id.not_in(registered))
+        .where(select(Item.id).where(Item.lot_id == Lot.id, Item.status.not_in(GONE)).exists())
+        .order_by(Lot.id)
+    ).all()
+    for index, lot in enumerate(held):
+        day = today - timedelta(days=data["tested_days_ago"] + index % 30)
+        for test in ("mycoplasma", "sterility"):
+            _qc_pass(session, lot.id, test, day)
+    collections.get_collection(session, code).qc_every_months = data["qc_every_months"]
+    session.flush()
+
+
+def _qc_pass(session: Session, lot_id: int, test: str, on: date) -> None:
+    method = "PCR" if test == "mycoplasma" else "USP <71> direct inoculation"
+    result = {"test": test, "outcome": "pass", "method": method, "tested_on": on.isoformat()}
+    inventory.record_qc(session, lot_id, QcSchema().load_or_fail(result))

@@ -272,6 +272,14 @@ class AnimalExit(StrEnum):
     SHIPPED = "shipped"
 
 
+class HealthResult(StrEnum):
+    """The result of a health monitoring (sentinel) test for one agent."""
+
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+    EQUIVOCAL = "equivocal"
+
+
 class AuditAction(StrEnum):
     INSERT = "insert"
     UPDATE = "update"

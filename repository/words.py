@@ -205,6 +205,11 @@ ENUMS: dict[type[StrEnum], dict[str, Words]] = {
         "euthanasia": W("euthanised", "安乐死"),
         "shipped": W("shipped", "已运出"),
     },
+    v.HealthResult: {
+        "negative": W("negative", "阴性"),
+        "positive": W("positive", "阳性"),
+        "equivocal": W("equivocal", "可疑"),
+    },
     v.AuditAction: {
         "insert": W("added", "新增"),
         "update": W("changed", "修改"),

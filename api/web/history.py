@@ -96,6 +96,20 @@ COLONY_SENTENCES: list[tuple[frozenset[str], Words]] = [
             "{exit_on} 离开种群（{exit}），经办人 {by}。",
         ),
     ),
+    (
+        frozenset({"genotype", "alleles", "genotyped_on"}),
+        W(
+            "Genotyped at {genotype} on {genotyped_on}: {alleles}.",
+            "{genotyped_on} 鉴定 {genotype} 基因型：{alleles}。",
+        ),
+    ),
+    (
+        frozenset({"health_report", "room", "result", "reported_on"}),
+        W(
+            "Health monitoring of {room} on {reported_on}: {health_report} {result}.",
+            "{reported_on} {room} 健康监测：{health_report} {result}。",
+        ),
+    ),
 ]
 
 # Per kind of event, its sentences: the first whose data keys are all given (not None) is used;
@@ -291,7 +305,7 @@ def _said(key: str, value: Any, lang: str) -> str:
         return f"{Decimal(str(value)).normalize():f}"
     if key == "plug":
         return (PLUG_FOUND if value == "found" else PLUG_NONE).said(lang)
-    if key in ("method", "unit", "value_unit", "test", "outcome", "exit"):
+    if key in ("method", "unit", "value_unit", "test", "outcome", "exit", "result"):
         return term(value, key)
     return str(value)
 

@@ -3,6 +3,8 @@
 from .base import Base
 from .collection import Collection
 from .colony import BodyWeight, Litter, Mating, PlugCheck, Protocol, ProtocolLine
+from .genotype import Genotype
+from .health import HealthReport
 from .history import AuditEntry, Event, QcResult
 from .imports import ImportJob
 from .inventory import Animal, Item, Lot
@@ -65,8 +67,10 @@ __all__ = [
     "Donor",
     "Event",
     "Feedback",
+    "Genotype",
     "GerminationReplicate",
     "GerminationTest",
+    "HealthReport",
     "Identifier",
     "ImportJob",
     "Item",

@@ -231,6 +231,23 @@ def matrix(ids):
             {"exit": "death", "exit_on": "2026-01-01", "by": "Li"},
             STAFF,
         ),
+        ("GET", f"/api/v1/animals/{v[0]}/genotypes", None, STAFF),
+        (
+            "POST",
+            f"/api/v1/animals/{v[0]}/genotypes",
+            {"gene": "Cre", "allele1": "tg", "allele2": "0", "genotyped_on": "2026-01-01"},
+            STAFF,
+        ),
+        ("POST", "/api/v1/genotypes/imports", None, STAFF),  # no file: a 422 when allowed
+        ("GET", "/api/v1/census?on=2026-01-01", None, STAFF),
+        ("GET", f"/api/v1/rooms/{ids['freezer']}/health-reports", None, STAFF),
+        (
+            "POST",
+            f"/api/v1/rooms/{ids['freezer']}/health-reports",
+            {"agent": "MHV", "result": "negative", "reported_on": "2026-01-01"},
+            STAFF,
+        ),
+        ("POST", "/api/v1/nomenclature/check", {"name": "C57BL/6J"}, STAFF),
     ]
 
 

@@ -1,20 +1,27 @@
 """The demo data loads through the services, is realistic, and is safe to load twice."""
 
+from datetime import date
+
 from sqlalchemy import func, select
 
 from repository import audit, demo
 from repository.db import unit_of_work
 from repository.models import (
+    Animal,
     CellLine,
     Donor,
+    GerminationTest,
     Identifier,
     Item,
+    Litter,
+    Lot,
     Material,
     MaterialRequest,
+    Protocol,
     StorageUnit,
 )
-from repository.services import queries
-from repository.vocabulary import GONE, PUBLIC, MaterialKind
+from repository.services import accounts, colonies, due, queries
+from repository.vocabulary import GONE, PUBLIC, CellBankTier, MaterialKind
 
 
 def test_demo_loads_once_and_is_realistic(factory):
@@ -62,3 +69,34 @@ def test_demo_loads_once_and_is_realistic(factory):
         statuses = set(db.scalars(select(MaterialRequest.status)))
         assert {"submitted", "approved", "agreement_signed", "closed"} <= statuses
         assert audit.verify(db) is None
+
+
+def test_demo_has_living_collections_with_work_due(factory):
+    with unit_of_work(factory) as db:
+        demo.load(db)
+    with unit_of_work(factory, write=False) as db:
+        generations = set(
+            db.scalars(select(Animal.generation).where(Animal.litter_id.is_not(None)))
+        )
+        assert {"N10F41", "N10F42", "N13", "N13F1"} <= generations  # computed at weaning
+        assert db.scalar(select(func.count()).select_from(Litter)) >= 5
+        breeding = db.scalar(select(Protocol).where(Protocol.number == "IACUC-2026-031"))
+        assert breeding.animals_approved - breeding.animals_used <= 6  # near its limit
+        weighed = db.scalars(select(Item).join(Animal, Animal.item_id == Item.id)).all()
+        alerts = [
+            w.alert
+            for item in weighed
+            if item.animal.litter_id is not None
+            for w in colonies.weights(db, item.barcode)
+        ]
+        assert any(alert and "below the baseline" in alert for alert in alerts)
+        assert db.scalar(select(func.count()).select_from(GerminationTest)) > 50
+        mrc5 = db.scalar(select(CellLine).where(CellLine.cellosaurus_id == "CVCL_0440"))
+        assert mrc5.max_passage == 30 and mrc5.collection.qc_every_months == 12
+        tiers = set(db.scalars(select(Lot.tier).where(Lot.material_id == mrc5.id)))
+        assert {CellBankTier.MCB, CellBankTier.WCB} <= tiers
+        admin = accounts.user_principal(db, accounts.get_user(db, "admin@biorepo.example").id)
+        lines = due.due_list(db, admin, date.today())
+        kinds = {line.kind for line in lines}
+        assert {"weaning", "regeneration", "germination_test", "cell_culture"} <= kinds
+        assert any("mycoplasma" in line.reason for line in lines if line.kind == "cell_culture")
