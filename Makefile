@@ -28,6 +28,7 @@ bench: install
 	$(PY) -m tests.bench.labels
 	$(PY) -m tests.bench.sharing
 	$(PY) -m tests.bench.exchange
+	$(PY) -m tests.bench.living
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browsers import PASSWORD
+from tests.e2e.browsers import PASSWORD, away_from_login
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "tablet": {"width": 768, "height": 1024}}
@@ -42,7 +42,7 @@ class Visitor:
         self.page.locator("#email").fill(email)
         self.page.locator("#password").fill(PASSWORD)
         self.page.locator("main form button[type=submit]").click()
-        self.page.wait_for_url(f"{self.server}/")
+        self.page.wait_for_url(away_from_login)
         return self
 
     def go(self, path: str) -> Any:

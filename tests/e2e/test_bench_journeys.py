@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from repository.barcodes import ALPHABET, is_valid
-from tests.e2e.browsers import PASSWORD, shot
+from tests.e2e.browsers import PASSWORD, away_from_login, shot
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 768, "height": 1024}}
 SCANNER, PERSON = 0, 150  # ms between keys: a scanner's burst, a person typing
@@ -26,7 +26,7 @@ def page(request, browser, server):
     tab.get_by_label("Email").fill("curator.microbes@biorepo.example")
     tab.get_by_label("Password").fill(PASSWORD)
     tab.get_by_role("button", name="Log in").click()
-    tab.wait_for_url(f"{server}/")
+    tab.wait_for_url(away_from_login)
     yield tab
     context.close()
 

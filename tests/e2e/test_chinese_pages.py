@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from labels.fonts import face
-from tests.e2e.browsers import CHROMIUM, PASSWORD, shot
+from tests.e2e.browsers import CHROMIUM, PASSWORD, away_from_login, shot
 
 TABLET_WIDTHS = (768, 820, 1024, 1180)
 
@@ -60,7 +60,7 @@ def test_the_dashboard_in_chinese_keeps_its_words_whole(browser, server):
         page.get_by_label("电子邮箱").fill("admin@biorepo.example")
         page.get_by_label("密码").fill(PASSWORD)
         page.locator("form button[type=submit]").click()
-        page.wait_for_url(f"{server}/")
+        page.wait_for_url(away_from_login)
         page.goto(f"{server}/dashboard")
         assert page.locator("html").get_attribute("lang").startswith("zh")
         for width in TABLET_WIDTHS:
