@@ -12,6 +12,7 @@ from .views import (
     auth,
     bench,
     catalogue,
+    colony,
     dashboard,
     desk,
     due,
@@ -46,6 +47,7 @@ def install(app: Flask) -> None:
         labels,
         dashboard,
         due,
+        colony,
     ):
         module.routes(web)
     i18n.routes(web)

@@ -3,7 +3,7 @@ way on a page as over HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import request
@@ -29,6 +29,25 @@ def load(schema: type[Schema], source: Mapping[str, str] | None = None) -> Any:
         return schema().load(raw(schema, source))
     except ValidationError as error:
         raise ValidationFailed(error.normalized_messages()) from None
+
+
+def load_data(schema: type[Schema], data: Mapping[str, Any]) -> Any:
+    """`data` gathered from a form (rows of a table as lists) loaded by `schema`; its errors
+    become a ValidationFailed per field."""
+    try:
+        return schema().load(data)
+    except ValidationError as error:
+        raise ValidationFailed(error.normalized_messages()) from None
+
+
+def rows(prefix: str, names: Iterable[str], most: int) -> list[dict[str, str]]:
+    """A table's rows (inputs named `prefix-N-name`, N from 0), skipping the empty ones."""
+    found = []
+    for n in range(most):
+        row = {k: request.form.get(f"{prefix}-{n}-{k}", "").strip() for k in names}
+        if any(row.values()):
+            found.append({k: v for k, v in row.items() if v})
+    return found
 
 
 def position(name: str = "position") -> tuple[int, int] | None:

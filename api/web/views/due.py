@@ -45,11 +45,16 @@ def _lot_items(lines: Iterable[DueLine]) -> dict[int, str]:
 
 
 def link(line: DueLine, lot_items: dict[int, str]) -> str | None:
-    """Where the line's work is done: the request, the material, or an item of the lot."""
+    """Where the line's work is done: the request, the material, the mating (of a litter), or
+    an item of the lot."""
     if line.record == "request":
         return url_for("web.request_page", request_id=line.record_id)
     if line.record == "material":
         return url_for("web.material", material_id=line.record_id)
+    if line.record == "mating":
+        return url_for("web.mating", mating_id=line.record_id)
+    if line.record == "litter":
+        return url_for("web.litter", litter_id=line.record_id)
     if line.record == "lot" and line.record_id in lot_items:
         return url_for("web.item", barcode=lot_items[line.record_id])
     return None

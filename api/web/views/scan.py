@@ -36,6 +36,7 @@ from ...policy import Permission, require
 from .. import forms
 from ..pages import attempt, back, problems, refused, show
 from ..terms import language, term
+from . import lots
 
 TARGETS = {
     "item": ("web.item", "barcode"),
@@ -136,6 +137,7 @@ ACTIONS: dict[str, Callable[[Session, Item], None]] = {
     "missing": _missing,
     "found": _found,
     "move": _move,
+    **lots.ACTIONS,
 }
 
 
@@ -145,6 +147,7 @@ def _item_values(db: Session, barcode: str) -> dict[str, Any]:
         "qc_options": [(t.value, term(t)) for t in QcTest],
         "outcome_options": [(o.value, term(o)) for o in QcOutcome],
         "today": date.today().isoformat(),
+        **lots.values(db, inventory.get_item(db, barcode).lot),
     }
 
 
