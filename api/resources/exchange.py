@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
@@ -34,6 +34,9 @@ from ..web.uploads import safe_name
 class UploadParser(FlaskParser):
     """Reads a multipart upload's fields along with its files, so one schema (documented as
     one multipart/form-data body) holds both."""
+
+    # a field the schema does not name is refused, as in a JSON body
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "files": RAISE}
 
     def load_files(self, req: Any, schema: Schema) -> Any:
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)

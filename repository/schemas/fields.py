@@ -42,11 +42,14 @@ def one_of(enum_cls: type, **kwargs: Any) -> fields.Enum:
 
 class Integer(fields.Integer):
     """An integer a database column can hold (32-bit signed): bigger ones are refused with a
-    message instead of failing in the driver."""
+    message instead of failing in the driver, and so is a number with a fraction (2.5 is not
+    truncated to 2)."""
 
     LIMIT = 2**31 - 1
 
     def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
         number = super()._validated(value)
         if number is not None and not -self.LIMIT <= number <= self.LIMIT:
             raise self.make_error("invalid")

@@ -174,6 +174,11 @@ class SeedSettingIn(StrictSchema):
     )
     seeds_per_regeneration = Integer(validate=validate.Range(min=1), allow_none=True)
 
+    @validates_schema
+    def _sets_something(self, data: dict, **_: Any) -> None:
+        if not set(data) - {"crop_name"}:
+            raise ValidationError("Give at least one setting.", "_schema")
+
     @post_load
     def _command(self, data: dict, **_: Any) -> SetSeedSetting:
         return SetSeedSetting(**{**data, "crop_name": data["crop_name"].strip()})

@@ -1,9 +1,11 @@
 """Input validation: every field named, unknown ones refused, kinds dispatched."""
 
 import pytest
+from marshmallow import ValidationError
 
 from repository.errors import ValidationFailed
 from repository.models.storage import position_label
+from repository.schemas.fields import Integer
 from repository.schemas.inventory import LotSchema, StorageUnitSchema
 from repository.schemas.materials import load_material
 from repository.services.collections import check_pattern
@@ -107,3 +109,12 @@ def test_position_labels():
     assert position_label(1, 1) == "A1"
     assert position_label(9, 10) == "I10"
     assert position_label(None, None) == ""
+
+
+def test_a_number_with_a_fraction_is_not_an_integer():
+    """A count of 2.5 (or 2.6e-42) is refused, not truncated; 3.0 and "3" are 3."""
+    field = Integer()
+    for bad in (2.5, 2.589e-42, "2.5"):
+        with pytest.raises(ValidationError):
+            field.deserialize(bad)
+    assert field.deserialize(3.0) == 3 and field.deserialize("3") == 3
