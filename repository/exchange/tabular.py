@@ -277,27 +277,30 @@ def _width_checked(
 def _xlsx_tables(path: Path, report: Report, progress: Progress | None) -> Iterator[Table]:
     from openpyxl import load_workbook  # only spreadsheets need it
 
-    try:
-        check_workbook(path)
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Refused as error:
-        report.add(None, None, None, str(error))
-        return
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as error:
-        report.add(None, None, None, f"Not a readable XLSX workbook ({error}).")
-        return
-    try:
-        for sheet in book.worksheets:
-            rows = _sheet_rows(sheet, report, progress)
-            first = next(rows, None)
-            if first is None:
-                continue
-            header = [c for c in first[1]]
-            while header and not header[-1]:
-                header.pop()
-            yield Table(sheet.title, header, _padded(rows, len(header), report), sheet.max_row or 0)
-    finally:
-        book.close()
+    with open(path, "rb") as handle:  # a file, not its name: openpyxl judges a name by its end
+        try:
+            check_workbook(path)
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except Refused as error:
+            report.add(None, None, None, str(error))
+            return
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as error:
+            report.add(None, None, None, f"Not a readable XLSX workbook ({error}).")
+            return
+        try:
+            for sheet in book.worksheets:
+                rows = _sheet_rows(sheet, report, progress)
+                first = next(rows, None)
+                if first is None:
+                    continue
+                header = [c for c in first[1]]
+                while header and not header[-1]:
+                    header.pop()
+                yield Table(
+                    sheet.title, header, _padded(rows, len(header), report), sheet.max_row or 0
+                )
+        finally:
+            book.close()
 
 
 def _sheet_rows(

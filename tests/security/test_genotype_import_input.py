@@ -96,3 +96,22 @@ def test_hostile_files_are_problems_never_a_500(api, case):
     assert done.status_code == 422, done.json
     listed = call(app, "GET", f"/api/v1/animals/{code}/genotypes", token)
     assert listed.status_code == 200 and listed.json == []
+
+
+def test_a_workbook_or_a_zip_under_a_name_without_an_extension_is_never_a_500(db, tmp_path):
+    """The upload's name is the sender's: a workbook is read by its bytes, and a zip that is
+    no workbook is a problem of the file."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["animal", "gene", "allele1", "allele2", "date"])
+    book.active.append(["NOSUCH01", "Cre", "+", "-", "2026-01-10"])
+    book.save(tmp_path / "sheet")
+    count, report = genotypes.import_file(db, tmp_path / "sheet", dry_run=True)
+    assert count == 1 and not report.ok  # read: its one row names an unknown animal
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "file", "w") as archive:
+        archive.writestr("a.txt", "not a workbook")
+    _, report = genotypes.import_file(db, tmp_path / "file", dry_run=True)
+    assert not report.ok
