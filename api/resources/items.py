@@ -27,8 +27,10 @@ from repository.schemas.inventory import (
     PassageIn,
     PreserveLot,
     QcSchema,
+    Release,
+    ReleaseIn,
 )
-from repository.services import inventory, queries
+from repository.services import cell_culture, inventory, queries
 
 from ..context import database
 from ..policy import Permission, require
@@ -110,6 +112,18 @@ def record_qc(command: NewQc, lot_id: int) -> object:
     db = database()
     result = inventory.record_qc(db, lot_id, command)
     return db.get(Event, result.event_id)
+
+
+@blp.post("/lots/<id:lot_id>/quarantine/release")
+@blp.arguments(ReleaseIn)
+@blp.response(200, LotOut(many=True))
+def release_quarantine(command: Release, lot_id: int) -> list[Lot]:
+    """Lift the quarantine of a lot (and of its descendants quarantined with it), with the
+    reason; a curator of the lot's collection does it."""
+    require(Permission.INVENTORY_WRITE)
+    db = database()
+    require(Permission.REGISTER, inventory.get_lot(db, lot_id).material.collection_id)
+    return cell_culture.release(db, lot_id, command)
 
 
 @blp.post("/items/<string:barcode>/split")

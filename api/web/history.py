@@ -280,6 +280,13 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
             ),
         ),
         (
+            frozenset({"quarantine_lifted", "reason"}),
+            W(
+                "Quarantine lifted (with lot {quarantine_lifted}): {reason}",
+                "解除隔离（随批次 {quarantine_lifted}）：{reason}",
+            ),
+        ),
+        (
             frozenset({"released"}),
             W("Released from request {released}.", "已从申请 {released} 释放。"),
         ),

@@ -298,6 +298,25 @@ class Note:
     note: str | None = None
 
 
+class ReleaseIn(StrictSchema):
+    reason = text(
+        500,
+        required=True,
+        also=validate.Regexp(r"\s*\S", error="Say why the quarantine is lifted."),
+    )
+
+    @post_load
+    def _command(self, data: dict, **_: Any) -> Release:
+        return Release(**data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Release:
+    """Lift a lot's quarantine, with the curator's reason (a retest passed, a profile checked)."""
+
+    reason: str
+
+
 class ConsumeIn(NoteIn):
     quantity = fields.Decimal(places=6, validate=positive)
 

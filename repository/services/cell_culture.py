@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidState
+from ..errors import InvalidState, NotFound
 from ..models import CellLine, Item, Lot, QcResult, RequestLine
 from ..models.base import utcnow
+from ..schemas.inventory import Release
 from ..vocabulary import (
     GONE,
     CellBankTier,
@@ -308,16 +309,22 @@ def held_stock(
     return dict(stock)
 
 
+def _children(session: Session, material_id: int) -> dict[int, list[Lot]]:
+    """The lots of a material made from another lot, by the id of the lot they came from."""
+    children: dict[int, list[Lot]] = defaultdict(list)
+    for lot in session.scalars(select(Lot).where(Lot.material_id == material_id)):
+        if lot.parent_lot_id is not None:
+            children[lot.parent_lot_id].append(lot)
+    return children
+
+
 def quarantine(session: Session, result: QcResult) -> list[Lot]:
     """Quarantine the lot of a failed scheduled test and every lot that came from it (those
     not quarantined yet), each with an event; the lots quarantined."""
     if result.test not in SCHEDULED_TESTS or result.outcome is not QcOutcome.FAIL:
         return []
     tested = session.get_one(Lot, result.lot_id)
-    children: dict[int, list[Lot]] = defaultdict(list)
-    for lot in session.scalars(select(Lot).where(Lot.material_id == tested.material_id)):
-        if lot.parent_lot_id is not None:
-            children[lot.parent_lot_id].append(lot)
+    children = _children(session, tested.material_id)
     now, quarantined, waiting = utcnow(), [], [tested]
     while waiting:
         lot = waiting.pop()
@@ -340,6 +347,37 @@ def quarantine(session: Session, result: QcResult) -> list[Lot]:
             },
         )
     return quarantined
+
+
+def release(session: Session, lot_id: int, command: Release) -> list[Lot]:
+    """Lift the quarantine of a lot and of the lots quarantined with it (its descendants
+    quarantined at the same moment), with the curator's reason, each with an event; the lots
+    released."""
+    lot = session.get(Lot, lot_id)
+    if lot is None:
+        raise NotFound(f"No lot with id {lot_id}.", field="lot_id")
+    since = lot.quarantined_at
+    if since is None:
+        raise InvalidState(f"{lot.label} is not quarantined.")
+    children = _children(session, lot.material_id)
+    released, waiting = [], [lot]
+    while waiting:
+        found = waiting.pop()
+        if found.quarantined_at != since:
+            continue
+        waiting.extend(children.get(found.id, ()))
+        found.quarantined_at = None
+        released.append(found)
+    session.flush()
+    for found in released:
+        record_event(
+            session,
+            EventType.ANNOTATED,
+            material_id=found.material_id,
+            lot_id=found.id,
+            data={"quarantine_lifted": lot.label, "reason": command.reason},
+        )
+    return released
 
 
 def held_failures(

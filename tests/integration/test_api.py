@@ -93,6 +93,12 @@ def matrix(ids):
             },
             STAFF,
         ),
+        (
+            "POST",
+            f"/api/v1/lots/{ids['cell_lot']}/quarantine/release",
+            {"reason": "Retested negative."},
+            {"admin", "curator"},
+        ),
         ("POST", f"/api/v1/storage/{ids['box']}/move", {"parent": ids["rack"]}, STAFF),
         ("POST", f"/api/v1/storage/{ids['freezer']}/evacuate", {"target": ids["standby"]}, STAFF),
         ("PATCH", f"/api/v1/materials/{ids['open']}", {"remarks": "x"}, {"admin", "curator"}),

@@ -14,7 +14,7 @@ from api import create_app
 from api.web.history import event_sentence
 from repository.errors import InvalidState, ValidationFailed
 from repository.models import Event, Lot
-from repository.schemas.inventory import PassageIn, QcSchema
+from repository.schemas.inventory import PassageIn, QcSchema, ReleaseIn
 from repository.schemas.sharing import AgreementIn, DecisionSchema, RequestSchema
 from repository.services import accounts, agreements, cell_culture, inventory, reservations, sharing
 from repository.vocabulary import CellBankTier, EventType, RequestStatus, Role
@@ -203,21 +203,50 @@ def test_a_positive_result_quarantines_the_lot_and_its_descendants(db, w):
     assert "quarantined since" in refused.value.errors["quarantine"][0]
 
 
+def test_a_curator_lifts_a_quarantine_with_a_reason(db, w):
+    first = lot_at(db, w, 10)
+    second = passage(db, first)
+    third = passage(db, second)
+    qc(db, third, "sterility", outcome="fail")  # third alone, on its own failure
+    qc(db, first, "mycoplasma", outcome="fail")  # then first and second together
+    fourth = passage(db, second)  # grown from a quarantined lot: in the same quarantine
+    with pytest.raises(ValidationFailed):
+        ReleaseIn().load_or_fail({"reason": "  "})
+    with pytest.raises(InvalidState, match="is not quarantined"):
+        cell_culture.release(db, lot_at(db, w, 3).id, ReleaseIn().load_or_fail({"reason": "x"}))
+
+    reason = "Retested negative by PCR on 2026-11-30."
+    released = cell_culture.release(db, first.id, ReleaseIn().load_or_fail({"reason": reason}))
+    assert {lot.id for lot in released} == {first.id, second.id, fourth.id}
+    assert third.quarantined_at is not None  # its own failure is judged on its own
+    events = db.scalars(
+        select(Event).where(Event.lot_id.in_([first.id, second.id]), Event.type == "annotated")
+    ).all()
+    lifted = [e.data for e in events if "quarantine_lifted" in e.data]
+    assert lifted == [{"quarantine_lifted": first.label, "reason": reason}] * 2
+    held = cell_culture.holds(db, [w.line.id])
+    assert set(held) == {third.id}
+
+
 def test_the_history_says_the_override_and_the_quarantine_in_both_languages():
     app = create_app({"DATABASE_URL": "sqlite://"})
     quarantined = {"quarantined": "CELL 00001 L2", "test": "mycoplasma", "tested_on": "2026-01-01"}
     override = {"from_lot": 1, "to_lot": 2, "passage_number": 21}
     override |= {"beyond_limit": 20, "override_reason": "Last vials."}
+    lifted = {"quarantine_lifted": "CELL 00001 L2", "reason": "Retested negative."}
     said = {}
     for lang in ("en", "zh"):
         with app.test_request_context(headers={"Accept-Language": lang}):
             said[lang] = (
                 event_sentence(EventType.ANNOTATED, quarantined),
                 event_sentence(EventType.PASSAGED, override),
+                event_sentence(EventType.ANNOTATED, lifted),
             )
     assert said["en"] == (
         "Quarantined: the mycoplasma test of lot CELL 00001 L2 failed.",
         "Passaged from lot 1 to lot 2 (passage 21), beyond the passage limit of 20: Last vials.",
+        "Quarantine lifted (with lot CELL 00001 L2): Retested negative.",
     )
+    assert said["zh"][2] == "解除隔离（随批次 CELL 00001 L2）：Retested negative."
     assert said["zh"][0] == "已隔离：批次 CELL 00001 L2 的支原体不合格。"
     assert "超出传代上限 20 代" in said["zh"][1]

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from repository.db import unit_of_work
 from repository.models import Event, Item, Lot
 from repository.schemas.colonies import LitterIn, MatingIn, ProtocolIn
-from repository.services import colonies, protocols
+from repository.schemas.inventory import QcSchema
+from repository.services import colonies, inventory, protocols
 from repository.vocabulary import EventType
 from tests.clients import csrf_of, logged_in
 from tests.factories import add_material, make_unit, preserve
@@ -85,6 +86,32 @@ def test_a_passage_beyond_the_limit_needs_a_reason(world):
         assert event.data["override_reason"] == "Last vials for STR."
     page = client.get(f"/items/{vial}").data.decode()
     assert "Lots made from this lot" in page and "Place and label" in page
+
+
+def test_a_curator_lifts_a_quarantine_from_the_vial_page(world):
+    app, _, _ = world
+    vial = a_vial(app, "cell_line", {"designation": "Page Quarantined"}, VIALS)
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        lot_id = db.scalars(select(Item.lot_id).where(Item.barcode == vial)).one()
+        failed = {"test": "mycoplasma", "outcome": "fail", "tested_on": "2025-03-05"}
+        inventory.record_qc(db, lot_id, QcSchema().load_or_fail(failed))
+    technician = logged_in(app, "technician")
+    page = technician.get(f"/items/{vial}").data.decode()
+    assert "Quarantined since" in page and "Lift the quarantine" not in page
+    body = {"reason": "Retested negative.", "csrf_token": csrf_of(technician)}
+    assert technician.post(f"/items/{vial}/release", data=body).status_code == 403
+
+    curator = logged_in(app, "curator")
+    assert "Lift the quarantine" in curator.get(f"/items/{vial}").data.decode()
+    body["csrf_token"] = csrf_of(curator)
+    refused = curator.post(f"/items/{vial}/release", data={**body, "reason": " "})
+    assert refused.status_code == 422, refused.status_code
+    text = refused.data.decode()
+    assert 'id="rel-reason-error"' in text and 'id="des-reason-error"' not in text
+    assert curator.post(f"/items/{vial}/release", data=body).status_code == 303
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        assert db.get_one(Lot, lot_id).quarantined_at is None
+    assert "Quarantined since" not in curator.get(f"/items/{vial}").data.decode()
 
 
 def test_a_germination_test_from_replicate_rows_then_regeneration(world):

@@ -1,9 +1,9 @@
 """A living lot's own work on its items' page: a cell line's passage (beyond its passage limit
-with a reason), a seed lot's germination tests, when the next is due, and its regeneration."""
+with a reason) and the lifting of its quarantine, a seed lot's germination tests, when the
+next is due, and its regeneration."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -15,13 +15,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from repository.models import CellLine, Item, Lot, Mating
-from repository.schemas.inventory import PassageIn
+from repository.schemas.inventory import PassageIn, ReleaseIn
 from repository.schemas.seed_bank import MOST_REPLICATES, GerminationTestIn, RegenerationIn
-from repository.services import inventory, seed_bank
+from repository.services import cell_culture, inventory, seed_bank
 from repository.vocabulary import MaterialKind
 
+from ...policy import Permission, require
 from .. import forms
-from ..inputs import Input, inputs
+from ..inputs import Input, labelled
 from ..terms import language
 
 LABELS: dict[str, Any] = {
@@ -38,6 +39,7 @@ LABELS: dict[str, Any] = {
     "medium": _l("Medium"),
     "temperature_c": _l("Temperature (°C)"),
     "days": _l("Days"),
+    "reason": _l("Reason"),
 }
 PASSAGE_FIELDS = [
     "preserved_on",
@@ -76,10 +78,7 @@ REPLICATE_ROWS = 4  # ISTA's 4 x 100 seeds
 
 def _inputs(schema: type[Schema], names: list[str]) -> list[Input]:
     """The schema's inputs, labelled here where the shared labels do not name them."""
-    return [
-        dataclasses.replace(i, label=LABELS[i.name]) if i.name in LABELS else i
-        for i in inputs(schema, names)
-    ]
+    return labelled(schema, names, LABELS)
 
 
 def _replicate_rows() -> int:
@@ -98,6 +97,8 @@ def _cell_line(db: Session, found: Lot) -> dict[str, Any]:
         "next_passage": following,
         "beyond_limit": limit is not None and following > limit,
         "passaged": _passaged(db, found),
+        "quarantined_at": found.quarantined_at,
+        "release_inputs": _inputs(ReleaseIn, ["reason"]),
     }
 
 
@@ -129,6 +130,8 @@ def _seed_lot(db: Session, found: Lot) -> dict[str, Any]:
         "counts": list(COUNTS.items()),
         "regeneration_inputs": _inputs(RegenerationIn, REGENERATION_FIELDS),
         "passaged": _passaged(db, found),
+        "quarantined_at": found.quarantined_at,
+        "release_inputs": _inputs(ReleaseIn, ["reason"]),
     }
 
 
@@ -174,6 +177,11 @@ def _passage(db: Session, item: Item) -> None:
     inventory.passage(db, item.lot_id, forms.load(PassageIn))
 
 
+def _release(db: Session, item: Item) -> None:
+    require(Permission.REGISTER, item.lot.material.collection_id)
+    cell_culture.release(db, item.lot_id, forms.load(ReleaseIn))
+
+
 def _record_germination(db: Session, item: Item) -> None:
     seed_bank.record_germination_test(db, item.lot_id, _germination_test())
 
@@ -184,6 +192,7 @@ def _regenerate(db: Session, item: Item) -> None:
 
 ACTIONS: dict[str, Callable[[Session, Item], None]] = {
     "passage": _passage,
+    "release": _release,
     "germination": _record_germination,
     "regenerate": _regenerate,
 }
