@@ -1,5 +1,8 @@
 """Cellosaurus entries from its text format (ID, AC, SY, OX, CA, SX, ST and the CC cautions of
-problematic cell lines) into the reference table that cell lines link to by CVCL accession."""
+problematic cell lines) into the reference table that cell lines link to by CVCL accession.
+An STR marker keeps what every source reports: `D5S818: 11,12 (ATCC; DSMZ)` and
+`D5S818: 11 (JCRB)` (or both on one line, `11,12 (ATCC; DSMZ); 11 (JCRB)`) are two
+alternatives of D5S818, each with its sources."""
 
 from __future__ import annotations
 
@@ -14,12 +17,14 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..models import CellosaurusEntry
 from ..models.base import utcnow
+from ..str_profiles import marker_name, read_alleles
 from .inserts import complete, insert_rows, reserve_ids, table_of
 from .problems import ImportRejected, Report
 
 ACCESSION = re.compile(r"^CVCL_[0-9A-Z]{4}$")
 SPECIES = re.compile(r"^NCBI_TaxID=(\d+); ! (.+)$")
-ALLELES = re.compile(r"^[0-9XY.,\s]+$")
+# one alternative of an ST line: alleles, then its sources in parentheses, up to a `;`
+ALTERNATIVE = re.compile(r"\s*([^;()]*?)\s*(?:\(([^()]*)\)\s*)?(?:;|$)")
 CAUTION = "Problematic cell line:"
 ENTRIES = table_of(CellosaurusEntry)
 
@@ -64,7 +69,7 @@ def _new(name: str) -> dict[str, Any]:
         "synonyms": [],
         "species": [],
         "taxon_ids": [],
-        "str_profile": {},
+        "str_markers": {},
         "str_sources": [],
         "cautions": [],
     }
@@ -94,17 +99,38 @@ def _read(entry: dict[str, Any], code: str, value: str) -> None:
 
 
 def _str_line(entry: dict[str, Any], value: str) -> None:
-    marker, sep, alleles = value.partition(":")
+    marker, sep, given = value.partition(":")
     if not sep:
         raise ValueError("Write an STR line as Marker: alleles.")
     if marker == "Source(s)":
-        entry["str_sources"] = [s.strip() for s in alleles.split(";") if s.strip()]
+        entry["str_sources"] = _sources(given)
         return
-    # "11,12 (ATCC; DSMZ); 12 (CLS)": the sources dropped, the first of the alternatives kept
-    first = re.sub(r"\s*\([^)]*\)", "", alleles).split(";")[0].strip()
-    if not ALLELES.match(first):
-        raise ValueError(f"{first!r} are not alleles (numbers, X, Y, separated by commas).")
-    entry["str_profile"][marker.strip()] = first
+    name = marker_name(marker)
+    alternatives = entry["str_markers"].setdefault(name, [])
+    for alleles, sources in _alternatives(given):
+        listed = _sources(sources)
+        if any(not a["sources"] for a in alternatives) or (alternatives and not listed):
+            raise ValueError(f"{name} is given again without the sources that disagree.")
+        alternatives.append({"alleles": list(read_alleles(name, alleles)), "sources": listed})
+
+
+def _alternatives(given: str) -> list[tuple[str, str]]:
+    """`11,12 (ATCC; DSMZ); 12 (CLS)` → [("11,12", "ATCC; DSMZ"), ("12", "CLS")]."""
+    found: list[tuple[str, str]] = []
+    at, text = 0, given.strip()
+    while at < len(text):
+        match = ALTERNATIVE.match(text, at)
+        if match is None or match.end() == at or not match.group(1):
+            raise ValueError(f"{text!r}: write alleles, then their sources in parentheses.")
+        found.append((match.group(1), match.group(2) or ""))
+        at = match.end()
+    if not found:
+        raise ValueError("An STR line without alleles.")
+    return found
+
+
+def _sources(given: str) -> list[str]:
+    return [s.strip() for s in given.split(";") if s.strip()]
 
 
 def import_file(session: Session, path: str | Path, dry_run: bool = False) -> tuple[int, Report]:

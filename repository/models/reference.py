@@ -23,7 +23,9 @@ class CellosaurusEntry(Base):
     taxon_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # OX, NCBI_TaxID
     category: Mapped[str | None] = mapped_column(String(64))  # CA
     sex: Mapped[str | None] = mapped_column(String(32))  # SX
-    str_profile: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # ST
+    # ST: marker → what each source reports, [{"alleles": ["11", "12"], "sources": ["ATCC"]}]
+    # (no sources: all of the entry's sources agree); repository.str_profiles reads it
+    str_markers: Mapped[dict[str, list[dict[str, list[str]]]]] = mapped_column(JSON, default=dict)
     str_sources: Mapped[list[str]] = mapped_column(JSON, default=list)  # ST Source(s)
     cautions: Mapped[list[str]] = mapped_column(JSON, default=list)  # CC Problematic cell line
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)

@@ -42,6 +42,7 @@ from .fields import (
     pattern,
     text,
 )
+from .str_search import CellLineProfileField
 
 MAX_IDENTIFIERS = 50  # other identifiers of one material (ATCC, DSM, CVCL_ ...)
 
@@ -197,10 +198,8 @@ class CellLineSchema(MaterialSchema):
     growth_mode = fields.String(validate=validate.OneOf(["adherent", "suspension", "mixed"]))
     culture_medium = text()
     problematic = text(2000)
-    str_profile = fields.Dict(
-        keys=text(32, also=validate.Length(min=1, max=32)),
-        values=fields.String(validate=pattern(r"^[0-9XY.,\s]+$", "alleles such as 11,12 or X,Y")),
-    )
+    # marker → alleles, names as CLASTR writes them (VWA → vWA), alleles checked
+    str_profile = CellLineProfileField()
     # the supplier's limit: the highest passage number a lot may reach
     max_passage = Integer(validate=validate.Range(min=0, max=10_000))
 

@@ -42,7 +42,7 @@ def test_the_public_excerpt_is_imported(factory):
         imported, report = cellosaurus.import_file(db, EXCERPT)
     assert (imported, report.count) == (1000, 0)
     with unit_of_work(factory, write=False) as db:
-        profiles = db.scalars(select(CellosaurusEntry.str_profile)).all()
+        profiles = db.scalars(select(CellosaurusEntry.str_markers)).all()
         assert sum(1 for p in profiles if p) == 88  # entries with ST lines (awk counts 88 too)
         first = db.scalar(select(CellosaurusEntry).where(CellosaurusEntry.accession == "CVCL_E548"))
         assert first.name == "#15310-LN" and "TER461" in first.synonyms
@@ -69,7 +69,13 @@ def test_a_cell_line_shows_its_reference_and_a_reimport_replaces(factory, tmp_pa
         reference = line.reference
         assert reference.name == "Test line" and reference.synonyms == ["TL", "T-L"]
         assert reference.cautions == ["Contaminated. Shown to be a HeLa derivative."]
-        assert reference.str_profile == {"Amelogenin": "X", "D5S818": "11,12"}
+        assert reference.str_markers == {
+            "Amelogenin": [{"alleles": ["X"], "sources": []}],
+            "D5S818": [
+                {"alleles": ["11", "12"], "sources": ["ATCC"]},
+                {"alleles": ["12"], "sources": ["CLS"]},
+            ],
+        }
         assert reference.str_sources == ["ATCC", "CLS"]
         assert (reference.category, reference.sex) == ("Cancer cell line", "Female")
     assert count(factory) == 1
@@ -80,7 +86,10 @@ def test_a_cell_line_shows_its_reference_and_a_reimport_replaces(factory, tmp_pa
     [
         ("AC   CVCL_T001", "AC   T001", "AC", "CVCL_"),
         ("OX   NCBI_TaxID=9606; ! Homo sapiens", "OX   Homo sapiens", "OX", "NCBI_TaxID"),
-        ("ST   Amelogenin: X", "ST   Amelogenin: male", "ST", "are not alleles"),
+        ("ST   Amelogenin: X", "ST   Amelogenin: male", "ST", "not an Amelogenin allele"),
+        ("ST   Amelogenin: X", "ST   D5S818: 11,1a", "ST", "not an allele of D5S818"),
+        ("ST   Amelogenin: X", "ST   Amelogenin: X (ATCC", "ST", "sources in parentheses"),
+        ("ST   Amelogenin: X", "ST   D5S818: 11", "ST", "given again without the sources"),
         ("ST   Amelogenin: X", "ST   Amelogenin X", "ST", "Marker: alleles"),
         ("AC   CVCL_T001\n", "", "AC", "has no accession"),
     ],
