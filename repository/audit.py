@@ -46,6 +46,8 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")  # 2000000, 0.5: no exponent, no trailing zeros
+    if isinstance(value, bytes):  # derived binary data (a sequence's 8-mers): its digest
+        return f"sha256:{hashlib.sha256(value).hexdigest()}"
     return value
 
 

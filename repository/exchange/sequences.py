@@ -18,8 +18,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..models import Identifier, Material, Sequence
+from ..sequence_search import packed, profile
 from ..services.collections import get_collection
 from ..services.events import record_events
+from ..services.sequence_checks import check_filed
 from ..visibility import exported
 from ..vocabulary import EventType
 from .problems import ImportRejected, Report
@@ -27,6 +29,7 @@ from .problems import ImportRejected, Report
 FORMATS = ("fasta", "genbank")
 DNA = frozenset("ACGTRYSWKMBDHVN")  # IUPAC nucleotides, with the ambiguity codes
 MODIFIER = re.compile(r"\[(\w+)=([^\]]*)\]")  # NCBI's FASTA modifiers: [strain=DSM 18039]
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # no header keeps these (a tab it may)
 MARKERS = [
     (re.compile(r"\b16S\b", re.I), "16S rRNA"),
     (re.compile(r"\b18S\b", re.I), "18S rRNA"),
@@ -59,6 +62,30 @@ def key(name: str) -> str:
 
 def marker_of(text: str) -> str | None:
     return next((name for pattern, name in MARKERS if pattern.search(text)), None)
+
+
+def control_characters(parsed: Parsed) -> list[tuple[str, str]]:
+    """The parts of a record's header, as (column, value), that hold control characters (a
+    NUL, which PostgreSQL refuses in text, an escape)."""
+    parts = (
+        ("id", parsed.accession),
+        ("organism", parsed.organism),
+        ("description", parsed.description),
+    )
+    return [(column, value) for column, value in parts if value and CONTROL.search(value)]
+
+
+def report_control_characters(parsed: Parsed, report: Report) -> bool:
+    """Report the header's control characters, if any; whether it has none."""
+    found = control_characters(parsed)
+    for column, value in found:
+        report.add(
+            parsed.number,
+            column,
+            value.encode("unicode_escape").decode("ascii"),
+            "A header may not hold control characters (such as NUL or escape).",
+        )
+    return not found
 
 
 def _qualifiers(record: SeqRecord, name: str) -> list[str]:
@@ -155,8 +182,10 @@ def _same_taxon(organism: str, taxon: str) -> bool:
 
 
 def _check(parsed: Parsed, material: Material | None, report: Report) -> None:
-    """The organism against the material's taxon, and the residues against IUPAC DNA."""
+    """The organism against the material's taxon, the header's characters, and the residues
+    against IUPAC DNA."""
     row = parsed.number
+    report_control_characters(parsed, report)
     if (
         material is not None
         and parsed.organism
@@ -198,7 +227,8 @@ def import_sequences(
 ) -> tuple[int, Report]:
     """Attach the records of a FASTA or GenBank file to the collection's materials, all or
     nothing: any problem raises ImportRejected (dry, the report tells them; nothing is written).
-    A problem's row is the record's number in the file."""
+    A problem's row is the record's number in the file. Each strain's 16S or ITS sequence is
+    checked against its declared taxon (services.sequence_checks)."""
     if fmt not in FORMATS:
         raise ValueError(f"Sequences are read from {' or '.join(FORMATS)}, not {fmt}.")
     collection = get_collection(session, collection_code)
@@ -245,6 +275,7 @@ def import_sequences(
                 for s in new
             ),
         )
+        check_filed(session, new)
     return len(new), report
 
 
@@ -259,7 +290,7 @@ def _material(
     if len(found) > 1:
         report.add(parsed.number, "id", shown, f"Names {len(found)} materials of {code}.")
         return None
-    return session.get(Material, found.pop())
+    return session.get(Material, next(iter(found)))  # the lookup's set stays whole
 
 
 def _sequence(parsed: Parsed, material: Material, fmt: str) -> Sequence:
@@ -272,6 +303,7 @@ def _sequence(parsed: Parsed, material: Material, fmt: str) -> Sequence:
         length=len(parsed.residues),
         gc_content=_gc(parsed.residues),
         source_format=fmt,
+        kmers=packed(profile(parsed.residues)),
     )
 
 
