@@ -19,6 +19,7 @@ from sqlalchemy import (
     Dialect,
     Enum,
     Result,
+    Select,
     Table,
     any_,
     bindparam,
@@ -123,6 +124,20 @@ def one_of(
     if dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def among(
+    session: Session, column: ColumnElement[Any] | QueryableAttribute[Any], ids: Select[Any]
+) -> ColumnElement[bool]:
+    """`column IN (ids)`, a select of one column. On PostgreSQL the ids are fetched now and
+    bound as one array, so that its planner knows how many rows they match (it guesses the
+    rows of a subquery, a recursive one's badly, and may then walk another index row by row to
+    fill a page); SQLite plans the subquery well, and binding the ids could pass its limit of
+    parameters."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        return column.in_(ids)
+    return one_of(column, session.scalars(ids).all(), dialect)
 
 
 def _bind_converter(column: Column, dialect: Dialect) -> Callable | None:

@@ -42,6 +42,11 @@ def sees_inventory(who: Principal) -> bool:
     return who.staff
 
 
+def items_filter(who: Principal) -> ColumnElement[bool]:
+    """`sees_inventory` for a query on Item."""
+    return true() if sees_inventory(who) else false()
+
+
 def material_levels(who: Principal) -> tuple[AccessLevel, ...] | None:
     """The access levels of the materials the asker sees (None: every level)."""
     return None if sees_inventory(who) else PUBLIC
@@ -51,6 +56,13 @@ def sees_material(who: Principal, access_level: AccessLevel) -> bool:
     """Internal materials exist for staff only."""
     levels = material_levels(who)
     return levels is None or access_level in levels
+
+
+def sees_own_str_profiles(who: Principal) -> bool:
+    """A cell line's own STR profile belongs to the staff's record (the catalogue does not
+    show it): an STR search compares the collection's cell lines for staff only, and the
+    public Cellosaurus entries for everyone."""
+    return sees_inventory(who)
 
 
 def materials_filter(who: Principal) -> ColumnElement[bool]:

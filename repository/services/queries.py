@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, literal, literal_column, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import barcodes
@@ -256,6 +256,23 @@ SORTABLE = {
 }
 
 
+def material_text(text: str) -> ColumnElement[bool]:
+    """The materials whose accession number, other identifiers, designation or taxon (Latin or
+    Chinese) hold `text`, whatever its case (`%` and `_` are plain characters)."""
+    lower = text.lower()
+    return or_(
+        func.lower(Material.accession_number).contains(lower, autoescape=True),
+        func.lower(Material.designation).contains(lower, autoescape=True),
+        Material.designation_zh.contains(text, autoescape=True),
+        func.lower(Material.taxon_name).contains(lower, autoescape=True),
+        Material.taxon_name_zh.contains(text, autoescape=True),
+        exists().where(
+            Identifier.material_id == Material.id,
+            func.lower(Identifier.value).contains(lower, autoescape=True),
+        ),
+    )
+
+
 def search_materials(
     session: Session,
     *,
@@ -275,20 +292,7 @@ def search_materials(
     query = select(Material).join(Collection)
     text = (q or "").strip()
     if text:
-        lower = text.lower()
-        query = query.where(
-            or_(
-                func.lower(Material.accession_number).contains(lower, autoescape=True),
-                func.lower(Material.designation).contains(lower, autoescape=True),
-                Material.designation_zh.contains(text, autoescape=True),
-                func.lower(Material.taxon_name).contains(lower, autoescape=True),
-                Material.taxon_name_zh.contains(text, autoescape=True),
-                exists().where(
-                    Identifier.material_id == Material.id,
-                    func.lower(Identifier.value).contains(lower, autoescape=True),
-                ),
-            )
-        )
+        query = query.where(material_text(text))
     if kind:
         if kind not in set(MaterialKind):
             raise ValidationFailed({"kind": [f"Unknown kind {kind!r}."]})

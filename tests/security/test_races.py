@@ -109,6 +109,19 @@ def test_parallel_moves_into_one_position_lose_with_a_conflict_not_a_500(world):
         assert "occupied" in problem["detail"]
 
 
+def test_parallel_saves_of_one_search_name_keep_one_and_say_why(world):
+    """The unique (owner, name) holds when both saves pass the service's check at once."""
+    app, tokens, _ = world
+    body = {"name": "Racing search", "query": {"status": ["available"]}}
+    with threaded_server(app) as base:
+        responses = in_parallel(
+            [lambda: post(f"{base}/api/v1/saved-searches", tokens["technician"], body)] * PARALLEL
+        )
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 1, 409: PARALLEL - 1}, [r.text for r in responses]
+    assert all(r.json()["code"] == "conflict" for r in responses if r.status_code == 409)
+
+
 def test_a_write_behind_a_held_sqlite_write_lock_answers_503_with_retry_after(world):
     _, tokens, ids = world
     app = an_app(world, SQLITE_BUSY_TIMEOUT=1)

@@ -136,6 +136,11 @@ def listed(site: SimpleNamespace, path: str, who: str, record_id: int) -> bool:
     return response.status_code == 200 and record_id in [row["id"] for row in response.json]
 
 
+def searched(site: SimpleNamespace, path: str, who: str, barcode: str) -> bool:
+    response = get(site, path, who)
+    return response.status_code == 200 and barcode in [row["barcode"] for row in response.json]
+
+
 def scanned(site: SimpleNamespace, code: str, who: str, target: str) -> bool:
     """Whether the scan of `code` opens (or offers) `target`, or, outside staff, the
     catalogue's search for it."""
@@ -210,7 +215,12 @@ def test_inventory_items(site, who):
     for barcode in site.items:
         paths: Paths = {
             "api detail": lambda w, b=barcode: ok(site, f"/api/v1/items/{b}", w),
+            "api search": lambda w, b=barcode: searched(site, f"/api/v1/items?q={b}", w, b),
             "page": lambda w, b=barcode: ok(site, f"/items/{b}", w),
+            "search page": lambda w, b=barcode: (
+                (response := get(site, f"/items?q={b}", w)).status_code == 200
+                and f'href="/items/{b}"' in response.data.decode()
+            ),
             "scan": lambda w, b=barcode: scanned(site, b, w, f"/items/{b}"),
         }
         expect(site, who, paths, dict.fromkeys(paths, sees))
