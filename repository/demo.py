@@ -20,6 +20,7 @@ from .actor import set_actor
 from .errors import Conflict
 from .models import Animal, Collection, Item, Lot, Material, StorageUnit, User
 from .schemas.admin import CollectionSchema, OrganisationSchema, PrinterSchema
+from .schemas.authentication import StrTestIn
 from .schemas.colonies import (
     LitterIn,
     LossIn,
@@ -55,6 +56,7 @@ from .schemas.sharing import (
 from .services import (
     accounts,
     agreements,
+    authentication,
     collections,
     colonies,
     inventory,
@@ -654,7 +656,8 @@ def _germination(
 def _cell_culture(session: Session, data: dict, today: date) -> None:
     """A cell line banked under its passage limit (seed stock, master and working cell banks,
     each tested), the stock already held tested for mycoplasma and sterility, then the
-    collection's testing schedule: the master cell bank is overdue for its mycoplasma test."""
+    collection's testing schedule: the master cell bank is overdue for its mycoplasma test;
+    and two STR tests of lines held, one authenticated, one a mismatch (quarantined)."""
     code = data["collection"]
     _as(session, CURATORS[code])
     registered = []
@@ -704,6 +707,17 @@ def _cell_culture(session: Session, data: dict, today: date) -> None:
             _qc_pass(session, lot.id, test, day)
     collections.get_collection(session, code).qc_every_months = data["qc_every_months"]
     session.flush()
+    for test in data["str_tests"]:
+        first = session.scalars(
+            select(Lot)
+            .join(Material)
+            .where(Material.designation == test["designation"], Material.collection.has(code=code))
+            .order_by(Lot.id)
+            .limit(1)
+        ).one()
+        given = {k: test[k] for k in ("profile", "lab", "kit")}
+        given["tested_on"] = _on(today, -test["days_ago"])
+        authentication.record_str_test(session, first.id, StrTestIn().load_or_fail(given))
 
 
 def _qc_pass(session: Session, lot_id: int, test: str, on: date) -> None:

@@ -21,6 +21,11 @@ class SupplyOut(Schema):
     distributable = Integer()
 
 
+class AuthenticatedOut(Schema):
+    tested_on = fields.Date()
+    verdict = fields.String()
+
+
 class OfferOut(Schema):
     """What the catalogue offers of a material: forms, how many can be had, on which terms."""
 
@@ -28,6 +33,8 @@ class OfferOut(Schema):
     minimum_stock = Integer()
     terms = fields.List(fields.String())
     agreement = fields.String(allow_none=True)
+    # a cell line's last STR authentication: when, and the verdict (never the profile)
+    authentication = fields.Nested(AuthenticatedOut, allow_none=True)
 
 
 class RequestLineOut(Schema):

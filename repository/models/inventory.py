@@ -58,9 +58,10 @@ class Lot(Base):
     initial_quantity: Mapped[Decimal] = mapped_column(Quantity)
     unit: Mapped[Unit] = mapped_column(choice(Unit, "unit"))
     remarks: Mapped[str | None] = mapped_column(Text)
-    # when a cell line's lot (or one it came from) tested positive for mycoplasma or failed
-    # sterility: its items are not distributed
+    # when a cell line's lot (or one it came from) tested positive for mycoplasma, failed
+    # sterility or its STR profile matched another line: its items are not distributed
     quarantined_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    quarantine_reason: Mapped[str | None] = mapped_column(String(500))  # said by the holds
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     material: Mapped[Material] = relationship()
@@ -70,7 +71,12 @@ class Lot(Base):
 
     @property
     def label(self) -> str:
-        return f"{self.material.accession_number} L{self.number}"
+        return self.label_of(self.material.accession_number, self.number)
+
+    @staticmethod
+    def label_of(accession_number: str, number: int) -> str:
+        """The label of a material's lot by its number (read without loading the lot)."""
+        return f"{accession_number} L{number}"
 
 
 class Item(Base):

@@ -28,10 +28,16 @@ INSTITUTE = r"[A-Z]{3}\d{3,4}"  # an FAO WIEWS institute code
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
+def no_nul(value: str) -> None:
+    """PostgreSQL refuses a NUL character in text where SQLite stores it: refused before either."""
+    if "\x00" in value:
+        raise ValidationError("A NUL character (\\x00) is not allowed.")
+
+
 def text(length: int = 200, **kwargs: Any) -> fields.String:
     """A string of at most `length` characters, plus any further validators (`also`)."""
     also = kwargs.pop("also", None)
-    validators = [validate.Length(max=length), *([also] if also else [])]
+    validators = [validate.Length(max=length), no_nul, *([also] if also else [])]
     return fields.String(validate=validators, **kwargs)
 
 

@@ -1,5 +1,6 @@
 """What the catalogue offers of each material: forms of supply with the count that can be
-had (never where they are), the terms of use, and the agreement a request accepts."""
+had (never where they are), the terms of use, the agreement a request accepts and, for a cell
+line, its last STR authentication (the day and the verdict, never the profile)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import AgreementTemplate, Item, Lot, Material
-from ..vocabulary import ItemStatus
-from . import agreements
+from ..vocabulary import ItemStatus, MaterialKind
+from . import agreements, authentication
 
 
 def attach_offers(session: Session, materials: Sequence[Material], locale: str = "en") -> None:
-    """Set `offer` on each material (two queries for the whole page), its terms in `locale`."""
+    """Set `offer` on each material (three queries for the whole page), its terms in
+    `locale`."""
     if not materials:
         return
     ids = [m.id for m in materials]
@@ -35,8 +37,12 @@ def attach_offers(session: Session, materials: Sequence[Material], locale: str =
             .order_by(AgreementTemplate.id)
         )
     }
+    tested = authentication.latest(
+        session, [m.id for m in materials if m.kind is MaterialKind.CELL_LINE]
+    )
     for material in materials:
         kept = material.minimum_stock
+        last = tested.get(material.id)
         material.offer = {
             "supply": [
                 {
@@ -50,4 +56,7 @@ def attach_offers(session: Session, materials: Sequence[Material], locale: str =
             "minimum_stock": kept,
             "terms": agreements.terms(material, locale),
             "agreement": names.get((material.collection_id, agreements.required_kind([material]))),
+            "authentication": {"tested_on": last.tested_on, "verdict": last.verdict}
+            if last
+            else None,
         }

@@ -154,6 +154,7 @@ def _preserve(
         initial_quantity=(quantity * count).quantize(QUANTUM),
         # a lot that comes from a quarantined one is quarantined too
         quarantined_at=parent_lot.quarantined_at if parent_lot is not None else None,
+        quarantine_reason=parent_lot.quarantine_reason if parent_lot is not None else None,
         **fields,
     )
     session.add(lot)

@@ -33,6 +33,10 @@ VIALS = {
 
 @pytest.fixture
 def w(db) -> SimpleNamespace:
+    return cell_bank(db)
+
+
+def cell_bank(db) -> SimpleNamespace:
     """The sharing world plus cell bank CELL (with its agreement and curator) holding a cell
     line whose supplier allows 20 passages."""
     w = build(db)
@@ -234,6 +238,7 @@ def test_the_history_says_the_override_and_the_quarantine_in_both_languages():
     override = {"from_lot": 1, "to_lot": 2, "passage_number": 21}
     override |= {"beyond_limit": 20, "override_reason": "Last vials."}
     lifted = {"quarantine_lifted": "CELL 00001 L2", "reason": "Retested negative."}
+    typed = {"quarantined": "CELL 00001 L2", "str_test": "2026-11-30", "verdict": "mismatch"}
     said = {}
     for lang in ("en", "zh"):
         with app.test_request_context(headers={"Accept-Language": lang}):
@@ -241,12 +246,15 @@ def test_the_history_says_the_override_and_the_quarantine_in_both_languages():
                 event_sentence(EventType.ANNOTATED, quarantined),
                 event_sentence(EventType.PASSAGED, override),
                 event_sentence(EventType.ANNOTATED, lifted),
+                event_sentence(EventType.ANNOTATED, typed),
             )
     assert said["en"] == (
         "Quarantined: the mycoplasma test of lot CELL 00001 L2 failed.",
         "Passaged from lot 1 to lot 2 (passage 21), beyond the passage limit of 20: Last vials.",
         "Quarantine lifted (with lot CELL 00001 L2): Retested negative.",
+        "Quarantined after the STR test of 2026-11-30 of lot CELL 00001 L2 (mismatch).",
     )
+    assert said["zh"][3] == "因批次 CELL 00001 L2 2026-11-30 的 STR 检测（鉴定不符）而隔离。"
     assert said["zh"][2] == "解除隔离（随批次 CELL 00001 L2）：Retested negative."
     assert said["zh"][0] == "已隔离：批次 CELL 00001 L2 的支原体不合格。"
     assert "超出传代上限 20 代" in said["zh"][1]

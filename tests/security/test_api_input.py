@@ -87,3 +87,13 @@ def test_the_service_refuses_them_too_for_imports_and_pages():
         with pytest.raises(ValidationFailed) as refused:
             load_material({**material, "kind": kind})
         assert set(refused.value.errors) == {"kind"}
+
+
+def test_a_nul_in_any_text_is_refused_alike_on_both_databases(world):
+    """PostgreSQL cannot hold a NUL in text, SQLite can: the schemas refuse it before either
+    sees it, so the answer does not depend on the database."""
+    app, tokens, _ = world
+    for field in ("remarks", "restrictions_on_use", "origin_site"):
+        answer = call(app, "POST", POST, tokens["curator"], {**STRAIN, field: "a\x00b"})
+        assert answer.status_code == 422, (field, answer.status_code)
+        assert answer.json["errors"][field] == ["A NUL character (\\x00) is not allowed."]
