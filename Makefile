@@ -24,11 +24,14 @@ test: install
 
 bench: install
 	$(PY) -m tests.bench.core
+	$(PY) -m tests.bench.search
 	$(PY) -m tests.bench.api
 	$(PY) -m tests.bench.labels
 	$(PY) -m tests.bench.sharing
 	$(PY) -m tests.bench.exchange
 	$(PY) -m tests.bench.living
+	$(PY) -m tests.bench.sequences
+	$(PY) -m tests.bench.str_search
 
 lint: install
 	$(VENV)/bin/ruff check .

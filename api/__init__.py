@@ -21,6 +21,7 @@ from .resources import (
     agreements,
     alerts,
     auth,
+    authentication,
     census,
     colonies,
     donors,
@@ -34,10 +35,13 @@ from .resources import (
     nomenclature,
     people,
     printing,
+    search,
     seed_bank,
+    sequences,
     sharing,
     statistics,
     storage,
+    str_search,
     tokens,
 )
 
@@ -46,6 +50,7 @@ BLUEPRINTS = (
     auth.blp,
     materials.blp,
     items.blp,
+    search.blp,
     colonies.blp,
     genotypes.blp,
     census.blp,
@@ -65,6 +70,9 @@ BLUEPRINTS = (
     alerts.blp,
     due.blp,
     exchange.blp,
+    sequences.blp,
+    str_search.blp,
+    authentication.blp,
 )
 
 

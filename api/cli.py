@@ -23,6 +23,8 @@ from repository.vocabulary import LabelTemplate, Role
 from . import SPEC_FILE, command_app, config, create_app, serving, spec_text
 from .cli_colony import census_group, genotypes_group
 from .cli_exchange import export_group, import_group
+from .cli_sequences import identify
+from .cli_str import str_group
 from .resources.due import sources as due_sources
 from .resources.labels import FORMATS
 
@@ -196,6 +198,8 @@ main.add_command(import_group)
 main.add_command(export_group)
 main.add_command(genotypes_group)
 main.add_command(census_group)
+main.add_command(str_group)
+main.add_command(identify)
 
 
 def _safe_url(url: str) -> str:

@@ -246,6 +246,39 @@ class QcOutcome(StrEnum):
     INCONCLUSIVE = "inconclusive"
 
 
+class StrAlgorithm(StrEnum):
+    """An STR similarity score, as CLASTR computes it."""
+
+    TANABE = "tanabe"  # 2 × shared / (query + reference) × 100
+    MASTERS_QUERY = "masters_query"  # shared / query × 100
+    MASTERS_REFERENCE = "masters_reference"  # shared / reference × 100
+
+
+class StrMode(StrEnum):
+    """Whose STR markers a score is computed on."""
+
+    NON_EMPTY = "non_empty"  # the markers both profiles have
+    QUERY = "query"  # the query's markers
+    REFERENCE = "reference"  # the reference's markers
+
+
+class Authenticity(StrEnum):
+    """What an STR test says of a cell line's lot: its own reference is the best match above
+    the threshold, another line matches better (or its own scores too low), or neither."""
+
+    AUTHENTICATED = "authenticated"
+    MISMATCH = "mismatch"
+    AMBIGUOUS = "ambiguous"
+
+
+class StrVerdict(StrEnum):
+    """What an STR score says of a reference, by the published thresholds."""
+
+    RELATED = "related"
+    AMBIGUOUS = "ambiguous"
+    UNRELATED = "unrelated"
+
+
 class Sex(StrEnum):
     FEMALE = "female"
     MALE = "male"
@@ -451,6 +484,18 @@ class SeedRule(StrEnum):
     VIABILITY_DROP = "viability_drop"  # below the threshold share of the initial viability
     SEED_COUNT = "seed_count"  # fewer seeds than three regeneration cycles sow
     MINIMUM_STOCK = "minimum_stock"  # what is distributable is under the minimum stock
+
+
+class IdentityVerdict(StrEnum):
+    """What the best hit of a sequence identification says of the query, by the marker's
+    thresholds (repository.sequence_search)."""
+
+    SPECIES = "species"  # at or above the species threshold: the hit's species
+    GENUS = "genus"  # at or above the genus threshold: the hit's genus
+    BELOW_GENUS = "below_genus"  # below the genus threshold: not the hit's genus
+    LOW_COVERAGE = "low_coverage"  # too little of the query aligned for a verdict
+    NO_THRESHOLDS = "no_thresholds"  # no thresholds for the marker
+    NO_HIT = "no_hit"  # nothing shares enough 8-mers with the query
 
 
 # MCPD v2.1 coded lists (FAO/Bioversity multi-crop passport descriptors), code -> meaning.

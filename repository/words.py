@@ -185,6 +185,26 @@ ENUMS: dict[type[StrEnum], dict[str, Words]] = {
         "fail": W("fail", "不合格"),
         "inconclusive": W("inconclusive", "无定论"),
     },
+    v.StrAlgorithm: {
+        "tanabe": W("Tanabe", "Tanabe 算法"),
+        "masters_query": W("Masters vs query", "Masters 算法（以查询为准）"),
+        "masters_reference": W("Masters vs reference", "Masters 算法（以参考为准）"),
+    },
+    v.StrMode: {
+        "non_empty": W("markers of both profiles", "双方均有的位点"),
+        "query": W("the query's markers", "查询图谱的位点"),
+        "reference": W("the reference's markers", "参考图谱的位点"),
+    },
+    v.Authenticity: {
+        "authenticated": W("authenticated", "鉴定相符"),
+        "mismatch": W("mismatch", "鉴定不符"),
+        "ambiguous": W("ambiguous", "不确定"),
+    },
+    v.StrVerdict: {
+        "related": W("related", "同源"),
+        "ambiguous": W("ambiguous", "不确定"),
+        "unrelated": W("unrelated", "无关"),
+    },
     v.Sex: {
         "female": W("female", "雌"),
         "male": W("male", "雄"),
@@ -283,6 +303,14 @@ ENUMS: dict[type[StrEnum], dict[str, Words]] = {
         "viability_drop": W("viability below the threshold", "生活力低于阈值"),
         "seed_count": W("too few seeds for three regenerations", "种子不足三次繁殖更新"),
         "minimum_stock": W("distributable stock under the minimum", "可分发量低于最低库存"),
+    },
+    v.IdentityVerdict: {
+        "species": W("same species", "同种"),
+        "genus": W("same genus", "同属"),
+        "below_genus": W("below the genus threshold", "低于属阈值"),
+        "low_coverage": W("too little of the query aligned", "查询序列比对覆盖不足"),
+        "no_thresholds": W("no thresholds for the marker", "该标记未设阈值"),
+        "no_hit": W("no similar sequence", "无相似序列"),
     },
 }
 
@@ -437,6 +465,10 @@ FIELDS: dict[str, dict[str, Words]] = {
         "data_sharing": W("data sharing", "数据共享"),
         "recontact": W("recontact", "再次联系"),
     },
+    "format": {  # of a sequence file
+        "fasta": W("FASTA", "FASTA 格式"),
+        "genbank": W("GenBank", "GenBank 格式"),
+    },
     "barcoded": {  # what a scanned code names
         "item": W("item", "样品"),
         "unit": W("storage unit", "存储单元"),
@@ -451,6 +483,20 @@ for _name, (_english, _chinese) in _MCPD_ZH.items():
         str(code): W(f"{code} {meaning}", f"{code} {_chinese[code]}")
         for code, meaning in _english.items()
     }
+
+FIELDS["verdict"] = ENUMS[v.Authenticity]  # an STR test's, in its events
+_SORTED_BY = {  # an item search's sort (repository.schemas.search), each also descending
+    "barcode": W("barcode", "条码"),
+    "accession_number": W("accession number", "保藏编号"),
+    "preserved_on": W("day preserved", "保藏日期"),
+    "location": W("location", "存放位置"),
+    "created_at": W("day registered", "登记时间"),
+    "status": W("status", "状态"),
+    "quantity": W("quantity", "数量"),
+}
+FIELDS["sort"] = _SORTED_BY | {
+    f"-{key}": W(f"{said.en}, descending", f"{said.zh}（降序）") for key, said in _SORTED_BY.items()
+}
 
 # A bare value (a string, not an enum member) is looked up in these, in this order.
 _ANY: dict[str, Words] = {}

@@ -3,8 +3,6 @@ file imported all or nothing."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask_smorest.fields import Upload
@@ -18,7 +16,7 @@ from repository.services import genotypes
 
 from ..context import database
 from ..policy import Permission, require
-from ..web.uploads import safe_name
+from ..web.uploads import saved
 from .exchange import ImportOut, UploadBlueprint
 
 blp = UploadBlueprint(
@@ -63,9 +61,7 @@ def import_genotypes(form: dict) -> dict[str, Any]:
     upload = form.get("file")
     if upload is None:
         raise ValidationFailed({"file": ["Missing data for required field."]})
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / safe_name(upload.filename or "genotypes.csv")
-        upload.save(path)
+    with saved(upload, "genotypes.csv") as path:
         count, report = genotypes.import_file(
             database(), path, dry_run=form["dry_run"], name=path.name
         )

@@ -9,6 +9,7 @@ from repository.models.storage import position_label, row_name
 from ..context import csrf_token
 from . import history, i18n, inputs, nav, pages, terms
 from .views import (
+    animals,
     auth,
     bench,
     catalogue,
@@ -18,9 +19,13 @@ from .views import (
     due,
     imports,
     labels,
+    rooms,
     scan,
+    search,
+    sequences,
     sharing,
     storage,
+    str_search,
 )
 
 
@@ -38,6 +43,7 @@ def install(app: Flask) -> None:
     for module in (
         auth,
         scan,
+        search,
         storage,
         catalogue,
         sharing,
@@ -48,6 +54,10 @@ def install(app: Flask) -> None:
         dashboard,
         due,
         colony,
+        animals,
+        rooms,
+        str_search,
+        sequences,
     ):
         module.routes(web)
     i18n.routes(web)

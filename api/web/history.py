@@ -257,6 +257,13 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
     EventType.FOUND: [(frozenset(), W("Found again.", "已找回。"))],
     EventType.ANNOTATED: [
         (
+            frozenset({"quarantined", "str_test", "verdict"}),
+            W(
+                "Quarantined after the STR test of {str_test} of lot {quarantined} ({verdict}).",
+                "因批次 {quarantined} {str_test} 的 STR 检测（{verdict}）而隔离。",
+            ),
+        ),
+        (
             frozenset({"quarantined", "test"}),
             W(
                 "Quarantined: the {test} test of lot {quarantined} failed.",
@@ -290,6 +297,29 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
             frozenset({"released"}),
             W("Released from request {released}.", "已从申请 {released} 释放。"),
         ),
+        (
+            frozenset({"sequence", "placed_in", "identity", "identified_as"}),
+            W(
+                "Sequence {sequence} places it in {placed_in}: {identity} % identity to "
+                "{identified_as}.",
+                "序列 {sequence} 将其归入 {placed_in} 属：与 {identified_as} 的一致性为 "
+                "{identity} %。",
+            ),
+        ),
+        (
+            frozenset({"taxon_kept", "sequence"}),
+            W(
+                "Taxon {taxon_kept} kept after review of sequence {sequence}.",
+                "复核序列 {sequence} 后保留分类 {taxon_kept}。",
+            ),
+        ),
+        (
+            frozenset({"sequence", "marker", "length"}),
+            W(
+                "Sequence {sequence} filed ({marker}, {length} bases).",
+                "登记序列 {sequence}（{marker}，{length} 个碱基）。",
+            ),
+        ),
         (frozenset({"changed"}), W("Changed: {changed}.", "修改了：{changed}。")),
         *COLONY_SENTENCES,
         (frozenset(), W("Annotated.", "已备注。")),
@@ -312,7 +342,7 @@ def _said(key: str, value: Any, lang: str) -> str:
         return f"{Decimal(str(value)).normalize():f}"
     if key == "plug":
         return (PLUG_FOUND if value == "found" else PLUG_NONE).said(lang)
-    if key in ("method", "unit", "value_unit", "test", "outcome", "exit", "result"):
+    if key in ("method", "unit", "value_unit", "test", "outcome", "exit", "result", "verdict"):
         return term(value, key)
     return str(value)
 

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,7 @@ LABELS: dict[str, Any] = {
     "thousand_seed_weight_g": _l("Thousand-seed weight (g)"),
     # cell lines
     "cellosaurus_id": _l("Cellosaurus id (CVCL_…)"),
+    "max_passage": _l("Passage limit"),
     "category": _l("Category"),
     "cell_type": _l("Cell type"),
     "tissue": _l("Tissue"),
@@ -75,6 +77,7 @@ LABELS: dict[str, Any] = {
     "phenotype": _l("Phenotype"),
     "health_status": _l("Health status"),
     "protocol_number": _l("Animal protocol number"),
+    "wean_age_days": _l("Weaning age (days)"),
     # specimens
     "specimen_type": _l("Specimen type"),
     "anatomical_site": _l("Anatomical site"),
@@ -157,15 +160,29 @@ def inputs(
     return [i for i in found if i is not None]
 
 
+def labelled(schema: type[Schema], names: list[str], labels: Mapping[str, Any]) -> list[Input]:
+    """The inputs of `schema`'s fields named, labelled by `labels` where the shared labels do
+    not name them as the form means them."""
+    return [
+        dataclasses.replace(i, label=labels[i.name]) if i.name in labels else i
+        for i in inputs(schema, names)
+    ]
+
+
 GENERIC = frozenset({"quantity", "items", "unit", "form", "method", "remarks", "donor"})
 
 
-def label_of(name: str, shown: Iterable[Input] = ()) -> Any:
+def label_of(name: str, shown: Iterable[Input] | Mapping[str, Any] = ()) -> Any:
     """The words for a field named in an error (`kind.field` too): the label of the input the
-    form shows for it; else the shared label, but names that other forms use for other things,
-    and unknown ones, as they are."""
+    form shows for it (`shown`: its inputs, or its labels by name); else the shared label, but
+    names that other forms use for other things, and unknown ones, as they are."""
     field = name.rsplit(".", 1)[-1]
-    for given in shown:
-        if given.name in (name, field):
-            return given.label
+    if isinstance(shown, Mapping):
+        label = shown.get(name, shown.get(field))
+        if label is not None:
+            return label
+    else:
+        for given in shown:
+            if given.name in (name, field):
+                return given.label
     return name if field in GENERIC else LABELS.get(field, name)

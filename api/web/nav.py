@@ -20,11 +20,15 @@ class Entry(NamedTuple):
 ENTRIES = (
     Entry("web.home", lazy_gettext("Home"), Permission.ACCOUNT),
     Entry("web.due", lazy_gettext("What is due"), Permission.INVENTORY_READ),
+    Entry("web.colony", lazy_gettext("Colony"), Permission.INVENTORY_READ),
+    Entry("web.items", lazy_gettext("Items"), Permission.INVENTORY_READ),
     Entry("web.storage_tree", lazy_gettext("Storage"), Permission.INVENTORY_READ),
     Entry("web.free_space", lazy_gettext("Free space"), Permission.INVENTORY_READ),
     Entry("web.bench_register", lazy_gettext("Register"), Permission.REGISTER),
     Entry("web.imports", lazy_gettext("Import"), Permission.REGISTER),
     Entry("web.catalogue", lazy_gettext("Catalogue"), Permission.CATALOGUE),
+    Entry("web.str_search", lazy_gettext("STR search"), Permission.CATALOGUE),
+    Entry("web.identify", lazy_gettext("Identify"), Permission.INVENTORY_READ),
     Entry("web.desk", lazy_gettext("Requests"), Permission.REQUESTS_READ),
     Entry("web.dashboard", lazy_gettext("Dashboard"), Permission.STATISTICS),
 )

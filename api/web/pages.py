@@ -3,7 +3,7 @@ login redirect and HTML error pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
@@ -68,6 +68,14 @@ def problems(error: DomainError) -> dict[str, list[str]]:
     else:
         found.setdefault(error.field or "", []).append(error.detail)
     return found
+
+
+def for_form(error: DomainError, names: Iterable[str]) -> DomainError:
+    """A refusal naming none of the form's inputs (`barcode`, `status`: the record the page is
+    about) said of the form as a whole, so no summary names a field by its code."""
+    if not isinstance(error, ValidationFailed) and error.field not in set(names):
+        error.field = None
+    return error
 
 
 def _flatten(errors: Any, prefix: str = "") -> list[tuple[str, list[str]]]:

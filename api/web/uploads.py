@@ -8,7 +8,10 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
@@ -25,6 +28,16 @@ def safe_name(filename: str | None) -> str:
     """An uploaded file's name fit to save it under: no folder, no `..`, no NUL, ASCII, its last
     NAME characters; `upload` when nothing is left."""
     return secure_filename(filename or "")[-NAME:].lstrip("._") or "upload"
+
+
+@contextmanager
+def saved(upload: FileStorage, default: str) -> Iterator[Path]:
+    """One upload saved under its own name made safe (`default` when it has none) in a
+    temporary folder, removed afterwards (for a use case that reads it at once)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / safe_name(upload.filename or default)
+        upload.save(path)
+        yield path
 
 
 def _root(app: App | None = None) -> Path:

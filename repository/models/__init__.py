@@ -1,5 +1,6 @@
 """The SQLAlchemy models of biorepo."""
 
+from .authentication import Authentication
 from .base import Base
 from .collection import Collection
 from .colony import BodyWeight, Litter, Mating, PlugCheck, Protocol, ProtocolLine
@@ -23,6 +24,7 @@ from .material import (
 from .people import ApiToken, LoginFailure, Organisation, RoleGrant, User, UserSession
 from .printing import Printer, PrintJob
 from .reference import CellosaurusEntry
+from .search import SavedSearch
 from .seed_bank import (
     GerminationReplicate,
     GerminationTest,
@@ -30,7 +32,13 @@ from .seed_bank import (
     SafetyDuplicate,
     SeedSetting,
 )
-from .sequence import Sequence
+from .sequence import (
+    IdentityThreshold,
+    ReferenceSequence,
+    ReferenceSet,
+    Sequence,
+    SequenceCheck,
+)
 from .sharing import (
     AgreementAcceptance,
     AgreementTemplate,
@@ -57,6 +65,7 @@ __all__ = [
     "AnimalLine",
     "ApiToken",
     "AuditEntry",
+    "Authentication",
     "Barcode",
     "Base",
     "BodyWeight",
@@ -72,6 +81,7 @@ __all__ = [
     "GerminationTest",
     "HealthReport",
     "Identifier",
+    "IdentityThreshold",
     "ImportJob",
     "Item",
     "Litter",
@@ -89,14 +99,18 @@ __all__ = [
     "ProtocolLine",
     "Publication",
     "QcResult",
+    "ReferenceSequence",
+    "ReferenceSet",
     "Regeneration",
     "RequestLine",
     "RequestStep",
     "RoleGrant",
     "SafetyDuplicate",
+    "SavedSearch",
     "Seed",
     "SeedSetting",
     "Sequence",
+    "SequenceCheck",
     "Shipment",
     "Specimen",
     "StockAlert",

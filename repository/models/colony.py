@@ -114,7 +114,11 @@ class Mating(Base):
 
     @property
     def label(self) -> str:
-        return f"M{self.id}"
+        return self.label_of(self.id)
+
+    @staticmethod
+    def label_of(mating_id: int) -> str:
+        return f"M{mating_id}"
 
     @property
     def dams(self) -> list[Item]:
@@ -167,7 +171,11 @@ class Litter(Base):
 
     @property
     def label(self) -> str:
-        return f"L{self.id} of M{self.mating_id}"
+        return self.label_of(self.id, self.mating_id)
+
+    @staticmethod
+    def label_of(litter_id: int, mating_id: int) -> str:
+        return f"L{litter_id} of {Mating.label_of(mating_id)}"
 
 
 class BodyWeight(Base):

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidState, NotFound
-from ..models import CellLine, Item, Lot, QcResult, RequestLine
+from ..models import CellLine, Collection, Item, Lot, Material, QcResult, RequestLine
 from ..models.base import utcnow
 from ..schemas.inventory import Release
 from ..vocabulary import (
@@ -25,6 +25,7 @@ from ..vocabulary import (
     EventType,
     ItemForm,
     ItemStatus,
+    MaterialKind,
     QcOutcome,
     QcTest,
 )
@@ -151,8 +152,8 @@ def _lot_holds(
         found.append(
             Hold(
                 "quarantine",
-                f"{lot.label} is quarantined since {lot.quarantined_at:%Y-%m-%d} (a failed "
-                "mycoplasma or sterility test).",
+                f"{lot.label} is quarantined since {lot.quarantined_at:%Y-%m-%d} "
+                f"({lot.quarantine_reason or 'a failed mycoplasma or sterility test'}).",
             )
         )
     passage = lot.passage_number or 0
@@ -228,63 +229,110 @@ def due(session: Session, today: date) -> list[DueLine]:
     still hold items, under their collection's schedule: missing (no passing test within the
     schedule's passages: due since the lot was preserved) or the last one's months run out.
     Quarantined lots are held anyway, and not tested again."""
-    held = select(Item.lot_id).where(Item.status.not_in(GONE))
-    lots = {
-        lot.id: lot
-        for lot in session.scalars(
-            select(Lot).join(CellLine, CellLine.id == Lot.material_id).order_by(Lot.id)
+    scheduled = session.scalars(
+        select(Collection.id).where(
+            Collection.qc_every_passages.is_not(None) | Collection.qc_every_months.is_not(None)
         )
+    ).all()
+    if not scheduled:
+        return []
+    owing = _owing(scheduled)
+    latest = {
+        (lot_id, test): day
+        for lot_id, test, day in session.execute(_latest_passes(owing.subquery()))
     }
-    stocked = set(session.scalars(held.where(Item.lot_id.in_(lots)).distinct()))
-    passes = _passes(session, lots)
     lines = []
-    for lot in lots.values():
-        collection = lot.material.collection
-        every_passages, every_months = collection.qc_every_passages, collection.qc_every_months
-        if lot.id not in stocked or lot.quarantined_at is not None:
-            continue
-        if every_passages is None and every_months is None:
-            continue
-        latest = _last_passes(lot, lots, passes, every_passages)
-        every = due_line.schedule(every_passages, every_months)
+    for lot in session.execute(owing.order_by(Lot.id)):
+        label = Lot.label_of(lot.accession_number, lot.number)
+        every_months = lot.qc_every_months
+        every = due_line.schedule(lot.qc_every_passages, every_months)
         for test in SCHEDULED_TESTS:
-            last = latest.get(test)
+            last = latest.get((lot.lot_id, test))
             if last is None:
-                on = lot.preserved_on
-                code, reason, params = due_line.because(
-                    "test_missing",
-                    lot=lot.label,
-                    test=test.value,
-                    collection=collection.code,
-                    schedule=every,
-                )
-            elif every_months is not None and months_after(last, every_months) <= today:
-                on = months_after(last, every_months)
-                code, reason, params = due_line.because(
-                    "test_due",
-                    lot=lot.label,
-                    test=test.value,
-                    tested_on=last.isoformat(),
-                    collection=collection.code,
-                    schedule=every,
-                )
+                why, on, values = "test_missing", lot.preserved_on, {}
+            elif every_months is not None:
+                why, on, values = "test_due", months_after(last, every_months), {"tested_on": last}
             else:
                 continue
             if on <= today:
                 lines.append(
-                    DueLine(
-                        kind="cell_culture",
-                        record="lot",
-                        record_id=lot.id,
-                        label=lot.label,
-                        reason=reason,
-                        due_on=on,
-                        collection_id=collection.id,
-                        code=code,
-                        params=params,
+                    due_line.line(
+                        "cell_culture",
+                        "lot",
+                        lot.lot_id,
+                        label,
+                        on,
+                        lot.collection_id,
+                        why,
+                        lot=label,
+                        test=test.value,
+                        **values,
+                        collection=lot.code,
+                        schedule=every,
                     )
                 )
     return lines
+
+
+def _owing(
+    scheduled: Sequence[int],
+) -> Select[int, int, date, int, str, int, str, int | None, int | None]:
+    """The cell line lots that owe scheduled tests: not quarantined, holding items, of the
+    collections with a testing schedule; with their passage (0 when not known) and the
+    collection's schedule."""
+    stocked = select(Item.id).where(Item.lot_id == Lot.id, Item.status.not_in(GONE)).exists()
+    return (
+        select(
+            Lot.id.label("lot_id"),
+            Lot.number,
+            Lot.preserved_on,
+            func.coalesce(Lot.passage_number, 0).label("passage"),
+            Material.accession_number,
+            Collection.id.label("collection_id"),
+            Collection.code,
+            Collection.qc_every_passages,
+            Collection.qc_every_months,
+        )
+        .join(Material, Material.id == Lot.material_id)
+        .join(Collection, Collection.id == Material.collection_id)
+        .where(
+            Material.collection_id.in_(scheduled),
+            Material.kind == MaterialKind.CELL_LINE,
+            Lot.quarantined_at.is_(None),
+            stocked,
+        )
+    )
+
+
+def _latest_passes(owing: Subquery) -> Select[int, QcTest, date]:
+    """The day of the latest passing test of each scheduled kind of each owing lot, on the lot
+    or a cell line lot it came from within the schedule's passages (fewer than
+    `qc_every_passages` before the lot's): the ancestry walked by a recursive select."""
+    first = owing.c
+    chain = select(
+        first.lot_id,
+        first.lot_id.label("ancestor_id"),
+        first.passage,
+        first.qc_every_passages.label("every"),
+    ).cte("chain", recursive=True)
+    child, parent, parent_line = aliased(Lot), aliased(Lot), aliased(Material)
+    chain = chain.union(
+        select(chain.c.lot_id, parent.id, chain.c.passage, chain.c.every)
+        .join(child, child.id == chain.c.ancestor_id)
+        .join(parent, parent.id == child.parent_lot_id)
+        .join(parent_line, parent_line.id == parent.material_id)
+        .where(
+            parent_line.kind == MaterialKind.CELL_LINE,
+            chain.c.every.is_(None)
+            | (chain.c.passage - func.coalesce(parent.passage_number, 0) < chain.c.every),
+        )
+    )
+    return (
+        select(chain.c.lot_id, QcResult.test, func.max(QcResult.tested_on))
+        .join(QcResult, QcResult.lot_id == chain.c.ancestor_id)
+        .where(QcResult.outcome == QcOutcome.PASS, QcResult.test.in_(SCHEDULED_TESTS))
+        .group_by(chain.c.lot_id, QcResult.test)
+    )
 
 
 def held_stock(
@@ -319,32 +367,38 @@ def _children(session: Session, material_id: int) -> dict[int, list[Lot]]:
 
 
 def quarantine(session: Session, result: QcResult) -> list[Lot]:
-    """Quarantine the lot of a failed scheduled test and every lot that came from it (those
-    not quarantined yet), each with an event; the lots quarantined."""
+    """Quarantine the lot of a failed scheduled test and every lot that came from it."""
     if result.test not in SCHEDULED_TESTS or result.outcome is not QcOutcome.FAIL:
         return []
-    tested = session.get_one(Lot, result.lot_id)
-    children = _children(session, tested.material_id)
-    now, quarantined, waiting = utcnow(), [], [tested]
+    day = result.tested_on.isoformat()
+    return quarantine_lot(
+        session,
+        session.get_one(Lot, result.lot_id),
+        f"a failed {result.test.value} test on {day}",
+        {"test": result.test.value, "tested_on": day},
+    )
+
+
+def quarantine_lot(session: Session, lot: Lot, reason: str, data: dict[str, Any]) -> list[Lot]:
+    """Quarantine a lot and every lot that came from it (those not quarantined yet) for
+    `reason` (said by the holds), each with an event of `data`; the lots quarantined."""
+    children = _children(session, lot.material_id)
+    now, quarantined, waiting = utcnow(), [], [lot]
     while waiting:
-        lot = waiting.pop()
-        waiting.extend(children.get(lot.id, ()))
-        if lot.quarantined_at is not None:
+        found = waiting.pop()
+        waiting.extend(children.get(found.id, ()))
+        if found.quarantined_at is not None:
             continue
-        lot.quarantined_at = now
-        quarantined.append(lot)
+        found.quarantined_at, found.quarantine_reason = now, reason[:500]
+        quarantined.append(found)
     session.flush()
-    for lot in quarantined:
+    for found in quarantined:
         record_event(
             session,
             EventType.ANNOTATED,
-            material_id=lot.material_id,
-            lot_id=lot.id,
-            data={
-                "quarantined": tested.label,
-                "test": result.test.value,
-                "tested_on": result.tested_on.isoformat(),
-            },
+            material_id=found.material_id,
+            lot_id=found.id,
+            data={"quarantined": lot.label, **data},
         )
     return quarantined
 
@@ -366,7 +420,7 @@ def release(session: Session, lot_id: int, command: Release) -> list[Lot]:
         if found.quarantined_at != since:
             continue
         waiting.extend(children.get(found.id, ()))
-        found.quarantined_at = None
+        found.quarantined_at = found.quarantine_reason = None
         released.append(found)
     session.flush()
     for found in released:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidState, NotFound, ValidationFailed
@@ -20,6 +20,8 @@ from ..models import (
     BodyWeight,
     Item,
     Litter,
+    Lot,
+    Material,
     Mating,
     PlugCheck,
     Protocol,
@@ -47,6 +49,7 @@ from ..vocabulary import (
     Sex,
     Unit,
 )
+from . import due_line
 from .due_line import DueLine
 from .events import record_event, record_events
 from .inventory import create_lot, get_item
@@ -391,25 +394,47 @@ def _walk(session: Session, start: Item, depth: int, *, up: bool) -> list[Relati
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """Why a weight reaches the humane endpoint: its loss from the baseline (per cent, when
+    it is 20 % or more) and its body condition score (when it is 2 or less)."""
+
+    baseline: float | None
+    loss_pct: float | None
+    condition_score: int | None
+
+    def __str__(self) -> str:
+        reasons = []
+        if self.loss_pct is not None and self.baseline is not None:
+            reasons.append(f"{self.loss_pct:g} % below the baseline of {self.baseline:g} g")
+        if self.condition_score is not None:
+            reasons.append(f"body condition score {self.condition_score}")
+        return "; ".join(reasons)
+
+
+@dataclass(frozen=True)
 class Weighed:
     """A body weight and, when it reaches the humane endpoint, why."""
 
     weight: BodyWeight
-    alert: str | None
+    endpoint: Endpoint | None
+
+    @property
+    def alert(self) -> str | None:
+        return str(self.endpoint) if self.endpoint is not None else None
 
 
-def humane_endpoint(
+def endpoint_reached(
     baseline: float | None, grams: float, condition_score: int | None
-) -> str | None:
+) -> Endpoint | None:
     """Why a weight reaches the humane endpoint (a loss of 20 % or more from the baseline,
     the first weight; a body condition score of 2 or less), or None."""
-    reasons = []
+    loss = None
     if baseline and grams <= baseline * (1 - WEIGHT_LOSS_LIMIT):
         loss = round(100 * (baseline - grams) / baseline, 1)
-        reasons.append(f"{loss:g} % below the baseline of {baseline:g} g")
-    if condition_score is not None and condition_score <= CONDITION_LIMIT:
-        reasons.append(f"body condition score {condition_score}")
-    return "; ".join(reasons) or None
+    score = condition_score
+    if score is not None and score > CONDITION_LIMIT:
+        score = None
+    return Endpoint(baseline, loss, score) if loss is not None or score is not None else None
 
 
 def weights(session: Session, barcode: str) -> list[Weighed]:
@@ -423,7 +448,7 @@ def weights(session: Session, barcode: str) -> list[Weighed]:
         )
     )
     baseline = found[0].grams if found else None
-    return [Weighed(w, humane_endpoint(baseline, w.grams, w.condition_score)) for w in found]
+    return [Weighed(w, endpoint_reached(baseline, w.grams, w.condition_score)) for w in found]
 
 
 def _animal(session: Session, barcode: str) -> Item:
@@ -451,7 +476,7 @@ def weigh(session: Session, barcode: str, command: NewWeight) -> Weighed:
     )
     session.add(weight)
     session.flush()
-    alert = humane_endpoint(baseline, command.grams, command.condition_score)
+    reached = endpoint_reached(baseline, command.grams, command.condition_score)
     _animal_events(
         session,
         [item],
@@ -459,10 +484,10 @@ def weigh(session: Session, barcode: str, command: NewWeight) -> Weighed:
             "weight_g": command.grams,
             "weighed_on": command.weighed_on,
             "condition_score": command.condition_score,
-            "humane_endpoint": alert,
+            "humane_endpoint": str(reached) if reached is not None else None,
         },
     )
-    return Weighed(weight, alert)
+    return Weighed(weight, reached)
 
 
 EXIT_STATUS = {
@@ -506,94 +531,140 @@ def due(session: Session, today: date) -> list[DueLine]:
     """What the colony asks for by `today`: litters to wean, plug checks of active natural
     matings not yet checked today (until a plug is found or a litter is born), animals being
     weighed whose last weight is a week old, and protocols expiring within 30 days."""
-    lines: list[DueLine] = []
-    for litter in session.scalars(
-        select(Litter)
+    return [
+        *_weaning_due(session, today),
+        *_plug_checks_due(session, today),
+        *_weights_due(session, today),
+        *_protocols_due(session, today),
+    ]
+
+
+def _weaning_due(session: Session, today: date) -> list[DueLine]:
+    """Litters not weaned by their weaning date, the earliest first."""
+    lines = []
+    for litter_id, mating_id, born_on, alive, wean_due_on, collection_id in session.execute(
+        select(
+            Litter.id,
+            Litter.mating_id,
+            Litter.born_on,
+            Litter.born_alive - Litter.died,
+            Litter.wean_due_on,
+            Material.collection_id,
+        )
         .join(Mating, Mating.id == Litter.mating_id)
+        .join(Material, Material.id == Mating.line_id)
         .where(Litter.weaned_on.is_(None), Litter.wean_due_on <= today)
         .order_by(Litter.wean_due_on, Litter.id)
     ):
-        alive = litter.born_alive - litter.died
+        label = Litter.label_of(litter_id, mating_id)
         lines.append(
-            DueLine(
+            due_line.line(
                 "weaning",
                 "litter",
-                litter.id,
-                litter.label,
-                f"Litter {litter.label}, born on {litter.born_on}, is due for weaning "
-                f"({alive} pup(s) alive).",
-                litter.wean_due_on,
-                litter.mating.line.collection_id,
+                litter_id,
+                label,
+                wean_due_on,
+                collection_id,
+                "weaning_due",
+                litter=label,
+                born_on=born_on,
+                alive=alive,
             )
         )
-    for mating in session.scalars(
-        select(Mating)
-        .where(Mating.status == MatingStatus.ACTIVE, Mating.type == MatingType.NATURAL)
+    return lines
+
+
+def _plug_checks_due(session: Session, today: date) -> list[DueLine]:
+    """Active natural matings set up before `today` with no plug found, no litter born and no
+    check today, by mating."""
+    checked = (
+        select(PlugCheck.id)
+        .where(PlugCheck.mating_id == Mating.id, PlugCheck.plug | (PlugCheck.checked_on >= today))
+        .exists()
+    )
+    born = select(Litter.id).where(Litter.mating_id == Mating.id).exists()
+    lines = []
+    for mating_id, set_up_on, collection_id in session.execute(
+        select(Mating.id, Mating.set_up_on, Material.collection_id)
+        .join(Material, Material.id == Mating.line_id)
+        .where(
+            Mating.status == MatingStatus.ACTIVE,
+            Mating.type == MatingType.NATURAL,
+            Mating.set_up_on < today,
+            ~checked,
+            ~born,
+        )
         .order_by(Mating.id)
     ):
-        checks = mating.plug_checks
-        if any(check.plug for check in checks) or any(c.checked_on >= today for c in checks):
-            continue
-        if mating.set_up_on >= today or mating.litters:
-            continue
+        label = Mating.label_of(mating_id)
         lines.append(
-            DueLine(
+            due_line.line(
                 "plug_check",
                 "mating",
-                mating.id,
-                mating.label,
-                f"Mating {mating.label} (set up on {mating.set_up_on}) has no plug found yet; "
-                "check its dams this morning.",
+                mating_id,
+                label,
                 today,
-                mating.line.collection_id,
-            )
-        )
-    lines.extend(_weights_due(session, today))
-    soon = today + timedelta(days=EXPIRY_NOTICE_DAYS)
-    for protocol in session.scalars(
-        select(Protocol)
-        .where(Protocol.expires_on >= today, Protocol.expires_on <= soon)
-        .order_by(Protocol.expires_on)
-    ):
-        lines.append(
-            DueLine(
-                "protocol_expiry",
-                "protocol",
-                protocol.id,
-                protocol.number,
-                f"Protocol {protocol.number} ({protocol.title}) expires on "
-                f"{protocol.expires_on}; renew it before animals are made under it.",
-                protocol.expires_on,
-                None,
+                collection_id,
+                "plug_check_due",
+                mating=label,
+                set_up_on=set_up_on,
             )
         )
     return lines
 
 
 def _weights_due(session: Session, today: date) -> list[DueLine]:
-    """Living animals with weights whose last one is WEIGH_EVERY_DAYS old or more."""
-    last: dict[int, date] = {}
-    for item_id, weighed_on in session.execute(
-        select(BodyWeight.item_id, BodyWeight.weighed_on)
-        .join(Item, Item.id == BodyWeight.item_id)
-        .where(Item.status.not_in(GONE))
-    ):
-        last[item_id] = max(weighed_on, last.get(item_id, weighed_on))
-    lines = []
-    for item_id, weighed_on in sorted(last.items()):
-        due_on = weighed_on + timedelta(days=WEIGH_EVERY_DAYS)
-        if due_on > today:
-            continue
-        item = session.get_one(Item, item_id)
-        lines.append(
-            DueLine(
-                "weight",
-                "animal",
-                item.id,
-                item.barcode,
-                f"{item.barcode} was last weighed on {weighed_on}; weigh it again.",
-                due_on,
-                item.lot.material.collection_id,
-            )
+    """Living animals with weights whose last one is WEIGH_EVERY_DAYS old or more, by item."""
+    last = (
+        select(BodyWeight.item_id, func.max(BodyWeight.weighed_on).label("weighed_on"))
+        .group_by(BodyWeight.item_id)
+        .subquery()
+    )
+    return [
+        due_line.line(
+            "weight",
+            "animal",
+            item_id,
+            barcode,
+            weighed_on + timedelta(days=WEIGH_EVERY_DAYS),
+            collection_id,
+            "weighing_due",
+            animal=barcode,
+            weighed_on=weighed_on,
         )
-    return lines
+        for item_id, barcode, weighed_on, collection_id in session.execute(
+            select(Item.id, Item.barcode, last.c.weighed_on, Material.collection_id)
+            .join(last, last.c.item_id == Item.id)
+            .join(Lot, Lot.id == Item.lot_id)
+            .join(Material, Material.id == Lot.material_id)
+            .where(
+                Item.status.not_in(GONE),
+                last.c.weighed_on <= today - timedelta(days=WEIGH_EVERY_DAYS),
+            )
+            .order_by(Item.id)
+        )
+    ]
+
+
+def _protocols_due(session: Session, today: date) -> list[DueLine]:
+    """Protocols expiring within EXPIRY_NOTICE_DAYS of `today`, the soonest first."""
+    soon = today + timedelta(days=EXPIRY_NOTICE_DAYS)
+    return [
+        due_line.line(
+            "protocol_expiry",
+            "protocol",
+            protocol_id,
+            number,
+            expires_on,
+            None,
+            "protocol_expiring",
+            protocol=number,
+            title=title,
+            expires_on=expires_on,
+        )
+        for protocol_id, number, title, expires_on in session.execute(
+            select(Protocol.id, Protocol.number, Protocol.title, Protocol.expires_on)
+            .where(Protocol.expires_on >= today, Protocol.expires_on <= soon)
+            .order_by(Protocol.expires_on, Protocol.id)
+        )
+    ]

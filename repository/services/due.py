@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 from ..models import OutboxMessage, RoleGrant, User
 from ..visibility import due_scope
 from ..vocabulary import Role
-from . import cell_culture, colonies, notifications, reservations, seed_bank, sharing
+from . import (
+    cell_culture,
+    colonies,
+    notifications,
+    reservations,
+    seed_bank,
+    sequence_checks,
+    sharing,
+)
 from .accounts import Principal, user_principal
 from .due_line import DueLine
 
@@ -29,6 +37,7 @@ SOURCES: dict[str, Source] = {
     "cell_culture": cell_culture.due,
     "seed_bank": seed_bank.due,
     "colony": colonies.due,
+    "sequence_identity": sequence_checks.due,
 }
 
 DIGEST = "What is due on "  # the digest's subject, before the day

@@ -1,13 +1,15 @@
 """One line of the due list: a record someone must act on, why (in English, and as a reason
 code with its values, said in either language), and by when. The modules that know what is
-due (cell culture, sharing, stock alerts...) return these; repository.services.due gathers
-them."""
+due (cell culture, seed bank, colony, sharing, stock alerts) make these with `line`;
+repository.services.due gathers them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
+from ..vocabulary import SeedStore
 from ..words import Words, words
 
 W = Words
@@ -33,6 +35,61 @@ REASONS: dict[str, Words] = {
         "{lot} 的{test}检测到期：上次合格检测于 {tested_on}（{collection} 检测计划：每 "
         "{schedule}）。",
     ),
+    # The seed bank's rules (vocabulary.SeedRule), each named at the start of its sentence.
+    "seed_initial_test": W(
+        "initial_test: {lot} has no germination test (its initial viability is not known).",
+        "尚未检测：{lot} 没有发芽试验（初始生活力未知）。",
+    ),
+    "seed_monitoring_interval": W(
+        "monitoring_interval: {lot} was last tested on {tested_on}; the {store} tests every "
+        "{every} years.",
+        "已到监测间隔：{lot} 上次检测于 {tested_on}；{store}每 {every} 年检测一次。",
+    ),
+    "seed_viability_drop": W(
+        "viability_drop: {lot} tested {pct} % viable on {tested_on}, below {below} % of its "
+        "initial {initial} % ({threshold} %).",
+        "生活力低于阈值：{lot} 于 {tested_on} 检测生活力为 {pct} %，低于初始生活力 {initial} % "
+        "的 {below} %（{threshold} %）。",
+    ),
+    "seed_seed_count": W(
+        "seed_count: {lot} holds {seeds} seeds, fewer than the {needed} that {cycles} "
+        "regenerations of {sown} seeds sow.",
+        "种子不足三次繁殖更新：{lot} 存有 {seeds} 粒种子，少于 {cycles} 次繁殖更新（每次播种 "
+        "{sown} 粒）所需的 {needed} 粒。",
+    ),
+    "seed_minimum_stock": W(
+        "minimum_stock: {material} has {available} items available and keeps {kept}: "
+        "{distributable} distributable, under its minimum stock of {kept}.",
+        "可分发量低于最低库存：{material} 有 {available} 份可用，需保留 {kept} 份：可分发 "
+        "{distributable} 份，低于最低库存 {kept} 份。",
+    ),
+    # The animal colony's.
+    "weaning_due": W(
+        "Litter {litter}, born on {born_on}, is due for weaning ({alive} pup(s) alive).",
+        "窝 {litter}（{born_on} 出生）应离乳（存活幼仔 {alive} 只）。",
+    ),
+    "plug_check_due": W(
+        "Mating {mating} (set up on {set_up_on}) has no plug found yet; check its dams this "
+        "morning.",
+        "交配组 {mating}（{set_up_on} 合笼）尚未见阴道栓；请于今晨检查其母本。",
+    ),
+    "weighing_due": W(
+        "{animal} was last weighed on {weighed_on}; weigh it again.",
+        "{animal} 上次称重于 {weighed_on}；请再次称重。",
+    ),
+    "protocol_expiring": W(
+        "Protocol {protocol} ({title}) expires on {expires_on}; renew it before animals are "
+        "made under it.",
+        "动物实验方案 {protocol}（{title}）将于 {expires_on} 到期；请在依此方案繁育动物前续期。",
+    ),
+    # Sequence identification's.
+    "taxon_conflict": W(
+        "{sequence} ({marker}) places {material} in {genus}: {identity} % identity to {hit}; "
+        "its declared taxon is {declared}. Correct the taxon, or review the sequence and say "
+        "why the taxon stays.",
+        "序列 {sequence}（{marker}）将 {material} 归入 {genus} 属：与 {hit} 的一致性为 "
+        "{identity} %；其登记的分类为 {declared}。请更正分类，或复核该序列并说明保留分类的理由。",
+    ),
 }
 
 # A testing schedule's parts, in the reader's language.
@@ -41,11 +98,17 @@ PASSAGES, MONTHS, AND = (
     W("{n} month(s)", "{n} 个月"),
     W(" and ", "或"),
 )
-# Values that are vocabulary values (said through repository.words).
-TERMS = frozenset({"status", "test", "alert"})
+# Values that are vocabulary values (said through repository.words), with the vocabulary of
+# those whose bare value another vocabulary has too (None: the first table that has it).
+TERMS: dict[str, type[StrEnum] | None] = {
+    "status": None,
+    "test": None,
+    "alert": None,
+    "store": SeedStore,
+}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueLine:
     """Something due: the kind of work, the record it is done on (its kind, id and label), why
     and by when, and the record's collection (None: no collection's). `code` and `params`
@@ -72,10 +135,23 @@ class DueLine:
         return template.said(locale).format(**_values(self.params, locale))
 
 
-def because(code: str, **params: object) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """A reason by its code and values: (code, the English sentence, the values)."""
-    values = tuple((name, str(value)) for name, value in params.items())
-    return code, REASONS[code].en.format(**_values(values, "en")), values
+def line(
+    kind: str,
+    record: str,
+    record_id: int,
+    label: str,
+    due_on: date,
+    collection_id: int | None,
+    code: str,
+    /,
+    **params: object,
+) -> DueLine:
+    """The line of work `kind` on a record (its kind, id and label), due since `due_on`, of a
+    collection (None: no collection's), whose reason is the sentence of `code` (REASONS) with
+    its values `params`."""
+    values = tuple([(name, str(value)) for name, value in params.items()])
+    reason = REASONS[code].en.format_map(_values(values, "en"))
+    return DueLine(kind, record, record_id, label, reason, due_on, collection_id, code, values)
 
 
 def schedule(every_passages: int | None, every_months: int | None) -> str:
@@ -102,7 +178,8 @@ def _values(params: tuple[tuple[str, str], ...], locale: str) -> dict[str, str]:
     values = {}
     for name, value in params:
         if name in TERMS:
-            found = words(value)
+            vocabulary = TERMS[name]
+            found = words(vocabulary(value) if vocabulary is not None else value)
             values[name] = found.said(locale) if found else value.replace("_", " ")
         elif name == "schedule":
             values[name] = _said_schedule(value, locale)

@@ -1,5 +1,5 @@
-"""Health monitoring of animal rooms: sentinel results recorded per room and agent, and a
-room's listed."""
+"""Health monitoring of animal rooms: sentinel results recorded per room and agent, a room's
+listed, and the rooms that hold animals."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..models import HealthReport, StorageUnit
 from ..schemas.health import NewHealthReport
 from ..vocabulary import EventType, StorageKind
 from .events import record_event
-from .storage import get_unit
+from .storage import get_unit, path_rows
 
 
 def get_room(session: Session, barcode: str, field: str = "barcode") -> StorageUnit:
@@ -50,5 +50,24 @@ def health_reports(session: Session, barcode: str) -> list[HealthReport]:
             select(HealthReport)
             .where(HealthReport.room_id == room.id)
             .order_by(HealthReport.reported_on.desc(), HealthReport.id.desc())
+        )
+    )
+
+
+def animal_rooms(session: Session) -> list[StorageUnit]:
+    """The rooms that hold cages or have health reports, by name."""
+    cages = session.scalars(select(StorageUnit.id).where(StorageUnit.kind == StorageKind.CAGE))
+    codes = {
+        unit.barcode
+        for path in path_rows(session, cages).values()
+        for unit in path
+        if unit.kind is StorageKind.ROOM
+    }
+    reported = select(HealthReport.room_id)
+    return list(
+        session.scalars(
+            select(StorageUnit)
+            .where(StorageUnit.barcode.in_(codes) | StorageUnit.id.in_(reported))
+            .order_by(StorageUnit.name, StorageUnit.id)
         )
     )

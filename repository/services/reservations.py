@@ -256,30 +256,26 @@ def resolve_alert(session: Session, alert: StockAlert) -> StockAlert:
 def due(session: Session, today: date) -> list[DueLine]:
     """The open stock alerts raised by `today`: regenerate or re-culture the material, due
     since the alert was raised."""
-    lines = []
-    for alert in session.scalars(
-        select(StockAlert).where(StockAlert.resolved_at.is_(None)).order_by(StockAlert.id)
-    ):
-        if alert.raised_at.date() > today:
-            continue
-        material = alert.material
-        code, reason, params = due_line.because(
+    return [
+        due_line.line(
+            "low_stock",
+            "material",
+            alert.material_id,
+            f"{accession_number} {designation or ''}".strip(),
+            alert.raised_at.date(),
+            collection_id,
             "low_stock",
             available=alert.available,
             threshold=alert.threshold,
             alert=str(alert.kind),
         )
-        lines.append(
-            DueLine(
-                kind="low_stock",
-                record="material",
-                record_id=material.id,
-                label=f"{material.accession_number} {material.designation or ''}".strip(),
-                reason=reason,
-                due_on=alert.raised_at.date(),
-                collection_id=material.collection_id,
-                code=code,
-                params=params,
+        for alert, accession_number, designation, collection_id in session.execute(
+            select(
+                StockAlert, Material.accession_number, Material.designation, Material.collection_id
             )
+            .join(Material, Material.id == StockAlert.material_id)
+            .where(StockAlert.resolved_at.is_(None))
+            .order_by(StockAlert.id)
         )
-    return lines
+        if alert.raised_at.date() <= today
+    ]

@@ -9,12 +9,13 @@ date) gives its initial viability."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, ColumnElement, case, func, select, true, type_coerce
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidState, NotFound
@@ -39,15 +40,18 @@ from ..schemas.seed_bank import (
     Replicate,
     SetSeedSetting,
 )
+from ..sql import chunked, one_of
 from ..vocabulary import (
     METHOD_TEMPERATURE,
     EventType,
     ItemStatus,
     MaterialKind,
+    PreservationMethod,
     SeedRule,
     SeedStore,
     Unit,
 )
+from . import due_line
 from .due_line import DueLine
 from .events import record_event
 from .inventory import create_lot, get_lot
@@ -86,7 +90,7 @@ class Viability:
     tests: list[GerminationTest]
 
 
-def store_of(lot: Lot) -> SeedStore:
+def store_of(lot: Lot | HeldLot) -> SeedStore:
     """The base collection for a lot kept at -18 °C or colder; else the active one."""
     temperature = METHOD_TEMPERATURE.get(lot.method)
     return SeedStore.BASE if temperature is not None and temperature <= -18 else SeedStore.ACTIVE
@@ -218,25 +222,41 @@ def set_setting(session: Session, collection_id: int, command: SetSeedSetting) -
 def settings_of(session: Session, materials: Sequence[Material]) -> dict[int, Settings]:
     """The settings that hold for each material, by id: its crop's, else its collection's,
     else the standard's."""
+    held = _settings(session, {m.collection_id for m in materials})
+    return {m.id: held(m.collection_id, getattr(m, "crop_name", None)) for m in materials}
+
+
+def _settings(
+    session: Session, collections: Iterable[int] | None = None
+) -> Callable[[int, str | None], Settings]:
+    """The settings that hold for a crop (by name) of a collection, of the collections given
+    (default all), read once."""
     rows: dict[tuple[int, str], SeedSetting] = {
         (row.collection_id, row.crop_name.casefold()): row
         for row in session.scalars(
             select(SeedSetting).where(
-                SeedSetting.collection_id.in_({m.collection_id for m in materials})
+                SeedSetting.collection_id.in_(set(collections))
+                if collections is not None
+                else true()
             )
         )
     }
-    found = {}
-    for material in materials:
-        crop = (getattr(material, "crop_name", None) or "").strip().casefold()
-        held = Settings()
-        for name in dict.fromkeys(("", crop)):  # the collection's, then its crop's
-            row = rows.get((material.collection_id, name))
-            if row is not None:
-                given = {k: getattr(row, k) for k in vars(held) if getattr(row, k) is not None}
-                held = replace(held, **given)
-        found[material.id] = held
-    return found
+    known: dict[tuple[int, str | None], Settings] = {}  # by the crop name as given
+
+    def held(collection_id: int, crop_name: str | None) -> Settings:
+        found = known.get((collection_id, crop_name))
+        if found is None:
+            crop = (crop_name or "").strip().casefold()
+            found = Settings()
+            for name in dict.fromkeys(("", crop)):  # the collection's, then its crop's
+                row = rows.get((collection_id, name))
+                if row is not None:
+                    given = {k: getattr(row, k) for k in vars(found) if getattr(row, k) is not None}
+                    found = replace(found, **given)
+            known[collection_id, crop_name] = found
+        return found
+
+    return held
 
 
 def regenerate(session: Session, lot_id: int, command: Regenerate) -> Regeneration:
@@ -326,202 +346,310 @@ def safety_duplicates(session: Session, lot_id: int) -> list[SafetyDuplicate]:
     )
 
 
-def due(session: Session, today: date) -> list[DueLine]:
+class HeldLot(NamedTuple):
+    """A seed lot that still holds seeds in store (items available or reserved), with what its
+    due work is decided by."""
+
+    id: int
+    number: int
+    method: PreservationMethod
+    preserved_on: date
+    material_id: int
+    accession_number: str
+    collection_id: int
+    minimum_stock: int
+    crop_name: str | None
+    thousand_seed_weight_g: float | None
+    regenerated: bool  # a regeneration grew the next cycle's lot from it
+
+    @property
+    def label(self) -> str:
+        return Lot.label_of(self.accession_number, self.number)
+
+
+def due(session: Session, today: date, materials: Iterable[int] | None = None) -> list[DueLine]:
     """The seed lots whose germination test (never tested, or the monitoring interval has
     passed) or regeneration (viability below the threshold share of the initial viability,
     fewer seeds than three regenerations sow, or what is distributable under the material's
-    minimum stock) is due by `today`; each line's reason starts with the rule's name."""
-    lots = list(
-        session.scalars(
-            select(Lot)
-            .join(Seed, Seed.id == Lot.material_id)
-            .where(select(Item.id).where(Item.lot_id == Lot.id, Item.status.in_(HELD)).exists())
-            .order_by(Lot.id)
-        )
-    )
-    if not lots:
-        return []
-    ids = [lot.id for lot in lots]
-    materials = {lot.material_id: lot.material for lot in lots}
-    settings = settings_of(session, list(materials.values()))
-    tests: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    for lot_id, tested_on, viable in session.execute(
+    minimum stock) is due by `today`; each line's reason starts with the rule's name. Given
+    `materials`, the lines of their lots only (the same the whole list has for them).
+
+    The few lots a stock rule asks about are read first, with their stock; then every lot
+    holding seeds, one row at a time, in one select."""
+    of = Lot.material_id.in_(list(materials)) if materials is not None else true()
+    settings = _settings(session)
+    germinations = (
         select(GerminationTest.lot_id, GerminationTest.tested_on, GerminationTest.viability_pct)
-        .where(GerminationTest.lot_id.in_(ids))
-        .order_by(GerminationTest.tested_on, GerminationTest.id)
-    ):
-        tests[lot_id].append((tested_on, viable))
-    regenerated = set(
-        session.scalars(select(Regeneration.from_lot_id).where(Regeneration.from_lot_id.in_(ids)))
+        .where(_holds_seeds(GerminationTest.lot_id))
+        .order_by(GerminationTest.lot_id, GerminationTest.tested_on, GerminationTest.id)
     )
-    stock: dict[int, Decimal] = defaultdict(Decimal)
-    for lot_id, unit, quantity in session.execute(
-        select(Item.lot_id, Item.unit, func.sum(Item.quantity))
-        .where(Item.lot_id.in_(ids), Item.status.in_(HELD))
+    if materials is not None:
+        germinations = germinations.join(Lot, Lot.id == GerminationTest.lot_id).where(of)
+    tests: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for lot_id, tested_on, viable in session.execute(germinations):
+        tests[lot_id].append((tested_on, viable))
+    stocked = [
+        lot
+        for lot in _held_lots(session, of & _stock_asked())
+        if lot.minimum_stock > 0
+        or settings(lot.collection_id, lot.crop_name).seeds_per_regeneration is not None
+    ]
+    seeds, available = _stock(session, stocked, of & _stock_asked())
+    short = {
+        lot.id
+        for lot in stocked
+        if not lot.regenerated
+        and _too_few(settings(lot.collection_id, lot.crop_name), seeds.get(lot.id))
+    }
+    under = _under_minimum(stocked, available)
+    changed = _last_changed(session, short | {t.id for t in stocked if t.material_id in under})
+    lines: list[DueLine] = []
+    for lot in _held_lots(session, of):
+        held, tested = settings(lot.collection_id, lot.crop_name), tests.get(lot.id, [])
+        lines += _test_due(lot, held, tested, today)
+        if lot.regenerated:
+            continue
+        lines += _viability_drop(lot, held, tested, today)
+        if lot.id in short:
+            lines += _seed_count(lot, held, seeds[lot.id], changed.get(lot.id), today)
+    last_change: dict[int, date] = {}  # of any lot of a material under its minimum stock
+    for t in stocked:
+        if t.id in changed:
+            day = last_change.get(t.material_id, date.min)
+            last_change[t.material_id] = max(changed[t.id], day)
+    for material_id, (lot, count) in under.items():
+        lines += _minimum_stock(lot, count, last_change.get(material_id), today)
+    return lines
+
+
+def _holds_seeds(lot_id: Any) -> ColumnElement[bool]:
+    """Whether the lot still holds seeds in store: an item of it available or reserved."""
+    return select(Item.id).where(Item.lot_id == lot_id, Item.status.in_(HELD)).exists()
+
+
+def _stock_asked() -> ColumnElement[bool]:
+    """Whether a stock rule may ask about a lot: its material keeps a minimum stock, or its
+    collection sets the seeds a regeneration sows (for some crop)."""
+    sowing = select(SeedSetting.collection_id).where(
+        SeedSetting.seeds_per_regeneration.is_not(None)
+    )
+    return (Material.minimum_stock > 0) | Material.collection_id.in_(sowing)
+
+
+def _held_lots(session: Session, which: ColumnElement[bool]) -> Iterator[HeldLot]:
+    """The seed lots (`which` admits) that hold seeds, by id, as they are read."""
+    seeds = Seed.__table__.c
+    regenerated = select(Regeneration.id).where(Regeneration.from_lot_id == Lot.id).exists()
+    for row in session.connection().execute(
+        select(
+            Lot.id,
+            Lot.number,
+            Lot.method,
+            Lot.preserved_on,
+            Lot.material_id,
+            Material.accession_number,
+            Material.collection_id,
+            Material.minimum_stock,
+            seeds.crop_name,
+            seeds.thousand_seed_weight_g,
+            type_coerce(regenerated, Boolean),
+        )
+        .join(Material, Material.id == Lot.material_id)
+        .join(Seed.__table__, seeds.id == Lot.material_id)
+        .where(which, _holds_seeds(Lot.id))
+        .order_by(Lot.id)
+    ):
+        yield HeldLot._make(row)
+
+
+def _stock(
+    session: Session, lots: list[HeldLot], which: ColumnElement[bool]
+) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """The seeds each of the lots holds (counted, or weighed in grams with the thousand seed
+    weight) and its items available, by lot id (`which` admits the lots, and maybe more)."""
+    by_id = {lot.id: lot for lot in lots}
+    if not by_id:
+        return {}, {}
+    seeds: dict[int, Decimal] = defaultdict(Decimal)
+    available: dict[int, int] = defaultdict(int)
+    for lot_id, unit, quantity, count in session.execute(
+        select(
+            Item.lot_id,
+            Item.unit,
+            func.sum(Item.quantity),
+            func.count(case((Item.status == ItemStatus.AVAILABLE, Item.id))),
+        )
+        .join(Lot, Lot.id == Item.lot_id)
+        .join(Material, Material.id == Lot.material_id)
+        .where(which, Material.kind == MaterialKind.SEED, Item.status.in_(HELD))
         .group_by(Item.lot_id, Item.unit)
     ):
-        seeds = _seeds(materials, lots, lot_id, unit, quantity)
-        if seeds is not None:
-            stock[lot_id] += seeds
-    changed: dict[int, date] = {}  # the day each lot's stock last changed
-    for event_lot_id, at in session.execute(
-        select(Event.lot_id, func.max(Event.at)).where(Event.lot_id.in_(ids)).group_by(Event.lot_id)
-    ):
-        if event_lot_id is not None:
-            changed[event_lot_id] = at.date()
-    lines: list[DueLine] = []
-    for lot in lots:
-        held = settings[lot.material_id]
-        lines.extend(_test_due(lot, held, tests[lot.id], today))
-        if lot.id in regenerated:
+        lot = by_id.get(lot_id)
+        if lot is None:
             continue
-        since = changed.get(lot.id, lot.preserved_on)
-        lines.extend(_regeneration_due(lot, held, tests[lot.id], stock.get(lot.id), since))
-    lines.extend(_minimum_stock_due(session, lots, regenerated, changed))
-    return [line for line in lines if line.due_on <= today]
+        available[lot_id] += count
+        counted = _seeds(lot, unit, quantity)
+        if counted is not None:
+            seeds[lot_id] += counted
+    return dict(seeds), dict(available)
 
 
-def _seeds(
-    materials: dict[int, Material], lots: list[Lot], lot_id: int, unit: Unit, quantity: Decimal
-) -> Decimal | None:
+def _seeds(lot: HeldLot, unit: Unit, quantity: Decimal) -> Decimal | None:
     """A quantity of seeds counted, or weighed (in grams, with the thousand seed weight)."""
     if unit is Unit.SEEDS:
         return Decimal(quantity)
-    material = next(lot.material for lot in lots if lot.id == lot_id)
-    weight = getattr(material, "thousand_seed_weight_g", None)
+    weight = lot.thousand_seed_weight_g
     if unit is Unit.G and weight:
         return Decimal(quantity) * 1000 / Decimal(str(weight))
     return None
 
 
-def _line(lot: Lot, kind: str, rule: SeedRule, text: str, since: date) -> DueLine:
-    return DueLine(
-        kind=kind,
-        record="lot",
-        record_id=lot.id,
-        label=lot.label,
-        reason=f"{rule.value}: {text}",
-        due_on=since,
-        collection_id=lot.material.collection_id,
-        code=f"seed_{rule.value}",
-        params=(("rule", rule.value), ("lot", lot.label)),
-    )
+def _too_few(held: Settings, seeds: Decimal | None) -> bool:
+    """Whether fewer seeds are left than the regenerations to come sow."""
+    sown = held.seeds_per_regeneration
+    return sown is not None and seeds is not None and seeds < REGENERATION_CYCLES * sown
 
 
-def _test_due(
-    lot: Lot, held: Settings, tests: list[tuple[date, float]], today: date
+def _under_minimum(
+    lots: list[HeldLot], available: dict[int, int]
+) -> dict[int, tuple[HeldLot, int]]:
+    """Per material with a minimum stock whose distributable items (available, less the
+    minimum stock kept) are fewer than the minimum stock: its latest lot (not regenerated)
+    and its items available."""
+    latest: dict[int, HeldLot] = {}
+    for lot in sorted(lots, key=lambda lot: lot.number):
+        if lot.minimum_stock > 0 and not lot.regenerated:
+            latest[lot.material_id] = lot
+    counts: dict[int, int] = defaultdict(int)
+    for lot in lots:
+        if lot.material_id in latest:
+            counts[lot.material_id] += available.get(lot.id, 0)
+    return {
+        material_id: (lot, counts[material_id])
+        for material_id, lot in latest.items()
+        if max(counts[material_id] - lot.minimum_stock, 0) < lot.minimum_stock
+    }
+
+
+def _last_changed(session: Session, lot_ids: set[int]) -> dict[int, date]:
+    """The day each lot's stock last changed (its latest event), by lot id."""
+    changed = {}
+    for chunk in chunked(sorted(lot_ids)):
+        for lot_id, at in session.execute(
+            select(Event.lot_id, func.max(Event.at))
+            .where(one_of(Event.lot_id, chunk, session.get_bind().dialect))
+            .group_by(Event.lot_id)
+        ):
+            if lot_id is not None:
+                changed[lot_id] = at.date()
+    return changed
+
+
+def _lines(
+    lot: HeldLot, kind: str, rule: SeedRule, due_on: date, today: date, **values: object
 ) -> list[DueLine]:
-    if not tests:
-        return [
-            _line(
-                lot,
-                "germination_test",
-                SeedRule.INITIAL_TEST,
-                f"{lot.label} has no germination test (its initial viability is not known).",
-                lot.preserved_on,
-            )
-        ]
-    store, last = store_of(lot), tests[-1][0]
-    every = held.every_years(store)
+    """The lot's line of `kind` by `rule`, due since `due_on`, when that is by `today`."""
+    if due_on > today:
+        return []
+    label = lot.label
     return [
-        _line(
-            lot,
-            "germination_test",
-            SeedRule.MONITORING_INTERVAL,
-            f"{lot.label} was last tested on {last:%Y-%m-%d}; the {store.value} collection "
-            f"tests every {every} years.",
-            _years_after(last, every),
+        due_line.line(
+            kind,
+            "lot",
+            lot.id,
+            label,
+            due_on,
+            lot.collection_id,
+            f"seed_{rule}",
+            rule=rule,
+            lot=label,
+            **values,
         )
     ]
 
 
-def _regeneration_due(
-    lot: Lot,
-    held: Settings,
-    tests: list[tuple[date, float]],
-    seeds: Decimal | None,
-    since: date,
+def _test_due(
+    lot: HeldLot, held: Settings, tests: list[tuple[date, float]], today: date
 ) -> list[DueLine]:
-    lines = []
-    if len(tests) > 1:
-        initial = tests[0][1]
-        threshold = round(initial * held.regenerate_below_pct / 100, 1)
-        first = len(tests)  # the first of the latest tests that are all below the threshold
-        while first > 1 and tests[first - 1][1] < threshold:
-            first -= 1
-        if first < len(tests):
-            day, pct = tests[-1]
-            lines.append(
-                _line(
-                    lot,
-                    "regeneration",
-                    SeedRule.VIABILITY_DROP,
-                    f"{lot.label} tested {pct:g} % viable on {day:%Y-%m-%d}, below "
-                    f"{held.regenerate_below_pct:g} % of its initial {initial:g} % "
-                    f"({threshold:g} %).",
-                    tests[first][0],
-                )
-            )
-    sown = held.seeds_per_regeneration
-    if sown is not None and seeds is not None and seeds < REGENERATION_CYCLES * sown:
-        lines.append(
-            _line(
-                lot,
-                "regeneration",
-                SeedRule.SEED_COUNT,
-                f"{lot.label} holds {seeds.quantize(Decimal(1))} seeds, fewer than the "
-                f"{REGENERATION_CYCLES * sown} that {REGENERATION_CYCLES} regenerations of "
-                f"{sown} seeds sow.",
-                since,
-            )
-        )
-    return lines
+    if not tests:
+        return _lines(lot, "germination_test", SeedRule.INITIAL_TEST, lot.preserved_on, today)
+    store, last = store_of(lot), tests[-1][0]
+    every = held.every_years(store)
+    return _lines(
+        lot,
+        "germination_test",
+        SeedRule.MONITORING_INTERVAL,
+        _years_after(last, every),
+        today,
+        tested_on=f"{last:%Y-%m-%d}",
+        store=store.value,
+        every=every,
+    )
 
 
-def _minimum_stock_due(
-    session: Session, lots: list[Lot], regenerated: set[int], changed: dict[int, date]
+def _viability_drop(
+    lot: HeldLot, held: Settings, tests: list[tuple[date, float]], today: date
 ) -> list[DueLine]:
-    """Per material with a minimum stock, when its distributable items (available, less the
-    minimum stock kept) are fewer than the minimum stock: a line on its latest lot."""
-    latest: dict[int, Lot] = {}
-    for lot in sorted(lots, key=lambda lot: lot.number):
-        if lot.material.minimum_stock > 0 and lot.id not in regenerated:
-            latest[lot.material_id] = lot
-    if not latest:
+    if len(tests) < 2:
         return []
-    available: dict[int, int] = {}
-    for material_id, count in session.execute(
-        select(Lot.material_id, func.count())
-        .join(Item, Item.lot_id == Lot.id)
-        .where(Lot.material_id.in_(latest), Item.status == ItemStatus.AVAILABLE)
-        .group_by(Lot.material_id)
-    ):
-        available[material_id] = count
-    lines = []
-    for material_id, lot in latest.items():
-        kept = lot.material.minimum_stock
-        count = available.get(material_id, 0)
-        distributable = max(count - kept, 0)
-        if distributable < kept:
-            since = max(
-                (
-                    changed[other.id]
-                    for other in lots
-                    if other.material_id == material_id and other.id in changed
-                ),
-                default=lot.preserved_on,
-            )
-            lines.append(
-                _line(
-                    lot,
-                    "regeneration",
-                    SeedRule.MINIMUM_STOCK,
-                    f"{lot.material.accession_number} has {count} items available and keeps "
-                    f"{kept}: {distributable} distributable, under its minimum stock of {kept}.",
-                    since,
-                )
-            )
-    return lines
+    initial = tests[0][1]
+    threshold = round(initial * held.regenerate_below_pct / 100, 1)
+    first = len(tests)  # the first of the latest tests that are all below the threshold
+    while first > 1 and tests[first - 1][1] < threshold:
+        first -= 1
+    if first == len(tests):
+        return []
+    day, pct = tests[-1]
+    return _lines(
+        lot,
+        "regeneration",
+        SeedRule.VIABILITY_DROP,
+        tests[first][0],
+        today,
+        pct=f"{pct:g}",
+        tested_on=f"{day:%Y-%m-%d}",
+        below=f"{held.regenerate_below_pct:g}",
+        initial=f"{initial:g}",
+        threshold=f"{threshold:g}",
+    )
+
+
+def _seed_count(
+    lot: HeldLot, held: Settings, seeds: Decimal, changed: date | None, today: date
+) -> list[DueLine]:
+    """Due since the lot's stock last changed (else since it was preserved)."""
+    sown = held.seeds_per_regeneration
+    assert sown is not None
+    return _lines(
+        lot,
+        "regeneration",
+        SeedRule.SEED_COUNT,
+        changed or lot.preserved_on,
+        today,
+        seeds=seeds.quantize(Decimal(1)),
+        needed=REGENERATION_CYCLES * sown,
+        cycles=REGENERATION_CYCLES,
+        sown=sown,
+    )
+
+
+def _minimum_stock(
+    lot: HeldLot, available: int, changed: date | None, today: date
+) -> list[DueLine]:
+    """Due since the stock of a lot of the material last changed (else since its latest lot
+    was preserved)."""
+    kept = lot.minimum_stock
+    return _lines(
+        lot,
+        "regeneration",
+        SeedRule.MINIMUM_STOCK,
+        changed or lot.preserved_on,
+        today,
+        material=lot.accession_number,
+        available=available,
+        kept=kept,
+        distributable=max(available - kept, 0),
+    )
 
 
 def _years_after(day: date, years: int) -> date:

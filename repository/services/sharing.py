@@ -641,30 +641,22 @@ def due(session: Session, today: date, days: int = OVERDUE_DAYS) -> list[DueLine
     """The requests that wait for their collection and are overdue by the end of `today`: due
     `days` after their last step."""
     end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
-    lines = []
-    for request in session.scalars(stalled_since(end - timedelta(days=days))):
-        if NEXT_STEPS[request.status].actor is not Actor.COLLECTION:
-            continue
-        code, reason, params = due_line.because(
+    return [
+        due_line.line(
+            "request",
+            "request",
+            request.id,
+            request.number,
+            (request.changed_at + timedelta(days=days)).date(),
+            request.collection_id,
             "request_overdue",
             number=request.number,
             status=request.status.value,
             since=f"{request.changed_at:%Y-%m-%d}",
         )
-        lines.append(
-            DueLine(
-                kind="request",
-                record="request",
-                record_id=request.id,
-                label=request.number,
-                reason=reason,
-                due_on=(request.changed_at + timedelta(days=days)).date(),
-                collection_id=request.collection_id,
-                code=code,
-                params=params,
-            )
-        )
-    return lines
+        for request in session.scalars(stalled_since(end - timedelta(days=days)))
+        if NEXT_STEPS[request.status].actor is Actor.COLLECTION
+    ]
 
 
 def _words(status: RequestStatus) -> str:

@@ -1,13 +1,15 @@
 """Journeys with living collections in a real browser, desktop and tablet: a cell line's
 passage beyond its limit refused and then given with a reason, and a seed lot's germination
 test that makes its regeneration due, then the regeneration; a litter weaned into two cages
-and their cage cards printed. Each journey registers its own material over the API, so no other
-test sees it change."""
+and their cage cards printed; a mating set up on its line's page, then a weight of the dam
+that raises the humane-endpoint alert. Each journey registers its own material over the API, so
+no other test sees it change."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pymupdf
@@ -150,17 +152,21 @@ def test_a_germination_test_makes_regeneration_due_then_regenerate(page, server)
     shot(page, "living-regenerated")
 
 
-def a_litter_to_wean(server: str) -> dict[str, Any]:
-    """A new line's pair with a litter of 3 born 25 days ago, two empty cages and a protocol,
+def created(
+    client: requests.Session, server: str, path: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """What a POST to the API made (201)."""
+    answer = client.post(f"{server}/api/v1{path}", json=body, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def a_pair(server: str) -> dict[str, Any]:
+    """A new line with a male and a female born 2025-08-01, two empty cages and a protocol,
     made over the API (as the administrator, who may add storage and protocols)."""
     name = f"KO{uuid.uuid4().hex[:6]}"
     with curator_api(server, "admin@biorepo.example") as client:
-
-        def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
-            answer = client.post(f"{server}/api/v1{path}", json=body, timeout=10)
-            assert answer.status_code == 201, answer.text
-            return answer.json()
-
+        post = partial(created, client, server)
         parent = post("/storage", {"kind": "site", "name": f"Vivarium {name}"})["barcode"]
         for kind in ("room", "cold_room", "rack"):
             parent = post("/storage", {"kind": kind, "name": name, "parent": parent})["barcode"]
@@ -190,17 +196,25 @@ def a_litter_to_wean(server: str) -> dict[str, Any]:
             "animals_approved": 50,
         }
         post("/protocols", protocol)
-        mating = {"line_id": line["id"], "sire": sire, "dams": [dam], "set_up_on": "2025-10-01"}
-        made = post("/matings", mating)
-        born = (date.today() - timedelta(days=25)).isoformat()
-        litter = post(f"/matings/{made['id']}/litters", {"born_on": born, "born_alive": 3})
     return {
-        "mating": made["id"],
-        "litter": litter["id"],
+        "line": line["id"],
+        "sire": sire,
+        "dam": dam,
         "cages": [c["barcode"] for c in cages],
         "protocol": f"P-{name}",
-        "dam": dam,
     }
+
+
+def a_litter_to_wean(server: str) -> dict[str, Any]:
+    """A new line's pair (a_pair) mated, with a litter of 3 born 25 days ago."""
+    made = a_pair(server)
+    with curator_api(server, "admin@biorepo.example") as client:
+        post = partial(created, client, server)
+        mating = {"line_id": made["line"], "sire": made["sire"], "dams": [made["dam"]]}
+        mated = post("/matings", mating | {"set_up_on": "2025-10-01"})
+        born = (date.today() - timedelta(days=25)).isoformat()
+        litter = post(f"/matings/{mated['id']}/litters", {"born_on": born, "born_alive": 3})
+    return {**made, "mating": mated["id"], "litter": litter["id"]}
 
 
 def test_wean_a_litter_into_two_cages_and_print_their_cards(page, server):
@@ -237,9 +251,36 @@ def test_wean_a_litter_into_two_cages_and_print_their_cards(page, server):
     shot(page, "living-cage-cards")
 
 
+def test_set_up_a_mating_then_a_weight_raises_the_humane_endpoint(page, server):
+    made = a_pair(server)
+    log_in(page, server, "curator.animals@biorepo.example")
+    page.goto(f"{server}/colony/lines/{made['line']}")
+    page.locator("#action-mating summary").click()
+    fill(page, {"#new-sire": made["sire"], "#new-dams": made["dam"], "#new-purpose": "Pair"})
+    page.locator("#action-mating button[type=submit]").click()
+    page.wait_for_url("**/colony/matings/*done=mating")
+    parents = page.get_by_role("region", name="Parents")
+    assert made["sire"] in parents.inner_text() and made["dam"] in parents.inner_text()
+    shot(page, "colony-mating-set-up")
+    parents.get_by_role("link", name=made["dam"]).click()
+    page.wait_for_url(f"**/colony/animals/{made['dam']}")
+    assert page.get_by_role("alert").count() == 0
+    for day, grams in (("2026-01-05", "25"), ("2026-01-12", "19")):
+        page.locator("#action-weigh summary").click()
+        fill(page, {"#w-weighed_on": day, "#w-grams": grams})
+        with page.expect_navigation():
+            page.locator("#action-weigh button[type=submit]").click()
+    alert = page.get_by_role("alert")
+    assert "Humane endpoint reached:" in alert.inner_text()
+    assert "24 % below the baseline of 25 g" in alert.inner_text()
+    rows = page.get_by_role("region", name="Body weights").locator("tbody tr")
+    assert rows.count() == 2 and "24 % below" in rows.nth(1).inner_text()
+    shot(page, "colony-humane-endpoint")
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_living_forms_have_no_serious_axe_violations(server, browser, language):
-    """The living lots' sections and the mating page, every form open, in both languages."""
+    """The living lots' sections and the colony's pages, every form open, in both languages."""
     vial = a_new_lot(server, "curator.cells@biorepo.example", CELL_LINE, VIALS)
     packet = a_new_lot(server, "curator.seeds@biorepo.example", SEED, PACKETS)
     made = a_litter_to_wean(server)
@@ -249,6 +290,9 @@ def test_the_living_forms_have_no_serious_axe_violations(server, browser, langua
             ("cell line vial", f"/items/{vial}"),
             ("seed packet", f"/items/{packet}"),
             ("mating", f"/colony/matings/{made['mating']}"),
+            ("line", f"/colony/lines/{made['line']}"),
+            ("animal", f"/colony/animals/{made['dam']}"),
+            ("census", "/colony/census"),
         ):
             visitor.go(path).evaluate(
                 "document.querySelectorAll('details').forEach(d => d.open = true)"

@@ -8,6 +8,7 @@ import pytest
 
 from repository.db import unit_of_work
 from repository.models import StockAlert
+from repository.sequence_search import DEFAULT_THRESHOLDS
 from tests.clients import call, client_at
 from tests.factories import add_material, add_token
 from tests.matrices import EXCHANGE_PREFIXES, SHARING_PREFIXES
@@ -16,6 +17,8 @@ from tests.world import PASSWORD, ROLES
 # Every endpoint, with a valid request and the roles that may make it.
 STAFF = {"admin", "curator", "other_curator", "technician"}
 EVERYONE = {None, *ROLES}
+CURATORS = {"admin", "curator", "other_curator"}  # of any collection
+ITS_THRESHOLDS = vars(DEFAULT_THRESHOLDS[1])  # the world's, as they are
 
 
 def matrix(ids):
@@ -44,6 +47,16 @@ def matrix(ids):
         ("GET", f"/api/v1/items/{v[0]}", None, STAFF),
         ("GET", f"/api/v1/items/{v[0]}/history", None, STAFF),
         ("GET", f"/api/v1/items/{v[0]}/lineage", None, STAFF),
+        ("GET", "/api/v1/items?status=available&sort=-location", None, STAFF),
+        ("GET", "/api/v1/saved-searches", None, STAFF),
+        (
+            "POST",
+            "/api/v1/saved-searches",
+            {"name": "Matrix", "query": {"status": ["available"]}},
+            STAFF,
+        ),
+        ("GET", "/api/v1/saved-searches/1", None, STAFF),
+        ("DELETE", "/api/v1/saved-searches/1", None, STAFF),
         ("GET", f"/api/v1/lots/{ids['lot']}", None, STAFF),
         (
             "POST",
@@ -93,6 +106,17 @@ def matrix(ids):
             },
             STAFF,
         ),
+        (
+            "POST",
+            f"/api/v1/lots/{ids['cell_lot']}/str-tests",
+            {
+                "profile": "D5S818: 11,12\nD13S317: 8\nD7S820: 10\nD16S539: 11,12\n"
+                "vWA: 16,17\nTH01: 6,9\nTPOX: 8\nCSF1PO: 10,12",
+                "tested_on": "2025-02-03",
+            },
+            STAFF,
+        ),
+        ("GET", f"/api/v1/lots/{ids['cell_lot']}/str-tests", None, STAFF),
         (
             "POST",
             f"/api/v1/lots/{ids['cell_lot']}/quarantine/release",
@@ -254,6 +278,17 @@ def matrix(ids):
             STAFF,
         ),
         ("POST", "/api/v1/nomenclature/check", {"name": "C57BL/6J"}, STAFF),
+        # sequence identification (no set or sequence of these ids: the allowed get 404)
+        ("POST", "/api/v1/sequences/identify", {"residues": "ACGT" * 30}, STAFF),
+        ("GET", "/api/v1/reference-sets", None, STAFF),
+        ("POST", "/api/v1/reference-sets/imports", None, CURATORS),  # no file: a 422
+        ("DELETE", "/api/v1/reference-sets/999999", None, CURATORS),
+        ("GET", "/api/v1/identity-thresholds", None, STAFF),
+        ("PUT", "/api/v1/identity-thresholds", ITS_THRESHOLDS, CURATORS),  # as they are
+        ("GET", f"/api/v1/materials/{ids['open']}/sequences", None, STAFF),
+        ("POST", "/api/v1/sequences/999999/review", {"note": "kept"}, CURATORS),
+        ("POST", "/api/v1/str/search", {"profile": "TH01: 7"}, EVERYONE),  # a 422: few markers
+        ("POST", "/api/v1/str/report", {"profile": "TH01: 7"}, EVERYONE),
     ]
 
 
@@ -283,6 +318,9 @@ def test_matrix_covers_every_operation(world):
         "{litter_id}",
         "{line_id}",
         "{collection_id}",
+        "{saved_id}",
+        "{set_id}",
+        "{sequence_id}",
     }
     covered = set()
     for method, path, *_ in matrix(ids):

@@ -328,6 +328,42 @@ def test_what_is_due(db, w):
     )
 
 
+def test_what_is_due_is_said_in_english_and_chinese(db, w):
+    mating = mate(db, w)
+    born = litter(db, mating)
+    colonies.record_losses(db, born.id, LossIn().load_or_fail({"died": 1}))
+    waiting = mate(db, w, dams=[w.dam2])
+    colonies.weigh(
+        db, w.dam.barcode, WeightIn().load_or_fail({"weighed_on": "2026-01-01", "grams": 25})
+    )
+    lines = {line.code: line for line in colonies.due(db, date(2027, 5, 10))}
+    assert set(lines) == {"weaning_due", "plug_check_due", "weighing_due", "protocol_expiring"}
+    said = {code: (line.reason, line.said("zh")) for code, line in lines.items()}
+    assert said["weaning_due"] == (
+        f"Litter {born.label}, born on 2026-01-05, is due for weaning (5 pup(s) alive).",
+        f"窝 {born.label}（2026-01-05 出生）应离乳（存活幼仔 5 只）。",
+    )
+    assert said["plug_check_due"] == (
+        f"Mating {waiting.label} (set up on 2025-12-01) has no plug found yet; check its dams "
+        "this morning.",
+        f"交配组 {waiting.label}（2025-12-01 合笼）尚未见阴道栓；请于今晨检查其母本。",
+    )
+    assert said["weighing_due"] == (
+        f"{w.dam.barcode} was last weighed on 2026-01-01; weigh it again.",
+        f"{w.dam.barcode} 上次称重于 2026-01-01；请再次称重。",
+    )
+    assert said["protocol_expiring"] == (
+        "Protocol P-1 (Breeding of B6-KO) expires on 2027-05-31; renew it before animals are "
+        "made under it.",
+        "动物实验方案 P-1（Breeding of B6-KO）将于 2027-05-31 到期；请在依此方案繁育动物前续期。",
+    )
+    assert dict(lines["weaning_due"].params) == {
+        "litter": born.label,
+        "born_on": "2026-01-05",
+        "alive": "5",
+    }
+
+
 def test_every_change_has_sentences(db, w):
     mating = mate(db, w)
     colonies.check_plug(

@@ -114,6 +114,33 @@ def test_a_curator_lifts_a_quarantine_from_the_vial_page(world):
     assert "Quarantined since" not in curator.get(f"/items/{vial}").data.decode()
 
 
+def test_an_str_test_from_the_vial_page(world):
+    app, _, _ = world
+    profile = {"D5S818": "11,12", "D13S317": "8,11", "D7S820": "10", "D16S539": "11,12"}
+    profile |= {"vWA": "16,17", "TH01": "6,9.3", "TPOX": "8", "CSF1PO": "10,12"}
+    vial = a_vial(
+        app, "cell_line", {"designation": "Page STR line", "str_profile": profile}, VIALS
+    )
+    client = logged_in(app, "technician")
+    assert "No STR test yet." in client.get(f"/items/{vial}").data.decode()
+    body = {
+        "profile": "\n".join(f"{marker}: {alleles}" for marker, alleles in profile.items()),
+        "tested_on": "2026-11-30",
+        "lab": "Core lab",
+        "kit": "GenePrint 10",
+        "csrf_token": csrf_of(client),
+    }
+    bad = client.post(f"/items/{vial}/str_test", data={**body, "profile": "TH01: seven"})
+    assert bad.status_code == 422
+    text = bad.data.decode()
+    assert 'id="str-profile-error"' in text and "seven" in text
+    assert client.post(f"/items/{vial}/str_test", data=body).status_code == 303
+    page = client.get(f"/items/{vial}").data.decode()
+    assert "authenticated" in page and "100.0 %" in page
+    client.set_cookie("lang", "zh")
+    assert "鉴定相符" in client.get(f"/items/{vial}").data.decode()
+
+
 def test_a_germination_test_from_replicate_rows_then_regeneration(world):
     app, _, _ = world
     packet = a_vial(app, "seed", {"designation": "Page IR64", "crop_name": "Rice"}, PACKETS)
@@ -159,6 +186,28 @@ def test_a_germination_test_from_replicate_rows_then_regeneration(world):
     assert client.post(f"/items/{packet}/regenerate", data=harvest).status_code == 303
     page = client.get(f"/items/{packet}").data.decode()
     assert "Regeneration is due:" not in page and "Lots regenerated from this lot" in page
+
+
+def test_a_seed_lot_records_its_safety_duplicates(world):
+    app, _, _ = world
+    packet = a_vial(app, "seed", {"designation": "Dup IR64", "crop_name": "Rice"}, PACKETS)
+    client = logged_in(app, "technician")
+    assert "No safety duplicate yet" in client.get(f"/items/{packet}").data.decode()
+    body = {
+        "institute_code": "NOR051",
+        "institute_name": "Svalbard Global Seed Vault",
+        "sent_on": "2011-02-01",
+        "seeds": "500",
+        "csrf_token": csrf_of(client),
+    }
+    refused = client.post(f"/items/{packet}/duplicate", data={**body, "institute_code": "x"})
+    assert refused.status_code == 422
+    assert 'id="dup-institute_code-error"' in refused.data.decode()
+    assert client.post(f"/items/{packet}/duplicate", data=body).status_code == 303
+    page = client.get(f"/items/{packet}").data.decode()
+    assert "NOR051 · Svalbard Global Seed Vault" in page and "2011-02-01" in page
+    again = client.post(f"/items/{packet}/duplicate", data=body)
+    assert again.status_code == 409 and "already has a safety duplicate" in again.data.decode()
 
 
 def test_both_languages_render_the_living_forms(world):
@@ -303,3 +352,18 @@ def test_what_is_due_links_a_litter_to_its_mating(world):
     assert opened.location.endswith(
         f"/colony/matings/{made['mating']}#action-wean-{made['litter']}"
     )
+
+
+def test_the_colonys_due_lines_are_said_in_the_readers_language(world):
+    app, _, _ = world
+    made = a_mating(app, "DueSaid")
+    client = logged_in(app, "curator")
+    for language, words in (
+        ("en", ["Weaning", "is due for weaning (3 pup(s) alive)"]),
+        ("zh", ["离乳", "应离乳（存活幼仔 3 只）"]),
+    ):
+        client.set_cookie("lang", language)
+        due = client.get("/due?kind=colony").data.decode()
+        assert f"L{made['litter']} of M{made['mating']}" in due
+        for word in words:
+            assert word in due, (language, word)

@@ -20,7 +20,7 @@ from repository.schemas.seed_bank import (
     SeedSettingIn,
 )
 from repository.services import seed_bank
-from repository.vocabulary import EventType, ItemStatus
+from repository.vocabulary import EventType, ItemStatus, SeedRule
 from tests.factories import add_collection, add_material, make_lot, make_strain, preserve
 
 PACKETS = {
@@ -160,6 +160,73 @@ def test_regeneration_is_due_when_distributable_stock_is_under_the_minimum(db, s
     db.flush()
     (line,) = lines(db, date.today(), lot, "regeneration")
     assert line.reason.startswith("minimum_stock:") and line.collection_id == seed.collection_id
+
+
+def test_the_lines_of_one_material_are_the_whole_lists_for_it(db, seed, lot):
+    other = add_material(
+        db, "SB", {"kind": "seed", "designation": "Nipponbare", "taxon_name": "Oryza sativa"}
+    )
+    preserve(db, other, PACKETS)
+    second = preserve(db, seed, PACKETS)
+    germination(db, lot, "2010-04-01", normal=95)
+    seed.minimum_stock = 5  # 8 available over its two lots: 3 distributable
+    db.flush()
+    day = date(2040, 1, 1)  # the minimum stock is due since the stock last changed: now
+    mine = [line for line in seed_bank.due(db, day) if line.record_id in {lot.id, second.id}]
+    assert {line.code for line in mine} == {
+        "seed_monitoring_interval",
+        "seed_initial_test",
+        "seed_minimum_stock",
+    }
+    assert seed_bank.due(db, day, [seed.id]) == mine
+    assert seed_bank.due(db, day, []) == []
+
+
+def test_each_rule_is_said_in_english_and_chinese(db, seed, lot):
+    untested = preserve(db, seed, PACKETS)
+    germination(db, lot, "2010-04-01", normal=90)
+    germination(db, lot, "2020-04-01", normal=76)  # 84.4 % of 90
+    setting(db, seed, seeds_per_regeneration=1000)  # 3 x 1000 = 3000 > 2000 held
+    seed.minimum_stock = 5  # 8 available, 3 distributable
+    db.flush()
+    found = {(line.code, line.record_id): line for line in seed_bank.due(db, date(2031, 1, 1))}
+    assert {code for code, _ in found} == {f"seed_{rule.value}" for rule in SeedRule}
+    said = {
+        code: (line.reason, line.said("zh"))
+        for (code, record_id), line in found.items()
+        if record_id
+        == (untested.id if code in ("seed_initial_test", "seed_minimum_stock") else lot.id)
+    }
+    label = lot.label
+    assert said["seed_initial_test"] == (
+        f"initial_test: {untested.label} has no germination test (its initial viability is not "
+        "known).",
+        f"尚未检测：{untested.label} 没有发芽试验（初始生活力未知）。",
+    )
+    assert said["seed_monitoring_interval"] == (
+        f"monitoring_interval: {label} was last tested on 2020-04-01; the base collection tests "
+        "every 10 years.",
+        f"已到监测间隔：{label} 上次检测于 2020-04-01；长期库每 10 年检测一次。",
+    )
+    assert said["seed_viability_drop"] == (
+        f"viability_drop: {label} tested 76 % viable on 2020-04-01, below 85 % of its initial "
+        "90 % (76.5 %).",
+        f"生活力低于阈值：{label} 于 2020-04-01 检测生活力为 76 %，低于初始生活力 90 % 的 85 %"
+        "（76.5 %）。",
+    )
+    assert said["seed_seed_count"] == (
+        f"seed_count: {label} holds 2000 seeds, fewer than the 3000 that 3 regenerations of "
+        "1000 seeds sow.",
+        f"种子不足三次繁殖更新：{label} 存有 2000 粒种子，少于 3 次繁殖更新（每次播种 1000 "
+        "粒）所需的 3000 粒。",
+    )
+    accession = seed.accession_number
+    assert said["seed_minimum_stock"] == (
+        f"minimum_stock: {accession} has 8 items available and keeps 5: 3 distributable, under "
+        "its minimum stock of 5.",
+        f"可分发量低于最低库存：{accession} 有 8 份可用，需保留 5 份：可分发 3 份，低于最低库存 "
+        "5 份。",
+    )
 
 
 def test_regeneration_makes_the_next_cycle_lot_whose_first_test_is_its_initial(db, lot):

@@ -28,6 +28,14 @@ KINDS = {
     "cell_culture": lazy_gettext("Cell culture test"),
     "seed_bank": lazy_gettext("Seed bank"),
     "colony": lazy_gettext("Animal colony"),
+    "sequence_identity": lazy_gettext("Sequence identity"),
+    # the kinds of the seed bank's and the colony's lines
+    "germination_test": lazy_gettext("Germination test"),
+    "regeneration": lazy_gettext("Regeneration"),
+    "weaning": lazy_gettext("Weaning"),
+    "plug_check": lazy_gettext("Plug check"),
+    "weight": lazy_gettext("Weighing"),
+    "protocol_expiry": lazy_gettext("Protocol expiry"),
 }
 
 
@@ -45,8 +53,8 @@ def _lot_items(lines: Iterable[DueLine]) -> dict[int, str]:
 
 
 def link(line: DueLine, lot_items: dict[int, str]) -> str | None:
-    """Where the line's work is done: the request, the material, the mating (of a litter), or
-    an item of the lot."""
+    """Where the line's work is done: the request, the material, the mating (of a litter), the
+    animal, or an item of the lot."""
     if line.record == "request":
         return url_for("web.request_page", request_id=line.record_id)
     if line.record == "material":
@@ -55,6 +63,8 @@ def link(line: DueLine, lot_items: dict[int, str]) -> str | None:
         return url_for("web.mating", mating_id=line.record_id)
     if line.record == "litter":
         return url_for("web.litter", litter_id=line.record_id)
+    if line.record == "animal":
+        return url_for("web.animal", barcode=line.label)
     if line.record == "lot" and line.record_id in lot_items:
         return url_for("web.item", barcode=lot_items[line.record_id])
     return None

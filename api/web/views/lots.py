@@ -1,6 +1,6 @@
 """A living lot's own work on its items' page: a cell line's passage (beyond its passage limit
-with a reason) and the lifting of its quarantine, a seed lot's germination tests, when the
-next is due, and its regeneration."""
+with a reason), its STR tests and the lifting of its quarantine; a seed lot's germination
+tests, when the next is due, its regeneration and its safety duplicates."""
 
 from __future__ import annotations
 
@@ -14,10 +14,17 @@ from marshmallow import Schema
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from repository.errors import ValidationFailed
 from repository.models import CellLine, Item, Lot, Mating
+from repository.schemas.authentication import StrTestIn
 from repository.schemas.inventory import PassageIn, ReleaseIn
-from repository.schemas.seed_bank import MOST_REPLICATES, GerminationTestIn, RegenerationIn
-from repository.services import cell_culture, inventory, seed_bank
+from repository.schemas.seed_bank import (
+    MOST_REPLICATES,
+    GerminationTestIn,
+    RegenerationIn,
+    SafetyDuplicateIn,
+)
+from repository.services import authentication, cell_culture, inventory, seed_bank
 from repository.vocabulary import MaterialKind
 
 from ...policy import Permission, require
@@ -40,7 +47,13 @@ LABELS: dict[str, Any] = {
     "temperature_c": _l("Temperature (°C)"),
     "days": _l("Days"),
     "reason": _l("Reason"),
+    "institute_code": _l("Institute (FAO WIEWS code)"),
+    "institute_name": _l("Institute name"),
+    "sent_on": _l("Sent on"),
+    "seeds": _l("Seeds"),
 }
+SHOWN_TESTS = 3  # a lot's latest STR tests on its page
+DUPLICATE_FIELDS = ["institute_code", "institute_name", "sent_on", "seeds", "note"]
 PASSAGE_FIELDS = [
     "preserved_on",
     "items",
@@ -98,7 +111,9 @@ def _cell_line(db: Session, found: Lot) -> dict[str, Any]:
         "beyond_limit": limit is not None and following > limit,
         "passaged": _passaged(db, found),
         "quarantined_at": found.quarantined_at,
+        "quarantine_reason": found.quarantine_reason,
         "release_inputs": _inputs(ReleaseIn, ["reason"]),
+        "str_tests": authentication.tests_of(db, found.id)[:SHOWN_TESTS],
     }
 
 
@@ -119,7 +134,7 @@ def _seed_lot(db: Session, found: Lot) -> dict[str, Any]:
     locale = language()
     due = [
         line.said(locale)
-        for line in seed_bank.due(db, date.today())
+        for line in seed_bank.due(db, date.today(), [found.material_id])
         if line.record == "lot" and line.record_id == found.id and line.kind == "regeneration"
     ]
     return {
@@ -130,8 +145,8 @@ def _seed_lot(db: Session, found: Lot) -> dict[str, Any]:
         "counts": list(COUNTS.items()),
         "regeneration_inputs": _inputs(RegenerationIn, REGENERATION_FIELDS),
         "passaged": _passaged(db, found),
-        "quarantined_at": found.quarantined_at,
-        "release_inputs": _inputs(ReleaseIn, ["reason"]),
+        "duplicates": seed_bank.safety_duplicates(db, found.id),
+        "duplicate_inputs": _inputs(SafetyDuplicateIn, DUPLICATE_FIELDS),
     }
 
 
@@ -177,6 +192,22 @@ def _passage(db: Session, item: Item) -> None:
     inventory.passage(db, item.lot_id, forms.load(PassageIn))
 
 
+def _str_test(db: Session, item: Item) -> None:
+    try:
+        command = forms.load(StrTestIn)
+    except ValidationFailed as error:  # a profile's problems by line or marker: on its field
+        nested = error.errors.get("profile")
+        if not isinstance(nested, dict):
+            raise
+        said = [f"{where}: {m}" for where, found in nested.items() for m in _listed(found)]
+        raise ValidationFailed({**error.errors, "profile": said}) from None
+    authentication.record_str_test(db, item.lot_id, command)
+
+
+def _listed(found: Any) -> list[str]:
+    return [str(m) for m in found] if isinstance(found, list) else [str(found)]
+
+
 def _release(db: Session, item: Item) -> None:
     require(Permission.REGISTER, item.lot.material.collection_id)
     cell_culture.release(db, item.lot_id, forms.load(ReleaseIn))
@@ -190,9 +221,15 @@ def _regenerate(db: Session, item: Item) -> None:
     seed_bank.regenerate(db, item.lot_id, forms.load(RegenerationIn))
 
 
+def _add_duplicate(db: Session, item: Item) -> None:
+    seed_bank.add_safety_duplicate(db, item.lot_id, forms.load(SafetyDuplicateIn))
+
+
 ACTIONS: dict[str, Callable[[Session, Item], None]] = {
     "passage": _passage,
     "release": _release,
+    "str_test": _str_test,
     "germination": _record_germination,
     "regenerate": _regenerate,
+    "duplicate": _add_duplicate,
 }

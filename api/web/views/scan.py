@@ -36,7 +36,7 @@ from ...policy import Permission, require
 from .. import forms
 from ..pages import attempt, back, problems, refused, show
 from ..terms import language, term
-from . import lots
+from . import lots, sequences
 
 TARGETS = {
     "item": ("web.item", "barcode"),
@@ -178,7 +178,7 @@ def material(material_id: int) -> tuple[str, int]:
     items = db.scalars(
         select(Item).join(Lot).where(Lot.material_id == found.id).order_by(Item.id).limit(200)
     ).all()
-    return show("material.html", material=found, items=items)
+    return show("material.html", material=found, items=items, sequences=sequences.rows(found))
 
 
 def routes(web: Blueprint) -> None:
