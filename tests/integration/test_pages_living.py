@@ -118,9 +118,7 @@ def test_an_str_test_from_the_vial_page(world):
     app, _, _ = world
     profile = {"D5S818": "11,12", "D13S317": "8,11", "D7S820": "10", "D16S539": "11,12"}
     profile |= {"vWA": "16,17", "TH01": "6,9.3", "TPOX": "8", "CSF1PO": "10,12"}
-    vial = a_vial(
-        app, "cell_line", {"designation": "Page STR line", "str_profile": profile}, VIALS
-    )
+    vial = a_vial(app, "cell_line", {"designation": "Page STR line", "str_profile": profile}, VIALS)
     client = logged_in(app, "technician")
     assert "No STR test yet." in client.get(f"/items/{vial}").data.decode()
     body = {
