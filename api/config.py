@@ -79,7 +79,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         # Labels: the QR payload is the barcode, or this pattern with {barcode} (a link);
-        # stocks per template as JSON, e.g. {"cryovial": "1x0.5in", "box": "50x25mm"};
+        # stocks per template as JSON, e.g. {"cryovial": "1x0.5in", "box": "50x25mm"}, a
+        # stock ending in "datamatrix" printing Data Matrix codes ("cap": "cap-13mm datamatrix");
         # the ZPL font, e.g. "^A@N" with the file "E:SIMSUN.TTF" on the printer for Chinese.
         "LABEL_URL": None,
         "LABEL_STOCKS": "{}",

@@ -13,6 +13,8 @@ Templates: cryovial, cap, seed-packet, box, cage-card (labels); box-map, packing
     also the pick list's page).
 Settings(stocks={template: Stock | "1x0.5in" | {"width_mm":..}}, ecc="M", quiet_modules=2,
     min_module_mm=0.25, min_text_pt=4.5, zpl_font="^A0N", zpl_font_file="")
+    A stock's `symbology` is "qr" (default) or "datamatrix" (ECC 200, for tubes read by a rack
+    scanner): Stock(13, 13, True, "datamatrix"), "cap-13mm datamatrix", {..., "symbology": ..}.
 
 Rendering (`out` is a path or binary file to stream to; None returns the bytes):
     render(things, fmt, out=None, *, dpi=300, settings, sheet=None, start=1)

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from .datamatrix import make_datamatrix
 from .errors import LabelError
 from .fonts import PT, clean, width_mm
 from .model import BoxMap, Label, PackingList, PickList
@@ -60,7 +61,8 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Code:
-    """A QR code in the square area (x, y, side); modules of `module` mm, centred."""
+    """A 2-D code (QR or Data Matrix) in the square area (x, y, side); modules of `module` mm,
+    centred."""
 
     x: float
     y: float
@@ -319,7 +321,7 @@ def caption_lines(text: str, width: float, max_pt: float) -> tuple[list[str], fl
         size = math.floor(min(max_pt, width / widest) * 4) / 4
         if size >= CODE_TEXT_PT - 1e-9:
             return lines, size
-    raise _illegible(text, f"in the {width:.1f} mm the label leaves beside its QR code")
+    raise _illegible(text, f"in the {width:.1f} mm the label leaves beside its code")
 
 
 def _caption(lines: Sequence[str], size: float, x: float, y: float, w: float, align: str):
@@ -352,12 +354,23 @@ SPECS: dict[str, _Spec] = {
 }
 
 
+SYMBOLOGY_NAMES = {"qr": "QR code", "datamatrix": "Data Matrix code"}
+
+
+def make_code(payload: str, symbology: str, settings: Settings = DEFAULT_SETTINGS) -> QrCode:
+    """A payload's symbol in the stock's symbology ("qr" or "datamatrix")."""
+    if symbology == "datamatrix":
+        return make_datamatrix(payload)
+    return make_qr(payload, settings.ecc)
+
+
 def _code(qr: QrCode, x: float, y: float, side: float, settings: Settings) -> Code:
     module = side / (qr.size + 2 * settings.quiet_modules)
     if module < settings.min_module_mm - 1e-9:
         need = (qr.size + 2 * settings.quiet_modules) * settings.min_module_mm
         raise LabelError(
-            f"QR code of {qr.size} modules for {qr.payload!r} needs {need:.1f} mm, "
+            f"{SYMBOLOGY_NAMES[qr.symbology]} of {qr.size} modules for {qr.payload!r} needs "
+            f"{need:.1f} mm, "
             f"the stock leaves {side:.1f} mm"
         )
     return Code(x, y, side, qr, module)
@@ -372,7 +385,7 @@ def layout_label(
     if spec is None:
         raise LabelError(f"template {label.template!r} is not a label template")
     stock = settings.stock(label.template)
-    qr = qr or make_qr(label.code, settings.ecc)
+    qr = qr or make_code(label.code, stock.symbology, settings)
     if stock.round:
         return _round(label, stock, spec, qr, settings)
     w, h, m = stock.width_mm, stock.height_mm, spec.margin

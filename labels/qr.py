@@ -25,12 +25,14 @@ _ECC = {
 
 @dataclass(frozen=True, slots=True)
 class QrCode:
-    """A QR symbol without quiet zone: `size` modules a side, dark modules as horizontal runs
-    (row, first column, length), which is all a renderer needs to draw it."""
+    """A square 2-D symbol without quiet zone: `size` modules a side, dark modules as
+    horizontal runs (row, first column, length), which is all a renderer needs to draw it;
+    `symbology` "qr" (made here) or "datamatrix" (`datamatrix.make_datamatrix`)."""
 
     payload: str
     size: int
     runs: tuple[tuple[int, int, int], ...]
+    symbology: str = "qr"
 
     def dark(self, row: int, col: int) -> bool:
         """Whether the module at (row, col) is dark (for tests and debugging)."""

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import LabelError
 
 INCH = 25.4
+SYMBOLOGIES = ("qr", "datamatrix")
 
 
 @dataclass(frozen=True)
 class Stock:
-    """A label's size in mm; a round stock is a disc of diameter `width_mm`."""
+    """A label's size in mm; a round stock is a disc of diameter `width_mm`. `symbology` is
+    the 2-D code printed on it: "qr", or "datamatrix" (ECC 200) where the stock asks for it,
+    e.g. a tube whose rack scanner reads Data Matrix only."""
 
     width_mm: float
     height_mm: float
     round: bool = False
+    symbology: str = "qr"
 
     def __post_init__(self) -> None:
         if self.width_mm <= 0 or self.height_mm <= 0:
             raise LabelError(f"stock {self.width_mm} x {self.height_mm} mm has no area")
+        if self.symbology not in SYMBOLOGIES:
+            raise LabelError(f"symbology {self.symbology!r} is not one of {', '.join(SYMBOLOGIES)}")
         if self.round and self.width_mm != self.height_mm:
             raise LabelError("a round stock has one diameter: width and height must be equal")
 
@@ -62,10 +68,14 @@ _SIZE = re.compile(r"^\s*([\d.]+)\s*x\s*([\d.]+)\s*(mm|in)?\s*(round)?\s*$", re.
 
 def parse_stock(spec: StockSpec) -> Stock:
     """A stock from a `Stock`, a stock name ("1x0.5in"), a size ("33x13mm", "13x13mm round")
-    or a mapping with `width_mm`, `height_mm` and optionally `round` (as read from config)."""
+    or a mapping with `width_mm`, `height_mm` and optionally `round` and `symbology` (as read
+    from config). A name or size may end with a symbology: "cap-13mm datamatrix"."""
     if isinstance(spec, Stock):
         return spec
     if isinstance(spec, str):
+        head, _, last = spec.strip().rpartition(" ")
+        if head and last.lower() in SYMBOLOGIES:
+            return replace(parse_stock(head), symbology=last.lower())
         if spec in STOCKS:
             return STOCKS[spec]
         match = _SIZE.match(spec)
@@ -78,8 +88,9 @@ def parse_stock(spec: StockSpec) -> Stock:
             float(spec["width_mm"]),
             float(spec["height_mm"]),
             bool(spec.get("round", False)),
+            str(spec.get("symbology", "qr")),
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise LabelError(f"invalid stock {spec!r}: {error}") from None
 
 

@@ -8,6 +8,10 @@ decodes back to the same UTF-8 text; the output is plain ASCII. QR codes are `^B
 field data `<ecc>A,<payload>` (error correction level, automatic input mode): the
 magnification m is the largest whose symbol fits the code's area, and never less than the
 printer can resolve (`Settings.min_module_mm`, and 2 dots); otherwise `LabelError`.
+Data Matrix codes (stocks whose symbology is "datamatrix") are `^BXN,m,200,s,s,,g`: ECC 200,
+m dots a module chosen as for QR, the symbol size s forced to the one the layout reserved
+room for, and as escape character g a character the payload does not contain (`^BX` reads
+its escape sequences after `^FH` has decoded the hex).
 
 A printer's resident font (`^A0`) is sure to have ASCII only: a line with any other character
 (Chinese, °, ×...) is drawn here with the packaged faces and sent as a graphic field (`^GF`), so it
@@ -19,9 +23,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from .datamatrix import symbol_size
 from .errors import LabelError
 from .fonts import PT
-from .layout import ASCENT, Code, Page, Rect, Text, layout_label
+from .layout import ASCENT, SYMBOLOGY_NAMES, Code, Page, Rect, Text, layout_label
 from .model import BoxMap, Label, PackingList
 from .qr import QrCode, printer_modules
 from .raster import graphic_field, text_image
@@ -41,17 +46,34 @@ def escape(text: str) -> str:
     )
 
 
+# candidates for ^BX's escape character: printable ASCII but ZPL's ^ ~ and the comma
+_ESCAPES = "`|" + "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "`|^~,")
+
+
+def _escape_character(payload: str) -> str:
+    """A `^BX` escape character the payload does not contain."""
+    for c in _ESCAPES:
+        if c not in payload:
+            return c
+    raise LabelError("a Data Matrix payload using every printable character cannot go to ZPL")
+
+
 def magnification(
-    modules: int, side_mm: float, dpi: int, settings: Settings = DEFAULT_SETTINGS
+    modules: int,
+    side_mm: float,
+    dpi: int,
+    settings: Settings = DEFAULT_SETTINGS,
+    symbology: str = "qr",
 ) -> int:
-    """The `^BQ` magnification (dots per module) for a code of `modules` (plus the quiet
-    zone) in a square of `side_mm`; raises LabelError when even the smallest does not fit."""
+    """The `^BQ`/`^BX` module size in dots for a code of `modules` (plus the quiet zone) in
+    a square of `side_mm`; raises LabelError when even the smallest does not fit."""
     dots_per_mm = dpi / 25.4
     smallest = max(2, math.ceil(settings.min_module_mm * dots_per_mm - 1e-6))
     mag = min(10, int(side_mm * dots_per_mm) // (modules + 2 * settings.quiet_modules))
     if mag < smallest:
         raise LabelError(
-            f"a QR code of {modules} modules needs {smallest} dots a module at {dpi} dpi: "
+            f"a {SYMBOLOGY_NAMES[symbology]} of {modules} modules needs {smallest} dots a "
+            f"module at {dpi} dpi: "
             f"{(modules + 2 * settings.quiet_modules) * smallest / dots_per_mm:.1f} mm, "
             f"the stock leaves {side_mm:.1f} mm"
         )
@@ -83,12 +105,15 @@ def page_zpl(page: Page, dpi: int, settings: Settings = DEFAULT_SETTINGS) -> str
             )
         elif isinstance(mark, Code):
             size = mark.qr.size
-            mag = magnification(size, mark.side, dpi, settings)
+            mag = magnification(size, mark.side, dpi, settings, mark.qr.symbology)
             offset = (mark.side * k - size * mag) / 2
-            out.append(
-                f"^FO{round(mark.x * k + offset)},{round(mark.y * k + offset)}^BQN,2,{mag}"
-                f"^FH^FD{settings.ecc}A,{escape(mark.qr.payload)}^FS\n"
-            )
+            at = f"^FO{round(mark.x * k + offset)},{round(mark.y * k + offset)}"
+            payload = escape(mark.qr.payload)
+            if mark.qr.symbology == "datamatrix":
+                g = _escape_character(mark.qr.payload)
+                out.append(f"{at}^BXN,{mag},200,{size},{size},,{g}^FH^FD{payload}^FS\n")
+            else:
+                out.append(f"{at}^BQN,2,{mag}^FH^FD{settings.ecc}A,{payload}^FS\n")
         elif isinstance(mark, Rect):
             w, h = max(1, round(mark.w * k)), max(1, round(mark.h * k))
             t = min(w, h) if mark.fill else max(1, round(mark.stroke * k))
@@ -104,7 +129,10 @@ def label_zpl(
     and packing lists are refused."""
     if not isinstance(label, Label):
         raise LabelError(f"ZPL prints labels, not {type(label).__name__}")
-    qr = QrCode(label.code, printer_modules(label.code, settings.ecc), ())
+    if settings.stock(label.template).symbology == "datamatrix":
+        qr = QrCode(label.code, symbol_size(label.code), (), "datamatrix")
+    else:
+        qr = QrCode(label.code, printer_modules(label.code, settings.ecc), ())
     return page_zpl(layout_label(label, settings, qr), dpi, settings)
 
 

@@ -107,3 +107,34 @@ def test_a_pull_agent_works_its_queue(world, client):
         ).status_code
         == 403
     )
+
+
+def test_a_stock_configured_for_data_matrix(world, client, monkeypatch):
+    """LABEL_STOCKS asking for Data Matrix on cryovials: the item's label carries it in the PDF,
+    the preview and the ZPL (^BX at quality 200)."""
+    from io import BytesIO
+
+    import zxingcpp
+
+    from api import config
+
+    _, tokens, ids = world
+    stocks = '{"cryovial": "33x13mm datamatrix"}'
+    settings = config.label_settings(
+        {"LABEL_STOCKS": stocks, "ZPL_FONT": "^A0N", "ZPL_FONT_FILE": ""}
+    )
+    monkeypatch.setitem(client.application.extensions, "biorepo.labels", settings)
+    vial = ids["vials"][5]
+    path = f"/api/v1/items/{vial}/label"
+    pdf = client.get(path, token=tokens["technician"])
+    with fitz.open(stream=pdf.data, filetype="pdf") as document:
+        pixmap = document[0].get_pixmap(dpi=600, colorspace=fitz.csGRAY)
+        image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+    found = [(r.text, str(r.format)) for r in zxingcpp.read_barcodes(image)]
+    assert found == [(vial, "Data Matrix")]
+    png = client.get(f"{path}?format=png&dpi=600", token=tokens["technician"])
+    found = [(r.text, str(r.format)) for r in zxingcpp.read_barcodes(Image.open(BytesIO(png.data)))]
+    assert found == [(vial, "Data Matrix")]
+    zpl = client.get(f"{path}?format=zpl&dpi=203", token=tokens["technician"]).data
+    assert b"^BXN," in zpl and b",200," in zpl and b"^BQ" not in zpl
+    assert f"^FD{vial}^FS".encode() in zpl

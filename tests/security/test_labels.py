@@ -4,6 +4,7 @@ layout in the unprintable margin, a 10,000-character name; each a clear refusal,
 from __future__ import annotations
 
 import pymupdf
+import pytest
 
 from labels import Label, render
 from tests.clients import ApiClient, CliRunner
@@ -62,3 +63,19 @@ def test_a_10000_character_name_is_cut_not_a_crash():
     for fmt in ("pdf", "zpl", "png"):
         data = render([Label("AC3DE4FW", name[:10_000], (name,), "seed-packet")], fmt)
         assert data and len(data) < 2_000_000
+
+
+def test_a_data_matrix_payload_cannot_inject_zpl():
+    """A hostile code on a Data Matrix stock: ZPL's ^ and ~ stay hex in the field data, the
+    ^BX escape character is one the payload lacks, and a payload holding every printable
+    character is refused, not sent."""
+    from labels import LabelError, Settings
+    from labels.zpl import label_zpl
+
+    settings = Settings(stocks={"cryovial": "33x13mm datamatrix"})
+    zpl = label_zpl(Label("A^XZ^XA~JR_`|", "x", caption="CC 1"), 300, settings)
+    assert zpl.count("^XA") == zpl.count("^XZ") == 1 and "~JR" not in zpl
+    assert ",,!^FH^FDA_5EXZ_5EXA_7EJR_5F`|^FS" in zpl  # ` and | taken: the next, !
+    every = "".join(chr(c) for c in range(0x21, 0x7F))
+    with pytest.raises(LabelError, match="every printable character cannot go to ZPL"):
+        label_zpl(Label(every, "x", caption="CC 1"), 600, settings)
