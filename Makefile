@@ -32,6 +32,7 @@ bench: install
 	$(PY) -m tests.bench.living
 	$(PY) -m tests.bench.sequences
 	$(PY) -m tests.bench.str_search
+	$(PY) -m tests.bench.rack_scans
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -114,5 +114,6 @@ class StorageUnitOut(Schema):
     capacity = Integer(allow_none=True)
     occupied = Integer()
     temperature_c = fields.Float(allow_none=True)
+    last_counted_at = fields.DateTime(allow_none=True)  # the last stocktaking applied
     parent = fields.Function(lambda u: u.parent.barcode if u.parent else None)
     children = fields.Function(lambda u: [c.barcode for c in u.children])

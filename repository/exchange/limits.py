@@ -18,6 +18,10 @@ LINE = 1 * MIB  # one line of a text file (CSV, a Darwin Core core file)
 TEXT = 1 * MIB  # one text or tag of an XML part (a cell of a workbook, say)
 DEPTH = 64  # elements nested in an XML part
 
+# Rack scanner files: one line per position of a rack (at most a 50x50 grid), a few header lines.
+RACK_FILE = 512 * KIB
+RACK_LINES = 2_600
+
 # Darwin Core Archives.
 META = 1 * MIB  # meta.xml, read whole
 COLUMNS = 1_024  # columns of a core file that meta.xml may map

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -16,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..vocabulary import StorageKind
-from .base import Base, choice
+from .base import Base, Timestamp, choice
 
 
 class Barcode(Base):
@@ -69,6 +70,7 @@ class StorageUnit(Base):
     occupied: Mapped[int] = mapped_column(Integer, default=0)
     temperature_c: Mapped[float | None] = mapped_column(Float)  # set point; None: as the parent
     description: Mapped[str | None] = mapped_column(String(500))
+    last_counted_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last stocktaking
 
     parent: Mapped[StorageUnit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[StorageUnit]] = relationship(

@@ -8,17 +8,15 @@ are read at each search, so an edit shows at once."""
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Collection as Many
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from ..memory import collection_paused
 from ..models import CellLine, CellosaurusEntry, Collection
 from ..schemas.str_search import StrSearch
 from ..str_profiles import (
@@ -188,23 +186,10 @@ def cellosaurus_index(session: Session) -> ReferenceIndex:
         cached = _CACHE.get(where)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        with _collection_paused():
+        with collection_paused():
             index = ReferenceIndex(cellosaurus_references(session))
         _CACHE[where] = (stamp, index)
         return index
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Laying out the references makes some 10^5 small objects that all live on: the cyclic
-    garbage collector, run meanwhile, would walk them again and again (a third of the time)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def cellosaurus_references(

@@ -125,6 +125,8 @@ def matrix(ids):
         ),
         ("POST", f"/api/v1/storage/{ids['box']}/move", {"parent": ids["rack"]}, STAFF),
         ("POST", f"/api/v1/storage/{ids['freezer']}/evacuate", {"target": ids["standby"]}, STAFF),
+        ("POST", f"/api/v1/storage/{ids['box']}/rack-scan", None, STAFF),  # no file: a 422
+        ("POST", f"/api/v1/storage/{ids['box']}/rack-scan?apply=true", None, STAFF),
         ("PATCH", f"/api/v1/materials/{ids['open']}", {"remarks": "x"}, {"admin", "curator"}),
         ("GET", "/api/v1/auth/me", None, EVERYONE),
         ("GET", "/api/v1/health", None, EVERYONE),

@@ -11,12 +11,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from repository.errors import ValidationFailed
+from repository.exchange.problems import ImportRejected
 from repository.models import StorageUnit
-from repository.services import inventory, queries, storage
+from repository.services import inventory, queries, stocktaking, storage
 
 from ...context import database
 from ...policy import Permission, require
-from ...resources.storage import EvacuateIn, SpaceQuery, UnitMoveIn
+from ...resources.storage import EvacuateIn, SpaceQuery, UnitMoveIn, rack_bytes, rack_scan_of
 from .. import forms
 from ..pages import attempt, back, refused, show
 
@@ -120,10 +121,49 @@ def free_space() -> tuple[str, int]:
     return show("free_space.html", places=places, paths=paths, form=request.args)
 
 
+def rack_scan(barcode: str) -> Response | tuple[str, int]:
+    """A box against a rack scanner's file: the form; posted, the comparison (nothing written)
+    with the file's lines kept to apply; posted to apply, all of it in one step."""
+    applying = request.method == "POST" and request.form.get("apply") == "true"
+    require(Permission.INVENTORY_WRITE if applying else Permission.INVENTORY_READ)
+    box = stocktaking.rack_box(database(), barcode)
+    values: dict[str, Any] = {"unit": box, "path": storage.path_rows(database(), [box.id])[box.id]}
+    if request.method == "GET":
+        return show("rack_scan.html", form={}, **values)
+    upload = request.files.get("file")
+    found: list[dict[str, Any]] = []
+    kept: list[bytes] = []
+
+    def compare() -> None:
+        kept.append(
+            rack_bytes(
+                upload if upload is not None and upload.filename else None,
+                request.form.get("lines") or None,
+            )
+        )
+        note = request.form.get("note", "").strip() or None
+        found.append(
+            rack_scan_of(database(), barcode, kept[0], applying, request.form.get("version"), note)
+        )
+
+    error = attempt(compare)
+    if isinstance(error, ImportRejected):
+        return show("rack_scan.html", 422, form={}, report=error.report, **values)
+    if error is not None:
+        return refused("rack_scan.html", error, **values)
+    if applying:
+        return back("web.unit", barcode=box.barcode, done="rack-scan")
+    lines = kept[0].decode("utf-8-sig")  # read as UTF-8 already
+    return show("rack_scan.html", form={}, comparison=found[0], lines=lines, **values)
+
+
 def routes(web: Blueprint) -> None:
     web.add_url_rule("/storage", "storage_tree", tree)
     web.add_url_rule("/storage/free", "free_space", free_space)
     web.add_url_rule("/storage/<string:barcode>", "unit", unit)
+    web.add_url_rule(
+        "/storage/<string:barcode>/rack-scan", "rack_scan", rack_scan, methods=["GET", "POST"]
+    )
     web.add_url_rule(
         "/storage/<string:barcode>/<action>", "unit_action", unit_action, methods=["POST"]
     )
