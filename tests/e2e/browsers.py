@@ -13,9 +13,11 @@ PASSWORD = "biorepo-demo"
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "tablet": {"width": 820, "height": 1180}}
 
 
-def shot(page: Any, name: str) -> None:
-    """A full-page screenshot, named for what it shows and the page's viewport."""
-    page.screenshot(path=SHOTS / f"{name}-{page.viewport_name}.png", full_page=True)
+def shot(page: Any, name: str, *, whole: bool = True) -> None:
+    """A screenshot of the whole page (or of the screen), named for what it shows and the
+    page's viewport. A whole-page shot stretches the viewport for a moment: a test that goes on
+    clicking on a page taller than the screen takes the screen's."""
+    page.screenshot(path=SHOTS / f"{name}-{page.viewport_name}.png", full_page=whole)
 
 
 def away_from_login(url: str) -> bool:

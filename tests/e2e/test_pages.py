@@ -47,7 +47,7 @@ def test_record_qc_and_keep_input_on_error(page, server):
     page.locator("#action-consume button[type=submit]").click()
     assert "Nothing was changed" in page.get_by_role("alert").first.inner_text()
     assert page.locator("#use-note").input_value() == "typed at the bench"
-    shot(page, "form-error")
+    shot(page, "form-error", whole=False)
     page.locator("#action-qc summary").click()
     page.locator("#qc-test").select_option("post_thaw_viability")
     page.locator("#qc-outcome").select_option("pass")
