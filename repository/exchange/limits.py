@@ -19,7 +19,7 @@ TEXT = 1 * MIB  # one text or tag of an XML part (a cell of a workbook, say)
 DEPTH = 64  # elements nested in an XML part
 
 # Rack scanner files: one line per position of a rack (at most a 50x50 grid), a few header lines.
-RACK_FILE = 512 * KIB
+RACK_FILE = 120 * KIB  # as text (`lines`), even of 4-byte characters, under a form field's 500 kB
 RACK_LINES = 2_600
 
 # Darwin Core Archives.

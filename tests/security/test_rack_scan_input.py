@@ -75,7 +75,8 @@ def test_a_huge_file_and_binary_junk(world):
     before = grid(world)
     huge = applied(world, b"A01,T\n" * (limits.RACK_FILE // 6 + 10))
     assert huge.status_code == 422
-    assert huge.json["errors"]["problems"][0]["message"].startswith("A rack file has at most 512")
+    most = f"A rack file has at most {limits.amount(limits.RACK_FILE)}"
+    assert huge.json["errors"]["problems"][0]["message"].startswith(most)
     junk = applied(world, bytes(range(256)) * 8)
     assert junk.status_code == 422
     assert junk.json["errors"]["problems"][0]["message"].startswith("Not a text file")
