@@ -64,3 +64,21 @@ def test_the_wrong_lot_or_person_writes_nothing(world):
     assert call(world.app, "POST", own, None, GOOD).status_code == 401
     assert call(world.app, "GET", own, world.tokens["requester"]).status_code == 403
     assert written(world) == before
+
+
+def test_lifting_a_quarantine_refuses_the_wrong_person_and_bad_reasons(world):
+    """Only a curator of the lot's collection lifts a quarantine, with a reason of sensible
+    size; a lot that is not quarantined is a 409; never a 500, nothing written."""
+    before = written(world)
+    path = f"/api/v1/lots/{world.ids['cell_lot']}/quarantine/release"
+    good = {"reason": "Retested negative."}
+    for role in ("technician", "other_curator", "requester"):
+        assert call(world.app, "POST", path, world.tokens[role], good).status_code == 403, role
+    assert call(world.app, "POST", path, None, good).status_code == 401
+    curator = world.tokens["curator"]
+    for bad in ({}, {"reason": " "}, {"reason": "r" * 501}, {"reason": "a\x00b"}, {"reason": 7}):
+        assert call(world.app, "POST", path, curator, bad).status_code == 422, bad
+    missing = "/api/v1/lots/999999/quarantine/release"
+    assert call(world.app, "POST", missing, world.tokens["admin"], good).status_code == 404
+    assert call(world.app, "POST", path, curator, good).status_code == 409  # not quarantined
+    assert written(world) == before
