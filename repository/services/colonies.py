@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, cast, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidState, NotFound, ValidationFailed
 from ..generations import offspring_generation
@@ -361,33 +361,35 @@ def pedigree(session: Session, barcode: str, depth: int = 5) -> dict[str, Any]:
 
 
 def _walk(session: Session, start: Item, depth: int, *, up: bool) -> list[Relative]:
-    found: list[Relative] = []
-    seen, frontier = {start.id}, [start.id]
-    for distance in range(1, depth + 1):
-        if not frontier:
-            break
-        if up:
-            ids = {
-                parent
-                for row in session.execute(
-                    select(Animal.sire_id, Animal.dam_id).where(Animal.item_id.in_(frontier))
-                )
-                for parent in row
-                if parent is not None
-            }
-        else:
-            ids = set(
-                session.scalars(
-                    select(Animal.item_id).where(
-                        Animal.sire_id.in_(frontier) | Animal.dam_id.in_(frontier)
-                    )
-                )
-            )
-        frontier = sorted(ids - seen)
-        seen.update(frontier)
-        for item in session.scalars(select(Item).where(Item.id.in_(frontier)).order_by(Item.id)):
-            found.append(Relative(item, distance))
-    return found
+    """The relatives `depth` generations up (ancestors) or down (descendants), nearest first,
+    each at the fewest generations it is reached in: one recursive select."""
+    walk = select(
+        cast(literal(start.id), Integer).label("id"), cast(literal(0), Integer).label("distance")
+    ).cte("walk", recursive=True)
+    animal = aliased(Animal)
+    if up:  # the parents of the animals reached
+        step = (
+            select(Item.id, walk.c.distance + 1)
+            .join(animal, animal.item_id == walk.c.id)
+            .join(Item, or_(Item.id == animal.sire_id, Item.id == animal.dam_id))
+        )
+    else:  # the animals whose sire or dam was reached
+        step = select(animal.item_id, walk.c.distance + 1).join(
+            animal, or_(animal.sire_id == walk.c.id, animal.dam_id == walk.c.id)
+        )
+    walk = walk.union(step.where(walk.c.distance < depth))
+    nearest = (
+        select(walk.c.id, func.min(walk.c.distance).label("distance"))
+        .where(walk.c.distance > 0)
+        .group_by(walk.c.id)
+        .subquery()
+    )
+    found = session.execute(
+        select(Item, nearest.c.distance)
+        .join(nearest, nearest.c.id == Item.id)
+        .order_by(nearest.c.distance, Item.id)
+    )
+    return [Relative(item, distance) for item, distance in found]
 
 
 # --- body weights and exits ------------------------------------------------------------------
