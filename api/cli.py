@@ -3,7 +3,6 @@ worker, and the web server."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import labels
 from repository import demo as demo_data
 from repository import migrate
 from repository.db import unit_of_work
-from repository.errors import DomainError
 from repository.models.base import utcnow
 from repository.schemas.admin import NewToken
 from repository.services import accounts, due, labelling, notifications, printing, sharing
@@ -23,6 +21,7 @@ from repository.vocabulary import LabelTemplate, Role
 from . import SPEC_FILE, command_app, config, create_app, serving, spec_text
 from .cli_colony import census_group, genotypes_group
 from .cli_exchange import export_group, import_group
+from .cli_refusals import refusing
 from .cli_sequences import identify
 from .cli_str import str_group
 from .resources.due import sources as due_sources
@@ -115,16 +114,8 @@ def token_create(email: str, days: int, name: str) -> None:
 def _run(use_case, app=None):
     """Run one use case in a transaction; a refusal is printed, with exit status 1."""
     app = app or command_app()
-    try:
-        with unit_of_work(app.extensions["biorepo"]) as session:
-            return use_case(session)
-    except DomainError as error:
-        detail = f" {error.errors}" if hasattr(error, "errors") else ""
-        click.echo(f"Refused: {error.detail}{detail}", err=True)
-        sys.exit(1)
-    except labels.LabelError as error:
-        click.echo(f"Refused: {error}", err=True)
-        sys.exit(1)
+    with refusing(), unit_of_work(app.extensions["biorepo"]) as session:
+        return use_case(session)
 
 
 @main.group()
@@ -285,9 +276,10 @@ def printers() -> None:
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
 def printers_work(once: bool, interval: float) -> None:
     """Send queued print jobs to their printers, in order, retrying those that fail."""
-    factory = command_app().extensions["biorepo"]
+    app = command_app()
+    factory, settings = app.extensions["biorepo"], app.extensions["biorepo.labels"]
     while True:
-        done = printing.work(factory)
+        done = printing.work(factory, settings=settings)
         if done.sent or done.failed:
             click.echo(f"sent {done.sent}, failed {done.failed} (will retry)")
         if once:

@@ -9,18 +9,10 @@ from datetime import date
 import click
 
 from repository.db import unit_of_work
-from repository.errors import DomainError
-from repository.exchange.problems import ImportRejected, Report
 from repository.services import census, genotypes
 
 from . import command_app
-
-
-def _print_problems(report: Report) -> None:
-    for problem in report.problems:
-        click.echo(f"  {problem}", err=True)
-    if report.count > len(report.problems):
-        click.echo(f"  ... and {report.count - len(report.problems)} more.", err=True)
+from .cli_refusals import print_problems, refusing
 
 
 @click.group("genotypes")
@@ -35,18 +27,10 @@ def genotypes_import(file: str, dry_run: bool) -> None:
     """A genotyping lab's FILE (CSV or XLSX; columns animal, gene, allele1 and allele2 or
     result `a/b`, method, date), all or nothing: a file with any problem imports nothing."""
     factory = command_app().extensions["biorepo"]
-    try:
-        with unit_of_work(factory, write=not dry_run) as session:
-            count, report = genotypes.import_file(session, file, dry_run=dry_run)
-    except ImportRejected as error:
-        _print_problems(error.report)
-        click.echo(error.detail, err=True)
-        sys.exit(1)
-    except DomainError as error:
-        click.echo(f"Refused: {error.detail}", err=True)
-        sys.exit(1)
+    with refusing(), unit_of_work(factory, write=not dry_run) as session:
+        count, report = genotypes.import_file(session, file, dry_run=dry_run)
     if dry_run:
-        _print_problems(report)
+        print_problems(report)
         click.echo(f"Dry run, nothing written. {count} genotype(s); {report.count} problem(s).")
         sys.exit(1 if report.count else 0)
     click.echo(f"Imported {count} genotype(s).")
@@ -66,12 +50,8 @@ def census_export(on, room: str | None, out) -> None:
     standard output unless --out names a file)."""
     day: date = on.date()
     factory = command_app().extensions["biorepo"]
-    try:
-        with unit_of_work(factory, write=False) as session:
-            lines = census.census(session, day, room)
-    except DomainError as error:
-        click.echo(f"Refused: {error.detail}", err=True)
-        sys.exit(1)
+    with refusing(), unit_of_work(factory, write=False) as session:
+        lines = census.census(session, day, room)
     census.write_csv(lines, day, out)
     if out is not sys.stdout:
         click.echo(f"{sum(line.animals for line in lines)} animal(s) on {day}.", err=True)

@@ -12,13 +12,13 @@ import click
 from sqlalchemy.orm import Session
 
 from repository.db import unit_of_work
-from repository.errors import DomainError
 from repository.exchange import bulk, cellosaurus, dwca, mcpd, miabis, mirri, sequences, tabular
 from repository.exchange.formulas import SafeWriter
 from repository.exchange.imports import check_files, in_two_passes
-from repository.exchange.problems import COLUMNS, ImportRejected, Report, problem_cells
+from repository.exchange.problems import COLUMNS, Report, problem_cells
 
 from . import command_app
+from .cli_refusals import print_problems, refusing
 
 
 def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -34,13 +34,6 @@ def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
 def _counted(count: int, noun: str, plural: str | None = None) -> str:
     """`1 material`, `2 materials` (`plural` when not the noun and an s)."""
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
-
-
-def _print_problems(report: Report) -> None:
-    for problem in report.problems:
-        click.echo(f"  {problem}", err=True)
-    if report.count > len(report.problems):
-        click.echo(f"  ... and {report.count - len(report.problems)} more.", err=True)
 
 
 @click.group("import")
@@ -60,39 +53,29 @@ def _import(files, format: str, options: bulk.Options, problems: str | None) -> 
     what it did, or every problem."""
     factory = command_app().extensions["biorepo"]
     total = sum(tabular.measure(f) for f in files) if format != "dwca" else 0
-    try:
-        with ExitStack() as stack:
-            if problems:
-                out = stack.enter_context(open(problems, "w", newline="", encoding="utf-8"))
-                writer = SafeWriter(out)
-                writer.writerow(COLUMNS)
-                options.problems = lambda problem: writer.writerow(problem_cells(problem))
-            progress = None
-            if sys.stderr.isatty():  # elsewhere a bar only prints its label
-                bar = stack.enter_context(
-                    click.progressbar(length=total, label="Reading", file=sys.stderr)
-                )
-                progress = bar.update
-            outcome = in_two_passes(
-                factory,
-                None,
-                lambda session: check_files(session, files, format, options, progress),
-            )
-    except ImportRejected as error:
-        _print_problems(error.report)
+    with refusing(problems_file=problems), ExitStack() as stack:
         if problems:
-            click.echo(f"Every problem is in {problems}.", err=True)
-        click.echo(f"{error.detail}", err=True)
-        sys.exit(1)
-    except DomainError as error:
-        click.echo(f"Refused: {error.detail}", err=True)
-        sys.exit(1)
+            out = stack.enter_context(open(problems, "w", newline="", encoding="utf-8"))
+            writer = SafeWriter(out)
+            writer.writerow(COLUMNS)
+            options.problems = lambda problem: writer.writerow(problem_cells(problem))
+        progress = None
+        if sys.stderr.isatty():  # elsewhere a bar only prints its label
+            bar = stack.enter_context(
+                click.progressbar(length=total, label="Reading", file=sys.stderr)
+            )
+            progress = bar.update
+        outcome = in_two_passes(
+            factory,
+            None,
+            lambda session: check_files(session, files, format, options, progress),
+        )
     counts = (
         f"{_counted(outcome.rows, 'row')}: {_counted(outcome.materials, 'material')}, "
         f"{_counted(outcome.lots, 'lot')}, {_counted(outcome.items, 'item')}"
     )
     if options.dry_run:
-        _print_problems(outcome.report)
+        print_problems(outcome.report)
         if problems and outcome.report.count:
             click.echo(f"Every problem is in {problems}.", err=True)
         found = _counted(outcome.report.count, "problem")
@@ -158,18 +141,10 @@ def _import_records(
     """Run an import of records (not rows of materials) in one transaction and tell how many
     (`noun`, `plural`), or every problem."""
     factory = command_app().extensions["biorepo"]
-    try:
-        with unit_of_work(factory, write=not dry_run) as session:
-            count, report = run(session)
-    except ImportRejected as error:
-        _print_problems(error.report)
-        click.echo(f"{error.detail}", err=True)
-        sys.exit(1)
-    except DomainError as error:
-        click.echo(f"Refused: {error.detail}", err=True)
-        sys.exit(1)
+    with refusing(), unit_of_work(factory, write=not dry_run) as session:
+        count, report = run(session)
     if dry_run:
-        _print_problems(report)
+        print_problems(report)
         found = _counted(report.count, "problem")
         click.echo(f"Dry run, nothing written. {_counted(count, noun, plural)}; {found}.")
         sys.exit(1 if report.count else 0)
@@ -223,12 +198,8 @@ def export_group() -> None:
 def _export(write: Callable[[Session], int], noun: str) -> None:
     """Run one export in a read-only transaction and tell how many records it wrote."""
     factory = command_app().extensions["biorepo"]
-    try:
-        with unit_of_work(factory, write=False) as session:
-            count = write(session)
-    except DomainError as error:
-        click.echo(f"Refused: {error.detail}", err=True)
-        sys.exit(1)
+    with refusing(), unit_of_work(factory, write=False) as session:
+        count = write(session)
     click.echo(f"Exported {_counted(count, noun)}.", err=True)
 
 

@@ -5,7 +5,6 @@ FASTA or GenBank file, all or nothing)."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +12,18 @@ import click
 from marshmallow import fields, validate
 
 from repository.db import unit_of_work
-from repository.errors import DomainError, ValidationFailed
 from repository.exchange import reference_sets
 from repository.exchange.sequences import FORMATS
 from repository.schemas.sequences import IdentifyIn, ReferenceSetIn
 from repository.sequence_search import CANDIDATES, CONVENTION
 from repository.services import identification
+from repository.services.accounts import STAFF_VIEW
 from repository.vocabulary import IdentityVerdict
 from repository.words import words
 
 from . import command_app
 from .cli_exchange import _import_records, import_group
-from .cli_str import OPERATOR, _problems
+from .cli_refusals import refusing
 from .schemas.sequences import IdentifyOut
 
 
@@ -68,18 +67,10 @@ def identify(fasta, marker, sets, no_collections, hits, candidates, as_json) -> 
     if sets:
         body["sets"] = list(sets)
     factory = command_app().extensions["biorepo"]
-    try:
+    with refusing("Nothing was identified."):
         command = FileIdentifyIn().load_or_fail(body)
         with unit_of_work(factory, write=False) as session:
-            results = identification.identify(session, OPERATOR, command)
-    except ValidationFailed as error:
-        for line in _problems(error.errors):
-            click.echo(f"  {line}", err=True)
-        click.echo(f"Refused: {error.detail} Nothing was identified.", err=True)
-        sys.exit(1)
-    except DomainError as error:
-        click.echo(f"Refused: {error.detail}", err=True)
-        sys.exit(1)
+            results = identification.identify(session, STAFF_VIEW, command)
     found = IdentifyOut().dump({"convention": CONVENTION, "results": results})
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
@@ -132,13 +123,8 @@ def import_references(file, name, fmt, marker, description, replace, dry_run) ->
     scientific name, or a lineage (SILVA, QIIME, UNITE)."""
     given = {"name": name, "format": fmt, "replace": replace, "dry_run": dry_run}
     given.update({k: v for k, v in (("marker", marker), ("description", description)) if v})
-    try:
+    with refusing():
         command = ReferenceSetIn().load_or_fail(given)
-    except ValidationFailed as error:
-        for line in _problems(error.errors):
-            click.echo(f"  {line}", err=True)
-        click.echo(f"Refused: {error.detail}", err=True)
-        sys.exit(1)
     _import_records(
         lambda session: reference_sets.import_reference_set(
             session, file, command, name=Path(file.name).name

@@ -5,7 +5,6 @@ printed, as JSON with --json, and the PDF report written with --pdf."""
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,15 @@ import click
 
 from labels.str_report import render_str_report
 from repository.db import unit_of_work
-from repository.errors import DomainError, ValidationFailed
 from repository.schemas.str_search import StrSearchIn
 from repository.services import str_search
-from repository.services.accounts import Principal
+from repository.services.accounts import STAFF_VIEW
 from repository.str_search import Algorithm, Mode
-from repository.vocabulary import Role
 
 from . import command_app
+from .cli_refusals import refusing
 from .schemas.str_search import SearchOut
 
-# Whoever runs the command on the server sees what the staff see.
-OPERATOR = Principal(roles=frozenset({Role.ADMIN}))
 MOST_BYTES = 64 * 1024
 
 
@@ -49,15 +45,6 @@ def _body(path: Path) -> dict[str, Any]:
     return given if "profile" in given else {"profile": given}
 
 
-def _problems(errors: Any, prefix: str = "") -> list[str]:
-    if isinstance(errors, list):
-        return [f"{prefix}: {message}" if prefix else str(message) for message in errors]
-    lines = []
-    for key, value in errors.items():
-        lines += _problems(value, f"{prefix}: {key}" if prefix else str(key))
-    return lines
-
-
 @str_group.command("search")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -77,18 +64,10 @@ def search(file: Path, as_json: bool, pdf: Path | None, **options: Any) -> None:
     body = _body(file)
     body.update({k: v for k, v in options.items() if v is not None})
     factory = command_app().extensions["biorepo"]
-    try:
+    with refusing("Nothing was searched."):
         command = StrSearchIn().load_or_fail(body)
         with unit_of_work(factory, write=False) as session:
-            outcome = str_search.search(session, OPERATOR, command)
-    except ValidationFailed as error:
-        for line in _problems(error.errors):
-            click.echo(f"  {line}", err=True)
-        click.echo(f"Refused: {error.detail} Nothing was searched.", err=True)
-        sys.exit(1)
-    except DomainError as error:
-        click.echo(f"Refused: {error.detail}", err=True)
-        sys.exit(1)
+            outcome = str_search.search(session, STAFF_VIEW, command)
     found = SearchOut().dump(outcome)
     if pdf is not None:
         run_on = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

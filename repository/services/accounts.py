@@ -47,6 +47,9 @@ class Principal:
 
 
 ANONYMOUS = Principal()
+# What the staff see: whoever runs a command on the server, and a judgement that must weigh
+# every record whoever asked for it (an STR verdict against every reference).
+STAFF_VIEW = Principal(roles=frozenset({Role.ADMIN}))
 
 
 def register_user(

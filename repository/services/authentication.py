@@ -28,8 +28,8 @@ from ..schemas.authentication import StrTest
 from ..schemas.inventory import NewQc
 from ..schemas.str_search import StrSearch
 from ..str_search import THRESHOLDS, Options, Query, Reference, ReferenceIndex
-from ..vocabulary import Authenticity, QcOutcome, QcTest, Role
-from .accounts import Principal
+from ..vocabulary import Authenticity, QcOutcome, QcTest
+from .accounts import STAFF_VIEW
 from .cell_culture import quarantine_lot
 from .inventory import get_lot, record_qc
 from .str_search import (
@@ -42,7 +42,6 @@ from .str_search import (
 )
 
 KEPT = 10  # best matches kept with a test
-EVERY_REFERENCE = Principal(roles=frozenset({Role.ADMIN}))  # the verdict is nobody's view
 OUTCOMES = {
     Authenticity.AUTHENTICATED: QcOutcome.PASS,
     Authenticity.MISMATCH: QcOutcome.FAIL,
@@ -85,7 +84,7 @@ def record_str_test(session: Session, lot_id: int, command: StrTest) -> Authenti
             }
         )
     options = Options(algorithm=command.algorithm, max_results=KEPT)
-    found = search(session, EVERY_REFERENCE, StrSearch(profile=command.profile, options=options))
+    found = search(session, STAFF_VIEW, StrSearch(profile=command.profile, options=options))
     others = [r for r in found.results if not own(r.reference, line)]
     scored, _ = ReferenceIndex(own_references(session, line)).search(
         Query.of(command.profile), replace(options, score_filter=0.0)
