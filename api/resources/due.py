@@ -86,6 +86,11 @@ def list_due(query: dict, pagination_parameters) -> list[Any]:
     pagination_parameters.item_count = len(lines)
     now = today()
     return [
-        {**asdict(line), "params": dict(line.params), "overdue": line.overdue(now)}
+        {
+            **asdict(line),
+            "reason": line.reason,
+            "params": dict(line.params),
+            "overdue": line.overdue(now),
+        }
         for line in lines[offset : offset + limit]
     ]

@@ -112,13 +112,14 @@ TERMS: dict[str, type[StrEnum] | None] = {
 class DueLine:
     """Something due: the kind of work, the record it is done on (its kind, id and label), why
     and by when, and the record's collection (None: no collection's). `code` and `params`
-    give the reason in other languages (`said`); a line without them says `reason`."""
+    give the reason, in English or another language (`said`), worded when it is read; a line
+    without them says `text`."""
 
     kind: str
     record: str  # "lot", "request", "material"...
     record_id: int
     label: str
-    reason: str
+    text: str
     due_on: date
     collection_id: int | None
     code: str = ""
@@ -127,12 +128,17 @@ class DueLine:
     def overdue(self, today: date) -> bool:
         return self.due_on < today
 
+    @property
+    def reason(self) -> str:
+        """Why it is due, in English."""
+        return self.said("en")
+
     def said(self, locale: str) -> str:
         """The reason in the reader's language ("zh" or "en")."""
         template = REASONS.get(self.code)
-        if template is None or locale != "zh":
-            return self.reason
-        return template.said(locale).format(**_values(self.params, locale))
+        if template is None:
+            return self.text
+        return template.said(locale).format_map(_values(self.params, locale))
 
 
 def line(
@@ -148,10 +154,11 @@ def line(
 ) -> DueLine:
     """The line of work `kind` on a record (its kind, id and label), due since `due_on`, of a
     collection (None: no collection's), whose reason is the sentence of `code` (REASONS) with
-    its values `params`."""
+    its values `params` (a code that is not there is refused at once)."""
+    if code not in REASONS:
+        raise KeyError(code)
     values = tuple([(name, str(value)) for name, value in params.items()])
-    reason = REASONS[code].en.format_map(_values(values, "en"))
-    return DueLine(kind, record, record_id, label, reason, due_on, collection_id, code, values)
+    return DueLine(kind, record, record_id, label, "", due_on, collection_id, code, values)
 
 
 def schedule(every_passages: int | None, every_months: int | None) -> str:

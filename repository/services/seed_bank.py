@@ -9,7 +9,7 @@ date) gives its initial viability."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -374,8 +374,8 @@ def due(session: Session, today: date, materials: Iterable[int] | None = None) -
     minimum stock) is due by `today`; each line's reason starts with the rule's name. Given
     `materials`, the lines of their lots only (the same the whole list has for them).
 
-    The few lots a stock rule asks about are read first, with their stock; then every lot
-    holding seeds, one row at a time, in one select."""
+    Every lot holding seeds is read in one select; then the stock of the few a stock rule asks
+    about."""
     of = Lot.material_id.in_(list(materials)) if materials is not None else true()
     settings = _settings(session)
     germinations = (
@@ -388,9 +388,10 @@ def due(session: Session, today: date, materials: Iterable[int] | None = None) -
     tests: dict[int, list[tuple[date, float]]] = defaultdict(list)
     for lot_id, tested_on, viable in session.execute(germinations):
         tests[lot_id].append((tested_on, viable))
+    held_lots = _held_lots(session, of)
     stocked = [
         lot
-        for lot in _held_lots(session, of & _stock_asked())
+        for lot in held_lots
         if lot.minimum_stock > 0
         or settings(lot.collection_id, lot.crop_name).seeds_per_regeneration is not None
     ]
@@ -404,7 +405,7 @@ def due(session: Session, today: date, materials: Iterable[int] | None = None) -
     under = _under_minimum(stocked, available)
     changed = _last_changed(session, short | {t.id for t in stocked if t.material_id in under})
     lines: list[DueLine] = []
-    for lot in _held_lots(session, of):
+    for lot in held_lots:
         held, tested = settings(lot.collection_id, lot.crop_name), tests.get(lot.id, [])
         lines += _test_due(lot, held, tested, today)
         if lot.regenerated:
@@ -436,11 +437,11 @@ def _stock_asked() -> ColumnElement[bool]:
     return (Material.minimum_stock > 0) | Material.collection_id.in_(sowing)
 
 
-def _held_lots(session: Session, which: ColumnElement[bool]) -> Iterator[HeldLot]:
-    """The seed lots (`which` admits) that hold seeds, by id, as they are read."""
+def _held_lots(session: Session, which: ColumnElement[bool]) -> list[HeldLot]:
+    """The seed lots (`which` admits) that hold seeds, by id."""
     seeds = Seed.__table__.c
     regenerated = select(Regeneration.id).where(Regeneration.from_lot_id == Lot.id).exists()
-    for row in session.connection().execute(
+    rows = session.connection().execute(
         select(
             Lot.id,
             Lot.number,
@@ -458,8 +459,8 @@ def _held_lots(session: Session, which: ColumnElement[bool]) -> Iterator[HeldLot
         .join(Seed.__table__, seeds.id == Lot.material_id)
         .where(which, _holds_seeds(Lot.id))
         .order_by(Lot.id)
-    ):
-        yield HeldLot._make(row)
+    )
+    return [HeldLot._make(row) for row in rows.all()]
 
 
 def _stock(
