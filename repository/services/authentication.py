@@ -185,8 +185,10 @@ def tests_of(session: Session, lot_id: int) -> list[Authentication]:
 
 
 def latest(session: Session, material_ids: list[int]) -> dict[int, Authentication]:
-    """The latest STR test of each material's lots, by material id."""
+    """The latest STR test of each material's lots, by material id (no query for none)."""
     found: dict[int, Authentication] = {}
+    if not material_ids:
+        return found
     for material_id, test in session.execute(
         select(Lot.material_id, Authentication)
         .join(Lot, Lot.id == Authentication.lot_id)
