@@ -33,6 +33,7 @@ bench: install
 	$(PY) -m tests.bench.sequences
 	$(PY) -m tests.bench.str_search
 	$(PY) -m tests.bench.rack_scans
+	$(PY) -m tests.bench.scale
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -197,47 +197,55 @@ def build(engine: Engine, n_items: int, seed: int = 7) -> dict:
                 "unit": unit_name,
             }
         )
-    items, events, item_codes = [], [], []
-    item_id = 0
-    for box, taken in zip(boxes, plan, strict=True):
-        for row, col in taken:
-            item_id += 1
-            code = next(codes)
-            item_codes.append(code)
-            lot = item_id % n_lots + 1
-            items.append(
-                {
-                    "id": item_id,
-                    "barcode": code,
-                    "barcode_owner": "item",
-                    "lot_id": lot,
-                    "form": "cryovial",
-                    "quantity": 1,
-                    "unit": lots[lot - 1]["unit"],
-                    "status": "available",
-                    "container_id": box,
-                    "row": row,
-                    "col": col,
-                    "grid_rows": BOX,
-                    "grid_cols": BOX,
-                    "created_at": NOW,
-                }
-            )
-            events.append(
-                {
-                    "at": NOW,
-                    "type": "preserved",
-                    "item_id": item_id,
-                    "lot_id": lot,
-                    "data": {"lot": lots[lot - 1]["number"]},
-                }
-            )
+
+    def chunks() -> Iterable[tuple[list[dict], list[dict]]]:
+        """The items, box by box, with their `preserved` events, 100,000 at a time."""
+        items: list[dict] = []
+        events: list[dict] = []
+        item_id = 0
+        for box, taken in zip(boxes, plan, strict=True):
+            for row, col in taken:
+                item_id += 1
+                lot = item_id % n_lots + 1
+                items.append(
+                    {
+                        "id": item_id,
+                        "barcode": next(codes),
+                        "barcode_owner": "item",
+                        "lot_id": lot,
+                        "form": "cryovial",
+                        "quantity": 1,
+                        "unit": lots[lot - 1]["unit"],
+                        "status": "available",
+                        "container_id": box,
+                        "row": row,
+                        "col": col,
+                        "grid_rows": BOX,
+                        "grid_cols": BOX,
+                        "created_at": NOW,
+                    }
+                )
+                events.append(
+                    {
+                        "at": NOW,
+                        "type": "preserved",
+                        "item_id": item_id,
+                        "lot_id": lot,
+                        "data": {"lot": lots[lot - 1]["number"]},
+                    }
+                )
+            if len(items) >= 100_000:
+                yield items, events
+                items, events = [], []
+        if items:
+            yield items, events
+
+    item_codes: list[str] = []
     with engine.begin() as connection:
         insert_many(
             connection,
             Barcode.__table__,
-            [{"value": u["barcode"], "owner": "storage"} for u in units]
-            + [{"value": c, "owner": "item"} for c in item_codes],
+            [{"value": u["barcode"], "owner": "storage"} for u in units],
         )
         insert_many(connection, StorageUnit.__table__, units)
         insert_many(connection, Collection.__table__, collections)
@@ -245,8 +253,14 @@ def build(engine: Engine, n_items: int, seed: int = 7) -> dict:
         for _, kind, model, _, _ in KINDS:
             insert_many(connection, model.__table__, subtypes[kind])
         insert_many(connection, Lot.__table__, lots)
-        insert_many(connection, Item.__table__, items)
-        insert_many(connection, Event.__table__, events)
+        for items, events in chunks():  # a few at a time: ten million fit no list
+            codes_now = [i["barcode"] for i in items]
+            insert_many(
+                connection, Barcode.__table__, [{"value": c, "owner": "item"} for c in codes_now]
+            )
+            insert_many(connection, Item.__table__, items)
+            insert_many(connection, Event.__table__, events)
+            item_codes += codes_now
         if connection.dialect.name == "postgresql":
             for table in ("storage_units", "collections", "materials", "lots", "items"):
                 connection.execute(
