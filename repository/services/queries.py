@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, exists, func, literal, literal_column, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectin_polymorphic, selectinload
 
 from .. import barcodes
 from ..errors import ValidationFailed
@@ -110,10 +110,12 @@ SCAN = with_path(
 
 
 def scan(session: Session, barcode: str) -> Scan:
-    """Barcode to item, material, lot, full location path, status and recent history, in one
-    statement."""
+    """Barcode (or a tube code) to item, material, lot, full location path, status and recent
+    history, in one statement (a tube code first finds its item's barcode)."""
     code = barcodes.scanned(barcode)
     row = session.connection().execute(SCAN, {"barcode": code}).first()
+    if row is None and (of_tube := barcodes.of_tube(session, code)) is not None:
+        row = session.connection().execute(SCAN, {"barcode": of_tube}).first()
     if row is None:
         raise barcodes.not_found(session, barcode, "item")
     path = path_of(row)
@@ -315,7 +317,15 @@ def search_materials(
     if column is None:
         raise ValidationFailed({"sort": [f"Sort by one of {', '.join(SORTABLE)} (- for desc)."]})
     order = column.desc() if sort.startswith("-") else column.asc()
-    found = session.scalars(query.order_by(order, Material.id).limit(limit).offset(offset))
+    found = session.scalars(
+        query.order_by(order, Material.id)
+        .limit(limit)
+        .offset(offset)
+        .options(  # each kind's own columns and the identifiers: a query each, not one a row
+            selectin_polymorphic(Material, Material.__subclasses__()),
+            selectinload(Material.identifiers),
+        )
+    )
     return list(found), total or 0
 
 
@@ -333,13 +343,14 @@ def identify(session: Session, code: str) -> list[Match]:
     accession number used by two collections)."""
     barcode = barcodes.scanned(code, "code")
     text = code.strip()
+    item_code = barcodes.of_tube(session, barcode) or barcode  # a tube code names its item
     found = [
         Match("item", b, f"{b} · {a}")
         for b, a in session.execute(
             select(Item.barcode, Material.accession_number)
             .join(Lot, Lot.id == Item.lot_id)
             .join(Material, Material.id == Lot.material_id)
-            .where(Item.barcode == barcode)
+            .where(Item.barcode == item_code)
         )
     ]
     found += [
