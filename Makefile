@@ -14,9 +14,12 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,postgres]'
 	touch $@
 
+# the server with the demo data, and a worker beside it (imports, print delivery, mail, the due
+# digest), stopped with it
 run: install
 	$(VENV)/bin/biorepo db upgrade
 	$(VENV)/bin/biorepo demo
+	$(VENV)/bin/biorepo worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(VENV)/bin/biorepo serve --host $(HOST) --port $(PORT)
 
 test: install
@@ -33,6 +36,7 @@ bench: install
 	$(PY) -m tests.bench.sequences
 	$(PY) -m tests.bench.str_search
 	$(PY) -m tests.bench.rack_scans
+	$(PY) -m tests.bench.batch_edit
 	$(PY) -m tests.bench.scale
 
 lint: install

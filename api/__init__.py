@@ -13,15 +13,27 @@ from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
 from repository.db import make_engine, session_factory
-from repository.exchange import jobs
 
-from . import config, context, errors, health, jsonout, openapi, security, web
+from . import (
+    background,
+    config,
+    context,
+    errors,
+    health,
+    jsonout,
+    logs,
+    metrics,
+    openapi,
+    security,
+    web,
+)
 from .resources import (
     admin,
     agreements,
     alerts,
     auth,
     authentication,
+    batch_edits,
     census,
     colonies,
     donors,
@@ -50,6 +62,7 @@ BLUEPRINTS = (
     auth.blp,
     materials.blp,
     items.blp,
+    batch_edits.blp,
     search.blp,
     colonies.blp,
     genotypes.blp,
@@ -93,6 +106,7 @@ SPEC_FILE = Path(__file__).parent / "openapi.json"  # committed; a test keeps it
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config.load(app.instance_path, overrides))
+    logs.install(app)  # first: every later hook and log line sees the request id
     jsonout.install(app)
     security.install(app)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -100,8 +114,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["biorepo.engine"] = engine
     app.extensions["biorepo"] = session_factory(engine)
     app.extensions["biorepo.labels"] = config.label_settings(app.config)
-    # How import jobs run: in threads, or at once when testing (no thread outlives a test).
-    app.extensions["biorepo.import_runner"] = jobs.inline if app.testing else jobs.Threads()
+    # Background work: on the queue QUEUE_URL names (tests: each task at once, in the request).
+    background.install(app)
+    health.install(app)  # readiness checks: the database's (others add theirs)
+    metrics.install(app)
     app.url_map.converters["id"] = IdConverter
     api = app.extensions["biorepo.api"] = Api(app)
     api.register_converter(IdConverter, IdConverter.schema)

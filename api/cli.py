@@ -18,12 +18,14 @@ from repository.schemas.admin import NewToken
 from repository.services import accounts, due, labelling, notifications, printing, sharing
 from repository.vocabulary import LabelTemplate, Role
 
-from . import SPEC_FILE, command_app, config, create_app, serving, spec_text
+from . import SPEC_FILE, command_app, config, create_app, logs, serving, spec_text
+from .cli_backup import backup_command, restore_command, verify_command
 from .cli_colony import census_group, genotypes_group
 from .cli_exchange import export_group, import_group
 from .cli_refusals import refusing
 from .cli_sequences import identify
 from .cli_str import str_group
+from .cli_worker import worker_command
 from .resources.due import sources as due_sources
 from .resources.labels import FORMATS
 
@@ -174,15 +176,17 @@ def openapi(output: str) -> None:
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the pages and the HTTP API under gunicorn (see the README's Deploying)."""
-    try:
-        app = create_app()  # refuses an insecure configuration before any worker starts
-    except config.InsecureConfiguration as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(
-        f"biorepo on http://{host}:{port}/ (database {_safe_url(app.config['DATABASE_URL'])})"
-    )
-    app.extensions["biorepo.engine"].dispose()
-    serving.serve(create_app, host, port, workers, threads)
+    logs.start()
+    with serving.shared_metrics():
+        try:
+            app = create_app()  # refuses an insecure configuration before any worker starts
+        except config.InsecureConfiguration as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(
+            f"biorepo on http://{host}:{port}/ (database {_safe_url(app.config['DATABASE_URL'])})"
+        )
+        app.extensions["biorepo.engine"].dispose()
+        serving.serve(create_app, host, port, workers, threads)
 
 
 main.add_command(import_group)
@@ -191,6 +195,10 @@ main.add_command(genotypes_group)
 main.add_command(census_group)
 main.add_command(str_group)
 main.add_command(identify)
+main.add_command(worker_command)
+main.add_command(backup_command)
+main.add_command(restore_command)
+main.add_command(verify_command)
 
 
 def _safe_url(url: str) -> str:

@@ -39,6 +39,16 @@ ENVIRONMENT = (
     "TRUSTED_PROXIES",
     "LOGIN_ADDRESS_LIMIT",
     "RATELIMIT_STORAGE_URI",
+    # who may read /metrics: a caller sending "Authorization: Bearer <METRICS_TOKEN>"; unset,
+    # only a caller on this machine whose request no proxy forwarded
+    "METRICS_TOKEN",
+    # background work (api.background): where the queue lives (sqlite:///FILE, redis://HOST:PORT/DB,
+    # or "immediate": run each task at once in the process that queues it), its name (servers
+    # and workers of one installation share it; default: after the database), and the hour
+    # (UTC) of the daily due digest
+    "QUEUE_URL",
+    "QUEUE_NAME",
+    "DIGEST_HOUR",
 )
 
 SECRET_FILE = "secret_key"  # the embedded default's key, made once in the instance folder
@@ -100,6 +110,11 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "LOGIN_ADDRESS_LIMIT": "100 per 15 minutes",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        "METRICS_TOKEN": None,
+        # None: a SQLite file beside the database in the instance folder (tests: "immediate")
+        "QUEUE_URL": None,
+        "QUEUE_NAME": None,  # None: named after the database (api.background.database_key)
+        "DIGEST_HOUR": 6,
     }
     config.update({key: os.environ[key] for key in ENVIRONMENT if os.environ.get(key)})
     config.update(overrides or {})
@@ -108,6 +123,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     config["MAX_CONTENT_LENGTH"] = int(config["MAX_CONTENT_LENGTH"])
     config["SQLITE_BUSY_TIMEOUT"] = float(config["SQLITE_BUSY_TIMEOUT"])
     config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+    config["DIGEST_HOUR"] = int(config["DIGEST_HOUR"])
     for flag in ("SMTP_STARTTLS", "SESSION_COOKIE_SECURE"):
         config[flag] = str(config[flag]).lower() in ("1", "true", "yes")
     config["SECRET_KEY"] = secret_key(config, Path(instance_path))

@@ -17,7 +17,7 @@ from repository.errors import DomainError, Forbidden
 from repository.services import accounts
 from repository.services.accounts import ANONYMOUS, Principal
 
-from . import errors
+from . import errors, metrics
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER = "X-CSRF-Token"
@@ -36,6 +36,8 @@ def principal() -> Principal:
 
 
 def _begin() -> None:
+    if request.endpoint == metrics.ENDPOINT:  # a scrape: no unit of work, no principal
+        return
     g.work = Work(current_app.extensions["biorepo"], actor=None, write=request.method in UNSAFE)
     g.principal = _resolve(g.work.session)
     set_actor(g.work.session, g.principal.user_id)

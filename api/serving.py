@@ -3,10 +3,17 @@ default is what a small lab can really run (Flask's own server is for developmen
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+from . import logs, metrics
 
 
 class Server(BaseApplication):
@@ -29,7 +36,8 @@ class Server(BaseApplication):
 
 
 def serve(make_app: Any, host: str, port: int, workers: int, threads: int) -> None:
-    """Serve until stopped: threaded workers, access log on standard output."""
+    """Serve until stopped: threaded workers, logs as JSON lines on standard error (one per
+    request, with its id)."""
     Server(
         make_app,
         {
@@ -39,7 +47,34 @@ def serve(make_app: Any, host: str, port: int, workers: int, threads: int) -> No
             "worker_class": "gthread",
             "timeout": 120,
             "graceful_timeout": 30,
-            "accesslog": "-",
+            "accesslog": None,
+            "logconfig_dict": logs.settings(),
             "forwarded_allow_ips": "127.0.0.1",
+            "child_exit": _child_exit,
         },
     ).run()
+
+
+@contextmanager
+def shared_metrics() -> Iterator[None]:
+    """Let the worker processes count their requests together (prometheus-client's
+    multiprocess mode, in a new folder removed afterwards) unless PROMETHEUS_MULTIPROC_DIR is
+    set already. Enter it before anything measures: the mode is chosen when the first app
+    is made."""
+    if os.environ.get(metrics.MULTIPROCESS):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="biorepo-metrics-")
+    os.environ[metrics.MULTIPROCESS] = folder
+    try:
+        yield
+    finally:
+        del os.environ[metrics.MULTIPROCESS]
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    if os.environ.get(metrics.MULTIPROCESS):
+        multiprocess.mark_process_dead(worker.pid)

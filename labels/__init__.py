@@ -19,6 +19,8 @@ Settings(stocks={template: Stock | "1x0.5in" | {"width_mm":..}}, ecc="M", quiet_
 Rendering (`out` is a path or binary file to stream to; None returns the bytes):
     render(things, fmt, out=None, *, dpi=300, settings, sheet=None, start=1)
         -> any format of MEDIA_TYPES ("pdf", "zpl", "png", "svg": a preview of one label)
+    stream(things, fmt, *, dpi=300, settings, sheet=None, start=1) -> Iterator[bytes]
+        (the same document in pieces as it is made: a PDF's header before any label is read)
     render_pdf(things, out=None, *, sheet=None, start=1, settings) -> bytes | None
         (fonts embedded and subset: Arimo for Latin text, Noto Sans SC for Chinese)
     sheet_of("L7160" | "5160" | "3x10", page="A4", left=None, top=None, gap_x=0, gap_y=0) -> Sheet
@@ -34,7 +36,7 @@ Errors: LabelError; TransportError (a LabelError) when bytes cannot be delivered
 
 from __future__ import annotations
 
-from .documents import MEDIA_TYPES, render
+from .documents import MEDIA_TYPES, render, stream
 from .errors import LabelError, TransportError
 from .layout import Page, layout
 from .model import BoxCell, BoxMap, Label, PackingList, PackingRow, PickList, PickRow, cage_card
@@ -77,4 +79,5 @@ __all__ = [
     "render_zpl",
     "send",
     "sheet_of",
+    "stream",
 ]

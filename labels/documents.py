@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO, overload
 
 from .errors import LabelError
 from .model import BoxMap, Label, PackingList
-from .pdf import render_pdf
+from .pdf import render_pdf, stream_pdf
 from .preview import render_png, render_svg
 from .settings import DEFAULT_SETTINGS, Settings
 from .sheets import Sheet
 from .sink import Output, open_output
-from .zpl import render_zpl
+from .zpl import label_zpl, render_zpl
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -78,3 +78,23 @@ def render(
     with open_output(out) as (file, result):
         file.write(data)
     return result()
+
+
+def stream(
+    things: Iterable[Thing],
+    fmt: str,
+    *,
+    dpi: int = 300,
+    settings: Settings = DEFAULT_SETTINGS,
+    sheet: Sheet | None = None,
+    start: int = 1,
+) -> Iterator[bytes]:
+    """`render`'s document in pieces as it is made (for a response that starts at once): a
+    PDF's header comes before any label is read, ZPL a label at a time; a preview whole."""
+    if fmt == "pdf":
+        yield from stream_pdf(things, sheet=sheet, start=start, settings=settings)
+    elif fmt == "zpl":
+        for thing in things:
+            yield label_zpl(thing, dpi, settings).encode("ascii")
+    else:
+        yield render(things, fmt, dpi=dpi, settings=settings)

@@ -8,6 +8,7 @@ and subset by the writer; codes are UCS-2 with a ToUnicode map, so the text read
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
@@ -75,24 +76,64 @@ def render_pdf(
     file; None returns the bytes). Without `sheet`, one page per label at its stock size (a
     roll). With `sheet`, labels fill its cells row by row, beginning at cell `start` (1-based)
     on the first page so a half-used sheet can be used up; all labels must share one stock."""
-    if sheet is not None and sheet.label is not None:  # laid out at the cut labels' size
-        stocks = dict.fromkeys(TEMPLATES - {"box-map", "packing-list"}, sheet.label)
-        settings = replace(settings, stocks={**settings.stocks, **stocks})
     with open_output(out) as (file, result):
-        writer = PdfWriter(file)
-        pages = _pages(things, settings)
-        if sheet is None:
-            for page in pages:
-                writer.add_page(
-                    page.width * MM, page.height * MM, draw(page, writer.used).encode("latin-1")
-                )
-        else:
-            _sheets(writer, pages, sheet, start)
-        writer.close()
+        for _ in _document(PdfWriter(file), things, sheet, start, settings):
+            pass
     return result()
 
 
-def _sheets(writer: PdfWriter, pages: Iterator[Page], sheet: Sheet, start: int) -> None:
+def stream_pdf(
+    things: Iterable[Label | BoxMap | PackingList],
+    *,
+    sheet: Sheet | None = None,
+    start: int = 1,
+    settings: Settings = DEFAULT_SETTINGS,
+    piece: int = 64 * 1024,
+) -> Iterator[bytes]:
+    """`render_pdf`'s document in pieces of about `piece` bytes as it is written: the header
+    first, before any label is read from `things` (an HTTP response starts at once), then the
+    pages as they are drawn; memory stays flat however many labels there are."""
+    buffer = io.BytesIO()
+    writer = PdfWriter(buffer)
+    yield _taken(buffer)
+    for _ in _document(writer, things, sheet, start, settings):
+        if buffer.tell() >= piece:
+            yield _taken(buffer)
+    yield _taken(buffer)
+
+
+def _taken(buffer: io.BytesIO) -> bytes:
+    """What the buffer holds, leaving it empty."""
+    data = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return data
+
+
+def _document(
+    writer: PdfWriter,
+    things: Iterable[Label | BoxMap | PackingList],
+    sheet: Sheet | None,
+    start: int,
+    settings: Settings,
+) -> Iterator[None]:
+    """Draw the document into `writer`, pausing after each page written; closed at the end."""
+    if sheet is not None and sheet.label is not None:  # laid out at the cut labels' size
+        stocks = dict.fromkeys(TEMPLATES - {"box-map", "packing-list"}, sheet.label)
+        settings = replace(settings, stocks={**settings.stocks, **stocks})
+    pages = _pages(things, settings)
+    if sheet is None:
+        for page in pages:
+            writer.add_page(
+                page.width * MM, page.height * MM, draw(page, writer.used).encode("latin-1")
+            )
+            yield
+    else:
+        yield from _sheets(writer, pages, sheet, start)
+    writer.close()
+
+
+def _sheets(writer: PdfWriter, pages: Iterator[Page], sheet: Sheet, start: int) -> Iterator[None]:
     if not 1 <= start <= sheet.cells:
         raise LabelError(f"start position {start} is not on a sheet of {sheet.cells} labels")
     size = sheet.page.width_mm * MM, sheet.page.height_mm * MM
@@ -114,5 +155,6 @@ def _sheets(writer: PdfWriter, pages: Iterator[Page], sheet: Sheet, start: int) 
         if index == sheet.cells:
             writer.add_page(*size, "".join(parts).encode("latin-1"))
             parts, index = [], 0
+            yield
     if parts or writer.pages == 0:
         writer.add_page(*size, "".join(parts).encode("latin-1"))

@@ -1,9 +1,11 @@
 """The audit log: every change of every record, before and after, chained by SHA-256.
 
-ORM changes are captured after each flush; bulk statements report theirs with `record()`.
-The entries of a transaction are chained and written just before it commits, under a
-PostgreSQL advisory lock (SQLite writers are serial already), so the chain follows commit
-order and never forks."""
+ORM changes are captured after each flush; bulk statements report theirs with `record()`. A
+bulk registration records one entry per batch of rows it inserts into a table (`record_batch`):
+the ids and a SHA-256 over the rows as written, which `verify` recomputes from the rows (undoing
+the changes audited after it). The entries of a transaction are chained and written just before
+it commits, under a PostgreSQL advisory lock (SQLite writers are serial already), so the chain
+follows commit order and never forks."""
 
 from __future__ import annotations
 
@@ -11,28 +13,42 @@ import enum
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from json.encoder import encode_basestring as _quoted
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Float,
+    Numeric,
+    Table,
+    event,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy import Enum as Choice
 from sqlalchemy.orm import Session, sessionmaker
 
 from .actor import actor_id
 from .models import AuditEntry, Barcode, Event, PrintJob
-from .models.base import utcnow
+from .models.base import Base, utcnow
 from .sql import insert_many
 
 GENESIS = "0" * 64
 _CHAIN_LOCK = 7_302_025  # advisory lock key guarding the head of the chain
 PENDING = "audit_pending"  # session.info key: entries not yet written
+UNSEEN = "audit_unseen"  # session.info key: stored values of columns changed unread, by object
 _NOT_AUDITED = (AuditEntry, Event, Barcode, PrintJob)  # print jobs: an operational queue
 _SECRETS = frozenset({"password_hash", "token_hash"})  # logged as changed, never as values
 _ENCODED = frozenset({"before", "after"})  # written as the JSON text that was hashed
 _BATCH = 5000
+BATCH_INSERT = "batch_insert"  # the action of an entry for a batch of inserted rows
 SPOOL_MEMORY = 4 << 20  # bytes of entries a transaction keeps in memory before using a file
 
 
@@ -154,6 +170,153 @@ def record_inserts(session: Session, table: Table, rows: Iterable[Mapping[str, A
     record(session, (entry(name, row["id"], "insert", None, row) for row in rows))
 
 
+# --- bulk inserts: one entry per batch -----------------------------------------------------------
+
+
+def record_batch(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], source: Mapping[str, Any]
+) -> None:
+    """Queue one audit entry for a bulk insert of `rows` (each with every column named alike,
+    keyed by `id`) into `table`: `source` (the import job and its files' SHA-256), the ids
+    written (as runs), the columns and a SHA-256 over the rows as written, which `verify`
+    recomputes from the table."""
+    if not rows:
+        return
+    # a column the database sets on every update (updated_at) is no part of what was written
+    columns = [name for name in rows[0] if table.c[name].onupdate is None]
+    ids = [row["id"] for row in rows]
+    after = {
+        **source,
+        "ids": _runs(ids),
+        "rows": len(ids),
+        "columns": columns,
+        "sha256": rows_digest(table, columns, ([row[c] for c in columns] for row in rows)),
+    }
+    record(session, [entry(table.name, f"{ids[0]}-{ids[-1]}", BATCH_INSERT, None, after)])
+
+
+def rows_digest(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """SHA-256 over rows of `table` (their values in the order of `columns`), one compact JSON
+    line each, every value in one form whether given to an insert, read back from either
+    database or taken from an audit entry's JSON."""
+    converters = [(i, f) for i, f in enumerate(_canonical(table, c) for c in columns) if f]
+    digest = hashlib.sha256()
+    for row in rows:
+        values = list(row)
+        for i, convert in converters:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        digest.update(as_json(values).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _decimal(value: Any, scale: int | None) -> str:
+    number = Decimal(str(value))
+    if scale is not None:
+        number = number.quantize(Decimal(1).scaleb(-scale))
+    return format(number.normalize(), "f")
+
+
+def _as_given(value: Any) -> Any:
+    """A date, time or vocabulary value as `plain` writes it (what an audit entry holds)."""
+    return str(value) if isinstance(value, str) else _plain_remembered(value)
+
+
+@lru_cache
+def _canonical(table: Table, name: str) -> Callable[[Any], Any] | None:
+    """How a value of the column is made canonical for a digest, None when it is the same
+    Python value however it was found (text, whole numbers, flags, JSON)."""
+    type_ = table.c[name].type
+    if isinstance(type_, Float):
+        return float
+    if isinstance(type_, Numeric):
+        scale = type_.scale
+        return lambda value: _decimal(value, scale)
+    if isinstance(type_, Choice) and issubclass(type_.enum_class or str, str):
+        return None  # a str enum's member is written as its value, as it is stored
+    if isinstance(type_, DateTime | Date | Choice):
+        return _as_given
+    return None
+
+
+def _runs(ids: Sequence[int]) -> list[list[int]]:
+    """Ids as runs of consecutive numbers, [first, last] each."""
+    runs: list[list[int]] = []
+    for id_ in ids:
+        if runs and id_ == runs[-1][1] + 1:
+            runs[-1][1] = id_
+        else:
+            runs.append([id_, id_])
+    return runs
+
+
+def _ids(runs: Iterable[Sequence[int]]) -> Iterator[int]:
+    for first, last in runs:
+        yield from range(first, last + 1)
+
+
+@lru_cache
+def _audited_as(table_name: str) -> tuple[str, ...]:
+    """The names the changes of a table's rows are audited under: its own, and that of the
+    base table of a joined inheritance (a strain's columns are audited as the material's)."""
+    names = {table_name}
+    for mapper in Base.registry.mappers:
+        base = mapper.base_mapper.local_table
+        if isinstance(base, Table) and table_name in {t.name for t in mapper.tables}:
+            names.add(base.name)
+    return tuple(sorted(names))
+
+
+def _batch_intact(session: Session, batch: AuditEntry) -> bool:
+    """Whether the rows a batch entry names still give its digest, once the changes audited
+    after it (updates, deletions) are undone."""
+    after = batch.after or {}
+    table = Base.metadata.tables.get(batch.table_name)
+    columns: list[str] = after.get("columns") or []
+    if table is None or "id" not in columns or not set(columns) <= set(table.c.keys()):
+        return False
+    ids = list(_ids(after.get("ids") or []))
+    if len(ids) != after.get("rows"):
+        return False
+    key = columns.index("id")
+    digest = rows_digest(table, columns, _rows_as_written(session, batch, table, columns, ids, key))
+    return digest == after.get("sha256")
+
+
+def _rows_as_written(
+    session: Session, batch: AuditEntry, table: Table, columns: list[str], ids: list[int], key: int
+) -> Iterator[list[Any]]:
+    """The rows a batch entry names as they were written: read now, then the changes audited
+    after the entry undone, newest first (an update's `before`, a deletion's whole row)."""
+    selected = [table.c[name] for name in columns]
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start : start + _BATCH]
+        rows: dict[int, dict[str, Any]] = {
+            row[key]: dict(zip(columns, row, strict=True))
+            for row in session.execute(select(*selected).where(table.c.id.in_(chunk)))
+        }
+        later = session.execute(
+            select(AuditEntry.row_id, AuditEntry.action, AuditEntry.before)
+            .where(
+                AuditEntry.table_name.in_(_audited_as(table.name)),
+                AuditEntry.row_id.in_([str(i) for i in chunk]),
+                AuditEntry.id > batch.id,
+            )
+            .order_by(AuditEntry.id.desc())
+        )
+        for row_id, action, before in later:
+            if action not in ("update", "delete") or not before:
+                continue
+            row = rows.setdefault(int(row_id), {})
+            row.update((k, v) for k, v in before.items() if k in row or action == "delete")
+        for id_ in chunk:
+            # a row gone without an audited deletion reads blank (no row written is)
+            found = rows.get(id_, {"id": id_})
+            yield [found.get(name) for name in columns]
+
+
 def _head(at: datetime, actor: int | None) -> str:
     """The part of the hashed payload that a transaction's entries share: when, and who."""
     return f"{_quoted(as_utc(at).isoformat(timespec='microseconds'))},{json.dumps(actor)}"
@@ -171,7 +334,9 @@ def _hash(prev: str, head: str, entry: Entry) -> str:
 
 
 def verify(session: Session, batch: int = 5000) -> int | None:
-    """Recompute the chain; the id of the first row that does not match, or None if intact."""
+    """Recompute the chain, and the digest of each batch entry over the rows it names; the id
+    of the first entry that does not match (a batch whose rows were altered names itself), or
+    None if intact."""
     prev = GENESIS
     last_id = 0
     while True:
@@ -193,12 +358,16 @@ def verify(session: Session, batch: int = 5000) -> int | None:
                 prev, _head(row.at, row.actor_id), stored
             ):
                 return row.id
+            if row.action == BATCH_INSERT and not _batch_intact(session, row):
+                return row.id
             prev = row.hash
             last_id = row.id
         session.expunge_all()
 
 
-def _columns(obj: Any, *, changed_only: bool) -> tuple[dict, dict]:
+def _columns(
+    obj: Any, *, changed_only: bool, unseen: Mapping[str, Any] | None = None
+) -> tuple[dict, dict]:
     state = inspect(obj)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -210,8 +379,38 @@ def _columns(obj: Any, *, changed_only: bool) -> tuple[dict, dict]:
             before[attr.key] = history.deleted[0]
         elif history.unchanged:
             before[attr.key] = history.unchanged[0]
+        elif unseen and attr.key in unseen:
+            before[attr.key] = unseen[attr.key]
         after[attr.key] = getattr(obj, attr.key)
     return before, after
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    """Read the stored values of the columns set without being read first (a joined kind's
+    columns of a material loaded as a material, say), so that their update's `before` holds
+    them: `verify` undoes updates by it."""
+    unseen: dict[Any, dict[str, Any]] = {}
+    session.info[UNSEEN] = unseen
+    for obj in session.dirty:
+        state = inspect(obj)
+        if isinstance(obj, _NOT_AUDITED) or state.identity is None:
+            continue
+        attrs = [
+            attr
+            for attr in state.mapper.column_attrs
+            if (h := state.attrs[attr.key].history).added and not h.deleted and not h.unchanged
+        ]
+        if not attrs:
+            continue
+        model = state.mapper.class_
+        stored = session.execute(
+            select(*(getattr(model, attr.key) for attr in attrs))
+            .select_from(model)
+            .where(*(c == v for c, v in zip(state.mapper.primary_key, state.identity, strict=True)))
+            .execution_options(autoflush=False)
+        ).one_or_none()
+        if stored is not None:
+            unseen[state] = dict(zip((attr.key for attr in attrs), stored, strict=True))
 
 
 def _after_flush(session: Session, _context) -> None:
@@ -221,10 +420,11 @@ def _after_flush(session: Session, _context) -> None:
             continue
         _, after = _columns(obj, changed_only=False)
         entries.append(entry(_table(obj), _key(obj), "insert", None, after))
+    unseen = session.info.pop(UNSEEN, {})
     for obj in session.dirty:
         if isinstance(obj, _NOT_AUDITED) or not session.is_modified(obj):
             continue
-        before, after = _columns(obj, changed_only=True)
+        before, after = _columns(obj, changed_only=True, unseen=unseen.get(inspect(obj)))
         if after:
             entries.append(entry(_table(obj), _key(obj), "update", before, after))
     for obj in session.deleted:
@@ -297,6 +497,7 @@ def _forget(session: Session, *_args) -> None:
 
 def install(factory: sessionmaker[Session]) -> None:
     """Audit every session the factory makes."""
+    event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", _after_flush)
     event.listen(factory, "before_commit", _before_commit)
     event.listen(factory, "after_rollback", _forget)

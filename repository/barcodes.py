@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, NotFound, ValidationFailed
-from .models import Barcode
+from .models import Barcode, Item, TubeCode
 from .sql import insert_many, one_of
 
 ALPHABET = "34679ACDEFGHJKMNPRTWXY"  # even length, as Luhn mod N needs
@@ -135,12 +135,22 @@ def allocate(session: Session, count: int, owner: str) -> list[str]:
     return ordered
 
 
-def claim(session: Session, code: str, owner: str) -> str:
-    """Register an existing barcode (a pre-printed label); a taken one is a conflict."""
+def claim(session: Session, code: str, owner: str, field: str = "barcode") -> str:
+    """Register an existing barcode (a pre-printed label, a tube maker's code); a taken one is
+    a conflict. The error names `field` (the input it came from)."""
     code = normalise(code)
     if not code or len(code) > 32 or any(c in "_^~" for c in code) or not code.isascii():
-        raise ValidationFailed({"barcode": ["Barcodes are 1-32 ASCII characters, no _ ^ ~."]})
+        raise ValidationFailed({field: ["Barcodes are 1-32 ASCII characters, no _ ^ ~."]})
     if session.get(Barcode, code) is not None:
-        raise Conflict(f"Barcode {code} is already in use.", field="barcode")
+        raise Conflict(f"Barcode {code} is already in use.", field=field)
     session.add(Barcode(value=code, owner=owner))
     return code
+
+
+def of_tube(session: Session, code: str) -> str | None:
+    """The barcode of the item whose tube code is `code` (as stored), or None."""
+    return session.scalar(
+        select(Item.barcode)
+        .join(TubeCode, TubeCode.item_id == Item.id)
+        .where(TubeCode.value == code)
+    )

@@ -111,6 +111,8 @@ class ItemStatus(StrEnum):
 
 # Statuses of items that have left the stores for good: they hold no place, never move or divide.
 GONE = frozenset({ItemStatus.DISTRIBUTED, ItemStatus.CONSUMED, ItemStatus.DESTROYED})
+# The statuses an edit sets, one item at a time (found, missing, destroyed) or in a batch.
+EDITABLE_STATUSES = (ItemStatus.AVAILABLE, ItemStatus.MISSING, ItemStatus.DESTROYED)
 
 
 class Unit(StrEnum):
@@ -176,6 +178,8 @@ class EventType(StrEnum):
     RECEIVED = "received"
     ACCESSIONED = "accessioned"
     PRESERVED = "preserved"
+    # an item of a bulk registration: its lot and place in one event (preserved and placed)
+    REGISTERED = "registered"
     QC = "qc"
     PASSAGED = "passaged"
     ALIQUOTED = "aliquoted"
@@ -317,6 +321,8 @@ class AuditAction(StrEnum):
     INSERT = "insert"
     UPDATE = "update"
     DELETE = "delete"
+    # one entry for the rows of a bulk insert into one table: their ids and a SHA-256 over them
+    BATCH_INSERT = "batch_insert"
 
 
 class Role(StrEnum):

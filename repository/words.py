@@ -125,6 +125,7 @@ ENUMS: dict[type[StrEnum], dict[str, Words]] = {
         "received": W("received", "接收"),
         "accessioned": W("accessioned", "登记入库"),
         "preserved": W("preserved", "保藏"),
+        "registered": W("registered", "登记"),
         "qc": W("QC", "质检"),
         "passaged": W("passaged", "传代"),
         "aliquoted": W("aliquoted", "分装"),
@@ -234,6 +235,7 @@ ENUMS: dict[type[StrEnum], dict[str, Words]] = {
         "insert": W("added", "新增"),
         "update": W("changed", "修改"),
         "delete": W("deleted", "删除"),
+        "batch_insert": W("added in bulk", "批量新增"),
     },
     v.Role: {
         "admin": W("administrator", "管理员"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from repository import migrate
 from repository.db import make_engine
@@ -33,3 +36,21 @@ def _run(url: str, *statements: str) -> None:
         for statement in statements:
             connection.execute(text(statement))
     engine.dispose()
+
+
+@contextmanager
+def new_postgres_database(server_url: str, suffix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database beside the one `server_url` names (its name plus
+    `suffix`), made through that connection; yields its URL and drops it afterwards."""
+    url = make_url(server_url)
+    name = f"{url.database}_{suffix}"
+    engine = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name, query={}).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()

@@ -39,15 +39,29 @@ def wait_for_port(port: int, seconds: float) -> bool:
 def demo_server(folder: Path) -> Iterator[str]:
     """`biorepo db upgrade`, `demo` and `serve` on a new SQLite database in `folder`, as a
     newcomer runs them; yields the base URL, and stops the server afterwards."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'demo.db'}"}
-    for command in (["db", "upgrade"], ["demo"]):
-        subprocess.run([BIN, *command], env=env, check=True, capture_output=True, timeout=300)
+    with served(f"sqlite:///{folder / 'demo.db'}", demo=True) as base:
+        yield base
+
+
+@contextmanager
+def served(
+    database_url: str, *, demo: bool = False, log: Path | None = None, **environment: str
+) -> Iterator[str]:
+    """`biorepo db upgrade` (and `demo`) then `biorepo serve` on `database_url`, with more
+    environment variables if given, its log written to `log` if given; yields the base URL,
+    and stops the server afterwards."""
+    env = {**os.environ, "DATABASE_URL": database_url, **environment}
+    for command in (["db", "upgrade"], ["demo"]) if demo else (["db", "upgrade"],):
+        done = subprocess.run([BIN, *command], env=env, capture_output=True, timeout=300)
+        if done.returncode:
+            raise RuntimeError(f"biorepo {' '.join(command)} failed: {done.stderr.decode()}")
     port = free_port()
+    written = log.open("wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(
         [BIN, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=written,
     )
     try:
         if not wait_for_port(port, 30):
@@ -55,6 +69,8 @@ def demo_server(folder: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)
+        if log:
+            written.close()  # type: ignore[union-attr]
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -5,27 +5,28 @@ MCPD, a Darwin Core Archive, FASTA, MIRRI or MIABIS."""
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify
+from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
-from repository.db import unit_of_work
-from repository.errors import Forbidden, NotFound, ServiceBusy, ValidationFailed
-from repository.exchange import dwca, jobs, mcpd, miabis, mirri, sequences, spool
+from repository.errors import Forbidden, NotFound, ValidationFailed
+from repository.exchange import dwca, mcpd, miabis, mirri, sequences, spool
 from repository.exchange.imports import UPLOADS, run_upload
 from repository.services import import_jobs
 from repository.services.collections import get_collection
 from repository.visibility import sees_donors, sees_import_job
 
+from .. import background
 from ..context import database, principal
 from ..policy import Permission, require
 from ..web.uploads import safe_name
@@ -46,13 +47,23 @@ class UploadBlueprint(Blueprint):
     ARGUMENTS_PARSER = UploadParser()
 
 
+log = logging.getLogger(__name__)
 blp = UploadBlueprint(
     "exchange", __name__, url_prefix="/api/v1/exchange", description="Exchange formats."
 )
 
 
+class FileUpload(Upload):
+    """An uploaded file: a plain form field of that name is not one."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, FileStorage):
+            raise ValidationError("Send the file as a file part of the form (multipart/form-data).")
+        return value
+
+
 class UploadIn(Schema):
-    file = Upload(required=True)
+    file = FileUpload(required=True)
     format = fields.String(required=True, validate=validate.OneOf(UPLOADS))
     collection = fields.String(validate=validate.Length(min=1, max=32))
     dry_run = fields.Boolean(load_default=False)
@@ -141,60 +152,34 @@ def upload(form: dict) -> Any:
 def _queue(
     form: dict, fmt: str, code: str | None, collection_id: int | None, who: int | None
 ) -> dict[str, Any]:
-    """Record the job (committed before it can start), then hand it to the runner."""
+    """Record the job and keep its file (both before it can start), then hand its id to the
+    queue. A queue that cannot take it leaves the job queued: the workers' recovery finds it."""
     session = database()
-    _sweep()
-    path = _saved(form["file"], str(spool.new_folder(_spool())))
     job = import_jobs.create_job(
         session,
         collection_id=collection_id,
         fmt=fmt,
-        files=[path.name],
+        files=[safe_name(form["file"].filename)],
         dry_run=form["dry_run"],
         created_by=who,
     )
+    _saved(form["file"], str(spool.new_folder(background.spool_of(current_app), job.id)))
     shown = ImportJobOut().dump(job)
     session.commit()
-    factory = current_app.extensions["biorepo"]
-    run = current_app.extensions["biorepo.import_runner"]
-    run(lambda: jobs.run_job(factory, job.id, path, code or ""))
-    return shown
-
-
-def _spool(app: Flask | None = None) -> Path:
-    """The folder of uploads waiting for their jobs."""
-    return Path((app or current_app).instance_path) / "import-jobs"
-
-
-def _sweep(app: Flask | None = None) -> None:
-    """Remove the uploads that jobs of a stopped process left, past a job's hour."""
-    spool.sweep(_spool(app), import_jobs.STALE.total_seconds())
-
-
-blp.record_once(lambda state: _sweep(state.app))  # at start
-
-
-def _interrupt_stale() -> None:
-    """Fail the jobs a stopped process left unfinished (in a unit of its own) and remove
-    their uploads, then end the request's snapshot so that it reads them as they are now. A
-    database too busy to take the change (an import writing) leaves it to a later look."""
     try:
-        with unit_of_work(current_app.extensions["biorepo"]) as own:
-            import_jobs.interrupt_stale(own)
-    except ServiceBusy:
-        return
-    _sweep()
-    database().commit()
+        background.of(current_app).import_job(job.id)
+    except Exception:
+        log.exception("import job %s could not be queued; the recovery will", job.id)
+    return shown
 
 
 @blp.get("/imports")
 @blp.response(200, ImportJobOut(many=True))
 def list_jobs() -> Any:
     """The newest 100 import jobs the caller may see (their own, their collections'; admins:
-    all). Jobs whose process stopped are marked failed: at once when it ran on this machine,
-    else after an hour. Curators."""
+    all). A job whose worker stopped runs again in another (at once on the same machine, else
+    an hour after it started). Curators."""
     who = require(Permission.REGISTER)
-    _interrupt_stale()
     return import_jobs.visible_jobs(database(), who)
 
 
@@ -204,7 +189,6 @@ def get_job(job_id: int) -> Any:
     """An import job: its status, counts and problem report. The uploader, curators of its
     collection and admins."""
     who = require(Permission.REGISTER)
-    _interrupt_stale()
     job = import_jobs.get_job(database(), job_id)
     if not sees_import_job(who, job):
         raise Forbidden("Only the uploader, the collection's curators and admins see a job.")

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from api.schemas.inventory import EventOut, ItemOut, LotOut, ScanOut
 from repository.models import Event, Lot
 from repository.schemas.inventory import (
+    AttachTubeCode,
     Consume,
     ConsumeIn,
     Destroy,
@@ -29,8 +30,9 @@ from repository.schemas.inventory import (
     QcSchema,
     Release,
     ReleaseIn,
+    TubeCodeIn,
 )
-from repository.services import cell_culture, inventory, queries
+from repository.services import cell_culture, inventory, queries, tube_codes
 
 from ..context import database
 from ..policy import Permission, require
@@ -134,6 +136,26 @@ def split(command: NewItems, barcode: str) -> list:
     quantity is taken from the parent."""
     require(Permission.INVENTORY_WRITE)
     return inventory.split(database(), barcode, command)
+
+
+class TubeCodeOut(Schema):
+    code = fields.String()
+    item = fields.String()
+
+
+@blp.post("/items/<string:barcode>/tube-code")
+@blp.arguments(TubeCodeIn)
+@blp.response(201, TubeCodeOut)
+def attach_tube_code(command: AttachTubeCode, barcode: str) -> dict:
+    """Attach a tube code to the item: a code its tube carries besides the barcode (its maker's
+    Data Matrix, read by a rack scanner), one per item. It becomes a code of the item like its
+    barcode: a scan of it finds the item, a rack scan matches it. A code in use anywhere (as a
+    barcode or a tube code) is a 409; a code shaped like a biorepo barcode a 422."""
+    require(Permission.INVENTORY_WRITE)
+    db = database()
+    item = inventory.get_item(db, barcode)
+    attached = tube_codes.attach(db, item.barcode, command)
+    return {"code": attached.value, "item": item.barcode}
 
 
 @blp.post("/items/<string:barcode>/consume")

@@ -3,6 +3,8 @@ reprint jobs; a pull agent behind a firewall fetches its printers' jobs and ackn
 
 from __future__ import annotations
 
+from itertools import islice
+
 from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -13,7 +15,7 @@ from repository.errors import NotFound
 from repository.models import Printer, PrintJob
 from repository.schemas.admin import EditPrinter, NewPrinter, PrinterChanges, PrinterSchema
 from repository.schemas.fields import Integer
-from repository.services import printing
+from repository.services import labelling, printing
 from repository.visibility import print_jobs_filter, sees_print_job
 from repository.vocabulary import PrintJobStatus
 
@@ -59,8 +61,22 @@ class JobOut(Schema):
     next_attempt_at = UtcDateTime()
     last_error = fields.String(allow_none=True)
     reprint_of = Integer(allow_none=True)
+    batch = fields.Function(printing.batch_of, metadata={"type": "integer", "nullable": True})
     created_at = UtcDateTime()
     sent_at = UtcDateTime(allow_none=True)
+
+
+class ProgressOut(Schema):
+    """A batch of print jobs, counted in labels."""
+
+    batch = Integer()
+    jobs = Integer()
+    total = Integer()
+    printed = Integer()
+    queued = Integer()
+    cancelled = Integer()
+    failing = Integer(metadata={"description": "Labels of queued jobs whose last try failed."})
+    done = fields.Boolean(metadata={"description": "Nothing is left queued."})
 
 
 class AckIn(Schema):
@@ -112,29 +128,39 @@ def edit_printer(command: EditPrinter, printer_id: int) -> Printer:
 @blp.arguments(JobIn)
 @blp.response(201, JobOut)
 def submit(body: dict) -> PrintJob:
-    """Queue labels for a printer (items, a lot or a box, with a template or each item's
-    own). The document is rendered now, in the printer's language and resolution."""
+    """Queue labels for a printer (items, a lot, a box or the items a search matches, with a
+    template or each item's own). The document is rendered now, in the printer's language
+    and resolution; past 500 items, the labels are queued as a batch of jobs of 500, each
+    rendered when it is sent, in order (follow it at /print-jobs/{batch}/progress)."""
     return queue(body)
 
 
 def queue(body: dict) -> PrintJob:
     """Queue the selected labels (JobIn's fields) on the named printer, as the asker (the API
-    and the labels page share this)."""
+    and the labels page share this): rendered now, or, past `labelling.CHUNK` items, as a
+    batch of jobs rendered when sent (the first job is answered; its `batch` names them)."""
     who = require(Permission.PRINT)
     db = database()
     printer = printing.get_printer(db, body["printer"])
-    things = selected(body)
+    chosen = selected(body)
+    template = str(body.get("template") or ("box" if "box" in body else "per item"))
+    settings = current_app.extensions["biorepo.labels"]
+    if chosen.count > labelling.CHUNK and not chosen.things:
+        first = list(islice(chosen.labels(db), 1))  # a label the stock cannot hold: refused now
+        printing.check_printable(printer, first)
+        printing.render(first, printer, settings)
+        return printing.submit_parts(db, printer, chosen, _what(body), template, who.user_id)[0]
+    things = list(chosen.labels(db))
     title = _title(body, len(things))
-    template = body.get("template") or ("box" if "box" in body else "per item")
-    return printing.submit(
-        db,
-        printer,
-        things,
-        title,
-        str(template),
-        current_app.extensions["biorepo.labels"],
-        who.user_id,
-    )
+    return printing.submit(db, printer, things, title, template, settings, who.user_id)
+
+
+@blp.get("/print-jobs/<id:job_id>/progress")
+@blp.response(200, ProgressOut)
+def job_progress(job_id: int) -> printing.Progress:
+    """Where the batch of this job stands (a large selection is queued as a batch of jobs,
+    `batch` being the first's id): its labels printed, still queued, cancelled, of all."""
+    return printing.progress(database(), visible_job(job_id))
 
 
 @blp.get("/print-jobs")
@@ -173,7 +199,8 @@ def get_job(job_id: int) -> PrintJob:
 def job_document(job_id: int) -> Response:
     """The rendered document (ZPL or PDF), for the agent to print or anyone to check."""
     job = visible_job(job_id)
-    return Response(job.document, mimetype=job.media_type)
+    settings = current_app.extensions["biorepo.labels"]
+    return Response(printing.document_of(database(), job, settings), mimetype=job.media_type)
 
 
 @blp.post("/print-jobs/<id:job_id>/ack")
@@ -219,12 +246,22 @@ def visible_job(job_id: int) -> PrintJob:
     return job
 
 
+def _what(body: dict) -> str:
+    """What a batch of jobs prints, as its titles begin."""
+    for source in ("lot", "box", "request"):
+        if source in body:
+            return f"{source} {body[source]}"
+    if "search" in body:
+        return "search"
+    return f"{body['barcodes'][0]} and more"
+
+
 def _title(body: dict, count: int) -> str:
-    if "lot" in body:
-        return f"lot {body['lot']}: {count} labels"
-    if "box" in body:
-        return f"box {body['box']}: {count} labels"
-    if "request" in body:
+    if "lot" in body or "box" in body:
+        return f"{_what(body)}: {count} labels"
+    if "request" in body and body.get("template") not in labelling.ITEM_TEMPLATES:
         return f"packing list of request {body['request']}"
+    if "request" in body or "search" in body:
+        return f"{_what(body)}: {count} labels"
     first = body["barcodes"][0]
     return first if count == 1 else f"{first} and {count - 1} more"

@@ -11,6 +11,7 @@ from . import history, i18n, inputs, nav, pages, terms
 from .views import (
     animals,
     auth,
+    batch_edits,
     bench,
     catalogue,
     colony,
@@ -44,6 +45,7 @@ def install(app: Flask) -> None:
         auth,
         scan,
         search,
+        batch_edits,
         storage,
         catalogue,
         sharing,

@@ -137,6 +137,23 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
         ),
         (frozenset(), W("Preserved.", "已保藏。")),
     ],
+    EventType.REGISTERED: [
+        (
+            frozenset({"lot", "method", "quantity", "unit", "place"}),
+            W(
+                "Registered in lot {lot} ({method}), {quantity} {unit}, placed in {place}.",
+                "登记于批次 {lot}（{method}），{quantity} {unit}，放入 {place}。",
+            ),
+        ),
+        (
+            frozenset({"lot", "method", "quantity", "unit"}),
+            W(
+                "Registered in lot {lot} ({method}), {quantity} {unit}.",
+                "登记于批次 {lot}（{method}），{quantity} {unit}。",
+            ),
+        ),
+        (frozenset(), W("Registered.", "已登记。")),
+    ],
     EventType.QC: [
         (
             frozenset({"germination_pct", "viability_pct", "seeds", "replicates", "tested_on"}),
@@ -319,6 +336,14 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
                 "Sequence {sequence} filed ({marker}, {length} bases).",
                 "登记序列 {sequence}（{marker}，{length} 个碱基）。",
             ),
+        ),
+        (
+            frozenset({"batch_undone"}),
+            W("Batch edit {batch_undone} undone.", "批量编辑 {batch_undone} 已撤销。"),
+        ),
+        (
+            frozenset({"tube_code"}),
+            W("Tube code {tube_code} attached.", "关联管码 {tube_code}。"),
         ),
         (frozenset({"changed"}), W("Changed: {changed}.", "修改了：{changed}。")),
         *COLONY_SENTENCES,

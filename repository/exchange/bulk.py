@@ -80,6 +80,7 @@ class Options:
     delimiter: str | None = None
     batch: int = 5000  # rows checked together, and rows of a table written together
     problems: Callable[[Problem], None] | None = None  # given every problem as it is found
+    job: int | None = None  # the import job it runs for: named by its audit
 
 
 @dataclass
@@ -145,6 +146,8 @@ class Checked:
         self.outcome = importer.outcome
         self.prepared = importer.prepared if importer.report.ok else None
         self._code, self._batch = importer.collection.code, importer.options.batch
+        # what each audit entry of the write says it came from
+        self.source = {"job": importer.options.job, "files": importer.files}
         self._close = importer.close
 
     def write(self, session: Session) -> Outcome:
@@ -152,7 +155,7 @@ class Checked:
         the file again; a Conflict when another writer changed what was checked meanwhile."""
         if self.prepared is None:
             raise ValueError("Only an import checked without problems, not dry, is written.")
-        writer = writing.Writer(session, self._code, self.prepared, self._batch)
+        writer = writing.Writer(session, self._code, self.prepared, self._batch, self.source)
         writer.write()
         self.outcome.created = writer.created
         return self.outcome
@@ -212,6 +215,7 @@ def _import(
 ) -> Outcome:
     for path in paths:
         importer.report.file = Path(path).name
+        importer.files.append({"name": Path(path).name, "sha256": _file_digest(path)})
         tables = (
             read(Path(path), importer.report)
             if read
@@ -247,6 +251,7 @@ class BulkImport:
         self.drawn = 0  # new materials whose accession number the write pass draws
         self.incoming: Counter[int] = Counter()
         self.batch: list[Row] = []
+        self.files: list[dict[str, str | None]] = []  # each file's name and SHA-256, in order
         self.agreed: dict[type, tuple[MaterialRef | LotRef, dict[str, str]]] = {}
         # what the write pass will write: none when dry
         self.prepared = None if options.dry_run else Prepared(self.scratch, collection.id)
@@ -482,7 +487,9 @@ class BulkImport:
 
     def _item(self, row: Row) -> None:
         values = row.values
-        row.item, errors = _item_fields(*(values.get(k) for k in ("quantity", "unit", "form")))
+        row.item, errors = _item_fields(
+            values.get("quantity"), values.get("unit"), values.get("form")
+        )
         if errors:
             self._errors(row, errors)
         lot = row.lot
@@ -704,6 +711,15 @@ class BulkImport:
             name = number if stored else key
             self.report.add(row, "lot", key, f"Lot {name} of {shown(accession)} has no items.")
         return self.outcome
+
+
+def _file_digest(path: str | Path) -> str | None:
+    """The SHA-256 of a file's bytes (hex); None when it cannot be read (its reader says so)."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def _signature(values: dict[str, str]) -> bytes:

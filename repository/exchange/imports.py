@@ -21,6 +21,9 @@ FORMATS = ("csv", "xlsx", "mcpd", "dwca", "mirri")
 UPLOADS = (*FORMATS, *sequences.FORMATS, "cellosaurus")  # what the API takes
 T = TypeVar("T")
 WhenFree = Callable[[Callable[[], T]], T]  # runs a unit of work, maybe again while busy
+# Called in the write transaction, after the rows are written (a job records its end there, so
+# that the import and the job's status commit together): the counts and the report.
+Written = Callable[[Session, dict[str, int], Report], None]
 
 
 def _now(action: Callable[[], T]) -> T:
@@ -74,6 +77,7 @@ def in_two_passes(
     actor: int | None,
     check: Callable[[Session], bulk.Checked],
     when_free: WhenFree = _now,
+    written: Written | None = None,
 ) -> bulk.Outcome:
     """The check pass (`check`) in a read-only unit of work, where no SQLite writer waits for
     it; then, not dry and with nothing wrong, the write pass in a write unit of its own (run by
@@ -83,14 +87,20 @@ def in_two_passes(
     with closing(checked):
         if checked.prepared is None:  # dry
             return checked.outcome
-        return when_free(lambda: _write(factory, actor, checked))
+        return when_free(lambda: _write(factory, actor, checked, written))
 
 
 def _write(
-    factory: sessionmaker[Session], actor: int | None, checked: bulk.Checked
+    factory: sessionmaker[Session],
+    actor: int | None,
+    checked: bulk.Checked,
+    written: Written | None = None,
 ) -> bulk.Outcome:
     with unit_of_work(factory, actor=actor) as session:
-        return checked.write(session)
+        outcome = checked.write(session)
+        if written is not None:
+            written(session, _counts(outcome), outcome.report)
+        return outcome
 
 
 def run_upload(
@@ -101,14 +111,22 @@ def run_upload(
     code: str,
     dry_run: bool,
     when_free: WhenFree = _now,
+    written: Written | None = None,
+    job: int | None = None,
 ) -> tuple[dict[str, int], Report]:
     """Import a file of `fmt` (one of UPLOADS) in two passes: its counts and problem report;
     any problem (not dry) raises ImportRejected. Cellosaurus and sequence files have no
-    prepared write: their write pass imports the checked file again."""
+    prepared write: their write pass imports the checked file again. `written` runs in the
+    write transaction (none when dry or refused); `job`, the import job it runs for, is named
+    by the audit of what it writes."""
     if fmt in FORMATS:
-        options = bulk.Options(code, dry_run=dry_run)
+        options = bulk.Options(code, dry_run=dry_run, job=job)
         outcome = in_two_passes(
-            factory, actor, lambda session: check_files(session, [path], fmt, options), when_free
+            factory,
+            actor,
+            lambda session: check_files(session, [path], fmt, options),
+            when_free,
+            written,
         )
         return _counts(outcome), outcome.report
     with unit_of_work(factory, actor=actor, write=False) as session:
@@ -117,14 +135,22 @@ def run_upload(
         return counts, report
     if not report.ok:
         raise ImportRejected(report)
-    return when_free(lambda: _upload(factory, actor, fmt, path, code))
+    return when_free(lambda: _upload(factory, actor, fmt, path, code, written))
 
 
 def _upload(
-    factory: sessionmaker[Session], actor: int | None, fmt: str, path: Path, code: str
+    factory: sessionmaker[Session],
+    actor: int | None,
+    fmt: str,
+    path: Path,
+    code: str,
+    written: Written | None,
 ) -> tuple[dict[str, int], Report]:
     with unit_of_work(factory, actor=actor) as session:
-        return _import_other(session, fmt, path, code, dry_run=False)
+        counts, report = _import_other(session, fmt, path, code, dry_run=False)
+        if written is not None:
+            written(session, counts, report)
+        return counts, report
 
 
 def _import_other(

@@ -21,6 +21,10 @@ DEPTH = 64  # elements nested in an XML part
 # Rack scanner files: one line per position of a rack (at most a 50x50 grid), a few header lines.
 RACK_FILE = 120 * KIB  # as text (`lines`), even of 4-byte characters, under a form field's 500 kB
 RACK_LINES = 2_600
+# A stocktaking's codes scanned one per line (a freezer's tubes and its boxes' codes), as text;
+# and how many rack files one stocktaking reads (one per box of a rack or a freezer).
+CODES_LINES = 20_000
+STOCKTAKE_RACKS = 200
 
 # Darwin Core Archives.
 META = 1 * MIB  # meta.xml, read whole

@@ -205,10 +205,15 @@ def _new_item(record: tuple[Any, ...]) -> NewItem:
         method,
         barcode,
         _quantity(quanta),
-        Unit(unit),
-        ItemForm(form),
+        _UNITS[unit],
+        _FORMS[form],
         *place,
     )
+
+
+# the members by their values, looked up without an Enum call per item
+_UNITS = {member.value: member for member in Unit}
+_FORMS = {member.value: member for member in ItemForm}
 
 
 def _quanta(quantity: Decimal) -> int:

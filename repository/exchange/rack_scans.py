@@ -54,13 +54,15 @@ class RackFile:
     scans: tuple[Scan, ...]
 
 
-def _text(data: bytes, report: Report) -> str | None:
+def _text(
+    data: bytes, report: Report, what: str = "A rack file", most_lines: int = limits.RACK_LINES
+) -> str | None:
     if len(data) > limits.RACK_FILE:
         report.add(
             None,
             None,
             None,
-            f"A rack file has at most {limits.amount(limits.RACK_FILE)}; "
+            f"{what} has at most {limits.amount(limits.RACK_FILE)}; "
             f"this one has {limits.amount(len(data))}.",
         )
         return None
@@ -74,8 +76,8 @@ def _text(data: bytes, report: Report) -> str | None:
         line = text[: text.index(bad)].count("\n") + 1
         report.add(line, None, None, f"Not a text file (control character U+{ord(bad):04X}).")
         return None
-    if text.count("\n") > limits.RACK_LINES:
-        report.add(None, None, None, f"A rack file has at most {limits.RACK_LINES} lines.")
+    if text.count("\n") > most_lines:
+        report.add(None, None, None, f"{what} has at most {most_lines} lines.")
         return None
     return text
 
@@ -210,6 +212,26 @@ def read_rack_file(data: bytes, rows: int = 8, cols: int = 12) -> RackFile:
     if not report.ok:
         raise ImportRejected(report)
     return RackFile(rack, rack_line, tuple(scans))
+
+
+def read_codes(data: bytes) -> tuple[tuple[int, str], ...]:
+    """The codes a hand scanner typed, one per line (tubes, and the codes of the boxes they
+    were read in), each with its line; blank lines skipped. Every problem found, each with its
+    line, is raised together (ImportRejected)."""
+    report = Report()
+    text = _text(data, report, "A list of codes", limits.CODES_LINES)
+    if text is None:
+        raise ImportRejected(report)
+    codes = []
+    for line, raw in enumerate(text.splitlines(), start=1):
+        value = raw.strip()
+        if value:
+            code = _code(line, "code", value, report)
+            if code is not None:
+                codes.append((line, code))
+    if not report.ok:
+        raise ImportRejected(report)
+    return tuple(codes)
 
 
 def _code(line: int, column: str, value: str, report: Report) -> str | None:

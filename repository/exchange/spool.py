@@ -1,53 +1,53 @@
-"""The spool of uploaded files waiting for their import jobs: a folder per job, named for the
-process that runs it, and the sweep of the folders a killed process left behind."""
+"""The spool of uploaded files waiting for their import jobs: a folder per job, named by the job's
+id (any worker of the queue finds it from the id its task carries), removed by the job when it
+is done, and the sweep of the folders a killed worker or request left behind."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from ..processes import gone, this_process
+from sqlalchemy.orm import Session
+
+from ..services import import_jobs
 
 
-def new_folder(spool: Path) -> Path:
-    """A new folder of `spool` for a job's file, named for the process that queues (and runs)
-    the job and a random part, so that a sweep knows whether that process still lives."""
-    spool.mkdir(parents=True, exist_ok=True)
-    owner = base64.urlsafe_b64encode((this_process() or "").encode()).decode().rstrip("=")
-    return Path(tempfile.mkdtemp(prefix=f"{owner}.", dir=spool))
+def job_folder(spool: Path, job_id: int) -> Path:
+    """Where the files of job `job_id` are kept."""
+    return spool / str(job_id)
 
 
-def _owner(folder: Path) -> str | None:
-    """The process a spool folder was made for (as `this_process` says it); None when its name
-    does not say."""
-    encoded = folder.name.partition(".")[0]
-    try:
-        identity = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    _, pid, started = identity.rsplit("/", 2) if identity.count("/") >= 3 else ("", "", "")
-    return identity if pid.isdigit() and started.isdigit() else None
+def new_folder(spool: Path, job_id: int) -> Path:
+    """An empty folder for the job's files (one left by an earlier database's job of the same
+    id is removed first: the id was just drawn, so nothing of this database uses it)."""
+    folder = job_folder(spool, job_id)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
-def sweep(spool: Path, lifetime: float, now: float | None = None) -> list[Path]:
-    """Remove the folders a killed process left in `spool`: those older than `lifetime`
-    seconds whose process is known to have stopped, or that do not say which it was. A live
-    process's job may still be reading its file (it removes the folder itself when done), and
-    so may one of another machine. Returns the folders removed."""
+def sweep(session: Session, spool: Path, lifetime: float, now: float | None = None) -> list[Path]:
+    """Remove the folders no job waits for: those of finished jobs, and, older than
+    `lifetime` seconds, those of no job (a request that failed before its commit) or not named
+    by one (an older version's). Returns the folders removed."""
     if not spool.is_dir():
         return []
     limit = (time.time() if now is None else now) - lifetime
+    folders = {folder.name: folder for folder in spool.iterdir() if folder.is_dir()}
+    ids = [int(name) for name in folders if name.isdigit()]
+    waiting = import_jobs.unfinished(session, ids)
+    known = import_jobs.existing(session, ids)
     swept = []
-    for folder in spool.iterdir():
+    for name, folder in folders.items():
+        job_id = int(name) if name.isdigit() else None
+        if job_id in waiting:
+            continue
         try:
-            old = folder.is_dir() and folder.stat().st_mtime < limit
+            old = folder.stat().st_mtime < limit
         except OSError:  # removed meanwhile by its job or another sweep
             continue
-        if old and ((owner := _owner(folder)) is None or gone(owner)):
+        if job_id in known or old:
             shutil.rmtree(folder, ignore_errors=True)
             swept.append(folder)
     return swept

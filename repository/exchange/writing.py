@@ -1,10 +1,12 @@
 """The write pass of a bulk import: what its check pass prepared (prepared.py) inserted in the
 caller's write transaction, a chunk at a time: materials (with their kind's table and
-identifiers), then lots, then items with their barcodes and places, with their events and audit
-entries. Only what depends on the database at this moment is found here: ids, lot numbers of
-stored materials, drawn barcodes, the storage paths events name. What another writer changed
-since the check (a position or barcode taken, an accession used, a material, lot or box
-deleted, a box filled) breaks a constraint: the whole import is refused as a Conflict."""
+identifiers), then lots, then items with their barcodes and places, with their events (one
+`registered` per item, its lot and place together) and one audit entry per chunk of each table
+(audit.record_batch: the import's job and files, the ids and a SHA-256 over the rows). Only
+what depends on the database at this moment is found here: ids, lot numbers of stored
+materials, drawn barcodes, the storage paths events name. What another writer changed since the
+check (a position or barcode taken, an accession used, a material, lot or box deleted, a box
+filled) breaks a constraint: the whole import is refused as a Conflict."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from ..errors import Conflict
 from ..models import KIND_MODELS, Barcode, Identifier, Item, Lot, Material, StorageUnit
 from ..models.base import utcnow
 from ..services.collections import get_collection, next_accession_numbers
-from ..services.events import accessioned_event, preserved_event, record_events
+from ..services.events import accessioned_event, record_events, registered_event
 from ..services.inventory import number_lots
 from ..services.storage import PathUnit, path_label, path_rows
 from ..sql import one_of
@@ -64,10 +66,16 @@ class Writer:
     table at a time."""
 
     def __init__(
-        self, session: Session, collection_code: str, prepared: Prepared, chunk: int
+        self,
+        session: Session,
+        collection_code: str,
+        prepared: Prepared,
+        chunk: int,
+        source: dict[str, Any] | None = None,
     ) -> None:
         self.session, self.code = session, collection_code
         self.prepared, self.chunk = prepared, chunk
+        self.source = source or {}  # what each batch's audit entry says it came from
         self.material_ids = array("q")  # by the material's place in the import
         self.lot_ids, self.lot_numbers, self.lot_materials = array("q"), array("q"), array("q")
         self.paths: dict[int, list[PathUnit]] = {}
@@ -106,7 +114,6 @@ class Writer:
         ids = reserve_ids(self.session, MATERIALS, len(materials))
         drawn = iter(self._drawn(sum(1 for m in materials if m.base["accession_number"] is None)))
         base_rows: list[Row] = []
-        audited: list[Row] = []
         identifiers: list[Row] = []
         kind_rows: dict[MaterialKind, list[Row]] = {}
         for material, id_ in zip(materials, ids, strict=True):
@@ -117,7 +124,6 @@ class Writer:
             identifiers.extend({"material_id": id_, **i} for i in material.identifiers)
             base_rows.append(base)
             kind_rows.setdefault(material.kind, []).append(own)
-            audited.append({**base, **own})
         self.material_ids.extend(ids)
         self.created.add_materials(ids, (b["accession_number"] for b in base_rows))
         insert_rows(self.session, MATERIALS, base_rows)
@@ -131,8 +137,10 @@ class Writer:
             )
         ]
         insert_rows(self.session, IDENTIFIERS, identifier_rows)
-        audit.record_inserts(self.session, MATERIALS, audited)
-        audit.record_inserts(self.session, IDENTIFIERS, identifier_rows)
+        audit.record_batch(self.session, MATERIALS, base_rows, self.source)
+        for kind, rows in kind_rows.items():
+            audit.record_batch(self.session, table_of(KIND_MODELS[kind]), rows, self.source)
+        audit.record_batch(self.session, IDENTIFIERS, identifier_rows, self.source)
         record_events(
             self.session,
             EventType.ACCESSIONED,
@@ -196,7 +204,7 @@ class Writer:
         insert_rows(self.session, LOTS, rows)
         self._grew(LOTS, len(rows))
         self.created.add_lots(ids)
-        audit.record_inserts(self.session, LOTS, rows)
+        audit.record_batch(self.session, LOTS, rows, self.source)
 
     def _lot_of(self, item: NewItem) -> tuple[int, int, int]:
         """The id, number and material id of an item's lot: one of this import's (by its
@@ -244,36 +252,21 @@ class Writer:
                 .values(occupied=UNITS.c.occupied + bindparam("count")),
                 [{"unit_id": k, "count": v} for k, v in occupancy.items()],
             )
-        audit.record_inserts(self.session, ITEMS, items)
+        audit.record_batch(self.session, ITEMS, items, self.source)
+        self.paths.update(path_rows(self.session, set(occupancy) - set(self.paths)))
         record_events(
             self.session,
-            EventType.PRESERVED,
+            EventType.REGISTERED,
             (
-                preserved_event(
-                    i["id"], lot_id, material_id, number, item.method, i["quantity"], i["unit"]
+                registered_event(
+                    i["id"], lot_id, number, item.method, i["quantity"], i["unit"], self._place(i)
                 )
-                for item, i, (lot_id, number, material_id) in zip(new, items, lots, strict=True)
+                for item, i, (lot_id, number, _) in zip(new, items, lots, strict=True)
             ),
         )
-        self._placed(items)
 
-    def _placed(self, items: list[Row]) -> None:
-        """The `placed` event of each new item with a place."""
-        placed = [i for i in items if i["container_id"]]
-        missing = {i["container_id"] for i in placed} - set(self.paths)
-        self.paths.update(path_rows(self.session, missing))
-        record_events(
-            self.session,
-            EventType.PLACED,
-            (
-                {
-                    "item_id": i["id"],
-                    "lot_id": i["lot_id"],
-                    "data": {
-                        "from": None,
-                        "to": path_label(self.paths[i["container_id"]], i["row"], i["col"]),
-                    },
-                }
-                for i in placed
-            ),
-        )
+    def _place(self, item: Row) -> str | None:
+        """Where a new item was put: its path (with its position), or None."""
+        if item["container_id"] is None:
+            return None
+        return path_label(self.paths[item["container_id"]], item["row"], item["col"])

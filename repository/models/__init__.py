@@ -2,13 +2,14 @@
 
 from .authentication import Authentication
 from .base import Base
+from .batch import ItemBatch, ItemBatchRow
 from .collection import Collection
 from .colony import BodyWeight, Litter, Mating, PlugCheck, Protocol, ProtocolLine
 from .genotype import Genotype
 from .health import HealthReport
 from .history import AuditEntry, Event, QcResult
 from .imports import ImportJob
-from .inventory import Animal, Item, Lot
+from .inventory import Animal, Item, Lot, TubeCode
 from .material import (
     KIND_MODELS,
     AnimalLine,
@@ -84,6 +85,8 @@ __all__ = [
     "IdentityThreshold",
     "ImportJob",
     "Item",
+    "ItemBatch",
+    "ItemBatchRow",
     "Litter",
     "LoginFailure",
     "Lot",
@@ -116,6 +119,7 @@ __all__ = [
     "StockAlert",
     "StorageUnit",
     "Strain",
+    "TubeCode",
     "User",
     "UserSession",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import tracing
 from ..vocabulary import ImportJobStatus
 from .base import Base, Timestamp, choice, utcnow
 from .collection import Collection
@@ -36,5 +37,7 @@ class ImportJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
     runner: Mapped[str | None] = mapped_column(String(200))  # the process (repository.processes)
+    # the HTTP request that queued it (its X-Request-Id): the job's log lines carry it too
+    request_id: Mapped[str | None] = mapped_column(String(100), default=tracing.request_id)
 
     collection: Mapped[Collection | None] = relationship()

@@ -135,6 +135,23 @@ class Item(Base):
     )
 
 
+class TubeCode(Base):
+    """A code a tube carries besides its barcode, such as the Data Matrix etched in its base
+    that a rack scanner reads. It holds a row of `barcodes` (as an item's code) like a barcode
+    does, so no code ever names two things; an item has one tube code at most."""
+
+    __tablename__ = "tube_codes"
+    __table_args__ = (
+        ForeignKeyConstraint(["value", "value_owner"], ["barcodes.value", "barcodes.owner"]),
+        CheckConstraint("value_owner = 'item'", name="value_owner"),
+    )
+
+    value: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value_owner: Mapped[str] = mapped_column(String(16), default="item")
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
 class Animal(Base):
     """The animal an item stands for: sex, date of birth, parents."""
 
@@ -143,8 +160,8 @@ class Animal(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
     sex: Mapped[Sex] = mapped_column(choice(Sex, "sex"))
     birth_date: Mapped[date | None] = mapped_column(Date)
-    sire_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
-    dam_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    sire_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    dam_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     ear_tag: Mapped[str | None] = mapped_column(String(32))
     transponder: Mapped[str | None] = mapped_column(String(32))
     generation: Mapped[str | None] = mapped_column(String(16))  # N10F3 (repository.generations)

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import tracing
 from ..vocabulary import PrinterProtocol, PrinterTransport, PrintJobStatus
 from .base import Base, Timestamp, choice, utcnow
 from .people import User
@@ -75,5 +76,7 @@ class PrintJob(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # the HTTP request that queued it (its X-Request-Id): the job's log lines carry it too
+    request_id: Mapped[str | None] = mapped_column(String(100), default=tracing.request_id)
 
     printer: Mapped[Printer] = relationship()

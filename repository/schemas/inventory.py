@@ -298,6 +298,59 @@ class Note:
     note: str | None = None
 
 
+class TubeCodeIn(StrictSchema):
+    """A code a tube carries besides its barcode (its maker's, read by a rack scanner)."""
+
+    code = text(64, required=True, also=validate.Length(min=1, max=64))
+    note = text(5000)
+
+    @post_load
+    def _command(self, data: dict, **_: Any) -> AttachTubeCode:
+        return AttachTubeCode(**data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttachTubeCode:
+    """Attach a tube code to an item (one per item), with a note for its history."""
+
+    code: str
+    note: str | None = None
+
+
+class RackLotIn(LotSchema):
+    """A new lot of a material for the tubes of a rack file not known yet: as many items as
+    those tubes (so no `items`), each at the position it was read, its code its tube code."""
+
+    class Meta:
+        exclude = ("items", "animals")
+
+    material_id = Integer(required=True)
+    note = text(5000)
+
+    @post_load
+    def _command(self, data: dict, **_: Any) -> RackLot | dict:
+        if self.partial:  # a form read before its permission is checked: the fields given
+            return data
+        return rack_lot(data)
+
+
+def rack_lot(data: dict[str, Any]) -> RackLot:
+    """The command of RackLotIn's fields (checked complete)."""
+    data = dict(data)
+    material_id, note = data.pop("material_id"), data.pop("note", None)
+    return RackLot(material_id=material_id, lot=data, note=note)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RackLot:
+    """Register a rack's unknown tubes as a new lot of `material_id` (`lot`: the fields of a
+    NewLot but its item count, which is the number of those tubes)."""
+
+    material_id: int
+    lot: dict[str, Any]
+    note: str | None = None
+
+
 class ReleaseIn(StrictSchema):
     reason = text(
         500,

@@ -5,6 +5,7 @@ and those filters. The command is what the search pages, the API and batch work 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -207,14 +208,37 @@ class ItemSearchQuery(ItemQuery):
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _only_known(self, data: dict, original: Any, **_: Any) -> None:
+        if not isinstance(original, Mapping):  # not an object (nested): its type error says so
+            return
         unknown = sorted(set(original.keys()) - set(self.fields) - self.PAGING)
         if unknown:
             raise ValidationError({name: ["Unknown parameter."] for name in unknown})
-        given = sorted(set(original.keys()) & set(ItemQuery._declared_fields) - {"sort"})
-        if "saved" in original and given:
-            raise ValidationError(
-                {"saved": [f"A saved search runs with its own filters; drop {', '.join(given)}."]}
-            )
+        saved_alone(original)
+
+
+def saved_alone(original: Any) -> None:
+    """A saved search (`saved`) runs with its own filters: none may be given beside it."""
+    if not isinstance(original, Mapping):  # not an object: its field errors say so
+        return
+    given = sorted(set(original.keys()) & set(ItemQuery._declared_fields) - {"sort"})
+    if "saved" in original and given:
+        raise ValidationError(
+            {"saved": [f"A saved search runs with its own filters; drop {', '.join(given)}."]}
+        )
+
+
+class ItemSearchIn(ItemQuery):
+    """The item search in a JSON body (batch work): the filters, or a saved search of the
+    asker's (`saved`) instead."""
+
+    saved = Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "A saved search of yours (its id) instead of filters."},
+    )
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _saved_alone(self, data: dict, original: Any, **_: Any) -> None:
+        saved_alone(original)
 
 
 class SavedSearchIn(StrictSchema):

@@ -26,6 +26,8 @@ from .health_reports import get_room
 from .storage import PathUnit, path_label, path_rows
 
 CHUNK = 500  # animals whose placements are read per query
+# the events that put an item somewhere: a bulk registration's (in its place), placing, moves
+PLACING = (EventType.REGISTERED, EventType.PLACED, EventType.MOVED)
 COLUMNS = ("on", "room", "room_name", "line", "line_name", "protocol", "animals")
 
 
@@ -111,14 +113,14 @@ def _rooms_of(session: Session, living: list[Any], on: date) -> dict[int, Room]:
         chunk = ids[start : start + CHUNK]
         for item_id, at, data in session.execute(
             select(Event.item_id, Event.at, Event.data)
-            .where(Event.item_id.in_(chunk), Event.type.in_((EventType.PLACED, EventType.MOVED)))
+            .where(Event.item_id.in_(chunk), Event.type.in_(PLACING))
             .order_by(Event.item_id, Event.id)
         ):
             if _aware(at) < end:
-                placed[item_id] = (data or {}).get("to")
+                placed[item_id] = _put_in(data)
             elif item_id not in moved_since:
                 moved_since.add(item_id)
-                first_after[item_id] = (data or {}).get("to")
+                first_after[item_id] = _put_in(data)
     containers = {row.container_id for row in living if row.container_id is not None}
     paths = path_rows(session, containers | set(_room_ids(session)))
     by_label = {path_label(path): _room(path) for path in paths.values() if _room(path)}
@@ -135,6 +137,13 @@ def _rooms_of(session: Session, living: list[Any], on: date) -> dict[int, Room]:
             if then is not None:
                 found[row.id] = then
     return found
+
+
+def _put_in(data: dict[str, Any] | None) -> str | None:
+    """The place an event put its item in: a move's or placing's `to`, a bulk registration's
+    `place`."""
+    data = data or {}
+    return data.get("to", data.get("place"))
 
 
 def _aware(at: datetime) -> datetime:

@@ -64,8 +64,29 @@ def preserved_event(
         "item_id": item_id,
         "lot_id": lot_id,
         "material_id": material_id,
-        "data": {"lot": lot_number, "method": method, "quantity": quantity, "unit": unit},
+        "data": _of_lot(lot_number, method, quantity, unit),
     }
+
+
+def registered_event(
+    item_id: int,
+    lot_id: int,
+    lot_number: int,
+    method: Any,
+    quantity: Decimal,
+    unit: Any,
+    place: str | None,
+) -> dict[str, Any]:
+    """The one `registered` event of an item of a bulk registration, as a row for
+    record_events: its lot as the `preserved` event tells it, and the place it was put in (its
+    path, or None). Its material is its lot's (item history reads it by item)."""
+    data = _of_lot(lot_number, method, quantity, unit)
+    data["place"] = place
+    return {"item_id": item_id, "lot_id": lot_id, "data": data}
+
+
+def _of_lot(lot_number: int, method: Any, quantity: Decimal, unit: Any) -> dict[str, Any]:
+    return {"lot": lot_number, "method": method, "quantity": quantity, "unit": unit}
 
 
 def record_event(

@@ -1,5 +1,5 @@
-"""Import jobs: queued, started and finished (each step its own unit of work, run by the
-caller), the ones a principal sees, and the ones a stopped process left unfinished."""
+"""Import jobs: queued, claimed by one worker and finished (each step its own unit of work, run
+by the caller), the ones a principal sees, and the ones a stopped worker left, to run again."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
+from ..errors import InvalidState, NotFound
 from ..models import ImportJob
-from ..models.base import utcnow
+from ..models.base import aware, utcnow
 from ..processes import gone, this_process
-from ..sql import rows_changed
 from ..visibility import import_jobs_filter
 from ..vocabulary import ImportJobStatus
 from .accounts import Principal
@@ -41,7 +40,7 @@ def create_job(
         created_by=created_by,
         counts={},
         report={},
-        runner=this_process(),  # the process that queues a job runs it (in a thread)
+        runner=None,  # no worker has it yet (claim)
     )
     session.add(job)
     session.flush()
@@ -55,8 +54,30 @@ def get_job(session: Session, job_id: int) -> ImportJob:
     return job
 
 
-def start(session: Session, job_id: int) -> ImportJob:
-    job = get_job(session, job_id)
+def claimable(
+    status: ImportJobStatus,
+    runner: str | None,
+    started_at: datetime | None,
+    now: datetime | None = None,
+) -> bool:
+    """Whether a worker may take the job: it is queued, or running in a worker that stopped
+    (known at once on this machine; else, or when unknown, an hour after it started)."""
+    if status is ImportJobStatus.QUEUED:
+        return True
+    if status is not ImportJobStatus.RUNNING:
+        return False
+    return gone(runner) or started_at is None or aware(started_at) < (now or utcnow()) - STALE
+
+
+def claim(session: Session, job_id: int) -> ImportJob | None:
+    """Take the job for this process, or None when it is not to be run (finished, or another
+    live worker runs it). The row is locked (SKIP LOCKED on PostgreSQL: a worker claiming it
+    now is left to it); on SQLite the write transaction serialises claims."""
+    job = session.scalar(
+        select(ImportJob).where(ImportJob.id == job_id).with_for_update(skip_locked=True)
+    )
+    if job is None or not claimable(job.status, job.runner, job.started_at):
+        return None
     job.status, job.started_at = ImportJobStatus.RUNNING, utcnow()
     job.runner = this_process()
     session.flush()
@@ -66,8 +87,13 @@ def start(session: Session, job_id: int) -> ImportJob:
 def finish(
     session: Session, job_id: int, *, ok: bool, counts: dict[str, int], report: dict[str, Any]
 ) -> ImportJob:
-    """Record how the job ended; the report keeps its first SHOWN problems and the count."""
+    """Record how the job ended, in the transaction that wrote its import (or one of its own
+    when nothing was written); the report keeps its first SHOWN problems and the count. Only
+    the worker holding the job finishes it: another's (which took over a job it thought
+    stopped) is refused, and the import it wrote rolls back with it."""
     job = get_job(session, job_id)
+    if job.status is not ImportJobStatus.RUNNING or job.runner != this_process():
+        raise InvalidState(f"Import job {job_id} is no longer this worker's.", field="job_id")
     job.status = ImportJobStatus.SUCCEEDED if ok else ImportJobStatus.FAILED
     job.counts = counts
     job.report = {"count": report["count"], "problems": report["problems"][:SHOWN]}
@@ -82,35 +108,35 @@ def visible_jobs(session: Session, who: Principal, limit: int = 100) -> Sequence
     return session.scalars(query.order_by(ImportJob.id.desc()).limit(limit)).all()
 
 
-def interrupt_stale(session: Session, now: datetime | None = None) -> int:
-    """Mark failed the jobs queued or running whose process stopped: at once when it ran on
-    this machine, else (another machine's, or one that could not say) after an hour."""
-    cutoff = (now or utcnow()) - STALE
-    stopped = [
-        job_id
-        for job_id, runner in session.execute(
-            select(ImportJob.id, ImportJob.runner).where(
-                ImportJob.status.in_(UNFINISHED), ImportJob.runner.is_not(None)
-            )
-        )
-        if gone(runner)
-    ]
-    message = "The import was interrupted (its process stopped); nothing was imported."
-    result = session.execute(
-        update(ImportJob)
-        .where(
-            ImportJob.status.in_(UNFINISHED),
-            or_(ImportJob.created_at < cutoff, ImportJob.id.in_(stopped)),
-        )
-        .values(
-            status=ImportJobStatus.FAILED,
-            finished_at=now or utcnow(),
-            report=failure(message),
-        )
-        .execution_options(synchronize_session=False)
+def orphans(session: Session, now: datetime | None = None) -> list[int]:
+    """The jobs to hand to a worker again: queued (their task may be lost: a queue that
+    restarted empty, a worker killed between taking the task and claiming the job) or
+    running in a worker that stopped. Running one twice is harmless (`claim`, `finish`)."""
+    rows = session.execute(
+        select(ImportJob.id, ImportJob.status, ImportJob.runner, ImportJob.started_at)
+        .where(ImportJob.status.in_(UNFINISHED))
+        .order_by(ImportJob.id)
     )
-    session.flush()
-    return rows_changed(result)
+    return [
+        job_id
+        for job_id, status, runner, started_at in rows
+        if claimable(status, runner, started_at, now)
+    ]
+
+
+def unfinished(session: Session, job_ids: Sequence[int]) -> set[int]:
+    """Those of `job_ids` whose jobs are queued or running."""
+    if not job_ids:
+        return set()
+    query = select(ImportJob.id).where(ImportJob.id.in_(job_ids), ImportJob.status.in_(UNFINISHED))
+    return set(session.scalars(query))
+
+
+def existing(session: Session, job_ids: Sequence[int]) -> set[int]:
+    """Those of `job_ids` that are jobs of this database."""
+    if not job_ids:
+        return set()
+    return set(session.scalars(select(ImportJob.id).where(ImportJob.id.in_(job_ids))))
 
 
 def _problem(message: str) -> dict[str, Any]:

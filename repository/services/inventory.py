@@ -29,7 +29,7 @@ from ..schemas.inventory import (
     PreserveLot,
 )
 from ..sql import chunked, one_of
-from ..vocabulary import GONE, EventType, ItemStatus, MaterialKind
+from ..vocabulary import GONE, EventType, ItemStatus, MaterialKind, Unit
 from .cell_culture import check_tier, passage_override, quarantine
 from .events import preserved_event, record_event, record_events
 from .protocols import enrol, get_protocol
@@ -37,9 +37,12 @@ from .storage import Place, get_unit, place_items, relocate
 
 
 def get_item(session: Session, barcode: str, field: str = "barcode") -> Item:
-    """The item a scanned code names; the error names `field` (the input it came from)."""
+    """The item a scanned code names (its barcode or its tube code); the error names `field`
+    (the input it came from)."""
     code = barcodes.scanned(barcode, field)
     item = session.scalar(select(Item).where(Item.barcode == code))
+    if item is None and (of_tube := barcodes.of_tube(session, code)) is not None:
+        item = session.scalar(select(Item).where(Item.barcode == of_tube))
     if item is None:
         raise barcodes.not_found(session, barcode, "item", field)
     return item
@@ -249,10 +252,50 @@ def passage(session: Session, lot_id: int, command: Passage, *, place: Place | N
 
 
 def _check_divisible(item: Item) -> None:
-    if item.status in GONE or item.status is ItemStatus.MISSING:
+    check_divisible(item.barcode, item.status)
+
+
+def check_divisible(barcode: str, status: ItemStatus) -> None:
+    """An item gone or missing is neither divided nor used (one item, or a batch)."""
+    if status in GONE or status is ItemStatus.MISSING:
         raise InvalidState(
-            f"Item {item.barcode} is {item.status.value}; it cannot be divided.", field="status"
+            f"Item {barcode} is {status.value}; it cannot be divided.", field="status"
         )
+
+
+def check_use(
+    barcode: str, status: ItemStatus, quantity: Decimal, unit: Unit, used: Decimal
+) -> None:
+    """What may be used of an item (one item, or a batch that lowers quantities): more than
+    nothing and at most what it holds, of an item that is neither gone nor missing."""
+    check_divisible(barcode, status)
+    if used <= 0 or used > quantity:
+        raise ValidationFailed(
+            {"quantity": [f"Between 0 and {quantity} {unit.value} can be used."]}
+        )
+
+
+def check_status(barcode: str, current: ItemStatus, target: ItemStatus, note: str | None) -> None:
+    """The rule of each status an edit sets, for one item or a batch: destroyed, an item not
+    gone already, with a reason; missing, an item neither gone nor missing; available again,
+    only a missing item (found)."""
+    if target is ItemStatus.DESTROYED:
+        if current in GONE:
+            raise InvalidState(f"Item {barcode} is already {current.value}.", field="status")
+        if not (note or "").strip():
+            raise ValidationFailed({"reason": ["Say why the item is destroyed."]})
+    elif target is ItemStatus.MISSING:
+        if current in GONE or current is ItemStatus.MISSING:
+            raise InvalidState(f"Item {barcode} is {current.value}.", field="status")
+    elif target is ItemStatus.AVAILABLE:
+        if current is not ItemStatus.MISSING:
+            raise InvalidState(
+                f"Item {barcode} is {current.value}, not missing: only a missing item becomes "
+                "available again (found).",
+                field="status",
+            )
+    else:
+        raise InvalidState(f"An edit does not make an item {target.value}.", field="status")
 
 
 def split(
@@ -374,12 +417,8 @@ def consume(session: Session, barcode: str, command: Consume) -> Item:
 def _use_up(
     session: Session, item: Item, quantity: Decimal | None = None, note: str | None = None
 ) -> Item:
-    _check_divisible(item)
     used = item.quantity if quantity is None else Decimal(quantity).quantize(QUANTUM)
-    if used <= 0 or used > item.quantity:
-        raise ValidationFailed(
-            {"quantity": [f"Between 0 and {item.quantity} {item.unit.value} can be used."]}
-        )
+    check_use(item.barcode, item.status, item.quantity, item.unit, used)
     item.quantity = (item.quantity - used).quantize(QUANTUM)
     if item.quantity == 0:
         relocate(session, [(item, None)])
@@ -408,17 +447,13 @@ def _leave_storage(
 
 def destroy(session: Session, barcode: str, command: Destroy) -> Item:
     item, reason = get_item(session, barcode), command.reason
-    if item.status in GONE:
-        raise InvalidState(f"Item {item.barcode} is already {item.status.value}.", field="status")
-    if not reason.strip():
-        raise ValidationFailed({"reason": ["Say why the item is destroyed."]})
+    check_status(item.barcode, item.status, ItemStatus.DESTROYED, reason)
     return _leave_storage(session, item, ItemStatus.DESTROYED, EventType.DESTROYED, reason)
 
 
 def mark_missing(session: Session, barcode: str, command: Note) -> Item:
     item, note = get_item(session, barcode), command.note
-    if item.status in GONE or item.status is ItemStatus.MISSING:
-        raise InvalidState(f"Item {item.barcode} is {item.status.value}.", field="status")
+    check_status(item.barcode, item.status, ItemStatus.MISSING, note)
     return _leave_storage(session, item, ItemStatus.MISSING, EventType.MISSING, note)
 
 
@@ -430,8 +465,7 @@ def mark_found(session: Session, barcode: str, command: Found) -> Item:
         if command.container
         else None
     )
-    if item.status is not ItemStatus.MISSING:
-        raise InvalidState(f"Item {item.barcode} is not missing.", field="status")
+    check_status(item.barcode, item.status, ItemStatus.AVAILABLE, note)
     item.status = ItemStatus.AVAILABLE
     session.flush()
     record_event(session, EventType.FOUND, lot_id=item.lot_id, item_id=item.id, note=note)

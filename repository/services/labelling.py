@@ -1,9 +1,12 @@
 """Label data from the records: what a vial, cap, seed packet, cage card, box lid or box map
-shows for each kind of material (the `labels` package renders it)."""
+shows for each kind of material (the `labels` package renders it). Every set of items labelled
+(barcodes, a lot, a box's items, an item search, a request's items) is one `Selected`: the
+items' ids in order, their labels read a chunk at a time as they are drawn."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -15,14 +18,17 @@ from labels import BoxCell, BoxMap, Label, PackingList, PackingRow, PickList, Pi
 from .. import barcodes
 from ..errors import NotFound, ValidationFailed
 from ..models import Animal, AnimalLine, Item, Lot, Material, StorageUnit
+from ..schemas.search import ItemSearch
 from ..vocabulary import GONE, METHOD_TEMPERATURE, ItemForm, MaterialKind, StorageKind
-from . import sharing, shipping
+from . import item_search, sharing, shipping
+from .accounts import ANONYMOUS, Principal
 from .storage import get_unit, path_label, path_rows
 
 ITEM_TEMPLATES = ("cryovial", "cap", "seed-packet", "cage-card")
 UNIT_TEMPLATES = ("box", "box-map")
 TEMPLATES = (*ITEM_TEMPLATES, *UNIT_TEMPLATES)  # the packing list comes with shipments
 MAX_LABELS = 10_000  # per document
+CHUNK = 500  # items whose labels are read at once (and per print job of a large selection)
 
 _SIRE, _DAM = aliased(Item), aliased(Item)
 _ANIMAL_LINES = AnimalLine.__table__  # the table alone: its protocol number
@@ -72,27 +78,129 @@ def template_for(form: ItemForm) -> str:
     return {ItemForm.SEED_PACKET: "seed-packet", ItemForm.ANIMAL: "cage-card"}.get(form, "cryovial")
 
 
-def select_labels(
+@dataclass(frozen=True)
+class Selected:
+    """What a selection labels: items, by their ids in the order they print (their labels
+    read CHUNK at a time as they are rendered, so 10,000 of them keep memory flat), or
+    documents made whole (a box's lid or map, a request's packing list)."""
+
+    ids: tuple[int, ...] = ()
+    things: tuple[Label | BoxMap | PackingList | PickList, ...] = ()
+    template: str | None = None
+    url: str | None = None
+
+    @property
+    def count(self) -> int:
+        """How many items (or documents); cage cards gather the animals of a cage."""
+        return len(self.ids) + len(self.things)
+
+    def labels(self, session: Session) -> Iterator[Label | BoxMap | PackingList | PickList]:
+        yield from self.things
+        yield from labels_of(session, self.ids, self.template, self.url)
+
+    def parts(self, size: int) -> Iterator[Selected]:
+        """The selection in parts of `size` items, in order (a print job each)."""
+        if self.things:
+            yield replace(self, ids=())
+        for start in range(0, len(self.ids), size):
+            yield replace(self, ids=self.ids[start : start + size], things=())
+
+
+def selection(
     session: Session,
+    who: Principal = ANONYMOUS,
     *,
     barcodes: Sequence[str] | None = None,
     lot: int | None = None,
     box: str | None = None,
     request: int | None = None,
+    search: ItemSearch | None = None,
     template: str | None = None,
     url: str | None = None,
-) -> list[Label | BoxMap | PackingList]:
-    """The labels of items by barcode, of a lot's items, or of a box (its lid by default); or
-    a request's packing list."""
-    if request is not None:
-        return [packing_list(session, request, url)]
+) -> Selected:
+    """The labels of items by barcode, of a lot's items, of a box (its lid by default), of
+    the items an item search (or a saved search) matches among those `who` sees, in its
+    sort; or a request's packing list (by default) or its items' labels (an item template),
+    in the picker's storage order. Only the items' ids are read here."""
+    if request is not None and template not in ITEM_TEMPLATES:
+        return Selected(things=(packing_list(session, request, url),))
+    if box and (template is None or template in UNIT_TEMPLATES):
+        return Selected(things=tuple(box_labels(session, box, template or "box", url)))
     if barcodes:
-        return list(item_labels(session, barcodes, template, url))
-    if lot is not None:
-        return list(lot_labels(session, lot, template, url))
-    if box:
-        return list(box_labels(session, box, template or "box", url))
-    raise ValidationFailed({"barcodes": ["Give barcodes, a lot or a box."]})
+        ids = item_ids(session, barcodes)
+    elif lot is not None:
+        ids = lot_item_ids(session, lot)
+    elif box:
+        unit = get_unit(session, box)
+        if template == "cage-card" and unit.kind is StorageKind.CAGE:
+            return Selected(things=tuple(box_labels(session, box, template, url)))
+        ids = box_item_ids(session, unit)
+    elif search is not None:
+        ids = search_item_ids(session, who, search)
+    elif request is not None:
+        picked = shipping.pick_list(session, sharing.get_request(session, request))
+        ids = item_ids(session, [entry.barcode for entry in picked])
+    else:
+        raise ValidationFailed({"barcodes": ["Give barcodes, a lot, a box or a search."]})
+    _check(template, ITEM_TEMPLATES, len(ids))
+    return Selected(ids=tuple(ids), template=template, url=url)
+
+
+def select_labels(
+    session: Session, who: Principal = ANONYMOUS, **selected: Any
+) -> list[Label | BoxMap | PackingList]:
+    """`selection`'s labels, made at once (a few; for many, render `Selected.labels`)."""
+    return list(selection(session, who, **selected).labels(session))
+
+
+def item_ids(session: Session, barcodes_: Sequence[str]) -> list[int]:
+    """The ids of the items of these barcodes, in the order given; an unknown one refused."""
+    codes = [barcodes.normalise(code) for code in barcodes_]
+    known = select(Item.barcode, Item.id).where(Item.barcode.in_(set(codes)))
+    found = {code: id_ for code, id_ in session.execute(known)}
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise NotFound(f"No item with barcode {', '.join(missing[:10])}.", field="barcodes")
+    return [found[code] for code in codes]
+
+
+def lot_item_ids(session: Session, lot_id: int) -> list[int]:
+    """The items of a lot still held (not distributed, consumed or destroyed), as made."""
+    if session.get(Lot, lot_id) is None:
+        raise NotFound(f"No lot {lot_id}.", field="lot")
+    held = Item.lot_id == lot_id, Item.status.not_in(GONE)
+    return _ids(session, select(Item.id).where(*held).order_by(Item.id))
+
+
+def box_item_ids(session: Session, unit: StorageUnit) -> list[int]:
+    """The items in a unit, by position."""
+    inside = select(Item.id).where(Item.container_id == unit.id)
+    return _ids(session, inside.order_by(Item.row, Item.col, Item.id))
+
+
+def search_item_ids(session: Session, who: Principal, search: ItemSearch) -> list[int]:
+    """The items an item search matches among those `who` sees, in the search's sort."""
+    matched = item_search.matching(session, who, search)
+    search = item_search.resolved(session, who, search)
+    return _ids(
+        session, item_search.ordered(matched, search.order, limit=MAX_LABELS + 1, walk=False)
+    )
+
+
+def _ids(session: Session, statement: Select) -> list[int]:
+    """At most MAX_LABELS + 1 ids (one more than a document takes, so that `_check` says so)."""
+    return list(session.scalars(statement.limit(MAX_LABELS + 1)))
+
+
+def labels_of(
+    session: Session, ids: Sequence[int], template: str | None = None, url: str | None = None
+) -> Iterator[Label]:
+    """The labels of these items, in this order, read CHUNK items at a time. Cage cards
+    gather the animals of a cage found in the same chunk."""
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = {r.id: r for r in session.execute(_ROWS.where(Item.id.in_(chunk)))}
+        yield from _items(session, [rows[i] for i in chunk if i in rows], template, url)
 
 
 def item_labels(
@@ -100,24 +208,18 @@ def item_labels(
 ) -> list[Label]:
     """One label per barcode, in the order given; each item's default template unless one
     is named."""
-    codes = [barcodes.normalise(code) for code in barcodes_]
-    _check(template, ITEM_TEMPLATES, len(codes))
-    rows = {r.barcode: r for r in session.execute(_ROWS.where(Item.barcode.in_(set(codes))))}
-    missing = [code for code in codes if code not in rows]
-    if missing:
-        raise NotFound(f"No item with barcode {', '.join(missing[:10])}.", field="barcodes")
-    return _items(session, [rows[code] for code in codes], template, url)
+    ids = item_ids(session, barcodes_)
+    _check(template, ITEM_TEMPLATES, len(ids))
+    return list(labels_of(session, ids, template, url))
 
 
 def lot_labels(
     session: Session, lot_id: int, template: str | None = None, url: str | None = None
 ) -> list[Label]:
     """A label for every item of a lot still held (not distributed, consumed or destroyed)."""
-    if session.get(Lot, lot_id) is None:
-        raise NotFound(f"No lot {lot_id}.", field="lot")
-    return _labels(
-        session, _ROWS.where(Item.lot_id == lot_id, Item.status.not_in(GONE)), template, url
-    )
+    ids = lot_item_ids(session, lot_id)
+    _check(template, ITEM_TEMPLATES, len(ids))
+    return list(labels_of(session, ids, template, url))
 
 
 def box_labels(
@@ -128,8 +230,9 @@ def box_labels(
     unit = get_unit(session, barcode)
     if template in UNIT_TEMPLATES or (template == "cage-card" and unit.kind is StorageKind.CAGE):
         return [_unit_label(session, unit, template, url)]
-    statement = _ROWS.where(Item.container_id == unit.id).order_by(Item.row, Item.col)
-    return _labels(session, statement, template, url)
+    ids = box_item_ids(session, unit)
+    _check(template, ITEM_TEMPLATES, len(ids))
+    return list(labels_of(session, ids, template, url))
 
 
 def packing_list(session: Session, request_id: int, url: str | None = None) -> PackingList:
@@ -186,12 +289,6 @@ def pick_list(session: Session, request_id: int) -> PickList:
         ),
         date=date.today().isoformat(),
     )
-
-
-def _labels(session: Session, statement: Select, template: str | None, url: str | None) -> list:
-    rows = session.execute(statement.order_by(Item.id).limit(MAX_LABELS + 1)).all()  # then by id
-    _check(template, ITEM_TEMPLATES, len(rows))
-    return _items(session, rows, template, url)
 
 
 def _items(session: Session, rows: Sequence[Any], template: str | None, url: str | None) -> list:

@@ -1,9 +1,11 @@
 """Printers and print jobs: a document is rendered once when queued, then sent in order per
-printer by the worker (or fetched by a pull agent), retried with back-off until the printer
-takes it, and reprintable."""
+printer by a worker of the queue (or fetched by a pull agent), retried with back-off until the
+printer takes it, and reprintable."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import labels
 
+from .. import later
 from ..db import unit_of_work
 from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ..models import Printer, PrintJob
@@ -23,12 +26,18 @@ from ..schemas.admin import EditPrinter, NewPrinter, unreachable
 from ..schemas.fields import given
 from ..sql import rows_changed
 from ..vocabulary import PrinterProtocol, PrinterTransport, PrintJobStatus, Role
+from . import labelling
 from .accounts import get_user
 
 # What a label printer (ZPL) cannot print, in words: it prints labels, nothing laid out on a page.
 SHEETS = {labels.BoxMap: "box map", labels.PackingList: "packing list"}
 LEASE = timedelta(minutes=2)  # a worker holds a printer at most this long without renewing
+BUSY_AGAIN = timedelta(seconds=2)  # when to look again at a printer another worker holds
+DELIVER = "print_job"  # the background work of a queued job (repository.later)
 MAX_BACKOFF = timedelta(minutes=5)
+# A job of a large selection holds this, then its items (JSON), and is rendered when it is sent.
+DEFERRED = b"biorepo-labels\n"
+_BATCH = re.compile(r" · batch (\d+)$")
 
 
 def create_printer(session: Session, command: NewPrinter) -> Printer:
@@ -108,7 +117,7 @@ class Waiting(StrEnum):
     SWITCHED_OFF = "switched_off"  # the printer is switched off in biorepo
     AGENT = "agent"  # a pull printer: its agent has not fetched the job yet
     RETRYING = "retrying"  # the last try failed (last_error); tried again from next_attempt_at
-    DELIVERY = "delivery"  # sent by the delivery worker (`biorepo printers work`) when it runs
+    DELIVERY = "delivery"  # sent by a worker of the queue (`biorepo worker`) when one runs
 
 
 def waiting_for(job: PrintJob) -> Waiting | None:
@@ -152,7 +161,117 @@ def submit(
     )
     session.add(job)
     session.flush()
+    _deliver_later(session, job)
     return job
+
+
+def _deliver_later(session: Session, job: PrintJob) -> None:
+    """A job a worker sends (not a pull agent's) goes to the queue once it is committed."""
+    if job.printer.transport is not PrinterTransport.PULL:
+        later.after_commit(session, DELIVER, job.id)
+
+
+def submit_parts(
+    session: Session,
+    printer: Printer,
+    selected: labelling.Selected,
+    title: str,
+    template: str,
+    created_by: int | None = None,
+) -> list[PrintJob]:
+    """Queue the items of a large selection as a job per `labelling.CHUNK` of them, in order,
+    each rendered when it is sent (so nothing here grows with the labels but their ids). The
+    jobs make one batch, named in each title by the first job's id (`progress`)."""
+    if not printer.active:
+        raise InvalidState(f"Printer {printer.name} is switched off in biorepo.", field="printer")
+    if selected.things:
+        raise ValueError("box maps, lids and packing lists are queued whole (submit)")
+    jobs, first = [], 1
+    for part in selected.parts(labelling.CHUNK):
+        spec = {"ids": list(part.ids), "template": part.template, "url": part.url}
+        job = PrintJob(
+            printer=printer,
+            title=title[:120],
+            template=template,
+            labels=len(part.ids),
+            document=DEFERRED + json.dumps(spec).encode("ascii"),
+            media_type=labels.MEDIA_TYPES[printer.protocol.value],
+            created_by=created_by,
+            next_attempt_at=utcnow(),
+        )
+        session.add(job)
+        session.flush()  # in order: the worker sends a printer's jobs by id
+        job.title = f"{title[:120]}: labels {first}–{first + len(part.ids) - 1} of {selected.count}"
+        first += len(part.ids)
+        jobs.append(job)
+    for job in jobs:
+        job.title += f" · batch {jobs[0].id}"
+        _deliver_later(session, job)
+    session.flush()
+    if jobs:  # the first one's task sends the rest after it (deliver)
+        _deliver_later(session, jobs[0])
+    return jobs
+
+
+def batch_of(job: PrintJob) -> int | None:
+    """The batch a job belongs to (the id of its first job), if it is one of a batch."""
+    found = _BATCH.search(job.title)
+    return int(found[1]) if found else None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a batch of print jobs stands, in labels (each job's count); `batch` is the id of
+    its first job."""
+
+    batch: int
+    jobs: int
+    total: int
+    printed: int
+    queued: int
+    cancelled: int
+    failing: int  # labels of queued jobs whose last try failed
+
+    @property
+    def done(self) -> bool:
+        return self.queued == 0
+
+
+def progress(session: Session, job: PrintJob) -> Progress:
+    """Where the batch `job` belongs to stands (the job alone, if it is in no batch)."""
+    batch = batch_of(job)
+    jobs = [job]
+    if batch is not None:
+        jobs = list(
+            session.scalars(
+                select(PrintJob)
+                .where(PrintJob.id >= batch, PrintJob.title.endswith(f" · batch {batch}"))
+                .order_by(PrintJob.id)
+            )
+        )
+
+    def count(*statuses: PrintJobStatus, failing: bool = False) -> int:
+        return sum(j.labels for j in jobs if j.status in statuses and (not failing or j.last_error))
+
+    return Progress(
+        batch=jobs[0].id,
+        jobs=len(jobs),
+        total=sum(j.labels for j in jobs),
+        printed=count(PrintJobStatus.SENT),
+        queued=count(PrintJobStatus.QUEUED),
+        cancelled=count(PrintJobStatus.CANCELLED),
+        failing=count(PrintJobStatus.QUEUED, failing=True),
+    )
+
+
+def document_of(session: Session, job: PrintJob, settings: labels.Settings) -> bytes:
+    """The bytes the job prints: as rendered when queued, or, for a part of a large
+    selection, its items' labels rendered now."""
+    if not job.document.startswith(DEFERRED):
+        return job.document
+    spec = json.loads(job.document[len(DEFERRED) :])
+    things = labelling.labels_of(session, spec["ids"], spec["template"], spec["url"])
+    return render(list(things), job.printer, settings)
 
 
 def reprint(session: Session, job: PrintJob, created_by: int | None = None) -> PrintJob:
@@ -170,6 +289,7 @@ def reprint(session: Session, job: PrintJob, created_by: int | None = None) -> P
     )
     session.add(copy)
     session.flush()
+    _deliver_later(session, copy)
     return copy
 
 
@@ -244,7 +364,11 @@ class Round:
     busy: int = 0  # printers another worker holds
 
 
-def work(factory: sessionmaker[Session], now: datetime | None = None) -> Round:
+def work(
+    factory: sessionmaker[Session],
+    now: datetime | None = None,
+    settings: labels.Settings = labels.DEFAULT_SETTINGS,
+) -> Round:
     """One pass over the printers with due jobs: each printer is leased (so two workers never
     talk to one printer at once), its jobs sent oldest first; the first failure stops that
     printer's queue until its retry time, so labels never come out of order."""
@@ -267,10 +391,60 @@ def work(factory: sessionmaker[Session], now: datetime | None = None) -> Round:
             done.busy += 1
             continue
         try:
-            _drain(factory, printer_id, done, now)
+            _drain(factory, printer_id, done, now, settings)
         finally:
             _release(factory, printer_id)
     return done
+
+
+def deliver(
+    factory: sessionmaker[Session],
+    job_id: int,
+    now: datetime | None = None,
+    settings: labels.Settings = labels.DEFAULT_SETTINGS,
+) -> tuple[int, datetime] | None:
+    """Send job `job_id` (the task of the queue that carries it): its printer is leased and its
+    due jobs sent oldest first, this one with them. What to try again and when (None: nothing
+    of this printer waits for a worker): the job heading the printer's queue, at its retry
+    time, or this job soon when another worker holds the printer."""
+    moment = now or utcnow()
+    with unit_of_work(factory, write=False) as db:
+        job = db.get(PrintJob, job_id)
+        if job is None or not _sent_by_worker(job):
+            return None
+        printer_id = job.printer_id
+    if not _lease(factory, printer_id, moment):
+        head = _head(factory, printer_id)
+        return (job_id, moment + BUSY_AGAIN) if head and head[0] == job_id else None
+    try:
+        _drain(factory, printer_id, Round(), now, settings)
+    finally:
+        _release(factory, printer_id)
+    head = _head(factory, printer_id)
+    return None if head is None else (head[0], max(head[1], moment + BUSY_AGAIN))
+
+
+def _sent_by_worker(job: PrintJob) -> bool:
+    return (
+        job.status is PrintJobStatus.QUEUED
+        and job.printer.active
+        and job.printer.transport is not PrinterTransport.PULL
+    )
+
+
+def _head(factory: sessionmaker[Session], printer_id: int) -> tuple[int, datetime] | None:
+    """The job heading the printer's queue (those behind it wait for it) and when it is due;
+    None when nothing waits for a worker there."""
+    with unit_of_work(factory, write=False) as db:
+        job = db.scalar(
+            select(PrintJob)
+            .where(PrintJob.printer_id == printer_id, PrintJob.status == PrintJobStatus.QUEUED)
+            .order_by(PrintJob.id)
+            .limit(1)
+        )
+        if job is None or not _sent_by_worker(job):
+            return None
+        return job.id, aware(job.next_attempt_at)
 
 
 def _lease(factory: sessionmaker[Session], printer_id: int, now: datetime) -> bool:
@@ -292,7 +466,11 @@ def _release(factory: sessionmaker[Session], printer_id: int) -> None:
 
 
 def _drain(
-    factory: sessionmaker[Session], printer_id: int, done: Round, now: datetime | None
+    factory: sessionmaker[Session],
+    printer_id: int,
+    done: Round,
+    now: datetime | None,
+    settings: labels.Settings,
 ) -> None:
     """Send the printer's due jobs oldest first, outside any transaction (a printer may take
     its time), recording each outcome and renewing the lease after it."""
@@ -307,12 +485,17 @@ def _drain(
             )
             if job is None or aware(job.next_attempt_at) > moment:
                 return
-            job_id, document, target = job.id, job.document, destination(job.printer)
-        try:
-            labels.send(document, target)
-            error = None
-        except labels.TransportError as failure:
-            error = str(failure)
+            job_id, target = job.id, destination(job.printer)
+            try:
+                document: bytes | None = document_of(db, job, settings)
+                error = None
+            except labels.LabelError as failure:  # a code too big for the stock, say
+                document, error = None, str(failure)
+        if document is not None:
+            try:
+                labels.send(document, target)
+            except labels.TransportError as failure:
+                error = str(failure)
         with unit_of_work(factory) as db:
             job = db.get_one(PrintJob, job_id)
             if error is None:

@@ -5,13 +5,21 @@ labels streamed to a file (each count in a fresh subprocess, so its peak RSS is 
 The PDF baseline is reportlab's Canvas drawing the same QR matrices (computed beforehand, not
 timed) and the same text at fixed places, with no template logic; ours includes encoding each
 QR code. The ZPL baseline formats one fixed template with the payload and text. BENCH_LABELS
-changes the count (10,000), BENCH_LABELS_BIG the large count (100,000)."""
+changes the count (10,000), BENCH_LABELS_BIG the large count (100,000).
+
+Then the labels of a search, through the HTTP API: on the core benchmark's inventory
+(tests.bench.core.build, BENCH_ITEMS items, a million by default), the items of one freezer
+(about 10,000: 100 boxes) in storage order, streamed as one PDF: the time to its first byte,
+its rate beside `render_pdf` of as many labels made in memory (the PDF rate above) in the same
+run, and the growth of peak memory while it streams; on SQLite and (when
+BIOREPO_BENCH_POSTGRES_URL is set) PostgreSQL."""
 
 from __future__ import annotations
 
 import io
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,9 +30,20 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.pdfmetrics import registerFont
 from reportlab.pdfgen.canvas import Canvas
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from api import create_app
 from labels import Label, render_pdf, render_zpl
 from labels.qr import make_qr
+from repository.db import session_factory, unit_of_work
+from repository.models import StorageUnit
+from repository.schemas.search import ItemSearch
+from repository.services import accounts, labelling
+from repository.services.accounts import Principal
+from repository.vocabulary import Role
+from tests.bench.core import build, fresh, postgres_url, row
+from tests.factories import add_token
 
 COUNT = int(os.environ.get("BENCH_LABELS", "10000"))
 BIG = int(os.environ.get("BENCH_LABELS_BIG", "100000"))
@@ -170,9 +189,85 @@ def memories() -> None:
         )
 
 
+def search_stream(backend: str, url: str, n_items: int, postgres: bool) -> None:
+    """The labels of a freezer's items through POST /api/v1/labels, streamed."""
+    started = time.perf_counter()
+    engine, url = fresh(url, "bench_labels" if postgres else None)
+    built = build(engine, n_items)
+    print(f"{backend:<11} built {built['items']:,} items in {time.perf_counter() - started:.0f} s")
+    factory = session_factory(engine)
+    with unit_of_work(factory) as db:
+        accounts.register_user(db, "bench@example.org", "Bench", roles=[(Role.TECHNICIAN, None)])
+        freezer = db.scalar(select(StorageUnit.barcode).where(StorageUnit.name == "F001"))
+    with unit_of_work(factory) as db:
+        token = add_token(db, "bench@example.org", 1).secret
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "b" * 48})
+    client = app.test_client()
+    body = {"search": {"container": freezer, "sort": "location"}}
+    headers = {"Authorization": f"Bearer {token}"}
+    # Warm up (refused: a preview is of one label, but the search and its count have run).
+    client.post("/api/v1/labels", json={**body, "format": "png"}, headers=headers)
+    before = _peak_reset()
+    start = time.perf_counter()
+    response = client.post("/api/v1/labels", json=body, headers=headers)
+    pieces = iter(response.response)
+    size = len(next(pieces))
+    first = time.perf_counter() - start
+    size += sum(len(piece) for piece in pieces)
+    seconds = time.perf_counter() - start
+    growth = (_peak() - before) / 1024
+    response.close()
+    matched = _matched(factory, freezer)
+    items = list(labels(matched))
+    base_start = time.perf_counter()
+    render_pdf(items, io.BytesIO())
+    base = time.perf_counter() - base_start
+    row(
+        backend,
+        f"labels: a freezer's {matched:,} items, PDF streamed, first byte",
+        f"{first * 1e3:.0f} ms",
+        f"{base * 1e3:.0f} ms",
+        first / base,
+        "first byte at once (baseline: the whole PDF in memory)",
+    )
+    row(
+        backend,
+        f"labels: a freezer's {matched:,} items, PDF streamed, rate",
+        f"{matched / seconds:,.0f}/s",
+        f"{matched / base:,.0f}/s",
+        base / seconds,
+        f"at the PDF rate (ratio ours/baseline); {size / 2**20:.1f} MiB",
+    )
+    print(f"{backend:<11} peak memory growth while streaming: {growth:.1f} MiB")
+    engine.dispose()
+
+
+def _matched(factory: sessionmaker[Session], freezer: str) -> int:
+    who = Principal(user_id=None, roles=frozenset({Role.TECHNICIAN}))
+    with unit_of_work(factory, write=False) as db:
+        found = labelling.search_item_ids(db, who, ItemSearch(container=freezer, sort="location"))
+        return len(found)
+
+
+def searches() -> None:
+    n_items = int(os.environ.get("BENCH_ITEMS", "1000000"))
+    folder = tempfile.mkdtemp(prefix="biorepo-bench-labels-")
+    try:
+        search_stream("sqlite", f"sqlite:///{folder}/labels.db", n_items, postgres=False)
+        postgres = postgres_url()
+        if postgres:
+            search_stream("postgresql", postgres, n_items, postgres=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--memory"]:
         memory(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1:2] == ["--search"]:  # the labels of a search alone
+        speed()
+        searches()
     else:
         speed()
         memories()
+        searches()

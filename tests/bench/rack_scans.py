@@ -3,7 +3,12 @@ read and verified against its box in the core benchmark's inventory (tests.bench
 BENCH_ITEMS items in 10x10 boxes), beside a raw baseline measured in the same run: the two
 indexed selects a comparison needs (the box's items, the items of the codes read), with
 nothing else. Each rack read has two tubes swapped, one tube from another box, one unknown code
-and one NO READ; the box's positions beyond the 96 read are expected but missing."""
+and one NO READ; the box's positions beyond the 96 read are expected but missing.
+
+Beside them, a full freezer's stocktaking (100 boxes of about 96 tubes): verified from a hand
+scanner's list of codes and from its boxes' 100 rack files, beside a raw baseline of the two
+selects it needs (the freezer's items through a recursive select, the items of the codes read),
+and one apply of it (two tubes swapped across boxes, two missing) with history."""
 
 from __future__ import annotations
 
@@ -99,6 +104,83 @@ def measure(engine: Engine) -> tuple[float, float, float]:
     return latencies(full, codes), latencies(verify_only, codes), latencies(raw, codes)
 
 
+FREEZER_RUNS = 5  # verifies of the freezer (the median is reported)
+RAW_FREEZER = text(
+    "WITH RECURSIVE down(id) AS (SELECT id FROM storage_units WHERE id = :unit UNION ALL"
+    " SELECT s.id FROM storage_units s JOIN down ON s.parent_id = down.id)"
+    " SELECT id, barcode, container_id, row, col, status FROM items"
+    " WHERE container_id IN (SELECT id FROM down)"
+)
+
+
+def freezer_reads(engine: Engine, freezer: int) -> tuple[str, bytes, list[bytes], list[str]]:
+    """A full freezer as a hand scanner reads it (each box's code, then its tubes) and as its
+    boxes' rack files: every tube read where it is but two swapped across boxes and two not
+    read at all."""
+    with engine.connect() as connection:
+        code = connection.execute(
+            select(StorageUnit.barcode).where(StorageUnit.id == freezer)
+        ).scalar_one()
+        racks = select(StorageUnit.id).where(StorageUnit.parent_id == freezer)
+        held = connection.execute(
+            select(StorageUnit.barcode.label("box"), Item.barcode, Item.row, Item.col)
+            .join(StorageUnit, StorageUnit.id == Item.container_id)
+            .where(StorageUnit.parent_id.in_(racks))
+            .order_by(StorageUnit.id, Item.row, Item.col)
+        ).all()
+    cells = [[r.box, position_label(r.row, r.col), r.barcode] for r in held]
+    cells[0][2], cells[-1][2] = cells[-1][2], cells[0][2]  # the first and last boxes swap one
+    del cells[len(cells) // 2 : len(cells) // 2 + 2]
+    lines: list[str] = []
+    files: dict[str, list[str]] = {}
+    for box, position, tube in cells:
+        if not files.get(box):
+            lines.append(box)
+        files.setdefault(box, []).append(f"{box},{position},{tube}")
+        lines.append(tube)
+    listed = "\n".join(lines).encode()
+    return code, listed, ["\n".join(f).encode() for f in files.values()], [c[2] for c in cells]
+
+
+def measure_freezer(engine: Engine, freezer: int) -> dict[str, float]:
+    """Median seconds: a freezer's stocktaking verified from a hand scanner's codes and from
+    its boxes' rack files (read, checked, compared), and the raw baseline (the freezer's items
+    through a recursive select, the items of the codes read); and one apply, with history."""
+    code, listed, racks, tubes = freezer_reads(engine, freezer)
+    factory = session_factory(engine)
+
+    def verify(codes: bytes | None, files: list[bytes]) -> stocktaking.Comparison:
+        with unit_of_work(factory, write=False) as db:
+            unit = db.scalar(select(StorageUnit).where(StorageUnit.barcode == code))
+            assert unit is not None
+            reads = stocktaking.stocktake_reads(db, unit, codes, files)
+            return stocktaking.compare(db, unit, reads)
+
+    def raw(_: str) -> None:
+        with engine.connect() as connection:
+            connection.execute(RAW_FREEZER, {"unit": freezer}).all()
+            connection.execute(RAW_CODES, {"codes": tubes}).all()
+
+    counts = verify(listed, []).counts
+    assert (counts["moved"], counts["missing"]) == (2, 2), counts
+    runs = [code] * FREEZER_RUNS
+    figures = {
+        "codes": latencies(lambda _: verify(listed, []), runs),
+        "racks": latencies(lambda _: verify(None, racks), runs),
+        "raw": latencies(raw, runs),
+        "items": float(sum(counts.values())),
+    }
+    started = time.perf_counter()
+    with unit_of_work(factory) as db:
+        unit = db.scalar(select(StorageUnit).where(StorageUnit.barcode == code))
+        assert unit is not None
+        reads = stocktaking.stocktake_reads(db, unit, listed, [])
+        version = stocktaking.compare(db, unit, reads).version
+        stocktaking.apply_reads(db, unit, reads, version, "bench")
+    figures["apply"] = time.perf_counter() - started
+    return figures
+
+
 def run(backend: str, url: str, n_items: int, postgres: bool) -> None:
     started = time.perf_counter()
     engine, url = fresh(url, "bench_racks" if postgres else None)
@@ -120,6 +202,21 @@ def run(backend: str, url: str, n_items: int, postgres: bool) -> None:
             f"{raw * 1e3:.2f} ms",
             value / raw,
             "target < 100 ms",
+        )
+    freezer = measure_freezer(engine, built["source"])
+    items = int(freezer["items"])
+    for figure, value in (
+        (f"freezer stocktake: {items:,} tubes, codes scanned, verify", freezer["codes"]),
+        (f"freezer stocktake: {items:,} tubes, 100 rack files, verify", freezer["racks"]),
+        (f"freezer stocktake: {items:,} tubes, apply (4 changes)", freezer["apply"]),
+    ):
+        row(
+            backend,
+            figure,
+            f"{value * 1e3:.0f} ms",
+            f"{freezer['raw'] * 1e3:.1f} ms",
+            value / freezer["raw"],
+            "no target",
         )
     engine.dispose()
 

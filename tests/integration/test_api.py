@@ -57,6 +57,23 @@ def matrix(ids):
         ),
         ("GET", "/api/v1/saved-searches/1", None, STAFF),
         ("DELETE", "/api/v1/saved-searches/1", None, STAFF),
+        (
+            "POST",
+            "/api/v1/items/batch-edits/preview",
+            {"search": {"status": ["available"]}, "changes": {"status": "missing"}},
+            STAFF,
+        ),
+        (
+            "POST",
+            "/api/v1/items/batch-edits",
+            {"search": {"material": "NONE 0"}, "changes": {"status": "missing"}},
+            STAFF,
+        ),
+        ("GET", "/api/v1/items/batch-edits", None, STAFF),
+        ("GET", "/api/v1/items/batch-edits/1", None, STAFF),
+        ("POST", "/api/v1/items/batch-edits/1/undo", {}, STAFF),
+        ("POST", "/api/v1/items/batch-edits/sheet/preview", None, STAFF),  # no file: a 422
+        ("POST", "/api/v1/items/batch-edits/sheet", None, STAFF),
         ("GET", f"/api/v1/lots/{ids['lot']}", None, STAFF),
         (
             "POST",
@@ -127,9 +144,15 @@ def matrix(ids):
         ("POST", f"/api/v1/storage/{ids['freezer']}/evacuate", {"target": ids["standby"]}, STAFF),
         ("POST", f"/api/v1/storage/{ids['box']}/rack-scan", None, STAFF),  # no file: a 422
         ("POST", f"/api/v1/storage/{ids['box']}/rack-scan?apply=true", None, STAFF),
+        ("POST", f"/api/v1/storage/{ids['freezer']}/stocktake", None, STAFF),  # nothing: a 422
+        ("POST", f"/api/v1/storage/{ids['freezer']}/stocktake?apply=true", None, STAFF),
+        ("POST", f"/api/v1/storage/{ids['box']}/rack-register", None, STAFF),  # no file: a 422
+        ("POST", f"/api/v1/items/{v[0]}/tube-code", {"code": "9000000001"}, STAFF),
         ("PATCH", f"/api/v1/materials/{ids['open']}", {"remarks": "x"}, {"admin", "curator"}),
         ("GET", "/api/v1/auth/me", None, EVERYONE),
         ("GET", "/api/v1/health", None, EVERYONE),
+        ("GET", "/api/v1/health/live", None, EVERYONE),
+        ("GET", "/api/v1/health/ready", None, EVERYONE),
         ("GET", "/api/v1/users", None, {"admin"}),
         (
             "POST",
@@ -165,10 +188,12 @@ def matrix(ids):
         ("PATCH", f"/api/v1/printers/{ids['printer']}", {"location": "cold room 2"}, {"admin"}),
         ("GET", f"/api/v1/items/{v[5]}/label?format=zpl", None, STAFF),
         ("POST", "/api/v1/labels", {"barcodes": [v[5]], "format": "zpl"}, STAFF),
+        ("POST", "/api/v1/labels", {"search": {"sort": "location"}, "format": "zpl"}, STAFF),
         ("POST", "/api/v1/print-jobs", {"printer": "Matrix", "barcodes": [v[5]]}, STAFF),
         ("GET", "/api/v1/print-jobs", None, STAFF | {"printer"}),
         ("GET", f"/api/v1/print-jobs/{ids['job']}", None, STAFF | {"printer"}),
         ("GET", f"/api/v1/print-jobs/{ids['job']}/document", None, STAFF | {"printer"}),
+        ("GET", f"/api/v1/print-jobs/{ids['job']}/progress", None, STAFF | {"printer"}),
         (
             "POST",
             f"/api/v1/print-jobs/{ids['job']}/ack",
@@ -321,6 +346,7 @@ def test_matrix_covers_every_operation(world):
         "{line_id}",
         "{collection_id}",
         "{saved_id}",
+        "{batch_id}",
         "{set_id}",
         "{sequence_id}",
     }

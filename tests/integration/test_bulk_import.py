@@ -3,9 +3,13 @@ reported precisely with nothing imported."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import func, select
 
+from api import create_app
+from api.web.history import event_sentence
 from repository import audit
 from repository.db import unit_of_work
 from repository.errors import Conflict
@@ -22,7 +26,7 @@ from repository.models import (
     Specimen,
     StorageUnit,
 )
-from repository.services import collections
+from repository.services import collections, queries
 from repository.vocabulary import EventType
 from tests.conftest import make_box, make_collection, make_lot, make_strain
 from tests.factories import add_collection, add_donor, add_material, preserve
@@ -103,19 +107,43 @@ def test_a_good_file_registers_materials_lots_and_placed_items(factory, stock, t
         existing = db.scalar(select(Material).where(Material.accession_number == "TST 1"))
         assert db.scalar(select(Lot.number).where(Lot.material_id == existing.id)) == 1
         types = Counter_of(db, Event.type)
-        assert types[EventType.ACCESSIONED] >= 2 and types[EventType.PLACED] == 4
-        audited = Counter_of(db, AuditEntry.table_name)
-        assert audited["items"] == 4 and audited["lots"] == 3
-        assert audited["materials"] == 3  # TST 1 from the fixture, and the two imported
-        entry = db.scalar(
-            select(AuditEntry).where(
-                AuditEntry.table_name == "lots", AuditEntry.row_id == str(lot.id)
-            )
-        )
-        assert (
-            entry.after["initial_quantity"] == "3" and entry.after["method"] == "glycerol_minus80"
+        # one event per item: its lot and place together
+        assert types[EventType.ACCESSIONED] >= 2 and types[EventType.REGISTERED] == 4
+        assert EventType.PLACED not in types and EventType.PRESERVED not in types
+        vial = db.scalar(select(Item).where(Item.barcode == "PRE001"))
+        registered = db.scalar(select(Event).where(Event.item_id == vial.id))
+        assert registered.type is EventType.REGISTERED and registered.lot_id == vial.lot_id
+        assert registered.data["lot"] == 1 and registered.data["place"].endswith("[A1]")
+        # one audit entry per table written (each a batch), none per row
+        batches = db.scalars(
+            select(AuditEntry).where(AuditEntry.action == "batch_insert").order_by(AuditEntry.id)
+        ).all()
+        assert [b.table_name for b in batches] == [
+            "materials",
+            "strains",
+            "lots",
+            "items",
+        ]
+        items = batches[-1].after
+        assert items["rows"] == 4 and items["job"] is None and len(items["sha256"]) == 64
+        assert items["files"] == [{"name": "in.csv", "sha256": digest(tmp_path / "in.csv")}]
+        assert vial.id in audit_ids(items)
+        assert lot.id in audit_ids(batches[2].after)
+        assert not db.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "insert", AuditEntry.table_name.in_(("items", "lots")))
         )
         assert audit.verify(db) is None
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def audit_ids(after: dict) -> list[int]:
+    """The ids a batch entry names."""
+    return [i for first, last in after["ids"] for i in range(first, last + 1)]
 
 
 def Counter_of(db, column):
@@ -418,10 +446,10 @@ def test_items_join_a_stored_lot_by_its_number(factory, stock, tmp_path):
         quantities = db.scalars(select(Item.quantity).where(Item.lot_id == lot_id)).all()
         assert sorted(str(q.normalize()) for q in quantities) == ["0.5", "0.5", "1", "1"]
         assert str(lot.initial_quantity.normalize()) == "2"  # as preserved
-        preserved = db.scalars(
-            select(Event).where(Event.lot_id == lot_id, Event.type == EventType.PRESERVED)
+        registered = db.scalars(
+            select(Event).where(Event.lot_id == lot_id, Event.type == EventType.REGISTERED)
         ).all()
-        assert [e.data["lot"] for e in preserved][-2:] == [1, 1]
+        assert [e.data["lot"] for e in registered] == [1, 1]
         assert db.get(StorageUnit, stock["box_id"]).occupied == 2
 
 
@@ -731,3 +759,22 @@ def test_a_drawn_accession_number_given_by_hand_before_is_a_clear_conflict(
         "TST 00001, the next accession number of the pattern of TST, is already used;"
     )
     assert counts(factory) == before
+
+
+def test_an_imported_item_s_history_tells_its_registration_in_both_languages(
+    factory, stock, tmp_path
+):
+    run(factory, good_file(tmp_path, stock["box"]))
+    with unit_of_work(factory, write=False) as db:
+        vial = db.scalar(select(Item).where(Item.barcode == "PRE001"))
+        history = queries.item_history(db, vial)
+        assert [e.type for e in history] == [EventType.ACCESSIONED, EventType.REGISTERED]
+        registered = history[-1]
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    said = {}
+    for lang in ("en", "zh"):
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            said[lang] = event_sentence(registered.type, registered.data)
+    assert said["en"].startswith("Registered in lot 1 (") and "1.5 ml, placed in " in said["en"]
+    assert said["en"].endswith("[A1].") and said["zh"].startswith("登记于批次 1（")
+    assert "放入" in said["zh"] and "[A1]" in said["zh"]

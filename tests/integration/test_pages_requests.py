@@ -152,6 +152,14 @@ def test_a_request_from_cart_to_feedback(world):
     picks = desk.get(f"/requests/{rid}/pick-list").data.decode()
     assert picked in picks and "Ship: dry ice" in picks
     assert desk.get(f"/requests/{rid}/pick-list.pdf").mimetype == "application/pdf"
+    # The labels of the request's items (an item template), in the picker's order.
+    csrf = {"X-CSRF-Token": TOKEN}
+    body = {"request": rid, "template": "cryovial", "format": "zpl"}
+    zpl = desk.post("/api/v1/labels", json=body, headers=csrf)
+    assert zpl.status_code == 200 and f"A,{picked}^FS".encode() in zpl.data
+    assert zpl.data.count(b"^XA") == picks.count("<tr") - 1  # a label per item picked
+    packing = desk.post("/api/v1/labels", json={"request": rid}, headers=csrf)
+    assert packing.mimetype == "application/pdf"  # without a template: the packing list
     assert lab.get(f"/requests/{rid}/pick-list").status_code == 403
     assert "Nothing to do for you now." in lab.get(f"/requests/{rid}").data.decode()
     ship = {"packaging": "", "condition": "dry_ice", "courier": "SF", "tracking_number": "SF1"}

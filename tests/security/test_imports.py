@@ -1,25 +1,25 @@
 """Import edge cases: a UTF-8 file read as GB18030 because the uploader said so is refused (not
-imported as mojibake); the uploads a killed import left behind are swept at start and when jobs
-are read, never those of a live process or younger than their lifetime."""
+imported as mojibake); the uploads a killed import left behind are swept by the queue's periodic
+sweep (and a page's at start), never those of a job still to run or younger than their
+lifetime."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from api import create_app
+from api import background, create_app
 from repository.db import unit_of_work
 from repository.exchange import spool
-from repository.models import Material
-from repository.processes import this_process
-from tests.clients import ApiClient, CliRunner
+from repository.models import ImportJob, Material
+from repository.services import import_jobs
+from repository.vocabulary import ImportJobStatus
+from tests.clients import CliRunner
 from tests.factories import add_material
 
 HEADER = "accession_number,designation,taxon_name\n"
@@ -76,56 +76,48 @@ def test_an_unknown_encoding_is_a_problem_not_a_crash(cli, tmp_path, runner: Cli
     assert "The encoding 'klingon' is unknown" in result.output
 
 
-def killed_process_folder(root: Path) -> Path:
-    """A job folder made by another process, which is then killed (SIGKILL) before it can
-    remove it, as a server killed in the middle of an import."""
-    script = (
-        "import os, sys; from pathlib import Path; from repository.exchange import spool\n"
-        "folder = spool.new_folder(Path(sys.argv[1]))\n"
-        "(folder / 'upload.csv').write_text('accession_number\\n')\n"
-        "print(folder, flush=True); os.kill(os.getpid(), 9)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == -9, done.stderr
-    return Path(done.stdout.strip())
-
-
 def aged(folder: Path, seconds: float = HOURS_AGO) -> Path:
     then = time.time() - seconds
     os.utime(folder, (then, then))
     return folder
 
 
-@pytest.mark.skipif(this_process() is None, reason="processes are told apart on Linux only")
-def test_uploads_a_killed_import_left_are_swept_at_start_and_when_jobs_are_read(
-    world, client: ApiClient
-):
-    app, tokens, _ = world
-    jobs_root = Path(app.instance_path) / "import-jobs"
+def test_uploads_no_job_waits_for_are_swept_and_those_of_jobs_to_run_kept(world):
+    app, _, _ = world
+    root = background.spool_of(app)
     pages_root = Path(app.instance_path) / "imports"
-    killed = aged(killed_process_folder(jobs_root))
-    recent = killed_process_folder(jobs_root)  # younger than a job's hour
-    running = aged(spool.new_folder(jobs_root))  # this process lives: its job may be reading
-    unnamed = jobs_root / "tmp_unnamed_h2"  # an older server's folder: no process named
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        queued, done = (
+            import_jobs.create_job(
+                db, collection_id=None, fmt="csv", files=["x.csv"], dry_run=False, created_by=None
+            )
+            for _ in range(2)
+        )
+        done.status = ImportJobStatus.FAILED
+    waiting = aged(spool.new_folder(root, queued.id))  # its job is still to run: kept
+    finished = spool.new_folder(root, done.id)  # its job has ended (a worker killed after)
+    unknown = aged(spool.new_folder(root, 2**30))  # a request that died before its commit
+    young = spool.new_folder(root, 2**30 + 1)  # perhaps one committing now
+    unnamed = root / "tmp_unnamed_h2"  # an older version's
     page_upload = pages_root / ("h2" + "x" * 30)  # a page's dry run whose commit was killed
     for folder in (unnamed, page_upload):
         (folder / "01").mkdir(parents=True, exist_ok=True)
         aged(folder)
     try:
+        background.of(app).sweep()
+        assert not finished.exists() and not unknown.exists() and not unnamed.exists()
+        assert not page_upload.exists()
+        assert waiting.exists() and young.exists()
         config = {key: app.config[key] for key in ("DATABASE_URL", "TESTING", "SECRET_KEY")}
-        create_app(config)  # a server starting
-        assert not killed.exists() and not unnamed.exists() and not page_upload.exists()
-        assert recent.exists() and running.exists()
-
-        aged(recent)
-        response = client.get("/api/v1/exchange/imports", token=tokens["admin"])
-        assert response.status_code == 200
-        assert not recent.exists() and running.exists()
+        (page_upload / "01").mkdir(parents=True)
+        aged(page_upload)
+        create_app(config)  # a server starting sweeps the pages' uploads too
+        assert not page_upload.exists()
     finally:
-        for folder in (killed, recent, running, unnamed, page_upload):
+        for folder in (waiting, finished, unknown, young, unnamed, page_upload):
             shutil.rmtree(folder, ignore_errors=True)
+        with unit_of_work(app.extensions["biorepo"]) as db:
+            db.get(ImportJob, queued.id).status = ImportJobStatus.FAILED
 
 
 def test_blank_accessions_drawn_in_the_write_pass_never_collide_with_a_registration(

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from repository.db import unit_of_work
 from repository.exchange import jobs
 from tests.factories import LOT, items_of, make_box, make_strain, preserve
+from tests.queues import consuming
 from tests.servers import threaded_server
 from tests.world import an_app
 
@@ -173,13 +174,12 @@ def large_csv(path: Path, rows: int) -> None:
 
 def test_ordinary_writes_during_a_background_import_never_answer_500(world, tmp_path):
     _, tokens, ids = world
-    app = an_app(world, SQLITE_BUSY_TIMEOUT=1)
-    runner = app.extensions["biorepo.import_runner"] = jobs.Threads()
+    app = an_app(world, SQLITE_BUSY_TIMEOUT=1, QUEUE_URL=f"sqlite:///{tmp_path / 'queue.db'}")
     upload = tmp_path / "vials.csv"
     large_csv(upload, 20_000)
     seen: Counter[int] = Counter()
     during = 0
-    with threaded_server(app) as base:
+    with threaded_server(app) as base, consuming(app):
         with upload.open("rb") as handle:
             queued = requests.post(
                 f"{base}/api/v1/exchange/imports",
@@ -205,7 +205,6 @@ def test_ordinary_writes_during_a_background_import_never_answer_500(world, tmp_
             assert watched.status_code == 200, watched.text
             status = watched.json()["status"]
             during += status == "running"
-        runner.join(timeout=300)
         final = requests.get(
             job, headers={"Authorization": f"Bearer {tokens['curator']}"}, timeout=30
         ).json()

@@ -20,6 +20,7 @@ from labels import (
     Sheet,
     cage_card,
     render_pdf,
+    stream,
 )
 from labels.fonts import PT
 
@@ -145,3 +146,24 @@ def test_stream_to_a_file_object_and_a_path(tmp_path) -> None:
 def test_a_code_too_large_for_its_stock_is_refused() -> None:
     with pytest.raises(LabelError, match="needs"):
         render_pdf([Label("x" * 300, "too long")])
+
+
+def test_a_streamed_pdf_starts_before_any_label_is_read_and_equals_the_rendered_one() -> None:
+    read: list[int] = []
+
+    def made(count: int):
+        for i in range(count):
+            read.append(i)
+            yield Label(f"AC{i:05X}", "Bacillus subtilis", ("lot 3", "glycerol -80 °C"))
+
+    pieces = stream(made(1200), "pdf")
+    first = next(pieces)
+    assert first.startswith(b"%PDF-1.4") and read == []  # the header comes first
+    second = next(pieces)
+    assert 0 < len(read) < 1200 and len(second) >= 64 * 1024  # then the pages, a piece at a time
+    whole = b"".join([first, second, *pieces])
+    assert len(read) == 1200 and whole == render_pdf(made(1200))
+    sheet = Sheet(3, 7)
+    assert b"".join(stream(made(50), "pdf", sheet=sheet, start=4)) == render_pdf(
+        made(50), sheet=sheet, start=4
+    )

@@ -111,7 +111,9 @@ def pick_list(request_id: int) -> tuple[str, int]:
 def pick_list_pdf(request_id: int) -> Response:
     """The pick list as an A4 PDF, a box to tick per item."""
     found = _to_pick(request_id)
-    return document([labelling.pick_list(database(), found.id)], "pdf", 300)
+    return document(
+        labelling.Selected(things=(labelling.pick_list(database(), found.id),)), "pdf", 300
+    )
 
 
 def routes(web: Blueprint) -> None:

@@ -1,5 +1,6 @@
-"""The labels of an item, a lot or a box: template, preview, print on a printer or download the
-PDF; the print jobs with their status and last error, reprint and cancel."""
+"""The labels of an item, a lot, a box or an item search: template, preview, print on a printer
+or download the PDF; the print jobs with their status and last error, reprint and cancel; a
+batch's progress."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from repository.vocabulary import PrintJobStatus
 
 from ...context import database
 from ...policy import Permission, require
-from ...resources.labels import document, selected
+from ...resources.labels import SORTS, LabelSearch, Selection, document, selected
 from ...resources.printing import JobIn, queue, visible_job
+from .. import forms
 from ..pages import attempt, back, refused, safe_next, show
+from .search import _given, _pairs
 
 Code = fields.String(validate=validate.Length(min=1, max=32))
 # What a ZPL printer cannot print (printing.SHEETS), in the user's words.
@@ -85,7 +88,7 @@ def _values(source: dict[str, Any]) -> dict[str, Any]:
         "printers": [(p.name, f"{p.name} · {p.protocol.value.upper()}") for p in printers],
         "jobs": jobs,
         "lot": db.get(Lot, key["lot"]) if "lot" in key else None,
-        "count": len(selected(source["body"])),
+        "count": selected(source["body"]).count,
         "queued": PrintJobStatus.QUEUED,
         "waiting": _waiting,
     }
@@ -107,8 +110,8 @@ def _waiting(job: PrintJob) -> str | None:
             agent=job.printer.agent.email if job.printer.agent else "?",
         )
     delivery = _(
-        "Print jobs are sent by the delivery worker, which `make run` does not start: run"
-        " `biorepo printers work` beside the server (`--once` sends what is queued now)."
+        "Print jobs are sent by a background worker (`biorepo worker`; `make run` starts one"
+        " beside the server): check that one runs."
     )
     if why is printing.Waiting.RETRYING:
         return " ".join(
@@ -147,10 +150,10 @@ def preview() -> Response:
     """The document (PDF) or a preview of the first label (PNG) for an <img>."""
     require(Permission.PRINT)
     source = _source(request.args)
-    things = selected(source["body"])
+    chosen = selected(source["body"])
     if source["format"] == "png":
-        things = things[:1]
-    return document(things, source["format"], 300)
+        chosen = next(chosen.parts(1))
+    return document(chosen, source["format"], 300)
 
 
 def print_labels() -> Response | tuple[str, int]:
@@ -189,6 +192,112 @@ def job_action(job_id: int, action: str) -> Response:
     return redirect(f"{target}{joiner}done={action}", code=303)
 
 
+# The orders the labels of a search come in, in the user's words.
+ORDERS = {
+    "location": _l("Storage order (box by box, position by position)"),
+    "barcode": _l("By code"),
+}
+
+
+def _search(args: Any) -> dict[str, Any]:
+    """The labels of an item search (its filters, or `saved`: a saved search) that a page's
+    query or form names, in the API's terms; the order and template the page chose."""
+    values = _given(args, LabelSearch._declared_fields)
+    if values.get("sort") not in SORTS:  # the search page's other sorts: the page's default
+        values.pop("sort", None)
+    raw: dict[str, Any] = {"search": values}
+    template = (args.get("template") or "").strip()
+    if template:
+        raw["template"] = template
+    return {"raw": raw, "pairs": _pairs({k: v for k, v in values.items() if k != "sort"})}
+
+
+def _search_values(source: dict[str, Any]) -> dict[str, Any]:
+    db = database()
+    printers = db.scalars(select(Printer).where(Printer.active).order_by(Printer.name)).all()
+    return {
+        "filters": source["pairs"],
+        "form_values": _chosen(source),
+        "orders": [(key, ORDERS[key]) for key in SORTS],
+        "templates": [(t, t) for t in labelling.ITEM_TEMPLATES],
+        "printers": [(p.name, f"{p.name} · {p.protocol.value.upper()}") for p in printers],
+        "count": 0,
+        "query": [*source["pairs"], *((k, v) for k, v in _chosen(source).items())],
+    }
+
+
+def _chosen(source: dict[str, Any]) -> dict[str, str]:
+    """The order and template chosen (the order as the page shows it: storage order first)."""
+    search = source["raw"]["search"]
+    chosen = {"sort": search.get("sort", SORTS[0])}
+    if "template" in source["raw"]:
+        chosen["template"] = source["raw"]["template"]
+    return chosen
+
+
+def _with_order(source: dict[str, Any]) -> dict[str, Any]:
+    """The selection with the page's order (storage order unless another is chosen)."""
+    search = {**source["raw"]["search"], "sort": _chosen(source)["sort"]}
+    return {**source["raw"], "search": search}
+
+
+def search_labels_page() -> tuple[str, int]:
+    """The labels of every item a search matches (?<the item search's filters> or ?saved=):
+    how many, in which order and template; download them (PDF) or print them."""
+    require(Permission.PRINT)
+    source = _search(request.args)
+    values = _search_values(source)
+    try:
+        values["count"] = selected(forms.load_data(Selection, _with_order(source))).count
+    except DomainError as error:
+        return refused("search_labels.html", error, **values)
+    return show("search_labels.html", form=values.pop("form_values"), **values)
+
+
+def search_labels_document() -> Response:
+    """The search's labels as one PDF, streamed (it starts at once, however many)."""
+    require(Permission.PRINT)
+    body = forms.load_data(Selection, _with_order(_search(request.args)))
+    return document(selected(body), "pdf", 300)
+
+
+def search_labels_print() -> Response | tuple[str, int]:
+    """Queue the search's labels on a printer (a batch of jobs when there are many), then
+    follow them on the batch's page."""
+    require(Permission.PRINT)
+    source = _search(request.form)
+    made: list[PrintJob] = []
+
+    def submit() -> None:
+        body = {**_with_order(source), "printer": request.form.get("printer", "")}
+        try:
+            made.append(queue(forms.load_data(JobIn, body)))
+        except LabelError as error:
+            raise ValidationFailed({"template": [str(error)]}) from None
+
+    error = attempt(submit)
+    if error is not None:
+        return refused("search_labels.html", _refusal(error), **_search_values(source))
+    return back("web.label_batch", job_id=made[0].id)
+
+
+def batch_page(job_id: int) -> tuple[str, int]:
+    """Where a print job, or the batch of jobs it belongs to, stands: labels printed of all,
+    still queued, failing; the page looks again every few seconds until none is queued."""
+    require(Permission.PRINT)
+    job = visible_job(job_id)
+    done = printing.progress(database(), job)
+    waiting = database().scalar(
+        select(PrintJob)
+        .where(PrintJob.printer_id == job.printer_id, PrintJob.status == PrintJobStatus.QUEUED)
+        .where(PrintJob.id >= done.batch)
+        .order_by(PrintJob.id)
+        .limit(1)
+    )
+    why = _waiting(waiting) if waiting is not None and not done.done else None
+    return show("label_batch.html", job=job, progress=done, why=why)
+
+
 def routes(web: Blueprint) -> None:
     web.add_url_rule("/labels", "labels", page)
     web.add_url_rule("/labels/document", "label_document", preview)
@@ -196,3 +305,9 @@ def routes(web: Blueprint) -> None:
     web.add_url_rule(
         "/labels/jobs/<id:job_id>/<action>", "job_action", job_action, methods=["POST"]
     )
+    web.add_url_rule("/labels/search", "search_labels", search_labels_page)
+    web.add_url_rule("/labels/search/document", "search_labels_document", search_labels_document)
+    web.add_url_rule(
+        "/labels/search/print", "search_labels_print", search_labels_print, methods=["POST"]
+    )
+    web.add_url_rule("/labels/batches/<id:job_id>", "label_batch", batch_page)

@@ -24,8 +24,9 @@ from repository.schemas.inventory import (
     ItemsSchema,
     NoteIn,
     QcSchema,
+    TubeCodeIn,
 )
-from repository.services import inventory, queries, storage
+from repository.services import inventory, queries, storage, tube_codes
 from repository.services.accounts import Principal
 from repository.services.catalogue import attach_offers
 from repository.visibility import sees_inventory, sees_material, sees_request
@@ -121,6 +122,10 @@ def _found(db: Session, item: Item) -> None:
     inventory.mark_found(db, item.barcode, forms.load(FoundIn))
 
 
+def _tube_code(db: Session, item: Item) -> None:
+    tube_codes.attach(db, item.barcode, forms.load(TubeCodeIn))
+
+
 def _move(db: Session, item: Item) -> None:
     body: Found = forms.load(FoundIn)  # container and note (position as the grid names it)
     if not body.container:
@@ -137,6 +142,7 @@ ACTIONS: dict[str, Callable[[Session, Item], None]] = {
     "missing": _missing,
     "found": _found,
     "move": _move,
+    "tube-code": _tube_code,
     **lots.ACTIONS,
 }
 

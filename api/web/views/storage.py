@@ -3,6 +3,7 @@ items and whole units; emptying a failed freezer; free-space search."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, request
@@ -11,14 +12,25 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from repository.errors import ValidationFailed
+from repository.exchange import limits
 from repository.exchange.problems import ImportRejected
 from repository.models import StorageUnit
+from repository.schemas.inventory import RackLotIn
 from repository.services import inventory, queries, stocktaking, storage
 
 from ...context import database
 from ...policy import Permission, require
-from ...resources.storage import EvacuateIn, SpaceQuery, UnitMoveIn, rack_bytes, rack_scan_of
+from ...resources.storage import (
+    EvacuateIn,
+    SpaceQuery,
+    UnitMoveIn,
+    rack_bytes,
+    rack_scan_of,
+    register_rack,
+    stocktake_of,
+)
 from .. import forms
+from ..inputs import inputs
 from ..pages import attempt, back, refused, show
 
 
@@ -127,7 +139,7 @@ def rack_scan(barcode: str) -> Response | tuple[str, int]:
     applying = request.method == "POST" and request.form.get("apply") == "true"
     require(Permission.INVENTORY_WRITE if applying else Permission.INVENTORY_READ)
     box = stocktaking.rack_box(database(), barcode)
-    values: dict[str, Any] = {"unit": box, "path": storage.path_rows(database(), [box.id])[box.id]}
+    values = _rack_values(box)
     if request.method == "GET":
         return show("rack_scan.html", form={}, **values)
     upload = request.files.get("file")
@@ -157,12 +169,103 @@ def rack_scan(barcode: str) -> Response | tuple[str, int]:
     return show("rack_scan.html", form={}, comparison=found[0], lines=lines, **values)
 
 
+LOT_FIELDS = [
+    "method",
+    "preserved_on",
+    "quantity",
+    "unit",
+    "form",
+    "passage_number",
+    "generation",
+    "regeneration_cycle",
+    "remarks",
+    "note",
+]
+
+
+def _rack_values(box: StorageUnit) -> dict[str, Any]:
+    return {
+        "unit": box,
+        "path": storage.path_rows(database(), [box.id])[box.id],
+        "lot_inputs": inputs(RackLotIn, LOT_FIELDS),
+        "today": date.today().isoformat(),
+    }
+
+
+def rack_register(barcode: str) -> Response | tuple[str, int]:
+    """The unknown tubes of a compared rack file registered as a new lot (all or nothing);
+    refused, the comparison and the form again with what was wrong."""
+    require(Permission.INVENTORY_WRITE)
+    db = database()
+    box = stocktaking.rack_box(db, barcode)
+    data = request.form.get("lines", "").encode()
+    error = attempt(lambda: register_rack(db, barcode, data, forms.load(RackLotIn)))
+    if error is None:
+        return back("web.unit", barcode=box.barcode, done="rack-register")
+    values = _rack_values(box)
+    found: list[dict[str, Any]] = []
+    again = attempt(lambda: found.append(rack_scan_of(db, barcode, data, False, None)))
+    if isinstance(again, ImportRejected):
+        return show("rack_scan.html", 422, form={}, report=again.report, **values)
+    return refused(
+        "rack_scan.html",
+        error,
+        comparison=found[0] if found else None,
+        lines=data.decode(),
+        register=True,
+        register_form=request.form,
+        **values,
+    )
+
+
+def stocktake(barcode: str) -> Response | tuple[str, int]:
+    """A box, rack or freezer against what was read in it (a hand scanner's codes, its boxes'
+    rack files): the form; posted, the comparison (nothing written) with what was read kept
+    to apply; posted to apply, all of it in one step."""
+    applying = request.method == "POST" and request.form.get("apply") == "true"
+    require(Permission.INVENTORY_WRITE if applying else Permission.INVENTORY_READ)
+    db = database()
+    unit = storage.get_unit(db, barcode)
+    values: dict[str, Any] = {"unit": unit, "path": storage.path_rows(db, [unit.id])[unit.id]}
+    if request.method == "GET":
+        return show("stocktake.html", form={}, **values)
+    uploads = [f for f in request.files.getlist("racks") if f.filename]
+    racks = [f.read(limits.RACK_FILE + 1) for f in uploads] or [
+        text.encode() for text in request.form.getlist("rack_lines")
+    ]
+    listed = request.form.get("codes", "")
+    codes = listed.encode() if listed.strip() else None
+    found: list[dict[str, Any]] = []
+    note = request.form.get("note", "").strip() or None
+    version = request.form.get("version")
+    error = attempt(
+        lambda: found.append(stocktake_of(db, barcode, codes, racks, applying, version, note))
+    )
+    if isinstance(error, ImportRejected):
+        return show("stocktake.html", 422, form={}, report=error.report, **values)
+    if error is not None:
+        return refused("stocktake.html", error, **values)
+    if applying:
+        return back("web.unit", barcode=unit.barcode, done="stocktake")
+    kept = [("codes", listed)] + [("rack_lines", r.decode("utf-8-sig")) for r in racks]
+    return show("stocktake.html", form={}, comparison=found[0], kept=kept, **values)
+
+
 def routes(web: Blueprint) -> None:
     web.add_url_rule("/storage", "storage_tree", tree)
     web.add_url_rule("/storage/free", "free_space", free_space)
     web.add_url_rule("/storage/<string:barcode>", "unit", unit)
     web.add_url_rule(
         "/storage/<string:barcode>/rack-scan", "rack_scan", rack_scan, methods=["GET", "POST"]
+    )
+    web.add_url_rule(
+        "/storage/<string:barcode>/rack-register",
+        "rack_register",
+        rack_register,
+        methods=["POST"],
+    )
+    web.add_url_rule(
+        "/storage/<string:barcode>/stocktake", "stocktake", stocktake, methods=["GET", "POST"]
     )
     web.add_url_rule(
         "/storage/<string:barcode>/<action>", "unit_action", unit_action, methods=["POST"]

@@ -1,0 +1,163 @@
+"""Benchmark of batch edits (`make bench`): in the core benchmark's inventory (tests.bench.core.
+build, BENCH_ITEMS items in 10x10 boxes), the 10,000 items of the first freezer (100 full
+boxes) found by an item search and marked missing with a note — the preview, the commit (every
+item out of its place, a `moved` and a `missing` event each, the audit of every item, the batch
+and its rows) and the undo (every item back in its place) — each beside a raw baseline measured
+in the same run: the bare Core statements that read or write the same rows (the SELECT a preview
+needs; one UPDATE of the 10,000 rows; an UPDATE per row putting each back), with no rules,
+events, audit or batch."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine, bindparam, select, text
+
+from repository.db import session_factory, unit_of_work
+from repository.models import Item, ItemBatch, StorageUnit
+from repository.schemas.batch_edits import BatchEdit, Changes, Undo
+from repository.schemas.search import ItemSearch
+from repository.services import batch_edits
+from repository.services.accounts import Principal
+from repository.services.storage import subtree
+from repository.vocabulary import ItemStatus, Role, StorageKind
+from tests.bench.core import build, fresh, postgres_url, row
+
+WHO = Principal(user_id=None, roles=frozenset({Role.TECHNICIAN}))
+PREVIEWS = 3  # previews timed (the median is reported)
+RAW_READ = text(
+    "SELECT id, barcode, status, quantity, unit FROM items WHERE container_id IN :units"
+).bindparams(bindparam("units", expanding=True))
+RAW_UPDATE = text(
+    "UPDATE items SET status = 'missing', container_id = NULL, row = NULL, col = NULL, "
+    "grid_rows = NULL, grid_cols = NULL WHERE id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+RAW_BACK = text(
+    "UPDATE items SET status = 'available', container_id = :container_id, row = :row, "
+    "col = :col, grid_rows = :grid_rows, grid_cols = :grid_cols WHERE id = :id"
+)
+
+
+def first_freezer(engine: Engine) -> tuple[str, list[int], list[dict]]:
+    """The first freezer's barcode, the ids of the units under it, and the places of its
+    items (to put them back by hand)."""
+    with engine.connect() as connection:
+        code, freezer = connection.execute(
+            select(StorageUnit.barcode, StorageUnit.id)
+            .where(StorageUnit.kind == StorageKind.FREEZER)
+            .order_by(StorageUnit.id)
+            .limit(1)
+        ).one()
+        units = list(connection.scalars(subtree(freezer)))
+        places = [
+            dict(r._mapping)
+            for r in connection.execute(
+                select(
+                    Item.id, Item.container_id, Item.row, Item.col, Item.grid_rows, Item.grid_cols
+                ).where(Item.container_id.in_(units))
+            )
+        ]
+    return code, units, places
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def measure(engine: Engine) -> dict[str, tuple[float, float, int]]:
+    """Seconds of the service and of its raw baseline, and the items, of each figure."""
+    code, units, places = first_freezer(engine)
+    ids = [p["id"] for p in places]
+    factory = session_factory(engine)
+    command = BatchEdit(
+        search=ItemSearch(container=code),
+        changes=Changes(status=ItemStatus.MISSING, note="Freezer F001 failed"),
+    )
+
+    def preview() -> None:
+        with unit_of_work(factory, write=False) as db:
+            shown = batch_edits.preview(db, WHO, command)
+            assert shown.updated == len(ids), (shown.updated, len(ids))
+
+    def raw_read() -> None:
+        with engine.connect() as connection:
+            assert len(connection.execute(RAW_READ, {"units": units}).all()) == len(ids)
+
+    made: list[int] = []
+
+    def commit() -> None:
+        with unit_of_work(factory) as db:
+            made.append(batch_edits.commit(db, WHO, command).id)
+
+    def raw_commit() -> None:
+        with engine.begin() as connection:
+            connection.execute(RAW_UPDATE, {"ids": ids})
+
+    def undo() -> None:
+        with unit_of_work(factory) as db:
+            batch = batch_edits.undo(db, WHO, made[-1], Undo())
+            assert batch.undone == len(ids), batch.undone
+
+    def raw_undo() -> None:
+        with engine.begin() as connection:
+            connection.execute(RAW_BACK, places)
+
+    preview(), raw_read()  # warm the caches alike
+    previews = statistics.median(timed(preview) for _ in range(PREVIEWS))
+    reads = statistics.median(timed(raw_read) for _ in range(PREVIEWS))
+    raw_written, raw_back = timed(raw_commit), timed(raw_undo)
+    written, back = timed(commit), timed(undo)
+    with unit_of_work(factory, write=False) as db:
+        batch = db.get(ItemBatch, made[-1])
+        assert batch is not None and batch.undone == len(ids)
+    return {
+        "preview": (previews, reads, len(ids)),
+        "commit": (written, raw_written, len(ids)),
+        "undo": (back, raw_back, len(ids)),
+    }
+
+
+TARGETS = {"preview": "target < 2 s", "commit": "target < 5 s", "undo": "target < 5 s"}
+
+
+def run(backend: str, url: str, n_items: int, postgres: bool) -> None:
+    started = time.perf_counter()
+    engine, url = fresh(url, "bench_batch" if postgres else None)
+    built = build(engine, n_items)
+    print(
+        f"{backend:<11} built {built['items']:,} items in {built['boxes']:,} boxes in "
+        f"{time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    for figure, (value, raw, count) in measure(engine).items():
+        row(
+            backend,
+            f"batch edit of {count:,} items (status missing): {figure}",
+            f"{value:.2f} s",
+            f"{raw * 1e3:.0f} ms",
+            value / raw,
+            TARGETS[figure],
+        )
+    engine.dispose()
+
+
+def main() -> None:
+    n_items = int(os.environ.get("BENCH_ITEMS", "1000000"))
+    print(f"{'backend':<11} {'figure':<60} {'value':>12} {'baseline':>12} {'ratio':>8}")
+    folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-"))
+    run("sqlite", f"sqlite:///{folder / 'batch.db'}", n_items, postgres=False)
+    postgres = postgres_url()
+    if postgres:
+        run("postgresql", postgres, n_items, postgres=True)
+    shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
