@@ -19,7 +19,7 @@ from ..schemas.fields import StrictSchema
 from . import limits
 from .formulas import restored
 from .problems import ImportRejected, Report
-from .rack_scans import _code
+from .rack_scans import _code, small_text
 from .tabular import sniff_delimiter
 
 SHEET_FILE = 2 * limits.MIB  # a sheet of changes, as uploaded
@@ -44,32 +44,6 @@ class Sheet:
     digest: str  # SHA-256 of the file as uploaded
 
 
-def _text(data: bytes, report: Report) -> str | None:
-    if len(data) > SHEET_FILE:
-        report.add(
-            None,
-            None,
-            None,
-            f"A sheet of changes has at most {limits.amount(SHEET_FILE)}; this one has "
-            f"{limits.amount(len(data))}.",
-        )
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        report.add(None, None, None, f"Not a text file (byte {error.start + 1} is not UTF-8).")
-        return None
-    bad = next((c for c in text if not c.isprintable() and c not in "\r\n\t"), None)
-    if bad is not None:
-        line = text[: text.index(bad)].count("\n") + 1
-        report.add(line, None, None, f"Not a text file (control character U+{ord(bad):04X}).")
-        return None
-    if text.count("\n") > SHEET_LINES + 1:
-        report.add(None, None, None, f"A sheet of changes has at most {SHEET_LINES} lines.")
-        return None
-    return text
-
-
 def _header(cells: list[str], report: Report) -> dict[str, int] | None:
     names = [c.strip().lower() for c in cells]
     for index, name in enumerate(names):
@@ -88,7 +62,7 @@ def read_sheet(data: bytes) -> Sheet:
     """The lines of a sheet of changes; every problem found, each with its line, is raised
     together (ImportRejected), so nothing is written from a bad sheet."""
     report = Report()
-    text = _text(data, report)
+    text = small_text(data, report, "A sheet of changes", SHEET_LINES + 1, SHEET_FILE)
     if text is None:
         raise ImportRejected(report)
     lines = text.splitlines()

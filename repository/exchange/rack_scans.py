@@ -54,15 +54,21 @@ class RackFile:
     scans: tuple[Scan, ...]
 
 
-def _text(
-    data: bytes, report: Report, what: str = "A rack file", most_lines: int = limits.RACK_LINES
+def small_text(
+    data: bytes,
+    report: Report,
+    what: str = "A rack file",
+    most_lines: int = limits.RACK_LINES,
+    most_bytes: int = limits.RACK_FILE,
 ) -> str | None:
-    if len(data) > limits.RACK_FILE:
+    """An upload read whole as UTF-8 text (`what` it is, at most `most_bytes` and `most_lines`,
+    no control characters but line breaks and tabs), or None with the problem reported."""
+    if len(data) > most_bytes:
         report.add(
             None,
             None,
             None,
-            f"{what} has at most {limits.amount(limits.RACK_FILE)}; "
+            f"{what} has at most {limits.amount(most_bytes)}; "
             f"this one has {limits.amount(len(data))}.",
         )
         return None
@@ -120,7 +126,7 @@ def read_rack_file(data: bytes, rows: int = 8, cols: int = 12) -> RackFile:
     """The positions of a rack file for a rack of `rows` x `cols`; every problem found, each
     with its line, is raised together (ImportRejected), so nothing is written from a bad file."""
     report = Report()
-    text = _text(data, report)
+    text = small_text(data, report)
     if text is None:
         raise ImportRejected(report)
     lines = text.splitlines()
@@ -219,7 +225,7 @@ def read_codes(data: bytes) -> tuple[tuple[int, str], ...]:
     were read in), each with its line; blank lines skipped. Every problem found, each with its
     line, is raised together (ImportRejected)."""
     report = Report()
-    text = _text(data, report, "A list of codes", limits.CODES_LINES)
+    text = small_text(data, report, "A list of codes", limits.CODES_LINES)
     if text is None:
         raise ImportRejected(report)
     codes = []
