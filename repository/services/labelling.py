@@ -94,6 +94,13 @@ class Selected:
         """How many items (or documents); cage cards gather the animals of a cage."""
         return len(self.ids) + len(self.things)
 
+    def label_count(self, session: Session) -> int:
+        """How many labels it prints: its count, but one card per cage for cage cards (which
+        are read to be counted)."""
+        if self.template != "cage-card" or not self.ids:
+            return self.count
+        return sum(1 for _ in self.labels(session))
+
     def labels(self, session: Session) -> Iterator[Label | BoxMap | PackingList | PickList]:
         yield from self.things
         yield from labels_of(session, self.ids, self.template, self.url)

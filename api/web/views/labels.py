@@ -88,7 +88,7 @@ def _values(source: dict[str, Any]) -> dict[str, Any]:
         "printers": [(p.name, f"{p.name} · {p.protocol.value.upper()}") for p in printers],
         "jobs": jobs,
         "lot": db.get(Lot, key["lot"]) if "lot" in key else None,
-        "count": selected(source["body"]).count,
+        "count": selected(source["body"]).label_count(db),
         "queued": PrintJobStatus.QUEUED,
         "waiting": _waiting,
     }
