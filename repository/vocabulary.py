@@ -568,3 +568,14 @@ GERMPLASM_STORAGE = {
     50: "DNA collection",
     99: "other",
 }
+
+
+class Seen(StrEnum):
+    """What a tube read by a rack scan or a stocktake says against the records."""
+
+    MATCHED = "matched"  # where the records have it (the position, or the container read)
+    MOVED = "moved"  # a tube of what was counted, read elsewhere in it
+    ARRIVED = "arrived"  # a tube the records have elsewhere (another unit, or nowhere)
+    UNKNOWN = "unknown"  # a code of no item
+    MISSING = "missing"  # a tube the records have in what was counted, read nowhere
+    NO_READ = "no_read"  # a tube the reader could not read

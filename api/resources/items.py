@@ -158,6 +158,19 @@ def attach_tube_code(command: AttachTubeCode, barcode: str) -> dict:
     return {"code": attached.value, "item": item.barcode}
 
 
+@blp.delete("/items/<string:barcode>/tube-code")
+@blp.arguments(NoteIn)
+@blp.response(200, TubeCodeOut)
+def remove_tube_code(command: Note, barcode: str) -> dict:
+    """Take the item's tube code off it (attached to the wrong tube, or the tube relabelled):
+    the code is free again to attach where it belongs. An item without one is a 409."""
+    require(Permission.INVENTORY_WRITE)
+    db = database()
+    item = inventory.get_item(db, barcode)
+    code = tube_codes.detach(db, item.barcode, command.note)
+    return {"code": code, "item": item.barcode}
+
+
 @blp.post("/items/<string:barcode>/consume")
 @blp.arguments(ConsumeIn)
 @blp.response(200, ItemOut)

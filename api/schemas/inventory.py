@@ -45,6 +45,7 @@ class ScanItemOut(Schema):
     unit = fields.String()
     form = fields.String()
     parent_id = Integer(allow_none=True)
+    tube_code = fields.String(allow_none=True)
 
 
 class ScanMaterialOut(Schema):
@@ -93,6 +94,7 @@ class ItemOut(Schema):
     status = fields.String()
     container = fields.Function(lambda i: i.container.barcode if i.container else None)
     position = fields.Function(lambda i: position_label(i.row, i.col) or None)
+    tube_code = fields.String(allow_none=True)
 
 
 class LotOut(ScanLotOut):

@@ -14,6 +14,7 @@ class FoundItemOut(Schema):
     latest event and QC."""
 
     barcode = fields.String()
+    tube_code = fields.String(allow_none=True)
     status = fields.String()
     form = fields.String()
     quantity = fields.Decimal(as_string=True)

@@ -345,6 +345,10 @@ EVENT_SENTENCES: dict[EventType, list[tuple[frozenset[str], Words]]] = {
             frozenset({"tube_code"}),
             W("Tube code {tube_code} attached.", "关联管码 {tube_code}。"),
         ),
+        (
+            frozenset({"tube_code_removed"}),
+            W("Tube code {tube_code_removed} removed.", "移除管码 {tube_code_removed}。"),
+        ),
         (frozenset({"changed"}), W("Changed: {changed}.", "修改了：{changed}。")),
         *COLONY_SENTENCES,
         (frozenset(), W("Annotated.", "已备注。")),

@@ -133,6 +133,11 @@ class Item(Base):
     animal: Mapped[Animal | None] = relationship(
         back_populates="item", foreign_keys="Animal.item_id"
     )
+    tube: Mapped[TubeCode | None] = relationship(viewonly=True)  # its tube code, if it has one
+
+    @property
+    def tube_code(self) -> str | None:
+        return self.tube.value if self.tube is not None else None
 
 
 class TubeCode(Base):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from .. import barcodes
 from ..errors import NotFound, ValidationFailed
-from ..models import Collection, Event, Item, Lot, Material, QcResult
+from ..models import Collection, Event, Item, Lot, Material, QcResult, TubeCode
 from ..models.storage import position_label
 from ..schemas.search import SORTS, ItemSearch, Position
 from ..sql import among
@@ -72,7 +72,9 @@ def _conditions(session: Session, search: ItemSearch) -> list[ColumnElement[bool
         named = among(
             session, Item.lot_id, select(Lot.id).join(Material).where(material_text(text))
         )
-        on_item.append(or_(Item.barcode == barcodes.normalise(text), named))
+        code = barcodes.normalise(text)
+        tube = Item.id.in_(select(TubeCode.item_id).where(TubeCode.value == code))
+        on_item.append(or_(Item.barcode == code, tube, named))
     if search.material is not None:
         on_material.append(Material.accession_number == search.material.strip())
     if search.kind:
@@ -253,6 +255,7 @@ class FoundItem:
     last_qc_on: date | None = None
     last_qc_test: QcTest | None = None
     last_qc_outcome: QcOutcome | None = None
+    tube_code: str | None = None
 
 
 _LAST_EVENT = aliased(Event, name="last_event")
@@ -271,6 +274,7 @@ _ROWS = with_path(
         Item.row,
         Item.col,
         Item.lot_id,
+        TubeCode.value.label("tube_code"),
         Lot.number.label("lot_number"),
         Lot.method,
         Lot.preserved_on,
@@ -288,6 +292,7 @@ _ROWS = with_path(
     .join(Lot, Lot.id == Item.lot_id)
     .join(Material, Material.id == Lot.material_id)
     .join(Collection, Collection.id == Material.collection_id)
+    .outerjoin(TubeCode, TubeCode.item_id == Item.id)
     .outerjoin(
         _LAST_EVENT,
         _LAST_EVENT.id

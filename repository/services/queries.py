@@ -21,6 +21,7 @@ from ..models import (
     Material,
     MaterialRequest,
     StorageUnit,
+    TubeCode,
 )
 from ..models.storage import position_label
 from ..sql import json_array, json_object, json_value
@@ -100,10 +101,11 @@ _HISTORY = (
 # the item with its lot, material, collection and the units above it, all by primary keys,
 # and its latest events folded into one JSON value.
 SCAN = with_path(
-    select(*_SCAN_COLUMNS, _HISTORY)
+    select(*_SCAN_COLUMNS, TubeCode.value.label("tube_code"), _HISTORY)
     .join(Lot, Lot.id == Item.lot_id)
     .join(Material, Material.id == Lot.material_id)
     .join(Collection, Collection.id == Material.collection_id)
+    .outerjoin(TubeCode, TubeCode.item_id == Item.id)
     .where(Item.barcode == bindparam("barcode")),
     Item.container_id,
 )
@@ -128,6 +130,7 @@ def scan(session: Session, barcode: str) -> Scan:
             "unit": row.unit,
             "form": row.form,
             "parent_id": row.parent_id,
+            "tube_code": row.tube_code,
         },
         material={
             "id": row.material_id,

@@ -16,7 +16,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -31,21 +30,10 @@ from ..models.base import utcnow
 from ..models.storage import position_label
 from ..schemas.inventory import Found, NewLot, Note, RackLot
 from ..sql import chunked, one_of
-from ..vocabulary import GONE, HOLDS_ITEMS, ItemStatus, StorageKind
+from ..vocabulary import GONE, HOLDS_ITEMS, ItemStatus, Seen, StorageKind
 from . import tube_codes
 from .inventory import create_lot, mark_found, mark_missing
 from .storage import Place, free_cells, get_unit, path_label, path_rows, relocate, subtree
-
-
-class Seen(StrEnum):
-    """What a tube read says against the records."""
-
-    MATCHED = "matched"  # where the records have it (the position, or the container read)
-    MOVED = "moved"  # a tube of what was counted, read elsewhere in it
-    ARRIVED = "arrived"  # a tube the records have elsewhere (another unit, or nowhere)
-    UNKNOWN = "unknown"  # a code of no item
-    MISSING = "missing"  # a tube the records have in what was counted, read nowhere
-    NO_READ = "no_read"  # a tube the reader could not read
 
 
 @dataclass(frozen=True)

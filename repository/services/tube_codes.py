@@ -23,6 +23,26 @@ def attach(session: Session, barcode: str, command: AttachTubeCode) -> TubeCode:
     return attach_all(session, [(get_item(session, barcode), command.code)], command.note)[0]
 
 
+def detach(session: Session, barcode: str, note: str | None = None) -> str:
+    """Take the item `barcode`'s tube code off it (attached to the wrong tube, or a tube
+    relabelled): the code is free again, to be attached where it belongs. Returns the code."""
+    item = get_item(session, barcode)
+    attached = session.scalar(select(TubeCode).where(TubeCode.item_id == item.id).with_for_update())
+    if attached is None:
+        raise InvalidState(f"Item {item.barcode} has no tube code.", field="code")
+    code = attached.value
+    session.delete(attached)
+    session.flush()  # the tube code first: it holds the code's row
+    session.delete(session.get_one(Barcode, code))
+    record_events(
+        session,
+        EventType.ANNOTATED,
+        [{"item_id": item.id, "lot_id": item.lot_id, "data": {"tube_code_removed": code}}],
+        note,
+    )
+    return code
+
+
 def tube_code(session: Session, code: str, field: str = "code") -> str:
     """A tube maker's code as stored: a code in use (any barcode or tube code) is a conflict;
     one shaped like a biorepo barcode (a label of ours, perhaps misread) is refused."""

@@ -37,6 +37,7 @@ def body(row) -> dict:
             "unit": row.unit,
             "form": row.form,
             "parent_id": row.parent_id,
+            "tube_code": row.tube_code,
         },
         "material": {
             "id": row.material_id,

@@ -148,6 +148,7 @@ def matrix(ids):
         ("POST", f"/api/v1/storage/{ids['freezer']}/stocktake?apply=true", None, STAFF),
         ("POST", f"/api/v1/storage/{ids['box']}/rack-register", None, STAFF),  # no file: a 422
         ("POST", f"/api/v1/items/{v[0]}/tube-code", {"code": "9000000001"}, STAFF),
+        ("DELETE", f"/api/v1/items/{v[0]}/tube-code", None, STAFF),
         ("PATCH", f"/api/v1/materials/{ids['open']}", {"remarks": "x"}, {"admin", "curator"}),
         ("GET", "/api/v1/auth/me", None, EVERYONE),
         ("GET", "/api/v1/health", None, EVERYONE),

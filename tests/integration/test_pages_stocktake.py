@@ -97,3 +97,8 @@ def test_attach_a_tube_code_on_the_item_page(world):
     assert done.status_code == 303, done.data
     shown = unescape(page(world, "GET", "/items/7700000001").get_data(as_text=True))
     assert v[0] in shown and "Tube code 7700000001 attached." in shown
+    assert "Remove the tube code" in shown and "Attach a tube code" not in shown
+    removed = page(world, "POST", f"/items/{v[0]}/remove-tube-code", {"note": "wrong tube"})
+    assert removed.status_code == 303, removed.data
+    after = unescape(page(world, "GET", f"/items/{v[0]}").get_data(as_text=True))
+    assert "Tube code 7700000001 removed." in after and "Attach a tube code" in after

@@ -150,3 +150,28 @@ def test_a_tube_code_attached_by_http(world):
         item = db.scalar(select(Item).where(Item.barcode == v[1]))
         assert db.scalar(select(TubeCode).where(TubeCode.item_id == item.id)) is None
         assert item.status is ItemStatus.AVAILABLE
+
+
+def test_a_tube_code_shown_found_and_removed(world):
+    """The item's tube code is in its scan, its page of lot items and the item search (which
+    finds the item by it); removed, it is free to attach to the tube it belongs to."""
+    app, tokens, _ = world
+    _, _, _, v = a_freezer(world)
+    token = tokens["technician"]
+    assert call(app, "POST", f"/api/v1/items/{v[0]}/tube-code", token, {"code": "FR-7300000001"})
+    scanned = call(app, "GET", "/api/v1/items/FR7300000001", token).json
+    assert (scanned["item"]["barcode"], scanned["item"]["tube_code"]) == (v[0], "FR7300000001")
+    found = call(app, "GET", "/api/v1/items?q=fr7300000001", token).json
+    assert [(i["barcode"], i["tube_code"]) for i in found] == [(v[0], "FR7300000001")]
+    path = f"/api/v1/items/{v[0]}/tube-code"
+    assert call(app, "DELETE", path, tokens["requester"]).status_code == 403
+    removed = call(app, "DELETE", path, token, {"note": "It was the next tube's."})
+    assert removed.status_code == 200 and removed.json == {"code": "FR7300000001", "item": v[0]}
+    assert call(app, "DELETE", path, token).status_code == 409  # none left to remove
+    assert call(app, "GET", "/api/v1/items/FR7300000001", token).status_code == 404
+    assert call(app, "GET", f"/api/v1/items/{v[0]}", token).json["item"]["tube_code"] is None
+    moved = call(app, "POST", f"/api/v1/items/{v[1]}/tube-code", token, {"code": "FR7300000001"})
+    assert moved.status_code == 201
+    history = call(app, "GET", f"/api/v1/items/{v[0]}", token).json["history"]
+    removal = next(e for e in history if "tube_code_removed" in e["data"])
+    assert removal["note"] == "It was the next tube's."

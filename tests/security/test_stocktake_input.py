@@ -214,3 +214,29 @@ def test_two_connections_register_the_same_rack(world):
     with unit_of_work(app.extensions["biorepo"]) as db:
         new = select(func.count()).select_from(TubeCode).where(TubeCode.value.like("76%"))
         assert db.scalar(new) == 2
+
+
+def test_two_connections_remove_the_same_tube_code(world):
+    """One removes it; the other, which waited on its row, finds none left (a 409, not a 500);
+    the code's row is gone once, and a removal's note cannot be a 6,000-character essay."""
+    app, tokens, _ = world
+    _, _, _, v = a_freezer(world)
+    path = f"/api/v1/items/{v[0]}/tube-code"
+    assert call(app, "POST", path, tokens["technician"], {"code": "7500000001"}).status_code == 201
+    long = call(app, "DELETE", path, tokens["technician"], {"note": "n" * 6000})
+    assert long.status_code == 422 and "note" in str(long.json)
+    with threaded_server(app) as base:
+        headers = {"Authorization": f"Bearer {tokens['technician']}"}
+        responses = in_parallel(
+            [lambda: requests.delete(f"{base}{path}", headers=headers, timeout=60)] * 2
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses[0] == 200 and statuses[1] in (409, 503), [r.text for r in responses]
+    with unit_of_work(app.extensions["biorepo"]) as db:
+        assert db.get(Barcode, "7500000001") is None
+        assert (
+            db.scalar(
+                select(func.count()).select_from(TubeCode).where(TubeCode.value == "7500000001")
+            )
+            == 0
+        )

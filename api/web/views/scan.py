@@ -126,6 +126,10 @@ def _tube_code(db: Session, item: Item) -> None:
     tube_codes.attach(db, item.barcode, forms.load(TubeCodeIn))
 
 
+def _remove_tube_code(db: Session, item: Item) -> None:
+    tube_codes.detach(db, item.barcode, forms.load(NoteIn).note)
+
+
 def _move(db: Session, item: Item) -> None:
     body: Found = forms.load(FoundIn)  # container and note (position as the grid names it)
     if not body.container:
@@ -143,6 +147,7 @@ ACTIONS: dict[str, Callable[[Session, Item], None]] = {
     "found": _found,
     "move": _move,
     "tube-code": _tube_code,
+    "remove-tube-code": _remove_tube_code,
     **lots.ACTIONS,
 }
 
