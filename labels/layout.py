@@ -462,8 +462,9 @@ def position_name(row: int, col: int) -> str:
 
 
 def layout_box_map(box: BoxMap, settings: Settings = DEFAULT_SETTINGS) -> Page:
-    """The box's grid on an A4 sheet: name, path and the box's QR code on top; in each
-    position the item's barcode (bold) and its short text."""
+    """The box's grid on an A4 sheet: name, path and the box's QR code (Data Matrix when the
+    `box-map` stock asks for it) on top; in each position the item's barcode (bold) and its
+    short text."""
     m = 12.0
     sheet = settings.stock("box-map")
     marks: list[Mark] = []
@@ -472,7 +473,7 @@ def layout_box_map(box: BoxMap, settings: Settings = DEFAULT_SETTINGS) -> Page:
     if box.code:
         marks.append(
             _code(
-                make_qr(box.code, settings.ecc),
+                make_code(box.code, sheet.symbology, settings),
                 sheet.width_mm - m - code_side,
                 m,
                 code_side,
@@ -520,7 +521,8 @@ def layout_packing_list(
     packing: PackingList, settings: Settings = DEFAULT_SETTINGS
 ) -> Iterator[Page]:
     """The packing list on A4 pages: header fields and terms on the first page, then a row per
-    item with its QR code; every page carries the number and "page i of n"."""
+    item with its QR code (Data Matrix when the `packing-list` stock asks for it); every page
+    carries the number and "page i of n"."""
     sheet = settings.stock("packing-list")
     m, W, H = 15.0, sheet.width_mm, sheet.height_mm
     inner = W - 2 * m
@@ -574,6 +576,7 @@ def layout_packing_list(
 
 def _table(rows: Sequence, x0: float, y: float, settings: Settings) -> list[Mark]:
     marks: list[Mark] = []
+    symbology = settings.stock("packing-list").symbology
     x = x0
     for name, width in _COLUMNS:
         marks += fit_text([Para(name, True)], x + 1, y, width - 2, 6, 9, settings.min_text_pt)
@@ -587,7 +590,13 @@ def _table(rows: Sequence, x0: float, y: float, settings: Settings) -> list[Mark
         for (name, width), text in zip(_COLUMNS, cells, strict=True):
             if name == "":
                 marks.append(
-                    _code(make_qr(row.code, settings.ecc), x + 0.5, y + 0.5, _ROW_H - 1, settings)
+                    _code(
+                        make_code(row.code, symbology, settings),
+                        x + 0.5,
+                        y + 0.5,
+                        _ROW_H - 1,
+                        settings,
+                    )
                 )
             elif text:
                 bold = name == "Barcode"

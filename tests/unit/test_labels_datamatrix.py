@@ -14,7 +14,16 @@ import zplkit
 import zxingcpp
 from PIL import Image
 
-from labels import Label, LabelError, Settings, render_pdf
+from labels import (
+    BoxCell,
+    BoxMap,
+    Label,
+    LabelError,
+    PackingList,
+    PackingRow,
+    Settings,
+    render_pdf,
+)
 from labels.datamatrix import SIZES, codewords, make_datamatrix, symbol_size
 from labels.layout import layout_label
 from labels.preview import render_png, render_svg
@@ -108,6 +117,26 @@ def test_pdf_pages_carry_data_matrix_where_the_stock_asks() -> None:
         [("AC3DE4G3", "Data Matrix")],
         [("AC3DE4G4", "Data Matrix")],
         [("AC3DE4G5", "QR Code")],
+    ]
+
+
+def test_box_maps_and_packing_lists_carry_data_matrix_where_their_stock_asks() -> None:
+    """A lab whose racks are read by a Data Matrix scanner sets the A4 documents' stocks too:
+    the box map's own code and each packing-list row's code are Data Matrix, read back."""
+    settings = Settings(stocks={"box-map": "a4 datamatrix", "packing-list": "a4 datamatrix"})
+    box = BoxMap("Box 17", 2, 2, (BoxCell(1, 1, "AC3DE4G3", "CC 00123"),), code="AC3DE4G5")
+    rows = (PackingRow("AC3DE4G3", "AC3DE4G3", "CC 00123"),)
+    packing = PackingList("SH-1", ("Lab",), rows=rows)
+    found = []
+    for thing, stocks in ((box, settings), (packing, settings), (box, Settings())):
+        pdf = render_pdf([thing], settings=stocks)
+        with pymupdf.open(stream=pdf, filetype="pdf") as document:
+            pixmap = document[0].get_pixmap(dpi=300, colorspace=pymupdf.csGRAY)
+        found.append(read(Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)))
+    assert found == [
+        [("AC3DE4G5", "Data Matrix")],
+        [("AC3DE4G3", "Data Matrix")],
+        [("AC3DE4G5", "QR Code")],  # the default stock keeps QR
     ]
 
 
