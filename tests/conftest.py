@@ -12,16 +12,29 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from repository import audit
 from repository.db import make_engine, session_factory, unit_of_work
 from tests.clients import ApiClient, CliRunner
-from tests.databases import drop_schema, migrated
+from tests.databases import drop_schema, empty_postgres_database, migrated
 from tests.factories import make_box, make_collection, make_lot, make_strain
 from tests.world import build_world
 
-POSTGRES_URL = os.environ.get("BIOREPO_TEST_POSTGRES_URL")
+
+def _postgres_url() -> str | None:
+    """The PostgreSQL database the tests may wipe. Under pytest-xdist each worker takes one of
+    its own beside it (the name plus the worker's id, e.g. test_gw1), made empty as the worker
+    starts, so that workers never share a schema, a queue or a database made beside it."""
+    url = os.environ.get("BIOREPO_TEST_POSTGRES_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    return empty_postgres_database(url, f"{make_url(url).database}_{worker}")
+
+
+POSTGRES_URL = _postgres_url()
 SECRET_KEY = secrets.token_urlsafe(48)  # the apps' cookie key in tests (a strong one)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

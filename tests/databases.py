@@ -38,19 +38,33 @@ def _run(url: str, *statements: str) -> None:
     engine.dispose()
 
 
-@contextmanager
-def new_postgres_database(server_url: str, suffix: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database beside the one `server_url` names (its name plus
-    `suffix`), made through that connection; yields its URL and drops it afterwards."""
-    url = make_url(server_url)
-    name = f"{url.database}_{suffix}"
+def empty_postgres_database(server_url: str, name: str) -> str:
+    """The URL of the PostgreSQL database `name` beside the one `server_url` names, dropped and
+    made again (empty), through that connection."""
     engine = make_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name, query={}).render_as_string(hide_password=False)
     finally:
+        engine.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def new_postgres_database(server_url: str, suffix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database beside the one `server_url` names (its name plus
+    `suffix`); yields its URL and drops it afterwards."""
+    url = make_url(server_url)
+    name = f"{url.database}_{suffix}"
+    try:
+        yield (
+            make_url(empty_postgres_database(server_url, name))
+            .set(query={})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        engine = make_engine(server_url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
