@@ -314,6 +314,15 @@ ENUMS: dict[type[StrEnum], dict[str, Words]] = {
         "no_thresholds": W("no thresholds for the marker", "该标记未设阈值"),
         "no_hit": W("no similar sequence", "无相似序列"),
     },
+    # last: a bare "missing" is an item status, not what a stocktake says of a tube
+    v.Seen: {
+        "matched": W("in place", "位置正确"),
+        "moved": W("moved within what was counted", "在盘点范围内移位"),
+        "arrived": W("from elsewhere", "来自别处"),
+        "unknown": W("unknown code", "未知条码"),
+        "missing": W("expected but not read", "应在但未读到"),
+        "no_read": W("not read", "无法读取"),
+    },
 }
 
 # MCPD v2.1 coded lists: the English meaning is vocabulary.py's; the Chinese is here.

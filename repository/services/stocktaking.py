@@ -99,8 +99,8 @@ class Comparison:
         return [e for e in self.entries if e.seen is seen]
 
     @property
-    def counts(self) -> dict[str, int]:
-        return {seen.value: len(self.of(seen)) for seen in Seen}
+    def counts(self) -> dict[Seen, int]:
+        return {seen: len(self.of(seen)) for seen in Seen}
 
     @property
     def changes(self) -> int:
