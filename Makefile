@@ -22,13 +22,18 @@ run: install
 	$(VENV)/bin/biorepo worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(VENV)/bin/biorepo serve --host $(HOST) --port $(PORT)
 
+# one worker per CPU, a test module on one worker (its module-wide fixtures built once; under
+# PostgreSQL each worker has a database of its own, tests/conftest.py); then the API fuzzer,
+# whose generated cases pytest-xdist cannot spread
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile --ignore=tests/e2e/test_fuzz.py
+	$(PY) -m pytest tests/e2e/test_fuzz.py
 
 bench: install
 	$(PY) -m tests.bench.core
 	$(PY) -m tests.bench.search
 	$(PY) -m tests.bench.api
+	$(PY) -m tests.bench.write_path
 	$(PY) -m tests.bench.labels
 	$(PY) -m tests.bench.sharing
 	$(PY) -m tests.bench.exchange

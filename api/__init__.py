@@ -43,6 +43,7 @@ from .resources import (
     health_reports,
     items,
     labels,
+    material_batch_edits,
     materials,
     nomenclature,
     people,
@@ -60,6 +61,7 @@ from .resources import (
 BLUEPRINTS = (
     health.blp,
     auth.blp,
+    material_batch_edits.blp,
     materials.blp,
     items.blp,
     batch_edits.blp,
@@ -104,9 +106,11 @@ SPEC_FILE = Path(__file__).parent / "openapi.json"  # committed; a test keeps it
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=config.instance_folder(), instance_relative_config=True)
     app.config.update(config.load(app.instance_path, overrides))
     logs.install(app)  # first: every later hook and log line sees the request id
+    for warning in config.unshared(app.config):
+        app.logger.warning(warning)
     jsonout.install(app)
     security.install(app)
     os.makedirs(app.instance_path, exist_ok=True)

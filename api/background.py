@@ -3,37 +3,44 @@ outbox's mail and reminders, the daily due digest, the sweep of expired uploads,
 recovery of jobs a stopped worker left. The queue is a SQLite file in the instance folder by
 default and Redis in production (QUEUE_URL); `biorepo worker` runs a consumer. A task carries
 only a record's id: the database keeps each job's state, so a task run twice does nothing more
-and a task lost (a worker killed, a queue restarted empty) is queued again by the recovery."""
+and a task lost (a worker killed, a queue restarted empty) is queued again by the recovery.
+A worker holds a job or a printer for WORKER_LEASE seconds, renewed as it works (a job's
+heartbeat); each periodic run is queued once across workers (api.scheduling); readiness
+checks that the queue answers."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from contextlib import closing
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from repository import later
 from repository.db import unit_of_work
-from repository.exchange import jobs, spool
+from repository.exchange import jobs, uploads
 from repository.models.base import utcnow
-from repository.services import due, import_jobs, notifications, printing, sharing
+from repository.services import due, import_jobs, notifications, printing, schedule, sharing
 
-from . import config
+from . import config, health
 from .resources.due import sources as due_sources
-from .web import uploads
+from .scheduling import SlotConsumer
 
 log = logging.getLogger(__name__)
 QUEUE_FILE = "queue.db"  # the embedded default's queue, in the instance folder
 REMINDERS, DIGESTS = 7_302_101, 7_302_102  # advisory lock keys (repository.audit has its own)
 IMPORT_JOB, PRINT_JOB, RECOVER, PRINT_SWEEP = "import_job", printing.DELIVER, "recover", "prints"
+CONNECT_TIMEOUT = 5  # seconds to reach Redis (an unreachable one fails readiness, not hangs it)
 
 
 class QueueMisconfigured(config.InsecureConfiguration):
@@ -53,22 +60,20 @@ def make_huey(settings: dict[str, Any], instance: Path, testing: bool) -> Huey:
     if url.startswith("sqlite:///"):
         return SqliteHuey(name, filename=url.removeprefix("sqlite:///"), results=False)
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(name, url=url, results=False)
+        from redis import ConnectionPool  # the optional extra `redis`: only for this queue
+
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT)
+        return RedisHuey(name, connection_pool=pool, results=False)
     raise QueueMisconfigured(
         f"QUEUE_URL {url!r}: use sqlite:///FILE, redis://HOST:PORT/DB or immediate."
     )
 
 
 def database_key(url: str) -> str:
-    """A short name of the database `url` names (its password left out): the queue's and the
-    spool's, so that installations sharing an instance folder or a Redis never mix tasks."""
+    """A short name of the database `url` names (its password left out): the queue's, so that
+    installations sharing an instance folder or a Redis never mix tasks."""
     shown = make_url(url).render_as_string(hide_password=True)
     return hashlib.sha256(shown.encode()).hexdigest()[:16]
-
-
-def spool_of(app: Flask) -> Path:
-    """The folder of uploads waiting for their import jobs, one per database."""
-    return Path(app.instance_path) / "import-jobs" / database_key(app.config["DATABASE_URL"])
 
 
 class Background:
@@ -79,12 +84,13 @@ class Background:
         self.app = app
         self.huey = huey = make_huey(app.config, Path(app.instance_path), app.testing)
         factory, settings = app.extensions["biorepo"], app.extensions["biorepo.labels"]
+        self.lease = lease = timedelta(seconds=app.config["WORKER_LEASE"])
 
         def import_job(job_id: int) -> None:
-            jobs.run_job(factory, job_id, spool_of(app))
+            jobs.run_job(factory, job_id, lease)
 
         def print_job(job_id: int) -> None:
-            again = printing.deliver(factory, job_id, settings=settings)
+            again = printing.deliver(factory, job_id, settings=settings, lease=lease)
             if again is not None:  # a retry at its time, or a printer another worker holds
                 head, eta = again
                 self.print_job.schedule(args=(head,), eta=eta)
@@ -93,7 +99,9 @@ class Background:
         self.print_job = huey.task(name=PRINT_JOB)(print_job)
         self.recover_task = self._periodic(RECOVER, crontab(), self.recover)
         self.print_sweep = self._periodic(
-            PRINT_SWEEP, crontab(), lambda: printing.work(factory, settings=settings)
+            PRINT_SWEEP,
+            crontab(),
+            lambda: printing.work(factory, settings=settings, lease=lease),
         )
         self._periodic("mail", crontab(), self.send_mail)
         self._periodic(
@@ -105,9 +113,28 @@ class Background:
     def _periodic(
         self, name: str, when: Callable[[datetime], bool], work: Callable[[], Any]
     ) -> Any:
-        """`work` queued on the schedule `when` by each worker that schedules periodic work;
-        two runs at once do no harm (leases, row locks, and `_one_at_a_time`)."""
+        """`work` queued on the schedule `when`, once per slot by whichever worker's scheduler
+        claims it first (`consumer`); two runs at once would do no harm (leases, row locks, and
+        `_one_at_a_time`)."""
         return self.huey.periodic_task(when, name=name)(work)
+
+    def claim_slot(self, task: str, moment: datetime) -> bool:
+        """Whether this worker queues periodic task `task` in the slot of `moment` (the first
+        to claim it does)."""
+        with unit_of_work(self.app.extensions["biorepo"]) as session:
+            return schedule.claim(session, task, moment)
+
+    def consumer(self, threads: int, periodic: bool, max_delay: float) -> SlotConsumer:
+        """A consumer of this queue in `threads` threads, scheduling the periodic work if
+        `periodic` (each slot's run queued once across workers)."""
+        return SlotConsumer(
+            self.huey,
+            self.claim_slot,
+            workers=threads,
+            periodic=periodic,
+            worker_type="thread",
+            max_delay=max_delay,
+        )
 
     def hand(self, kind: str, record_id: int) -> None:
         """Queue the work a committed transaction asked for (repository.later)."""
@@ -120,7 +147,7 @@ class Background:
         """Queue again the import jobs whose task is lost: queued with no task waiting, or
         running in a worker that stopped. Returns their ids."""
         with unit_of_work(self.app.extensions["biorepo"], write=False) as session:
-            orphans = import_jobs.orphans(session)
+            orphans = import_jobs.orphans(session, lease=self.lease)
         waiting = {
             task.args[0] for task in self.huey.pending() if task.name == IMPORT_JOB and task.args
         }
@@ -148,11 +175,10 @@ class Background:
         self.send_mail()
         return queued
 
-    def sweep(self) -> None:
-        """Remove the uploads no job or page waits for any more."""
-        with unit_of_work(self.app.extensions["biorepo"], write=False) as session:
-            spool.sweep(session, spool_of(self.app), import_jobs.STALE.total_seconds())
-        uploads.sweep(self.app)
+    def sweep(self) -> int:
+        """Remove the uploads no job or page waits for any more; how many."""
+        with unit_of_work(self.app.extensions["biorepo"]) as session:
+            return uploads.sweep(session)
 
 
 def _one_at_a_time(session: Session, key: int) -> None:
@@ -163,8 +189,22 @@ def _one_at_a_time(session: Session, key: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def queue_ready(app: Flask) -> None:
+    """The queue can take tasks: Redis answers, or the SQLite queue file is there and its
+    write lock can be taken (raises otherwise)."""
+    storage = of(app).huey.storage
+    if isinstance(storage, RedisStorage):
+        storage.conn.ping()
+    elif isinstance(storage, SqliteStorage):
+        uri = f"{Path(storage.filename).absolute().as_uri()}?mode=rw"  # never made here
+        with closing(sqlite3.connect(uri, uri=True, timeout=2)) as queue:
+            queue.execute("BEGIN IMMEDIATE")
+            queue.rollback()
+
+
 def install(app: Flask) -> Background:
     background = app.extensions["biorepo.background"] = Background(app)
+    health.add_check(app, "queue", queue_ready)
     return background
 
 

@@ -19,7 +19,9 @@ from . import config
 def _database_url() -> str:
     """The configured database, read as the app reads it (its instance folder for the SQLite
     default) without making an app: these commands sign nothing."""
-    instance = Flask("api", instance_relative_config=True).instance_path
+    instance = Flask(
+        "api", instance_path=config.instance_folder(), instance_relative_config=True
+    ).instance_path
     return config.load(instance, {"SECRET_KEY": secrets.token_urlsafe(48)})["DATABASE_URL"]
 
 

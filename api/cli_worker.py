@@ -3,11 +3,9 @@ run as many as the work needs, on as many machines as share the database and the
 
 from __future__ import annotations
 
-import logging
-
 import click
 
-from . import background, command_app
+from . import background, command_app, logs
 
 
 @click.command("worker")
@@ -19,14 +17,15 @@ from . import background, command_app
     default=True,
     show_default=True,
     help="Also queue the periodic work (print retries, mail, the due digest, sweeps); any "
-    "number of workers may, one runs each at a time.",
+    "number of workers may: each run is queued by one of them.",
 )
 def worker_command(threads: int, periodic: bool) -> None:
     """Run a worker: imports, print delivery and its retries, mail, the daily due digest and
     the sweep of expired uploads, from the queue QUEUE_URL names (default: the SQLite file
     queue.db in the instance folder). Stop it with Ctrl-C (it finishes its tasks) or SIGTERM; a
-    worker killed outright leaves its jobs to the next one."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    worker killed outright leaves its jobs to the next one. It logs JSON lines, each job's
+    carrying the id of the request that queued it."""
+    logs.start()
     try:
         app = command_app()
     except background.QueueMisconfigured as error:
@@ -39,7 +38,5 @@ def worker_command(threads: int, periodic: bool) -> None:
     # What a stopped worker left is looked for at once, not at the next minute.
     queue.recover_task()
     queue.print_sweep()
-    consumer = queue.huey.create_consumer(
-        workers=threads, periodic=periodic, worker_type="thread", max_delay=1.0
-    )
+    consumer = queue.consumer(threads, periodic, max_delay=1.0)
     consumer.run()

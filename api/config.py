@@ -34,11 +34,14 @@ ENVIRONMENT = (
     # seconds a write waits for SQLite's write lock before answering 503 with Retry-After
     "SQLITE_BUSY_TIMEOUT",
     # security: cookies only over HTTPS; how many proxies in front set X-Forwarded-*;
-    # failed logins allowed per address; where rate-limit counters live (shared by servers)
+    # failed logins allowed per address; where rate-limit counters live (memory:// is one
+    # process's own: every server of a database but the embedded SQLite's sets redis://, the
+    # same for all), and the prefix of their keys (installations sharing a Redis)
     "SESSION_COOKIE_SECURE",
     "TRUSTED_PROXIES",
     "LOGIN_ADDRESS_LIMIT",
     "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_KEY_PREFIX",
     # who may read /metrics: a caller sending "Authorization: Bearer <METRICS_TOKEN>"; unset,
     # only a caller on this machine whose request no proxy forwarded
     "METRICS_TOKEN",
@@ -49,6 +52,10 @@ ENVIRONMENT = (
     "QUEUE_URL",
     "QUEUE_NAME",
     "DIGEST_HOUR",
+    # seconds a worker holds a job without renewing it (its heartbeat, every quarter of it):
+    # an import job whose worker stopped on another machine is taken over this long after
+    # its last heartbeat
+    "WORKER_LEASE",
 )
 
 SECRET_FILE = "secret_key"  # the embedded default's key, made once in the instance folder
@@ -59,6 +66,14 @@ KNOWN_KEYS = frozenset({"dev-only-change-me", "change-me", "changeme", "secret",
 
 class InsecureConfiguration(RuntimeError):
     """The server must not start this way; the message says what to set."""
+
+
+def instance_folder() -> str | None:
+    """The instance folder INSTANCE_PATH names (made absolute), or None: Flask's default,
+    `instance/` beside the code. Servers of one installation may each have their own: none
+    keeps anything another needs (uploads and job state live in the database)."""
+    folder = os.environ.get("INSTANCE_PATH")
+    return os.path.abspath(folder) if folder else None
 
 
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -115,6 +130,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "QUEUE_URL": None,
         "QUEUE_NAME": None,  # None: named after the database (api.background.database_key)
         "DIGEST_HOUR": 6,
+        "WORKER_LEASE": 120,
     }
     config.update({key: os.environ[key] for key in ENVIRONMENT if os.environ.get(key)})
     config.update(overrides or {})
@@ -124,10 +140,33 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     config["SQLITE_BUSY_TIMEOUT"] = float(config["SQLITE_BUSY_TIMEOUT"])
     config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
     config["DIGEST_HOUR"] = int(config["DIGEST_HOUR"])
+    config["WORKER_LEASE"] = float(config["WORKER_LEASE"])
     for flag in ("SMTP_STARTTLS", "SESSION_COOKIE_SECURE"):
         config[flag] = str(config[flag]).lower() in ("1", "true", "yes")
     config["SECRET_KEY"] = secret_key(config, Path(instance_path))
     return config
+
+
+def unshared(config: dict[str, Any]) -> list[str]:
+    """What a server on a database of the network (anything but the embedded SQLite) keeps to
+    itself that its peers need: rate-limit counters in its own memory (each server process
+    counts failed logins apart) and a queue in its instance folder (a worker of another machine
+    never sees its tasks). Said at start, not refused: one server alone is a fine installation."""
+    if str(config["DATABASE_URL"]).startswith("sqlite"):
+        return []
+    said = []
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        said.append(
+            "RATELIMIT_STORAGE_URI is memory://: each server process counts failed logins apart;"
+            " set redis://HOST:6379/N, the same for every server of this database."
+        )
+    queue = config["QUEUE_URL"]
+    if not config.get("TESTING") and (queue is None or str(queue).startswith("sqlite")):
+        said.append(
+            "QUEUE_URL is a SQLite file of this machine: only workers of this machine take its"
+            " tasks; set redis://HOST:6379/N, the same for every server and worker."
+        )
+    return said
 
 
 def secret_key(config: dict[str, Any], instance: Path) -> str:

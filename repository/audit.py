@@ -385,6 +385,11 @@ def _columns(
     return before, after
 
 
+def _inserted(obj: Any) -> dict[str, Any]:
+    """A new row's columns as written (a new row has no history to read a `before` from)."""
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
+
+
 def _before_flush(session: Session, _context, _instances) -> None:
     """Read the stored values of the columns set without being read first (a joined kind's
     columns of a material loaded as a material, say), so that their update's `before` holds
@@ -418,8 +423,7 @@ def _after_flush(session: Session, _context) -> None:
     for obj in session.new:
         if isinstance(obj, _NOT_AUDITED):
             continue
-        _, after = _columns(obj, changed_only=False)
-        entries.append(entry(_table(obj), _key(obj), "insert", None, after))
+        entries.append(entry(_table(obj), _key(obj), "insert", None, _inserted(obj)))
     unseen = session.info.pop(UNSEEN, {})
     for obj in session.dirty:
         if isinstance(obj, _NOT_AUDITED) or not session.is_modified(obj):

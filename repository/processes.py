@@ -35,6 +35,15 @@ def this_process() -> str | None:
     return f"{machine}/{os.getpid()}/{started}" if machine and started else None
 
 
+def alive(identity: str | None) -> bool:
+    """Whether the process `identity` names is known to run: on this machine, since its boot,
+    a process of its pid started at its time."""
+    if not identity or _machine() is None:
+        return False
+    machine, pid, started = identity.rsplit("/", 2)
+    return machine == _machine() and _started(int(pid)) == started
+
+
 def gone(identity: str | None) -> bool:
     """Whether the process `identity` names is known to have stopped: it ran on this machine
     since its boot, and no process of its pid started at its time. Of another machine, or

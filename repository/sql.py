@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     CursorResult,
+    Date,
     Dialect,
     Enum,
     Result,
@@ -202,3 +203,66 @@ def _spelt(element: _JsonFunction, compiler, **kw) -> str:
 for _function in (json_object, json_array, json_value):
     for _dialect in ("sqlite", "postgresql"):
         compiles(_function, _dialect)(_spelt)
+
+
+class days_after(FunctionElement):
+    """The day a number of days after a day (a date, and an integer)."""
+
+    name = "days_after"
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(days_after, "postgresql")
+def _days_after(element: days_after, compiler, **kw) -> str:
+    day, days = element.clauses
+    return f"({compiler.process(day, **kw)} + {compiler.process(days, **kw)})"
+
+
+@compiles(days_after, "sqlite")
+def _days_after_sqlite(element: days_after, compiler, **kw) -> str:
+    day, days = element.clauses
+    return f"date({compiler.process(day, **kw)}, '+' || {compiler.process(days, **kw)} || ' days')"
+
+
+class day_of(FunctionElement):
+    """The day of a timestamp (as the connection reads it: UTC, the time zone kept)."""
+
+    name = "day_of"
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(day_of, "postgresql")
+def _day_of(element: day_of, compiler, **kw) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(day_of, "sqlite")
+def _day_of_sqlite(element: day_of, compiler, **kw) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+class months_later(FunctionElement):
+    """The same day a number of months later (the month's last day where it has fewer): a
+    date, and an integer."""
+
+    name = "months_later"
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(months_later, "postgresql")
+def _months_later(element: months_later, compiler, **kw) -> str:
+    day, months = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST({day} + make_interval(months => {months}) AS DATE)"
+
+
+@compiles(months_later, "sqlite")
+def _months_later_sqlite(element: months_later, compiler, **kw) -> str:
+    day, months = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"min(date({day}, 'start of month', '+' || ({months}) || ' months', "
+        f"'+' || (CAST(strftime('%d', {day}) AS INTEGER) - 1) || ' days'), "
+        f"date({day}, 'start of month', '+' || (({months}) + 1) || ' months', '-1 day'))"
+    )

@@ -71,6 +71,12 @@ def materials_filter(who: Principal) -> ColumnElement[bool]:
     return true() if levels is None else Material.access_level.in_(levels)
 
 
+def curated_filter(who: Principal) -> ColumnElement[bool]:
+    """The materials whose collection the asker curates (an administrator: every one), for a
+    query on Material: those an edit, one at a time or in a batch, may change."""
+    return true() if _admin(who) else Material.collection_id.in_(sorted(who.curated))
+
+
 def exported(
     access_level: ColumnElement[AccessLevel] | InstrumentedAttribute[AccessLevel],
 ) -> ColumnElement[bool]:

@@ -41,7 +41,7 @@ def consuming(app: Flask, threads: int = 1) -> Iterator[Any]:
 
 def worker_process(config: dict[str, Any], log: Path) -> subprocess.Popen:
     """`biorepo worker` on the configuration's database and queue, its output to `log`."""
-    named = ("DATABASE_URL", "QUEUE_URL", "QUEUE_NAME", "SECRET_KEY")
+    named = ("DATABASE_URL", "QUEUE_URL", "QUEUE_NAME", "SECRET_KEY", "WORKER_LEASE")
     env = {**os.environ, **{key: str(config[key]) for key in named if config.get(key)}}
     root = Path(__file__).resolve().parents[1]
     with log.open("ab") as out:

@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from api.schemas.fields import UtcDateTime
 from repository.errors import NotFound
 from repository.models import Material, StockAlert
-from repository.schemas.fields import Integer
+from repository.schemas.fields import Boolean, Integer
 from repository.services import reservations
 
 from ..context import database, page
@@ -20,7 +20,7 @@ blp = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts", description="St
 
 
 class AlertQuery(Schema):
-    open = fields.Boolean(load_default=True, metadata={"description": "Only unresolved ones."})
+    open = Boolean(load_default=True, metadata={"description": "Only unresolved ones."})
 
 
 class AlertOut(Schema):

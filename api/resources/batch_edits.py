@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from marshmallow import Schema, validate
 from werkzeug.datastructures import FileStorage
 
 from api.schemas.batch_edits import BatchOut, BatchViewOut, PreviewOut
 from repository.errors import ValidationFailed
-from repository.exchange.batch_sheets import SHEET_FILE, Sheet, read_sheet
+from repository.exchange.batch_sheets import ITEMS, SHEET_FILE, Sheet, SheetForm, read_sheet
 from repository.models import ItemBatch
 from repository.schemas.batch_edits import (
     LARGEST_PAGE,
@@ -19,8 +18,8 @@ from repository.schemas.batch_edits import (
     Undo,
     UndoIn,
 )
-from repository.schemas.fields import Integer
-from repository.services import batch_edits
+from repository.schemas.fields import Boolean, Integer
+from repository.services import batch_edits, batch_engine
 from repository.services.batch_edits import BatchView, Preview
 
 from ..context import database, page
@@ -71,15 +70,15 @@ class ChangesSheetIn(PageQuery):
     comes first."""
 
     file = Upload()
-    skip_refused = fields.Boolean(load_default=False)
+    skip_refused = Boolean(load_default=False)
 
 
-def sheet_of(upload: FileStorage | None) -> Sheet:
+def sheet_of(upload: FileStorage | None, form: SheetForm = ITEMS) -> Sheet:
     """The sheet an upload holds (read up to one byte past the limit, which says it is past
     it); every problem of it is a 422 naming its line."""
     if upload is None:
         raise ValidationFailed({"file": ["Give the sheet of changes (file)."]})
-    return read_sheet(upload.read(SHEET_FILE + 1))
+    return read_sheet(upload.read(SHEET_FILE + 1), form)
 
 
 @blp.post("/sheet/preview")
@@ -112,7 +111,7 @@ def commit_sheet(form: dict) -> ItemBatch:
 def list_batches(pagination_parameters) -> list[ItemBatch]:
     """The batch edits, newest first (paginated). Staff."""
     require(Permission.INVENTORY_READ)
-    return page(select(ItemBatch).order_by(ItemBatch.id.desc()), pagination_parameters)
+    return page(batch_engine.batches(batch_edits.KIND), pagination_parameters)
 
 
 @blp.get("/<id:batch_id>")

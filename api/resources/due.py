@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, timedelta
-from functools import partial
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -51,26 +50,28 @@ def today() -> date:
 
 def sources() -> dict[str, due.Source]:
     """The sources, with the requests overdue after REQUEST_OVERDUE_DAYS."""
-    return {**due.SOURCES, "request": partial(sharing.due, days=overdue_days())}
+    return {**due.SOURCES, "request": sharing.overdue_requests(overdue_days())}
 
 
-def due_lines(query: dict[str, Any]) -> list[due.DueLine]:
-    """What the asker must do (staff), by the query's kind, collection and `until` (the API
-    and the page)."""
+def page_asked(query: dict[str, Any], offset: int, limit: int) -> due.Page:
+    """The lines `offset` to `offset + limit` of what the asker must do (staff), by the query's
+    kind, collection and `until`, with the counts by kind (the API and the page)."""
     who = require(Permission.INVENTORY_READ)
     kind, code = query.get("kind"), query.get("collection")
-    lines = due.due_list(
+    within = None
+    if code is not None:
+        within = [database().scalar(select(Collection.id).where(Collection.code == code))]
+    return due.page(
         database(),
         who,
         today(),
         None if kind is None else [kind],
         until=query.get("until"),
+        within=within,
+        offset=offset,
+        limit=limit,
         sources=sources(),
     )
-    if code is not None:
-        collection_id = database().scalar(select(Collection.id).where(Collection.code == code))
-        lines = [line for line in lines if line.collection_id == collection_id]
-    return lines
 
 
 @blp.get("")
@@ -81,9 +82,9 @@ def list_due(query: dict, pagination_parameters) -> list[Any]:
     """What is due by today (or `until`) in the collections the asker sees, overdue first,
     then by date: requests waiting for the collection too long, open stock alerts, and the
     scheduled tests of cell line lots. Staff only."""
-    lines = due_lines(query)
     limit, offset = window(pagination_parameters)
-    pagination_parameters.item_count = len(lines)
+    found = page_asked(query, offset, limit)
+    pagination_parameters.item_count = found.total
     now = today()
     return [
         {
@@ -92,5 +93,5 @@ def list_due(query: dict, pagination_parameters) -> list[Any]:
             "params": dict(line.params),
             "overdue": line.overdue(now),
         }
-        for line in lines[offset : offset + limit]
+        for line in found.lines
     ]

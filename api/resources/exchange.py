@@ -20,8 +20,9 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from repository.errors import Forbidden, NotFound, ValidationFailed
-from repository.exchange import dwca, mcpd, miabis, mirri, sequences, spool
+from repository.exchange import dwca, mcpd, miabis, mirri, sequences, uploads
 from repository.exchange.imports import UPLOADS, run_upload
+from repository.schemas.fields import Boolean
 from repository.services import import_jobs
 from repository.services.collections import get_collection
 from repository.visibility import sees_donors, sees_import_job
@@ -66,8 +67,8 @@ class UploadIn(Schema):
     file = FileUpload(required=True)
     format = fields.String(required=True, validate=validate.OneOf(UPLOADS))
     collection = fields.String(validate=validate.Length(min=1, max=32))
-    dry_run = fields.Boolean(load_default=False)
-    background = fields.Boolean(load_default=False)  # 202 and a job to follow
+    dry_run = Boolean(load_default=False)
+    background = Boolean(load_default=False)  # 202 and a job to follow
 
 
 class ProblemOut(Schema):
@@ -80,7 +81,7 @@ class ProblemOut(Schema):
 
 class ImportOut(Schema):
     format = fields.String()
-    dry_run = fields.Boolean()
+    dry_run = Boolean()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     count = fields.Integer()  # of problems
     problems = fields.List(fields.Nested(ProblemOut))
@@ -91,7 +92,7 @@ class ImportJobOut(Schema):
     collection = fields.Function(lambda job: job.collection.code if job.collection else None)
     format = fields.String()
     files = fields.List(fields.String())
-    dry_run = fields.Boolean()
+    dry_run = Boolean()
     status = fields.Function(lambda job: job.status.value)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     report = fields.Dict()  # {"count": problems in all, "problems": the first 100}
@@ -152,18 +153,20 @@ def upload(form: dict) -> Any:
 def _queue(
     form: dict, fmt: str, code: str | None, collection_id: int | None, who: int | None
 ) -> dict[str, Any]:
-    """Record the job and keep its file (both before it can start), then hand its id to the
-    queue. A queue that cannot take it leaves the job queued: the workers' recovery finds it."""
+    """Record the job and keep its file in the database (both in one transaction, before it
+    can start), then hand its id to the queue. A queue that cannot take it leaves the job
+    queued: the workers' recovery finds it."""
     session = database()
+    name = safe_name(form["file"].filename)
     job = import_jobs.create_job(
         session,
         collection_id=collection_id,
         fmt=fmt,
-        files=[safe_name(form["file"].filename)],
+        files=[name],
         dry_run=form["dry_run"],
         created_by=who,
     )
-    _saved(form["file"], str(spool.new_folder(background.spool_of(current_app), job.id)))
+    uploads.keep(session, [(name, form["file"].stream)], owner=who, job_id=job.id)
     shown = ImportJobOut().dump(job)
     session.commit()
     try:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
 from api.schemas.animal_records import GenotypeOut
 from repository.errors import ValidationFailed
 from repository.models import Genotype
+from repository.schemas.fields import Boolean
 from repository.schemas.genotypes import GenotypeIn, NewGenotype
 from repository.services import genotypes
 
@@ -29,7 +30,7 @@ blp = UploadBlueprint(
 
 class GenotypeUploadIn(Schema):
     file = Upload()  # required: checked after the permission, so a refusal comes first
-    dry_run = fields.Boolean(load_default=False)
+    dry_run = Boolean(load_default=False)
 
 
 @blp.get("/animals/<string:barcode>/genotypes")

@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import fields, post_dump, validate
 
 from api.schemas.materials import CatalogueMaterialOut, MaterialOut
 from api.schemas.sharing import OfferOut
 from repository.errors import NotFound
 from repository.models import Material
+from repository.schemas.material_batch_edits import MaterialFilters
 from repository.schemas.materials import MaterialIn, MaterialPatchSchema, RegisterMaterial
 from repository.services import catalogue, collections, materials, queries
 from repository.visibility import material_levels, material_sight, sees_material
-from repository.vocabulary import MaterialKind
 
 from ..context import database, principal, window
 from ..policy import Permission, require
@@ -26,11 +26,10 @@ blp = Blueprint(
 DONOR_DETAILS = frozenset({"donor", "disease_icd10"})  # a specimen's details about its donor
 
 
-class MaterialQuery(Schema):
-    q = fields.String(validate=validate.Length(max=200))
-    kind = fields.Enum(MaterialKind, by_value=True)
-    collection = fields.String(validate=validate.Length(max=32))
-    available = fields.Boolean()
+class MaterialQuery(MaterialFilters):
+    """The material search's filters (the one schema a batch edit of materials reads too) and
+    its sort."""
+
     sort = fields.String(
         load_default="accession_number",
         validate=validate.OneOf([f"{d}{k}" for k in queries.SORTABLE for d in ("", "-")]),
@@ -79,7 +78,8 @@ def _visible(material: Material | None) -> Material:
 @blp.paginate()
 def list_materials(query: dict, pagination_parameters) -> list[Material]:
     """Search: accession number, name, taxon (Latin or Chinese), other identifiers; filter by
-    kind, collection and availability. Anonymous users and requesters see the catalogue."""
+    kind, taxon (its scientific name), collection and availability. Anonymous users and
+    requesters see the catalogue."""
     require(Permission.CATALOGUE)
     limit, offset = window(pagination_parameters)
     db = database()
@@ -87,6 +87,7 @@ def list_materials(query: dict, pagination_parameters) -> list[Material]:
         db,
         q=query.get("q"),
         kind=query.get("kind"),
+        taxon=query.get("taxon"),
         collection=query.get("collection"),
         available=query.get("available"),
         access=material_levels(principal()),

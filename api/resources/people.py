@@ -9,7 +9,7 @@ from sqlalchemy import select
 from repository.errors import NotFound
 from repository.models import Organisation, User
 from repository.schemas.admin import NewOrganisation, OrganisationSchema
-from repository.schemas.fields import Integer
+from repository.schemas.fields import Boolean, Integer
 from repository.services import accounts, collections
 from repository.vocabulary import Role
 
@@ -36,7 +36,7 @@ class UserIn(Schema):
 
 class UserPatch(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    active = fields.Boolean()
+    active = Boolean()
     organisation = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
     roles = fields.List(
         fields.Nested(GrantSchema), validate=validate.Length(min=1, max=20)
@@ -47,7 +47,7 @@ class UserOut(Schema):
     id = Integer()
     email = fields.String()
     name = fields.String()
-    active = fields.Boolean()
+    active = Boolean()
     organisation = fields.Function(lambda u: u.organisation.name if u.organisation else None)
     roles = fields.Function(
         lambda u: [{"role": g.role.value, "collection_id": g.collection_id} for g in u.grants]

@@ -14,7 +14,7 @@ from api.schemas.fields import UtcDateTime
 from repository.errors import NotFound
 from repository.models import Printer, PrintJob
 from repository.schemas.admin import EditPrinter, NewPrinter, PrinterChanges, PrinterSchema
-from repository.schemas.fields import Integer
+from repository.schemas.fields import Boolean, Integer
 from repository.services import labelling, printing
 from repository.visibility import print_jobs_filter, sees_print_job
 from repository.vocabulary import PrintJobStatus
@@ -37,7 +37,7 @@ class PrinterOut(Schema):
     template = fields.String()
     location = fields.String(allow_none=True)
     agent = fields.Function(lambda p: p.agent.email if p.agent else None)
-    active = fields.Boolean()
+    active = Boolean()
 
 
 class JobIn(Selection):
@@ -76,11 +76,11 @@ class ProgressOut(Schema):
     queued = Integer()
     cancelled = Integer()
     failing = Integer(metadata={"description": "Labels of queued jobs whose last try failed."})
-    done = fields.Boolean(metadata={"description": "Nothing is left queued."})
+    done = Boolean(metadata={"description": "Nothing is left queued."})
 
 
 class AckIn(Schema):
-    printed = fields.Boolean(required=True)
+    printed = Boolean(required=True)
     error = fields.String(validate=validate.Length(max=2000))
 
 

@@ -20,7 +20,7 @@ from api.schemas.sharing import (
     RequestSummaryOut,
 )
 from repository.models import MaterialRequest
-from repository.schemas.fields import Integer
+from repository.schemas.fields import Boolean, Integer
 from repository.schemas.sharing import (
     Acceptance,
     AcceptanceSchema,
@@ -64,7 +64,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 class RequestQuery(Schema):
     status = fields.Enum(RequestStatus, by_value=True)
-    overdue = fields.Boolean()
+    overdue = Boolean()
 
 
 class ProposedItemOut(ItemOut):

@@ -15,7 +15,7 @@ from repository.errors import ValidationFailed
 from repository.exchange import limits
 from repository.exchange.rack_scans import read_rack_file
 from repository.models import StorageUnit
-from repository.schemas.fields import Integer
+from repository.schemas.fields import Boolean, Integer
 from repository.schemas.inventory import NewUnit, RackLot, RackLotIn, UnitIn, rack_lot
 from repository.services import queries, stocktaking, storage
 
@@ -44,7 +44,7 @@ class EvacuateOut(Schema):
 class SpaceQuery(Schema):
     temperature = fields.Float(required=True, validate=validate.Range(-273, 100))
     count = Integer(required=True, validate=validate.Range(1, 10_000))
-    contiguous = fields.Boolean(load_default=False)
+    contiguous = Boolean(load_default=False)
 
 
 class PlaceOut(Schema):
@@ -132,7 +132,7 @@ def evacuate(body: dict, barcode: str) -> dict:
 
 
 class RackScanQuery(Schema):
-    apply = fields.Boolean(load_default=False)
+    apply = Boolean(load_default=False)
     version = fields.String(validate=validate.Length(min=1, max=64))
 
 
@@ -163,7 +163,7 @@ class RackEntryOut(Schema):
 class RackScanOut(Schema):
     box = fields.String()
     version = fields.String()
-    applied = fields.Boolean()
+    applied = Boolean()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     entries = fields.List(fields.Nested(RackEntryOut))
 

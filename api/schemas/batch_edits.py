@@ -1,4 +1,5 @@
-"""HTTP output of batch edits: a preview (counts and a page of items), a batch and its items."""
+"""HTTP output of batch edits of items and of materials: a preview (counts and a page of
+records), a batch and its records."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class BatchOut(Schema):
     when it was undone and how many items went back."""
 
     id = Integer()
+    kind = fields.String(metadata={"description": "What the batch edits: item or material."})
     actor_id = Integer(allow_none=True)
     at = UtcDateTime()
     source = fields.String()
@@ -73,3 +75,35 @@ class BatchViewOut(Schema):
     page = Integer()
     page_size = Integer()
     lines = fields.List(fields.Nested(BatchItemOut))
+
+
+class MaterialLineOut(Schema):
+    """A material in a preview: the fields the changes set, before and after, or why it is
+    refused."""
+
+    accession_number = fields.String()
+    collection = fields.String(allow_none=True)
+    outcome = fields.String(metadata={"description": "updated, unchanged or refused"})
+    old = fields.Dict(metadata={"description": "The fields that change, as they are."})
+    new = fields.Dict(metadata={"description": "The fields that change, as they would be."})
+    reason = fields.String(allow_none=True)
+    line = Integer(allow_none=True, metadata={"description": "The sheet's line."})
+
+
+class MaterialPreviewOut(PreviewOut):
+    lines = fields.List(fields.Nested(MaterialLineOut))
+
+
+class BatchMaterialOut(Schema):
+    accession_number = fields.String()
+    collection = fields.String()
+    old = fields.Dict()
+    new = fields.Dict()
+    undone = fields.Boolean()
+    changed_since = fields.String(
+        allow_none=True, metadata={"description": "How the material changed since the batch."}
+    )
+
+
+class MaterialBatchViewOut(BatchViewOut):
+    lines = fields.List(fields.Nested(BatchMaterialOut))

@@ -1,26 +1,22 @@
-"""Uploaded files kept between a dry run and its commit: a folder under the instance folder
-named by a random token that only the session holds; gone after the commit or an hour (swept
-at start too, of what a killed import left)."""
+"""Uploads of the pages: a file saved for a use case that reads it at once, and the files of an
+import kept in the database between its dry run and its commit (repository.exchange.uploads),
+under a random token that only the uploader's session holds; gone after the commit or an hour."""
 
 from __future__ import annotations
 
-import os
-import re
-import secrets
-import shutil
 import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from flask import current_app
-from flask.sansio.app import App
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-LIFETIME = 3600  # seconds
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+from repository.exchange import uploads
+from repository.exchange.imports import Written
+
+from ..context import database, principal
+
 NAME = 100  # characters of an uploaded file's name kept (its end, with the extension)
 
 
@@ -40,51 +36,46 @@ def saved(upload: FileStorage, default: str) -> Iterator[Path]:
         yield path
 
 
-def _root(app: App | None = None) -> Path:
-    return Path((app or current_app).instance_path) / "imports"
+@contextmanager
+def keep(files: list[FileStorage]) -> Iterator[tuple[str, list[Path]]]:
+    """The files saved in a temporary folder for the dry run to read (their own names made
+    safe, in order), and kept in the database under a new token, committed: its token and the
+    files' paths."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for number, upload in enumerate(files):
+            path = uploads.place(Path(folder), number, safe_name(upload.filename))
+            path.parent.mkdir()
+            upload.save(path)
+            paths.append(path)
+        with ExitStack() as stack:
+            contents = [(path.name, stack.enter_context(path.open("rb"))) for path in paths]
+            token = uploads.keep(database(), contents, owner=principal().user_id)
+        database().commit()
+        yield token, paths
 
 
-def keep(files: list[FileStorage]) -> tuple[str, list[Path]]:
-    """Save the files under a new token (their own names made safe, in order)."""
-    sweep()
-    token = secrets.token_urlsafe(24)
-    folder = _root() / token
-    folder.mkdir(parents=True)
-    paths = []
-    for number, upload in enumerate(files, 1):
-        name = safe_name(upload.filename)
-        path = folder / f"{number:02d}" / name  # two files may share a name
-        path.parent.mkdir()
-        upload.save(path)
-        paths.append(path)
-    return token, paths
+@contextmanager
+def kept(token: str | None) -> Iterator[list[Path] | None]:
+    """The files of the user's upload `token` in a temporary folder, its hour started again
+    (committed); None when it is unknown, expired, or another user's."""
+    upload_id = uploads.renewed(database(), token, principal().user_id)
+    database().commit()
+    if upload_id is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        paths = uploads.copy_out(database(), upload_id, Path(folder))
+        database().commit()  # the read's transaction ends before the import's begin
+        yield paths
 
 
-def kept(token: str | None) -> list[Path] | None:
-    """The files kept under a token, or None when it is unknown or expired."""
-    if not token or not TOKEN.match(token):
-        return None
-    folder = _root() / token
-    if not folder.is_dir():
-        return None
-    if time.time() - folder.stat().st_mtime > LIFETIME:
-        drop(token)
-        return None
-    os.utime(folder)  # its hour starts again: no sweep removes it while the commit reads it
-    return sorted(folder.glob("*/*"))
+def taken(token: str) -> Written:
+    """What the import's write transaction runs: the upload `token` removed with it, so that
+    it is imported once."""
+    return lambda session, _counts, _report: uploads.take(session, token)
 
 
 def drop(token: str | None) -> None:
-    if token and TOKEN.match(token):
-        shutil.rmtree(_root() / token, ignore_errors=True)
-
-
-def sweep(app: App | None = None) -> None:
-    """Forget uploads older than an hour (a commit, which takes less, renews the hour)."""
-    root = _root(app)
-    if not root.is_dir():
-        return
-    limit = time.time() - LIFETIME
-    for folder in root.iterdir():
-        if folder.is_dir() and folder.stat().st_mtime < limit:
-            shutil.rmtree(folder, ignore_errors=True)
+    """Forget the user's upload `token`, if there is one."""
+    uploads.discard(database(), token, principal().user_id)

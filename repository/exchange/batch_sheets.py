@@ -1,7 +1,9 @@
 """Sheets of changes for a batch edit: a CSV (UTF-8; `,`, `;` or a tab between cells) with a
-header line naming `barcode` and any of `status`, `quantity` and `note`, one line per item.
-Each line's changes are read by the batch edit's own schema (`ChangesIn`), so a cell is
-checked as the API checks it.
+header line naming the records' code column and the fields to change, one line per record —
+items by `barcode` (any of `status`, `quantity` and `note`), materials by `accession_number`
+(and, where a number is used in two collections, `collection`; any field a single edit of a
+material takes). Each line's changes are read by the batch edit's own schema (`ChangesIn`,
+`MaterialChangesIn`), so a cell is checked as the API checks it.
 
 Reading is pure: bytes in, the lines (or every problem, with its line number) out."""
 
@@ -10,32 +12,88 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from marshmallow import ValidationError
 
-from ..schemas.batch_edits import Changes, ChangesIn
+from ..schemas.batch_edits import ChangesIn
 from ..schemas.fields import StrictSchema
+from ..schemas.material_batch_edits import MaterialChangesIn
 from . import limits
-from .formulas import restored
+from .formulas import TRIGGERS, restored
 from .problems import ImportRejected, Report
 from .rack_scans import _code, small_text
 from .tabular import sniff_delimiter
 
 SHEET_FILE = 2 * limits.MIB  # a sheet of changes, as uploaded
-SHEET_LINES = 20_000  # the items one batch edits (batch_edits.MOST), one a line
+SHEET_LINES = 20_000  # the records one batch edits (batch_engine.MOST), one a line
 CODE = "barcode"
 COLUMNS = (CODE, "status", "quantity", "note")
+ACCESSION = "accession_number"
+COLLECTION = "collection"
+
+
+def _accession(line: int, column: str, value: str, report: Report) -> str | None:
+    """An accession number as stored, or None (a problem reported): not a formula, not too
+    long, no control character."""
+    if value[:1] in TRIGGERS:
+        report.add(line, column, value, "A code does not start like a spreadsheet formula.")
+    elif len(value) > 64:
+        report.add(line, column, value, "An accession number has at most 64 characters.")
+    elif not value.isprintable():
+        report.add(line, column, value, "A code holds no control character.")
+    else:
+        return value
+    return None
+
+
+@dataclass(frozen=True)
+class SheetForm:
+    """What a sheet of a kind of record holds: its code column (and how a code is read), the
+    other key columns, its change columns and the schema reading them, its records' name."""
+
+    code: str
+    keys: tuple[str, ...]
+    changes: tuple[str, ...]
+    schema: Callable[[], StrictSchema]
+    read_code: Callable[[int, str, str, Report], str | None]
+    noun: str
+
+    @property
+    def one(self) -> str:
+        return f"{'An' if self.noun[0] in 'aeiou' else 'A'} {self.noun}"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.code, *self.keys, *self.changes)
+
+
+ITEMS = SheetForm(CODE, (), COLUMNS[1:], ChangesIn, _code, "item")
+MATERIALS = SheetForm(
+    ACCESSION,
+    (COLLECTION,),
+    tuple(MaterialChangesIn._declared_fields),
+    MaterialChangesIn,
+    _accession,
+    "material",
+)
 
 
 @dataclass(frozen=True)
 class SheetLine:
-    """One line of a sheet: its number in the file (the header is 1), the item's code and
-    the changes it asks for."""
+    """One line of a sheet: its number in the file (the header is 1), the record's code (and
+    other keys: a material's collection), and the changes it asks for."""
 
     line: int
-    barcode: str
-    changes: Changes
+    code: str
+    changes: Any
+    keys: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def barcode(self) -> str:
+        return self.code
 
 
 @dataclass(frozen=True)
@@ -44,21 +102,28 @@ class Sheet:
     digest: str  # SHA-256 of the file as uploaded
 
 
-def _header(cells: list[str], report: Report) -> dict[str, int] | None:
+def _header(cells: list[str], report: Report, form: SheetForm) -> dict[str, int] | None:
     names = [c.strip().lower() for c in cells]
+    columns = form.columns
     for index, name in enumerate(names):
-        if name not in COLUMNS:
-            report.add(1, name, cells[index], f"Not a column of a sheet: {', '.join(COLUMNS)}.")
+        if name not in columns:
+            report.add(1, name, cells[index], f"Not a column of a sheet: {', '.join(columns)}.")
         elif names.index(name) != index:
             report.add(1, name, cells[index], "A column named twice.")
-    if CODE not in names:
-        report.add(1, CODE, None, "The header names the items' barcode column (barcode).")
-    if len(names) < 2:
-        report.add(1, None, None, "Name what to change: status, quantity, note.")
+    if form.code not in names:
+        report.add(
+            1,
+            form.code,
+            None,
+            f"The header names the {form.noun}s' {form.code.replace('_', ' ')} column "
+            f"({form.code}).",
+        )
+    if not set(names) & set(form.changes):
+        report.add(1, None, None, f"Name what to change: {', '.join(form.changes)}.")
     return None if not report.ok else {name: i for i, name in enumerate(names)}
 
 
-def read_sheet(data: bytes) -> Sheet:
+def read_sheet(data: bytes, form: SheetForm = ITEMS) -> Sheet:
     """The lines of a sheet of changes; every problem found, each with its line, is raised
     together (ImportRejected), so nothing is written from a bad sheet."""
     report = Report()
@@ -67,19 +132,22 @@ def read_sheet(data: bytes) -> Sheet:
         raise ImportRejected(report)
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
-        report.add(None, None, None, "The sheet is empty: a header line, then a line per item.")
+        report.add(
+            None, None, None, f"The sheet is empty: a header line, then a line per {form.noun}."
+        )
         raise ImportRejected(report)
     try:
         rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sniff_delimiter(lines[0])))
     except csv.Error as error:
         report.add(None, None, None, f"Not a CSV file: {error}.")
         raise ImportRejected(report) from None
-    columns = _header(rows[0], report)
+    columns = _header(rows[0], report, form)
     if columns is None:
         raise ImportRejected(report)
     found: list[SheetLine] = []
-    seen: dict[str, int] = {}
-    schema = ChangesIn()
+    seen: dict[tuple[str, ...], int] = {}
+    schema = form.schema()
+    keys = [name for name in form.keys if name in columns]
     for number, raw in enumerate(rows[1:], start=2):
         cells = [restored(c.strip()) for c in raw]
         if not any(cells):
@@ -88,29 +156,30 @@ def read_sheet(data: bytes) -> Sheet:
             report.add(number, None, None, f"A line has at most {len(columns)} cells.")
             continue
         cells += [""] * (len(columns) - len(cells))
-        code = _code(number, CODE, cells[columns[CODE]], report) if cells[columns[CODE]] else None
-        if not cells[columns[CODE]]:
-            report.add(number, CODE, None, "Give the item's barcode.")
-        given = {n: cells[i] for n, i in columns.items() if n != CODE and cells[i]}
+        raw_code = cells[columns[form.code]]
+        code = form.read_code(number, form.code, raw_code, report) if raw_code else None
+        if not raw_code:
+            report.add(number, form.code, None, f"Give the {form.noun}'s {form.code}.")
+        given = {n: cells[i] for n, i in columns.items() if n in form.changes and cells[i]}
         changes = _changes(schema, number, given, report)
+        key = tuple((name, cells[columns[name]]) for name in keys if cells[columns[name]])
         if code is None or changes is None:
             continue
-        if code in seen:
-            report.add(number, CODE, code, f"An item listed twice (line {seen[code]}).")
+        named = (code, *(value for _, value in key))
+        if named in seen:
+            report.add(number, form.code, code, f"{form.one} listed twice (line {seen[named]}).")
             continue
-        seen[code] = number
-        found.append(SheetLine(number, code, changes))
+        seen[named] = number
+        found.append(SheetLine(number, code, changes, key))
     if not report.ok:
         raise ImportRejected(report)
     return Sheet(tuple(found), hashlib.sha256(data).hexdigest())
 
 
-def _changes(
-    schema: StrictSchema, line: int, given: dict[str, str], report: Report
-) -> Changes | None:
+def _changes(schema: StrictSchema, line: int, given: dict[str, str], report: Report) -> Any:
     """A line's changes, read by the batch edit's schema; its problems reported by column."""
     try:
-        changes: Changes = schema.load(given)
+        changes = schema.load(given)
     except ValidationError as error:
         messages = error.normalized_messages()
         for column, said in messages.items() if isinstance(messages, dict) else []:

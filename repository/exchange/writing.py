@@ -27,7 +27,7 @@ from ..models.base import utcnow
 from ..services.collections import get_collection, next_accession_numbers
 from ..services.events import accessioned_event, record_events, registered_event
 from ..services.inventory import number_lots
-from ..services.storage import PathUnit, path_label, path_rows
+from ..services.storage import PathUnit, measure_free_runs, path_label, path_rows
 from ..sql import one_of
 from ..vocabulary import EventType, ItemStatus, MaterialKind
 from .inserts import complete, insert_rows, reserve_ids, table_of
@@ -252,6 +252,7 @@ class Writer:
                 .values(occupied=UNITS.c.occupied + bindparam("count")),
                 [{"unit_id": k, "count": v} for k, v in occupancy.items()],
             )
+            measure_free_runs(self.session, list(occupancy))
         audit.record_batch(self.session, ITEMS, items, self.source)
         self.paths.update(path_rows(self.session, set(occupancy) - set(self.paths)))
         record_events(

@@ -2,7 +2,7 @@
 
 from .authentication import Authentication
 from .base import Base
-from .batch import ItemBatch, ItemBatchRow
+from .batch import ItemBatch, ItemBatchRow, MaterialBatchRow
 from .collection import Collection
 from .colony import BodyWeight, Litter, Mating, PlugCheck, Protocol, ProtocolLine
 from .genotype import Genotype
@@ -25,6 +25,7 @@ from .material import (
 from .people import ApiToken, LoginFailure, Organisation, RoleGrant, User, UserSession
 from .printing import Printer, PrintJob
 from .reference import CellosaurusEntry
+from .schedule import PeriodicRun
 from .search import SavedSearch
 from .seed_bank import (
     GerminationReplicate,
@@ -55,6 +56,7 @@ from .sharing import (
     StockAlert,
 )
 from .storage import Barcode, StorageUnit
+from .uploads import Upload, UploadChunk
 
 __all__ = [
     "KIND_MODELS",
@@ -91,10 +93,12 @@ __all__ = [
     "LoginFailure",
     "Lot",
     "Material",
+    "MaterialBatchRow",
     "MaterialRequest",
     "Mating",
     "Organisation",
     "OutboxMessage",
+    "PeriodicRun",
     "PlugCheck",
     "PrintJob",
     "Printer",
@@ -120,6 +124,8 @@ __all__ = [
     "StorageUnit",
     "Strain",
     "TubeCode",
+    "Upload",
+    "UploadChunk",
     "User",
     "UserSession",
 ]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import DateTime, Enum, MetaData, Numeric, Table
+from sqlalchemy import DateTime, Enum, Index, MetaData, Numeric, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -44,6 +44,17 @@ def choice(enum_cls: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+def trigram_index(table: str, column: str) -> Index:
+    """A PostgreSQL trigram index (pg_trgm, GIN) of a text column, which serves ILIKE and LIKE
+    on any part of it; other databases have none (see `migrate.drift`)."""
+    return Index(
+        f"ix_{table}_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
 
 
 Timestamp = DateTime(timezone=True)

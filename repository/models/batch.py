@@ -1,5 +1,6 @@
-"""Batch edits of items: one row per batch (who, when, what it was given, the counts) and, per
-item it changed, the values before and after, so that it can be undone."""
+"""Batch edits of items and of materials: one row per batch (which kind, who, when, what it
+was given, the counts) and, per record it changed, the values before and after, so that it can
+be undone."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ from .base import Base, Quantity, Timestamp, choice, utcnow
 
 
 class ItemBatch(Base):
-    """A batch edit of items: who made it and when, what chose the items (a search, kept as the
-    search schema writes it, or a sheet) and the SHA-256 of that and of the changes, how many
-    items were updated, left unchanged or refused; when and by whom it was undone."""
+    """A batch edit of items or of materials (`kind`): who made it and when, what chose the
+    records (a search, kept as the search schema writes it, or a sheet) and the SHA-256 of that
+    and of the changes, how many records were updated, left unchanged or refused; when and by
+    whom it was undone."""
 
     __tablename__ = "item_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="item", server_default="item")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     source: Mapped[str] = mapped_column(String(16))  # "search" or "sheet"
@@ -57,4 +60,21 @@ class ItemBatchRow(Base):
     new_container_id: Mapped[int | None] = mapped_column(ForeignKey("storage_units.id"))
     new_row: Mapped[int | None] = mapped_column(Integer)
     new_col: Mapped[int | None] = mapped_column(Integer)
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MaterialBatchRow(Base):
+    """One material a batch changed: the values of the fields it set, before and after (as
+    JSON); `undone` once an undo put them back."""
+
+    __tablename__ = "material_batch_rows"
+
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("item_batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    material_id: Mapped[int] = mapped_column(
+        ForeignKey("materials.id"), primary_key=True, index=True
+    )
+    old: Mapped[dict[str, Any]] = mapped_column(JSON)
+    new: Mapped[dict[str, Any]] = mapped_column(JSON)
     undone: Mapped[bool] = mapped_column(Boolean, default=False)

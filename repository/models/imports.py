@@ -37,6 +37,8 @@ class ImportJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
     runner: Mapped[str | None] = mapped_column(String(200))  # the process (repository.processes)
+    # renewed by the worker running it (import_jobs.beat); a stale one means the worker stopped
+    heartbeat_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # the HTTP request that queued it (its X-Request-Id): the job's log lines carry it too
     request_id: Mapped[str | None] = mapped_column(String(100), default=tracing.request_id)
 

@@ -133,7 +133,8 @@ class Item(Base):
     animal: Mapped[Animal | None] = relationship(
         back_populates="item", foreign_keys="Animal.item_id"
     )
-    tube: Mapped[TubeCode | None] = relationship(viewonly=True)  # its tube code, if it has one
+    # its tube code, if it has one: read with the items a query loads (one select for them all)
+    tube: Mapped[TubeCode | None] = relationship(viewonly=True, lazy="selectin")
 
     @property
     def tube_code(self) -> str | None:

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..vocabulary import AbsStatus, AccessLevel, BiologicalStatus, MaterialKind, Sex
-from .base import Base, Timestamp, choice, utcnow
+from .base import Base, Timestamp, choice, trigram_index, utcnow
 from .collection import Collection
 from .reference import CellosaurusEntry
 
@@ -42,6 +42,18 @@ class Material(Base):
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
         Index("ix_materials_taxon_name", "taxon_name"),
         Index("ix_materials_designation", "designation"),
+        Index("ix_materials_accession_number", "accession_number"),  # pages in this order
+        Index("ix_materials_access_level_kind", "access_level", "kind"),  # a search's count
+        *(
+            trigram_index("materials", column)  # the text search
+            for column in (
+                "accession_number",
+                "designation",
+                "designation_zh",
+                "taxon_name",
+                "taxon_name_zh",
+            )
+        ),
     )
     __mapper_args__ = {"polymorphic_on": "kind"}
 
@@ -99,7 +111,10 @@ class Identifier(Base):
     """Another number the material is known by (ATCC, DSM, CVCL_, PI, JAX, ...)."""
 
     __tablename__ = "identifiers"
-    __table_args__ = (UniqueConstraint("material_id", "scheme", "value"),)
+    __table_args__ = (
+        UniqueConstraint("material_id", "scheme", "value"),
+        trigram_index("identifiers", "value"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"))

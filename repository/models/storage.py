@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..vocabulary import StorageKind
@@ -33,6 +34,13 @@ class Barcode(Base):
 
     value: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner: Mapped[str] = mapped_column(String(16))  # "item" or "storage"
+
+
+def _grid_size(context: DefaultExecutionContext) -> int | None:
+    """The positions of a box being inserted (rows x columns), None for other units."""
+    unit = context.get_current_parameters()
+    rows, cols = unit.get("rows"), unit.get("cols")
+    return rows * cols if rows is not None and cols is not None else None
 
 
 class StorageUnit(Base):
@@ -68,6 +76,9 @@ class StorageUnit(Base):
     cols: Mapped[int | None] = mapped_column(Integer)
     capacity: Mapped[int | None] = mapped_column(Integer)
     occupied: Mapped[int] = mapped_column(Integer, default=0)
+    # a box's longest run of free positions in row-major order (a new box: all of them), kept
+    # where items come and go (services.storage); None for the other units
+    free_run: Mapped[int | None] = mapped_column(Integer, default=_grid_size, index=True)
     temperature_c: Mapped[float | None] = mapped_column(Float)  # set point; None: as the parent
     description: Mapped[str | None] = mapped_column(String(500))
     last_counted_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last stocktaking

@@ -27,6 +27,7 @@ from .fields import (
     A_CODE,
     AN_INSTITUTE,
     COUNTRY,
+    Boolean,
     Integer,
     StrictSchema,
     one_of,
@@ -56,7 +57,7 @@ class PrinterSchema(StrictSchema):
     template = one_of(LabelTemplate)
     location = text(allow_none=True)
     agent = fields.Email(allow_none=True)  # pull: the printer agent's user
-    active = fields.Boolean()
+    active = Boolean()
 
     @validates_schema
     def _reachable(self, data: dict, partial: Any = None, **_: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from ..vocabulary import EDITABLE_STATUSES, ItemStatus
-from .fields import Integer, StrictSchema, one_of, text
+from .fields import Boolean, Integer, StrictSchema, one_of, text
 from .search import ItemSearch, ItemSearchIn, printable, quantity_bound
 
 PAGE_SIZE = 50  # preview rows a page, unless asked
@@ -82,7 +82,7 @@ class BatchEdit:
 class BatchEditIn(StrictSchema):
     search = fields.Nested(ItemSearchIn, required=True)
     changes = fields.Nested(ChangesIn, required=True)
-    skip_refused = fields.Boolean(
+    skip_refused = Boolean(
         load_default=False,
         metadata={"description": "Leave out the items that cannot take the changes."},
     )
@@ -103,7 +103,7 @@ class Undo:
 
 
 class UndoIn(StrictSchema):
-    only_unchanged = fields.Boolean(
+    only_unchanged = Boolean(
         load_default=False,
         metadata={"description": "Undo the items not changed since and leave the others."},
     )

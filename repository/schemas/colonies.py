@@ -10,7 +10,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from ..vocabulary import AnimalExit, MatingType, Sex
-from .fields import Date, Entries, Integer, StrictSchema, one_of, text
+from .fields import Boolean, Date, Entries, Integer, StrictSchema, one_of, text
 
 
 def _code(**kwargs: Any) -> fields.String:
@@ -114,7 +114,7 @@ class Retire:
 
 class PlugCheckIn(StrictSchema):
     checked_on = Date(required=True)
-    plug = fields.Boolean(required=True, truthy={True}, falsy={False})
+    plug = Boolean(required=True, truthy={True}, falsy={False})
     dam = _code()  # default: the mating's only dam
     note = text(5000)
 

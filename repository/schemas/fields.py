@@ -62,6 +62,17 @@ class Integer(fields.Integer):
         return number
 
 
+class Boolean(fields.Boolean):
+    """Yes or no: JSON true or false, or the words a form or a query string sends ("true",
+    "on", "false"...); never a number (0 and 1 are not booleans in JSON, though Python takes
+    them for False and True)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class Date(fields.Date):
     """A calendar date in ISO 8601; a refused one says the format it wants."""
 

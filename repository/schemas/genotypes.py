@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import fields, post_load
 
-from .fields import Date, StrictSchema, pattern, text
+from .fields import Boolean, Date, StrictSchema, pattern, text
 
 # A gene, transgene or allele locus as written (Trp53, Tg(CAG-EGFP), Gt(ROSA)26Sor, Cre):
 # a letter or digit first, so that no spreadsheet formula is a gene.
@@ -54,4 +54,4 @@ class NewGenotype:
 
 
 class ImportIn(StrictSchema):
-    dry_run = fields.Boolean(load_default=False)
+    dry_run = Boolean(load_default=False)

@@ -34,6 +34,7 @@ from .fields import (
     COUNTRY,
     INSTITUTE,
     PARTIAL_DATE,
+    Boolean,
     Entries,
     Integer,
     StrictSchema,
@@ -117,11 +118,11 @@ class StrainSchema(MaterialSchema):
             ]
         )
     )
-    type_strain = fields.Boolean()
+    type_strain = Boolean()
     isolation_source = text(500)
     genotype = text(500)
     plasmids = text(500)
-    genetically_modified = fields.Boolean()
+    genetically_modified = Boolean()
     growth_medium = text()
     growth_temperature_c = fields.Float(validate=validate.Range(-20, 130))
     oxygen_relationship = fields.String(
@@ -348,13 +349,16 @@ def _with_collection(schema: type[MaterialSchema]) -> type[MaterialSchema]:
 KIND_INPUTS = {str(kind): _with_collection(schema) for kind, schema in KIND_SCHEMAS.items()}
 
 
+_INPUT_LOADERS = {kind: schema() for kind, schema in KIND_INPUTS.items()}  # built once
+
+
 class MaterialIn(Schema):
     """A material of any kind: `kind` picks its schema (the fields every material has plus the
     kind's own; the OpenAPI document lists each as one of MaterialIn); unknown fields are
     refused."""
 
     def load(self, data: Any, **_: Any) -> RegisterMaterial:
-        return KIND_INPUTS[kind_of(data).value]().load(data)
+        return _INPUT_LOADERS[kind_of(data)].load(data)
 
     def load_or_fail(self, data: Any) -> RegisterMaterial:
         """Load the command, or raise the domain's ValidationFailed naming every bad field."""

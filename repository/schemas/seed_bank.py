@@ -12,7 +12,17 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from ..vocabulary import IsolationMethod, ItemForm, PreservationMethod, Unit
-from .fields import AN_INSTITUTE, Date, Entries, Integer, StrictSchema, one_of, positive, text
+from .fields import (
+    AN_INSTITUTE,
+    Boolean,
+    Date,
+    Entries,
+    Integer,
+    StrictSchema,
+    one_of,
+    positive,
+    text,
+)
 
 MOST_REPLICATES = 16  # ISTA asks for 4 x 100, 8 x 50 or 16 x 25 seeds
 MOST_SEEDS = 10_000  # in one replicate
@@ -168,7 +178,7 @@ class SeedSettingIn(StrictSchema):
     crop_name = text(200, load_default="")
     base_every_years = Integer(validate=validate.Range(min=1, max=100), allow_none=True)
     active_every_years = Integer(validate=validate.Range(min=1, max=100), allow_none=True)
-    declining = fields.Boolean(allow_none=True)
+    declining = Boolean(allow_none=True)
     regenerate_below_pct = fields.Float(
         validate=validate.Range(min=0, max=100, min_inclusive=False), allow_none=True
     )

@@ -13,7 +13,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 from ..exchange.problems import Report
 from ..exchange.sequences import FORMATS, marker_of, parse
 from ..sequence_search import CANDIDATES, BadResidues, Query, nucleotides
-from .fields import Entries, Integer, StrictSchema, pattern, text
+from .fields import Boolean, Entries, Integer, StrictSchema, pattern, text
 
 MOST_QUERIES = 20  # FASTA records identified in one request
 MOST_TEXT = 1_000_000  # characters of a query's residues or FASTA text
@@ -65,7 +65,7 @@ class IdentifyIn(StrictSchema):
     fasta = fields.String(validate=validate.Length(min=1, max=MOST_TEXT))
     marker = marker()  # of every query (else each FASTA record's own, if it says)
     sets = Entries(fields.String(validate=SET_NAME), most=20)
-    collections = fields.Boolean(load_default=True)
+    collections = Boolean(load_default=True)
     hits = Integer(load_default=10, validate=validate.Range(1, 50))
     candidates = Integer(load_default=CANDIDATES, validate=validate.Range(1, 200))
 
@@ -150,8 +150,8 @@ class ReferenceSetIn(StrictSchema):
     format = fields.String(load_default="fasta", validate=validate.OneOf(FORMATS))
     marker = marker()
     description = text(500)
-    replace = fields.Boolean(load_default=False)
-    dry_run = fields.Boolean(load_default=False)
+    replace = Boolean(load_default=False)
+    dry_run = Boolean(load_default=False)
 
     @post_load
     def _command(self, data: dict, **_: Any) -> ImportReferenceSet:

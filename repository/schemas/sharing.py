@@ -18,7 +18,7 @@ from ..vocabulary import (
     ItemForm,
     ShippingCondition,
 )
-from .fields import COUNTRY, Integer, StrictSchema, one_of, pattern, text
+from .fields import COUNTRY, Boolean, Integer, StrictSchema, one_of, pattern, text
 
 
 class RequestLineSchema(StrictSchema):
@@ -76,7 +76,7 @@ class RequestSchema(RequestDetailsSchema):
         fields.Nested(RequestLineSchema), required=True, validate=validate.Length(min=1, max=100)
     )
     idempotency_key = text(100, also=validate.Length(min=1, max=100))
-    submit = fields.Boolean(load_default=False)
+    submit = Boolean(load_default=False)
 
     @post_load
     def _command(self, data: dict, **_: Any) -> NewRequest:
@@ -132,7 +132,7 @@ class Step:
 
 class LineDecisionSchema(StrictSchema):
     line_id = Integer(required=True)
-    approve = fields.Boolean(required=True)
+    approve = Boolean(required=True)
     reason = text(5000)
     items = fields.List(text(32), validate=validate.Length(max=10_000))  # picked barcodes
 

@@ -12,7 +12,7 @@ from marshmallow import ValidationError, fields, post_load, validate
 
 from ..str_profiles import AMELOGENIN, KNOWN_MARKERS, Profile, ProfileError, read_profile
 from ..str_search import Algorithm, Mode, Options
-from .fields import Integer, StrictSchema, text
+from .fields import Boolean, Integer, StrictSchema, text
 
 MOST_TEXT = 5_000  # characters of a pasted profile
 
@@ -76,7 +76,7 @@ class StrSearchIn(StrictSchema):
     profile = ProfileField(required=True)
     algorithm = fields.Enum(Algorithm, by_value=True, load_default=Algorithm.TANABE)
     mode = fields.Enum(Mode, by_value=True, load_default=Mode.NON_EMPTY)
-    include_amelogenin = fields.Boolean(load_default=False)
+    include_amelogenin = Boolean(load_default=False)
     score_filter = Integer(load_default=60, validate=validate.Range(min=0, max=100))
     min_markers = Integer(load_default=8, validate=validate.Range(min=1, max=len(KNOWN_MARKERS)))
     max_results = Integer(load_default=200, validate=validate.Range(min=1, max=1000))

@@ -5,56 +5,46 @@ destroyed) or a lower quantity (used) — checked by the same rules (`inventory.
 it is refused, and the counts. A commit writes every change in one transaction with the events
 and audit of a single edit, and records the batch (who, when, the SHA-256 of its search or
 sheet and changes, the counts) with each item's values before and after; an undo puts them
-back, refused for items changed since unless only the others are asked for."""
+back, refused for items changed since unless only the others are asked for. What batches of
+items and of materials share (outcomes, preview pages, refusals, the batch record, the steps of
+an undo) is `batch_engine`'s."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from .. import barcodes
-from ..actor import actor_id
-from ..audit import as_json, plain
-from ..errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
+from ..audit import plain
+from ..errors import DomainError
 from ..exchange.batch_sheets import Sheet
 from ..models import Item, ItemBatch, ItemBatchRow, StorageUnit
-from ..models.base import utcnow
 from ..models.storage import position_label
 from ..schemas.batch_edits import PAGE_SIZE, BatchEdit, Changes, Undo
 from ..schemas.search import ItemQuery
 from ..sql import chunked, insert_many
 from ..visibility import items_filter
 from ..vocabulary import GONE, EventType, ItemStatus, Unit
+from . import batch_engine as engine
 from . import item_search
 from .accounts import Principal
+from .batch_engine import MOST, Outcome, Preview, paged, reason
 from .events import record_events
 from .inventory import check_status, check_use
 from .storage import Place, Rewrite, rewrite_items
 
-MOST = 20_000  # items one batch edits
-SHOWN = 50  # items named in a refusal
+KIND = "item"
 _LEAVES = GONE | {ItemStatus.MISSING}  # an item with one of these statuses has no place
 _EVENT_OF = {
     ItemStatus.DESTROYED: EventType.DESTROYED,
     ItemStatus.MISSING: EventType.MISSING,
     ItemStatus.AVAILABLE: EventType.FOUND,
 }
-
-
-class Outcome(StrEnum):
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    REFUSED = "refused"
-
-
-_ORDER = {Outcome.REFUSED: 0, Outcome.UPDATED: 1, Outcome.UNCHANGED: 2}
 
 
 @dataclass(frozen=True)
@@ -84,28 +74,9 @@ class Line:
     item_id: int | None = None
     line: int | None = None
 
-
-@dataclass(frozen=True)
-class Preview:
-    """What a batch would do: the counts for every item, and one page of the items (refused
-    first, then updated, then unchanged; by barcode within each)."""
-
-    matched: int
-    updated: int
-    unchanged: int
-    refused: int
-    lines: list[Line]
-    page: int
-    page_size: int
-
-
-def reason(error: DomainError) -> str:
-    """A refusal's words: a validation's first message, or the error's own."""
-    if isinstance(error, ValidationFailed):
-        for messages in error.errors.values():
-            if isinstance(messages, list) and messages:
-                return str(messages[0])
-    return error.detail
+    @property
+    def code(self) -> str:
+        return self.barcode
 
 
 def line_of(held: Held, changes: Changes, line: int | None = None) -> Line:
@@ -155,11 +126,7 @@ def line_of(held: Held, changes: Changes, line: int | None = None) -> Line:
 def _matched_ids(session: Session, who: Principal, command: BatchEdit) -> list[int]:
     """The ids of the items the batch's search matches (at most MOST, or refused)."""
     ids = list(session.scalars(item_search.matching(session, who, command.search).limit(MOST + 1)))
-    if len(ids) > MOST:
-        raise ValidationFailed(
-            {"search": [f"A batch edits at most {MOST} items; narrow the search."]},
-            f"The search matches more than {MOST} items.",
-        )
+    engine.at_most(len(ids), "search", "items", "narrow the search.")
     return ids
 
 
@@ -228,38 +195,11 @@ def _locked(
     return found
 
 
-def _digest(*parts: Any) -> str:
-    return hashlib.sha256(as_json(list(parts)).encode()).hexdigest()
-
-
 def _changes_of(changes: Changes) -> dict[str, Any]:
     return {k: plain(v) for k, v in vars(changes).items() if v is not None}
 
 
-def _counted(lines: Sequence[Line]) -> dict[Outcome, int]:
-    counts = dict.fromkeys(Outcome, 0)
-    for line in lines:
-        counts[line.outcome] += 1
-    return counts
-
-
-def paged(lines: Sequence[Line], page: int, page_size: int) -> Preview:
-    """The counts of every line and one page of them, refused first."""
-    counts = _counted(lines)
-    ordered = sorted(lines, key=lambda line: (_ORDER[line.outcome], line.barcode))
-    start = (page - 1) * page_size
-    return Preview(
-        matched=len(lines),
-        updated=counts[Outcome.UPDATED],
-        unchanged=counts[Outcome.UNCHANGED],
-        refused=counts[Outcome.REFUSED],
-        lines=ordered[start : start + page_size],
-        page=page,
-        page_size=page_size,
-    )
-
-
-def preview(session: Session, who: Principal, command: BatchEdit) -> Preview:
+def preview(session: Session, who: Principal, command: BatchEdit) -> Preview[Line]:
     """What the batch would do to each item the search matches; nothing is written."""
     held = _held(session, _matched_ids(session, who, command))
     return paged([line_of(h, command.changes) for h in held], command.page, command.page_size)
@@ -282,7 +222,7 @@ def commit(session: Session, who: Principal, command: BatchEdit) -> ItemBatch:
         source="search",
         query=query,
         changes=changes,
-        digest=_digest(query, changes),
+        digest=engine.digest(query, changes),
         note=command.changes.note,
     )
 
@@ -292,7 +232,7 @@ def _sheet_lines(
 ) -> tuple[dict[int, Current], list[Line]]:
     """Each line of a sheet against its item (those `who` sees; locked when about to write):
     what its changes do, or why it is refused (a code of no item, too)."""
-    codes = [line.barcode for line in sheet.lines]
+    codes = [line.code for line in sheet.lines]
     items: dict[int, Current] = {}
     held: dict[str, Held] = {}
     if lock:
@@ -310,12 +250,12 @@ def _sheet_lines(
             )
     lines = []
     for line in sheet.lines:
-        found = held.get(line.barcode)
+        found = held.get(line.code)
         if found is None:
-            missing = barcodes.not_found(session, line.barcode, "item", "barcode").detail
+            missing = barcodes.not_found(session, line.code, "item", "barcode").detail
             lines.append(
                 Line(
-                    line.barcode,
+                    line.code,
                     Outcome.REFUSED,
                     None,
                     None,
@@ -334,10 +274,9 @@ def _sheet_lines(
 
 def preview_sheet(
     session: Session, who: Principal, sheet: Sheet, page: int = 1, page_size: int = PAGE_SIZE
-) -> Preview:
+) -> Preview[Line]:
     """What a sheet of changes would do to each item it names; nothing is written."""
-    if len(sheet.lines) > MOST:
-        raise ValidationFailed({"file": [f"A batch edits at most {MOST} items."]})
+    engine.at_most(len(sheet.lines), "file", "items")
     return paged(_sheet_lines(session, who, sheet, lock=False)[1], page, page_size)
 
 
@@ -346,10 +285,9 @@ def commit_sheet(
 ) -> ItemBatch:
     """Apply a sheet of changes, each line to its item, in this transaction; refused (nothing
     written, each refusal named, codes of no item too) unless those are left out."""
-    if len(sheet.lines) > MOST:
-        raise ValidationFailed({"file": [f"A batch edits at most {MOST} items."]})
+    engine.at_most(len(sheet.lines), "file", "items")
     items, lines = _sheet_lines(session, who, sheet, lock=True)
-    by_code = {line.barcode: line.changes.note for line in sheet.lines}
+    by_code = {line.code: line.changes.note for line in sheet.lines}
     notes = {item.id: by_code.get(item.barcode) for item in items.values()}
     return write(
         session,
@@ -362,17 +300,6 @@ def commit_sheet(
         digest=sheet.digest,
         note=None,
         notes=notes,
-    )
-
-
-def refusal(refused: Sequence[Line], total: int) -> ValidationFailed:
-    """The error of a batch that items refuse: each named (the first SHOWN), nothing written."""
-    named = [f"{line.barcode}: {line.reason}" for line in refused[:SHOWN]]
-    if len(refused) > SHOWN:
-        named.append(f"... and {len(refused) - SHOWN} more.")
-    return ValidationFailed(
-        {"items": named},
-        f"{len(refused)} of {total} items cannot take the changes; nothing was written.",
     )
 
 
@@ -391,29 +318,16 @@ def write(
 ) -> ItemBatch:
     """Write the lines of a batch (their items locked in `items`), record the batch and each
     item's values before and after; `notes` gives an item its own note (a sheet's rows)."""
-    counts = _counted(lines)
-    refused = sorted(
-        (line for line in lines if line.outcome is Outcome.REFUSED), key=lambda x: x.barcode
-    )
-    if refused and not skip_refused:
-        raise refusal(refused, len(lines))
-    updating = [line for line in lines if line.outcome is Outcome.UPDATED]
-    if not updating:
-        raise InvalidState("Nothing to change: no item would take a new value.", field="changes")
-    batch = ItemBatch(
-        actor_id=actor_id(session),
-        at=utcnow(),
+    batch, updating = engine.record(
+        session,
+        KIND,
+        lines,
+        skip_refused=skip_refused,
         source=source,
         query=query,
         changes=changes,
         digest=digest,
-        matched=len(lines),
-        updated=counts[Outcome.UPDATED],
-        unchanged=counts[Outcome.UNCHANGED],
-        refused=counts[Outcome.REFUSED],
     )
-    session.add(batch)
-    session.flush()
     _apply(
         session,
         batch.id,
@@ -499,10 +413,7 @@ def _apply(
 
 
 def get_batch(session: Session, batch_id: int) -> ItemBatch:
-    batch = session.get(ItemBatch, batch_id)
-    if batch is None:
-        raise NotFound(f"No batch edit {batch_id}.", field="id")
-    return batch
+    return engine.get_batch(session, batch_id, KIND)
 
 
 @dataclass(frozen=True)
@@ -609,10 +520,7 @@ def undo(session: Session, who: Principal, batch_id: int, command: Undo) -> Item
     """Put every item of a batch back to its values before it, in this transaction (back in
     its place too). Refused, naming them, when items changed since (or their place is taken),
     unless only the others are asked for (`only_unchanged`)."""
-    batch = get_batch(session, batch_id)
-    if batch.undone_at is not None:
-        raise InvalidState(f"Batch edit {batch.id} was undone already.", field="id")
-    session.execute(select(ItemBatch.id).where(ItemBatch.id == batch.id).with_for_update())
+    batch = engine.undoing(session, batch_id, KIND)
     rows = list(
         session.scalars(
             select(ItemBatchRow).where(ItemBatchRow.batch_id == batch.id, ~ItemBatchRow.undone)
@@ -632,23 +540,9 @@ def undo(session: Session, who: Principal, batch_id: int, command: Undo) -> Item
             back.append((row, item))
     back, taken = _place_free(session, back)
     changed += taken
-    changed.sort()
-    if changed and not command.only_unchanged:
-        named = "; ".join(f"{code} ({why})" for code, why in changed[:SHOWN])
-        more = f"; and {len(changed) - SHOWN} more" if len(changed) > SHOWN else ""
-        raise Conflict(
-            f"{len(changed)} items changed since batch edit {batch.id}: {named}{more}. "
-            "Nothing was undone; undo only the others, or change them back first.",
-            field="items",
-        )
-    if not back:
-        raise InvalidState(
-            f"Every item of batch edit {batch.id} changed since; nothing to undo.", field="items"
-        )
+    engine.check_undo(batch, changed, len(back), command.only_unchanged)
     _restore(session, batch.id, back)
-    batch.undone_at, batch.undone_by, batch.undone = utcnow(), actor_id(session), len(back)
-    session.flush()
-    return batch
+    return engine.undone(session, batch, len(back))
 
 
 def _place_free(

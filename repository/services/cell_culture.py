@@ -12,13 +12,25 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Subquery,
+    case,
+    func,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidState, NotFound
 from ..models import CellLine, Collection, Item, Lot, Material, QcResult, RequestLine
 from ..models.base import utcnow
 from ..schemas.inventory import Release
+from ..sql import months_later
 from ..vocabulary import (
     GONE,
     CellBankTier,
@@ -219,68 +231,73 @@ def _last_passes(
     return latest
 
 
-def months_after(day: date, months: int) -> date:
-    """The same day `months` months later (the month's last day where it has fewer)."""
-    return months_before(day, -months)
-
-
-def due(session: Session, today: date) -> list[DueLine]:
+def _due_rows(today: date) -> Select[Any]:
     """The scheduled tests (mycoplasma, sterility) due by `today` on the cell line lots that
     still hold items, under their collection's schedule: missing (no passing test within the
     schedule's passages: due since the lot was preserved) or the last one's months run out.
     Quarantined lots are held anyway, and not tested again."""
-    scheduled = session.scalars(
-        select(Collection.id).where(
-            Collection.qc_every_passages.is_not(None) | Collection.qc_every_months.is_not(None)
+    owing = _owing().subquery()
+    latest = _latest_passes(owing).subquery()
+    tests = union_all(
+        *[
+            select(
+                literal_column(f"'{test.value}'", String).label("test"),
+                literal_column(str(n), Integer).label("n"),
+            )
+            for n, test in enumerate(SCHEDULED_TESTS)
+        ]
+    ).subquery()
+    last = latest.c.tested_on
+    due_on = case(
+        (last.is_(None), owing.c.preserved_on),
+        else_=months_later(last, owing.c.qc_every_months),
+    )
+    return (
+        select(
+            *due_line.key(due_on, "cell_culture", owing.c.lot_id, owing.c.collection_id, tests.c.n),
+            tests.c.test,
+            last.label("tested_on"),
+            owing.c.number,
+            owing.c.accession_number,
+            owing.c.code,
+            owing.c.qc_every_passages,
+            owing.c.qc_every_months,
         )
-    ).all()
-    if not scheduled:
-        return []
-    owing = _owing(scheduled)
-    latest = {
-        (lot_id, test): day
-        for lot_id, test, day in session.execute(_latest_passes(owing.subquery()))
-    }
-    lines = []
-    for lot in session.execute(owing.order_by(Lot.id)):
-        label = Lot.label_of(lot.accession_number, lot.number)
-        every_months = lot.qc_every_months
-        every = due_line.schedule(lot.qc_every_passages, every_months)
-        for test in SCHEDULED_TESTS:
-            last = latest.get((lot.lot_id, test))
-            if last is None:
-                why, on, values = "test_missing", lot.preserved_on, {}
-            elif every_months is not None:
-                why, on, values = "test_due", months_after(last, every_months), {"tested_on": last}
-            else:
-                continue
-            if on <= today:
-                lines.append(
-                    due_line.line(
-                        "cell_culture",
-                        "lot",
-                        lot.lot_id,
-                        label,
-                        on,
-                        lot.collection_id,
-                        why,
-                        lot=label,
-                        test=test.value,
-                        **values,
-                        collection=lot.code,
-                        schedule=every,
-                    )
-                )
-    return lines
+        .select_from(owing)
+        .join(tests, true())
+        .outerjoin(latest, (latest.c.lot_id == owing.c.lot_id) & (latest.c.test == tests.c.test))
+        .where(last.is_(None) | owing.c.qc_every_months.is_not(None), due_on <= today)
+    )
 
 
-def _owing(
-    scheduled: Sequence[int],
-) -> Select[int, int, date, int, str, int, str, int | None, int | None]:
+def _due_line(row: Any) -> DueLine:
+    label = Lot.label_of(row.accession_number, row.number)
+    values = {} if row.tested_on is None else {"tested_on": row.tested_on}
+    return due_line.line(
+        "cell_culture",
+        "lot",
+        row.record_id,
+        label,
+        row.due_on,
+        row.collection_id,
+        "test_missing" if row.tested_on is None else "test_due",
+        lot=label,
+        test=row.test,
+        **values,
+        collection=row.code,
+        schedule=due_line.schedule(row.qc_every_passages, row.qc_every_months),
+    )
+
+
+due = due_line.Rule(_due_rows, _due_line)
+
+
+def _owing() -> Select[int, int, date, int, str, int, str, int | None, int | None]:
     """The cell line lots that owe scheduled tests: not quarantined, holding items, of the
     collections with a testing schedule; with their passage (0 when not known) and the
     collection's schedule."""
     stocked = select(Item.id).where(Item.lot_id == Lot.id, Item.status.not_in(GONE)).exists()
+    scheduled = Collection.qc_every_passages.is_not(None) | Collection.qc_every_months.is_not(None)
     return (
         select(
             Lot.id.label("lot_id"),
@@ -296,7 +313,7 @@ def _owing(
         .join(Material, Material.id == Lot.material_id)
         .join(Collection, Collection.id == Material.collection_id)
         .where(
-            Material.collection_id.in_(scheduled),
+            Material.collection_id.in_(select(Collection.id).where(scheduled)),
             Material.kind == MaterialKind.CELL_LINE,
             Lot.quarantined_at.is_(None),
             stocked,
@@ -328,7 +345,7 @@ def _latest_passes(owing: Subquery) -> Select[int, QcTest, date]:
         )
     )
     return (
-        select(chain.c.lot_id, QcResult.test, func.max(QcResult.tested_on))
+        select(chain.c.lot_id, QcResult.test, func.max(QcResult.tested_on).label("tested_on"))
         .join(QcResult, QcResult.lot_id == chain.c.ancestor_id)
         .where(QcResult.outcome == QcOutcome.PASS, QcResult.test.in_(SCHEDULED_TESTS))
         .group_by(chain.c.lot_id, QcResult.test)

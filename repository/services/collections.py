@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -14,6 +14,7 @@ from ..schemas.admin import NewCollection, NewOrganisation
 from ..schemas.fields import given
 
 PATTERN_FIELDS = {"code", "year", "seq"}
+_COLLECTIONS = "collections"  # session.info key: the collections looked up, by code
 
 
 def get_organisation(session: Session, name: str, *, create: bool = False) -> Organisation:
@@ -81,9 +82,19 @@ def create_collection(session: Session, command: NewCollection) -> Collection:
 
 
 def get_collection(session: Session, code: str) -> Collection:
+    """The collection of `code` (NotFound if none). A session looks a code up once: asked
+    again (a request checks who may register into it, then registers), it gives the record
+    it holds, as long as that is loaded and unchanged."""
+    known: dict[str, Collection] = session.info.setdefault(_COLLECTIONS, {})
+    collection = known.get(code)
+    if collection is not None:
+        state = inspect(collection)
+        if state.persistent and not state.expired and collection.code == code:
+            return collection
     collection = session.scalar(select(Collection).where(Collection.code == code))
     if collection is None:
         raise NotFound(f"No collection with code {code!r}.", field="collection")
+    known[code] = collection
     return collection
 
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, cast, func, literal, or_, select
+from sqlalchemy import Date, Integer, Select, cast, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidState, NotFound, ValidationFailed
@@ -37,6 +37,7 @@ from ..schemas.colonies import (
     Wean,
 )
 from ..schemas.inventory import NewAnimal, NewLot
+from ..sql import days_after
 from ..vocabulary import (
     GONE,
     AnimalExit,
@@ -529,65 +530,51 @@ def leave(session: Session, barcode: str, command: Exit) -> Item:
 # --- what is due -----------------------------------------------------------------------------
 
 
-def due(session: Session, today: date) -> list[DueLine]:
-    """What the colony asks for by `today`: litters to wean, plug checks of active natural
-    matings not yet checked today (until a plug is found or a litter is born), animals being
-    weighed whose last weight is a week old, and protocols expiring within 30 days."""
-    return [
-        *_weaning_due(session, today),
-        *_plug_checks_due(session, today),
-        *_weights_due(session, today),
-        *_protocols_due(session, today),
-    ]
-
-
-def _weaning_due(session: Session, today: date) -> list[DueLine]:
-    """Litters not weaned by their weaning date, the earliest first."""
-    lines = []
-    for litter_id, mating_id, born_on, alive, wean_due_on, collection_id in session.execute(
+def _weaning_rows(today: date) -> Select[Any]:
+    """Litters not weaned by their weaning date."""
+    return (
         select(
-            Litter.id,
+            *due_line.key(Litter.wean_due_on, "weaning", Litter.id, Material.collection_id),
             Litter.mating_id,
             Litter.born_on,
-            Litter.born_alive - Litter.died,
-            Litter.wean_due_on,
-            Material.collection_id,
+            (Litter.born_alive - Litter.died).label("alive"),
         )
         .join(Mating, Mating.id == Litter.mating_id)
         .join(Material, Material.id == Mating.line_id)
         .where(Litter.weaned_on.is_(None), Litter.wean_due_on <= today)
-        .order_by(Litter.wean_due_on, Litter.id)
-    ):
-        label = Litter.label_of(litter_id, mating_id)
-        lines.append(
-            due_line.line(
-                "weaning",
-                "litter",
-                litter_id,
-                label,
-                wean_due_on,
-                collection_id,
-                "weaning_due",
-                litter=label,
-                born_on=born_on,
-                alive=alive,
-            )
-        )
-    return lines
+    )
 
 
-def _plug_checks_due(session: Session, today: date) -> list[DueLine]:
+def _weaning_line(row: Any) -> DueLine:
+    label = Litter.label_of(row.record_id, row.mating_id)
+    return due_line.line(
+        "weaning",
+        "litter",
+        row.record_id,
+        label,
+        row.due_on,
+        row.collection_id,
+        "weaning_due",
+        litter=label,
+        born_on=row.born_on,
+        alive=row.alive,
+    )
+
+
+def _plug_check_rows(today: date) -> Select[Any]:
     """Active natural matings set up before `today` with no plug found, no litter born and no
-    check today, by mating."""
+    check today: due today."""
     checked = (
         select(PlugCheck.id)
         .where(PlugCheck.mating_id == Mating.id, PlugCheck.plug | (PlugCheck.checked_on >= today))
         .exists()
     )
     born = select(Litter.id).where(Litter.mating_id == Mating.id).exists()
-    lines = []
-    for mating_id, set_up_on, collection_id in session.execute(
-        select(Mating.id, Mating.set_up_on, Material.collection_id)
+    return (
+        select(
+            *due_line.key(literal(today, Date), "plug_check", Mating.id, Material.collection_id),
+            Mating.set_up_on,
+        )
         .join(Material, Material.id == Mating.line_id)
         .where(
             Mating.status == MatingStatus.ACTIVE,
@@ -596,77 +583,98 @@ def _plug_checks_due(session: Session, today: date) -> list[DueLine]:
             ~checked,
             ~born,
         )
-        .order_by(Mating.id)
-    ):
-        label = Mating.label_of(mating_id)
-        lines.append(
-            due_line.line(
-                "plug_check",
-                "mating",
-                mating_id,
-                label,
-                today,
-                collection_id,
-                "plug_check_due",
-                mating=label,
-                set_up_on=set_up_on,
-            )
-        )
-    return lines
+    )
 
 
-def _weights_due(session: Session, today: date) -> list[DueLine]:
-    """Living animals with weights whose last one is WEIGH_EVERY_DAYS old or more, by item."""
+def _plug_check_line(row: Any) -> DueLine:
+    label = Mating.label_of(row.record_id)
+    return due_line.line(
+        "plug_check",
+        "mating",
+        row.record_id,
+        label,
+        row.due_on,
+        row.collection_id,
+        "plug_check_due",
+        mating=label,
+        set_up_on=row.set_up_on,
+    )
+
+
+def _weight_rows(today: date) -> Select[Any]:
+    """Living animals with weights whose last one is WEIGH_EVERY_DAYS old or more: due
+    WEIGH_EVERY_DAYS after it."""
     last = (
         select(BodyWeight.item_id, func.max(BodyWeight.weighed_on).label("weighed_on"))
         .group_by(BodyWeight.item_id)
         .subquery()
     )
-    return [
-        due_line.line(
-            "weight",
-            "animal",
-            item_id,
-            barcode,
-            weighed_on + timedelta(days=WEIGH_EVERY_DAYS),
-            collection_id,
-            "weighing_due",
-            animal=barcode,
-            weighed_on=weighed_on,
+    return (
+        select(
+            *due_line.key(
+                days_after(last.c.weighed_on, WEIGH_EVERY_DAYS),
+                "weight",
+                Item.id,
+                Material.collection_id,
+            ),
+            Item.barcode,
+            last.c.weighed_on,
         )
-        for item_id, barcode, weighed_on, collection_id in session.execute(
-            select(Item.id, Item.barcode, last.c.weighed_on, Material.collection_id)
-            .join(last, last.c.item_id == Item.id)
-            .join(Lot, Lot.id == Item.lot_id)
-            .join(Material, Material.id == Lot.material_id)
-            .where(
-                Item.status.not_in(GONE),
-                last.c.weighed_on <= today - timedelta(days=WEIGH_EVERY_DAYS),
-            )
-            .order_by(Item.id)
+        .join(last, last.c.item_id == Item.id)
+        .join(Lot, Lot.id == Item.lot_id)
+        .join(Material, Material.id == Lot.material_id)
+        .where(
+            Item.status.not_in(GONE),
+            last.c.weighed_on <= today - timedelta(days=WEIGH_EVERY_DAYS),
         )
-    ]
+    )
 
 
-def _protocols_due(session: Session, today: date) -> list[DueLine]:
-    """Protocols expiring within EXPIRY_NOTICE_DAYS of `today`, the soonest first."""
+def _weight_line(row: Any) -> DueLine:
+    return due_line.line(
+        "weight",
+        "animal",
+        row.record_id,
+        row.barcode,
+        row.due_on,
+        row.collection_id,
+        "weighing_due",
+        animal=row.barcode,
+        weighed_on=row.weighed_on,
+    )
+
+
+def _protocol_rows(today: date) -> Select[Any]:
+    """Protocols expiring within EXPIRY_NOTICE_DAYS of `today`."""
     soon = today + timedelta(days=EXPIRY_NOTICE_DAYS)
-    return [
-        due_line.line(
-            "protocol_expiry",
-            "protocol",
-            protocol_id,
-            number,
-            expires_on,
-            None,
-            "protocol_expiring",
-            protocol=number,
-            title=title,
-            expires_on=expires_on,
-        )
-        for protocol_id, number, title, expires_on in session.execute(
-            select(Protocol.id, Protocol.number, Protocol.title, Protocol.expires_on)
-            .where(Protocol.expires_on >= today, Protocol.expires_on <= soon)
-            .order_by(Protocol.expires_on, Protocol.id)
-        )
-    ]
+    return select(
+        *due_line.key(Protocol.expires_on, "protocol_expiry", Protocol.id, None),
+        Protocol.number,
+        Protocol.title,
+    ).where(Protocol.expires_on >= today, Protocol.expires_on <= soon)
+
+
+def _protocol_line(row: Any) -> DueLine:
+    return due_line.line(
+        "protocol_expiry",
+        "protocol",
+        row.record_id,
+        row.number,
+        row.due_on,
+        None,
+        "protocol_expiring",
+        protocol=row.number,
+        title=row.title,
+        expires_on=row.due_on,
+    )
+
+
+# What the colony asks for by a day: litters to wean, plug checks of active natural matings
+# not yet checked that day (until a plug is found or a litter is born), animals being weighed
+# whose last weight is a week old, and protocols expiring within 30 days.
+due = due_line.Parts(
+    due_line.Rule(_weaning_rows, _weaning_line),
+    due_line.Rule(_plug_check_rows, _plug_check_line),
+    due_line.Rule(_weight_rows, _weight_line),
+    due_line.Rule(_protocol_rows, _protocol_line),
+)

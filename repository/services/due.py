@@ -1,13 +1,32 @@
 """What is due: one list of the work each person must do, today and overdue, gathered from
 the modules that know it (SOURCES), kept to what the person sees (repository.visibility),
-overdue first, then by date; and the daily digest of it, one message per staff person."""
+overdue first, then by date; a page of it with its counts by kind (`page`: the lines of the
+rules kept in SQL are counted and ordered by the database, and only those shown are made);
+and the daily digest of the whole list, one message per staff person."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    cast,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from ..memory import collection_paused
@@ -24,19 +43,28 @@ from . import (
     sharing,
 )
 from .accounts import Principal, user_principal
-from .due_line import DueLine
+from .due_line import KEY, DueLine, Rule, Source, parts_of
 
-__all__ = ["DIGEST", "SOURCES", "DueLine", "Source", "digest", "due_list", "gather", "seen_by"]
-
-Source = Callable[[Session, date], list[DueLine]]
+__all__ = [
+    "DIGEST",
+    "SOURCES",
+    "DueLine",
+    "Page",
+    "Source",
+    "digest",
+    "due_list",
+    "gather",
+    "page",
+    "seen_by",
+]
 
 # The sources of the due list, by the kind of their lines: one line adds a source. Each gives
 # the lines due by the day it is asked for (overdue ones included).
 SOURCES: dict[str, Source] = {
-    "request": sharing.due,
+    "request": sharing.overdue_requests(),
     "low_stock": reservations.due,
     "cell_culture": cell_culture.due,
-    "seed_bank": seed_bank.due,
+    "seed_bank": seed_bank.SOURCE,
     "colony": colonies.due,
     "sequence_identity": sequence_checks.due,
 }
@@ -86,6 +114,140 @@ def due_list(
     if due_scope(who) == frozenset():
         return []
     return seen_by(who, gather(session, today, kinds, until=until, sources=sources))
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the due list: its lines, and how many lines the whole list has of each kind."""
+
+    lines: list[DueLine]
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def page(
+    session: Session,
+    who: Principal,
+    today: date,
+    kinds: Collection[str] | None = None,
+    *,
+    until: date | None = None,
+    within: Collection[int | None] | None = None,
+    offset: int = 0,
+    limit: int = 50,
+    sources: Mapping[str, Source] = SOURCES,
+) -> Page:
+    """The lines `offset` to `offset + limit` of what `who` must do (due_list's, of the
+    collections `within` when given: None for the lines of no collection), and the counts of
+    the whole list by kind. The rules (due_line.Rule) are counted and ordered by the database
+    in one select and make only the lines shown; other sources make all their lines."""
+    scope = due_scope(who)
+    admitted = frozenset(within) if within is not None else None
+    if scope is not None:
+        admitted = scope if admitted is None else admitted & scope
+    if admitted == frozenset():
+        return Page([], {})
+    day = until or today
+    chosen = [
+        part
+        for kind, source in sources.items()
+        if kinds is None or kind in kinds
+        for part in parts_of(source)
+    ]
+    rules = [part for part in chosen if isinstance(part, Rule)]
+    with collection_paused():
+        made = [
+            line
+            for part in chosen
+            if not isinstance(part, Rule)
+            for line in part(session, day)
+            if admitted is None or line.collection_id in admitted
+        ]
+    counts = Counter(line.kind for line in made)
+    # the first lines of the rules, each by its key and rule, beside those made
+    first: list[tuple[tuple[Any, ...], int | DueLine]] = [
+        ((line.due_on, line.kind, line.record_id, n), line) for n, line in enumerate(made)
+    ]
+    if rules:
+        ranked = _ranked(tuple(rules), day, admitted, offset + limit)
+        for row in session.connection().execute(ranked):
+            if row.of_kind is not None:
+                counts[row.kind] += row.of_kind
+            else:
+                first.append(((row.due_on, row.kind, row.record_id, row.tie), row.rule))
+    first.sort(key=lambda found: found[0])
+    shown = first[offset : offset + limit]
+    return Page(_lines(session, rules, day, shown), dict(counts))
+
+
+@lru_cache(maxsize=64)
+def _ranked(
+    rules: tuple[Rule, ...], day: date, admitted: frozenset[int | None] | None, first: int
+) -> Any:
+    """The keys of the `first` lines of the rules due by `day` (in the collections admitted),
+    then the count of the lines of each kind (a row with no key): by one select of them all,
+    made once for the same question (a select is immutable; building it costs more than
+    running it on a small facility)."""
+    keys = union_all(
+        *[
+            select(*[rows.c[name] for name in KEY], literal_column(str(n)).label("rule")).where(
+                _among(rows.c.collection_id, admitted)
+            )
+            for n, rows in enumerate(rule.rows(day).subquery() for rule in rules)
+        ]
+    ).cte("due_keys")
+    leading = (
+        select(keys, cast(null(), Integer).label("of_kind"))
+        .order_by(*[keys.c[name] for name in KEY], keys.c.rule)
+        .limit(first)
+        .subquery()
+    )
+    nothing = cast(null(), Integer)
+    counted = select(
+        cast(null(), Date),
+        keys.c.kind,
+        nothing,
+        nothing,
+        nothing,
+        func.count().label("of_kind"),
+    ).group_by(keys.c.kind)
+    return union_all(select(leading), counted)
+
+
+def _among(column: Any, admitted: frozenset[int | None] | None) -> ColumnElement[bool]:
+    """Whether a line's collection is among those admitted (None: any)."""
+    if admitted is None:
+        return true()
+    ids = sorted(found for found in admitted if found is not None)
+    return or_(
+        column.in_(ids) if ids else false(),
+        column.is_(None) if None in admitted else false(),
+    )
+
+
+def _lines(
+    session: Session,
+    rules: list[Rule],
+    day: date,
+    shown: list[tuple[tuple[Any, ...], int | DueLine]],
+) -> list[DueLine]:
+    """The lines shown: those made already, and those of the rules' keys made now."""
+    wanted: dict[int, set[tuple[Any, ...]]] = defaultdict(set)
+    for found_key, found in shown:
+        if isinstance(found, int):
+            wanted[found].add(found_key)
+    made: dict[tuple[Any, ...], DueLine] = {}
+    for n, keys in wanted.items():
+        rows = rules[n].rows(day).subquery()
+        chosen = select(rows).where(rows.c.record_id.in_(sorted({k[2] for k in keys})))
+        for row in session.connection().execute(chosen):
+            row_key = (row.due_on, row.kind, row.record_id, row.tie)
+            if row_key in keys:
+                made[row_key] = rules[n].line(row)
+    return [made[found_key] if isinstance(found, int) else found for found_key, found in shown]
 
 
 def digest(session: Session, today: date, *, sources: Mapping[str, Source] = SOURCES) -> int:

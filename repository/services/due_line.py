@@ -1,13 +1,20 @@
 """One line of the due list: a record someone must act on, why (in English, and as a reason
 code with its values, said in either language), and by when. The modules that know what is
-due (cell culture, seed bank, colony, sharing, stock alerts) make these with `line`;
+due (cell culture, seed bank, colony, sharing, stock alerts) make these with `line`, a rule
+kept in SQL as a `Rule` (its select of the rows due, and the line each row makes);
 repository.services.due gathers them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, Select, String, cast, literal_column, null, select
+from sqlalchemy.orm import Session
 
 from ..vocabulary import SeedStore
 from ..words import Words, words
@@ -193,3 +200,79 @@ def _values(params: tuple[tuple[str, str], ...], locale: str) -> dict[str, str]:
         else:
             values[name] = value
     return values
+
+
+Source = Callable[[Session, date], list[DueLine]]  # the lines due by a day (overdue included)
+
+# The columns every rule's select starts with: the order of the due list (by date, then kind,
+# record and `tie` among a record's lines of one kind), and the collection the line is of.
+KEY = ("due_on", "kind", "record_id", "tie")
+
+
+def key(
+    due_on: Any,
+    kind: str,
+    record_id: Any,
+    collection_id: Any,
+    tie: Any = None,
+) -> list[ColumnElement[Any]]:
+    """A rule's leading columns (KEY, then collection_id): when its line is due, the kind of
+    work, the record's id, the order among a record's lines of the kind, and the collection
+    (None: no collection's)."""
+    if not kind.replace("_", "").isalnum():
+        raise ValueError(kind)
+    return [
+        due_on.label("due_on"),
+        literal_column(f"'{kind}'", String).label("kind"),
+        record_id.label("record_id"),
+        (literal_column("0", Integer) if tie is None else tie).label("tie"),
+        (cast(null(), Integer) if collection_id is None else collection_id).label("collection_id"),
+    ]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule of what is due, in SQL: `rows` selects the rows of the lines due by a day (its
+    columns start with `key`), `line` makes a row's line. It is a source: called, it gives
+    every line due by the day, in the due list's order; repository.services.due also counts
+    its lines and makes only those of the page asked for."""
+
+    rows: Callable[[date], Select[Any]]
+    line: Callable[[Any], DueLine]
+
+    def __call__(self, session: Session, day: date) -> list[DueLine]:
+        return [self.line(row) for row in session.connection().execute(_ordered(self, day))]
+
+    def lines(self, session: Session, rows: Select[Any]) -> list[DueLine]:
+        """The lines of `rows` (a select of this rule's), in the due list's order."""
+        return [self.line(row) for row in session.connection().execute(_in_order(rows))]
+
+
+def _in_order(rows: Select[Any]) -> Select[Any]:
+    found = rows.subquery()
+    return select(found).order_by(*[found.c[name] for name in KEY])
+
+
+@lru_cache(maxsize=64)
+def _ordered(rule: Rule, day: date) -> Select[Any]:
+    """A rule's select of the day, in order: made once (a select is immutable; building it
+    costs more than running it when little is due)."""
+    return _in_order(rule.rows(day))
+
+
+class Parts:
+    """A source made of parts (rules, or sources that make their lines in Python): their lines
+    one after another."""
+
+    def __init__(self, *parts: Source) -> None:
+        self.parts = parts
+
+    def __call__(self, session: Session, day: date) -> list[DueLine]:
+        return [line for part in self.parts for line in part(session, day)]
+
+
+def parts_of(source: Source) -> list[Source]:
+    """The rules and other sources a source is made of (itself, when it is one)."""
+    if isinstance(source, Parts):
+        return [part for inner in source.parts for part in parts_of(inner)]
+    return [source]

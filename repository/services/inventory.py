@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import barcodes
 from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
@@ -150,6 +151,7 @@ def _preserve(
     check_tier(fields.get("tier"), parent_lot)
     session.flush()  # the material, if new, has its row (and id) to lock
     number = number_lots(session, [material.id])[0]
+    codes = barcodes.allocate(session, count, "item")  # first: one flush writes lot and items
     lot = Lot(
         material=material,
         number=number,
@@ -170,10 +172,11 @@ def _preserve(
             unit=lot.unit,
             status=ItemStatus.AVAILABLE,
         )
-        for code in barcodes.allocate(session, count, "item")
+        for code in codes
     ]
     session.add_all(new)
     session.flush()
+    _known_new(lot, new)
     if animals:
         _add_animals(session, lot, new, animals)
     record_events(
@@ -185,6 +188,14 @@ def _preserve(
         ),
     )
     return lot, new
+
+
+def _known_new(lot: Lot, new: list[Item]) -> None:
+    """Set what a new lot's answer reads without reading it back: its items are the ones just
+    made, and none of them has a tube code yet."""
+    set_committed_value(lot, "items", sorted(new, key=lambda item: item.id))
+    for item in new:
+        set_committed_value(item, "tube", None)
 
 
 def _add_animals(session: Session, lot: Lot, new: list[Item], animals: list[dict]) -> None:

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, inspect, select, update
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..errors import Conflict, InvalidState, ValidationFailed
-from ..models import KIND_MODELS, Collection, Consent, Donor, Identifier, Material
+from ..models import (
+    KIND_MODELS,
+    Collection,
+    Consent,
+    Donor,
+    Identifier,
+    Material,
+    MaterialRequest,
+    RequestLine,
+)
+from ..models.base import utcnow
 from ..schemas.donors import NewConsent, RegisterDonor
 from ..schemas.fields import given
 from ..schemas.materials import RegisterMaterial
-from ..vocabulary import EventType
+from ..sql import chunked
+from ..vocabulary import FINISHED, AccessLevel, EventType, RequestStatus
 from .collections import get_collection, next_accession_number
-from .events import accessioned_event, record_event
+from .events import accessioned_event, record_events
+
+# How open each access level is: a material held under a request may not become less open.
+_OPENNESS = {AccessLevel.INTERNAL: 0, AccessLevel.RESTRICTED: 1, AccessLevel.OPEN: 2}
+_HOLDING = frozenset(RequestStatus) - FINISHED - {RequestStatus.DRAFT}
 
 
 def register_material(session: Session, command: RegisterMaterial) -> Material:
@@ -40,23 +59,103 @@ def register_material(session: Session, command: RegisterMaterial) -> Material:
     material.identifiers = [Identifier(**i._asdict()) for i in command.identifiers]
     session.add(material)
     session.flush()
-    record_event(
-        session, EventType.ACCESSIONED, **accessioned_event(material.id, number, collection.code)
+    record_events(
+        session, EventType.ACCESSIONED, [accessioned_event(material.id, number, collection.code)]
     )
     return material
 
 
-def edit_material(session: Session, material: Material, changes: dict) -> Material:
-    """Apply validated changes (MaterialPatchSchema) to a material; the audit log keeps the
-    values before and after."""
-    for name, value in changes.items():
-        setattr(material, name, value)
-    if changes:
-        session.flush()
-        record_event(
-            session, EventType.ANNOTATED, material_id=material.id, data={"changed": sorted(changes)}
+def edit_refusals(
+    session: Session, materials: Sequence[Material], changes: Mapping[str, Any]
+) -> dict[int, str]:
+    """Why each of these materials cannot take validated changes (MaterialPatchSchema), by
+    id: the rules of an edit beyond its fields', which a single edit and a batch share. A
+    material a requester holds under a request in progress (submitted, not yet closed) keeps
+    an access level at least as open as the one it is held under."""
+    level = changes.get("access_level")
+    if level is None:
+        return {}
+    closing = {m.id: m for m in materials if _OPENNESS[level] < _OPENNESS[m.access_level]}
+    held: dict[int, list[str]] = {}
+    for chunk in chunked(sorted(closing)):
+        for material_id, number in session.execute(
+            select(RequestLine.material_id, MaterialRequest.number)
+            .join(MaterialRequest, MaterialRequest.id == RequestLine.request_id)
+            .where(RequestLine.material_id.in_(chunk), MaterialRequest.status.in_(_HOLDING))
+            .order_by(MaterialRequest.number)
+        ):
+            held.setdefault(material_id, []).append(number)
+    return {
+        material_id: (
+            f"requests in progress ({', '.join(dict.fromkeys(numbers))}) hold it under access "
+            f"level {closing[material_id].access_level.value}; it cannot become {level.value}."
         )
+        for material_id, numbers in held.items()
+    }
+
+
+def edit_material(session: Session, material: Material, changes: dict) -> Material:
+    """Apply validated changes (MaterialPatchSchema) to a material, if it can take them
+    (`edit_refusals`: a 409 otherwise); the audit log keeps the values before and after."""
+    refused = edit_refusals(session, [material], changes)
+    if refused:
+        raise Conflict(f"{material.accession_number}: {refused[material.id]}", field="access_level")
+    edit_materials(session, [(material, changes)])
     return material
+
+
+def edit_materials(
+    session: Session,
+    edits: Sequence[tuple[Material, Mapping[str, Any]]],
+    data: Mapping[str, Any] | None = None,
+) -> None:
+    """Write the changes of materials that can take them (`edit_refusals`): an UPDATE for
+    each set of alike changes, one audit entry per material with the fields' values before and
+    after, and an `annotated` event each naming the fields changed (and `data`, e.g. its
+    batch). The materials are expired: they read their new values back."""
+    changed = [(material, changes) for material, changes in edits if changes]
+    if not changed:
+        return
+    session.flush()
+    alike: dict[tuple[Table, tuple[tuple[str, Any], ...]], list[int]] = defaultdict(list)
+    entries = []
+    for material, changes in changed:
+        before = {name: getattr(material, name) for name in changes}
+        differ = [name for name, value in changes.items() if before[name] != value]
+        columns = inspect(type(material)).columns  # the kind's own fields are in its table
+        tables: dict[Table, dict[str, Any]] = {Material.__table__: {}}
+        for name, value in changes.items():
+            tables.setdefault(columns[name].table, {})[name] = value
+        for table, values in tables.items():
+            alike[(table, tuple(sorted(values.items())))].append(material.id)
+        if differ:
+            entries.append(
+                audit.entry(
+                    "materials",
+                    material.id,
+                    "update",
+                    {name: before[name] for name in differ},
+                    {name: changes[name] for name in differ},
+                )
+            )
+    now = utcnow()
+    for (table, pairs), ids in alike.items():
+        stamp = {"updated_at": now} if table is Material.__table__ else {}
+        for chunk in chunked(ids):
+            session.execute(
+                update(table).where(table.c.id.in_(chunk)).values(**dict(pairs), **stamp)
+            )
+    audit.record(session, entries)
+    for material, changes in changed:
+        session.expire(material, [*changes, "updated_at"])
+    record_events(
+        session,
+        EventType.ANNOTATED,
+        (
+            {"material_id": material.id, "data": {"changed": sorted(changes), **(data or {})}}
+            for material, changes in changed
+        ),
+    )
 
 
 def register_donor(session: Session, command: RegisterDonor) -> Donor:

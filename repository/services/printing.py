@@ -5,6 +5,7 @@ printer takes it, and reprintable."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import labels
 
-from .. import later
+from .. import later, tracing
 from ..db import unit_of_work
 from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
+from ..heartbeat import beating
 from ..models import Printer, PrintJob
 from ..models.base import aware, utcnow
 from ..schemas.admin import EditPrinter, NewPrinter, unreachable
@@ -29,9 +31,11 @@ from ..vocabulary import PrinterProtocol, PrinterTransport, PrintJobStatus, Role
 from . import labelling
 from .accounts import get_user
 
+log = logging.getLogger(__name__)
 # What a label printer (ZPL) cannot print, in words: it prints labels, nothing laid out on a page.
 SHEETS = {labels.BoxMap: "box map", labels.PackingList: "packing list"}
 LEASE = timedelta(minutes=2)  # a worker holds a printer at most this long without renewing
+# (the default: a worker's lease is configured, api.background)
 BUSY_AGAIN = timedelta(seconds=2)  # when to look again at a printer another worker holds
 DELIVER = "print_job"  # the background work of a queued job (repository.later)
 MAX_BACKOFF = timedelta(minutes=5)
@@ -368,10 +372,12 @@ def work(
     factory: sessionmaker[Session],
     now: datetime | None = None,
     settings: labels.Settings = labels.DEFAULT_SETTINGS,
+    lease: timedelta = LEASE,
 ) -> Round:
-    """One pass over the printers with due jobs: each printer is leased (so two workers never
-    talk to one printer at once), its jobs sent oldest first; the first failure stops that
-    printer's queue until its retry time, so labels never come out of order."""
+    """One pass over the printers with due jobs: each printer is leased for `lease`, renewed
+    after each job (so two workers never talk to one printer at once; a worker that stopped
+    leaves it to another once its lease ends), its jobs sent oldest first; the first failure
+    stops that printer's queue until its retry time, so labels never come out of order."""
     done = Round()
     with unit_of_work(factory, write=False) as db:
         due = list(
@@ -387,11 +393,11 @@ def work(
             )
         )
     for printer_id in due:
-        if not _lease(factory, printer_id, now or utcnow()):
+        if not _lease(factory, printer_id, now or utcnow(), lease):
             done.busy += 1
             continue
         try:
-            _drain(factory, printer_id, done, now, settings)
+            _drain(factory, printer_id, done, now, settings, lease)
         finally:
             _release(factory, printer_id)
     return done
@@ -402,22 +408,24 @@ def deliver(
     job_id: int,
     now: datetime | None = None,
     settings: labels.Settings = labels.DEFAULT_SETTINGS,
+    lease: timedelta = LEASE,
 ) -> tuple[int, datetime] | None:
     """Send job `job_id` (the task of the queue that carries it): its printer is leased and its
     due jobs sent oldest first, this one with them. What to try again and when (None: nothing
     of this printer waits for a worker): the job heading the printer's queue, at its retry
-    time, or this job soon when another worker holds the printer."""
+    time, or this job soon when another worker holds the printer (its lease `lease`, as in
+    `work`)."""
     moment = now or utcnow()
     with unit_of_work(factory, write=False) as db:
         job = db.get(PrintJob, job_id)
         if job is None or not _sent_by_worker(job):
             return None
         printer_id = job.printer_id
-    if not _lease(factory, printer_id, moment):
+    if not _lease(factory, printer_id, moment, lease):
         head = _head(factory, printer_id)
         return (job_id, moment + BUSY_AGAIN) if head and head[0] == job_id else None
     try:
-        _drain(factory, printer_id, Round(), now, settings)
+        _drain(factory, printer_id, Round(), now, settings, lease)
     finally:
         _release(factory, printer_id)
     head = _head(factory, printer_id)
@@ -447,7 +455,9 @@ def _head(factory: sessionmaker[Session], printer_id: int) -> tuple[int, datetim
         return job.id, aware(job.next_attempt_at)
 
 
-def _lease(factory: sessionmaker[Session], printer_id: int, now: datetime) -> bool:
+def _lease(
+    factory: sessionmaker[Session], printer_id: int, now: datetime, lease: timedelta = LEASE
+) -> bool:
     with unit_of_work(factory) as db:
         taken = db.execute(
             update(Printer)
@@ -455,7 +465,7 @@ def _lease(factory: sessionmaker[Session], printer_id: int, now: datetime) -> bo
                 Printer.id == printer_id,
                 or_(Printer.lease_until.is_(None), Printer.lease_until < now),
             )
-            .values(lease_until=now + LEASE)
+            .values(lease_until=now + lease)
         )
         return rows_changed(taken) == 1
 
@@ -471,6 +481,7 @@ def _drain(
     done: Round,
     now: datetime | None,
     settings: labels.Settings,
+    lease: timedelta,
 ) -> None:
     """Send the printer's due jobs oldest first, outside any transaction (a printer may take
     its time), recording each outcome and renewing the lease after it."""
@@ -485,30 +496,52 @@ def _drain(
             )
             if job is None or aware(job.next_attempt_at) > moment:
                 return
-            job_id, target = job.id, destination(job.printer)
+            job_id, target, request_id = job.id, destination(job.printer), job.request_id
             try:
                 document: bytes | None = document_of(db, job, settings)
                 error = None
             except labels.LabelError as failure:  # a code too big for the stock, say
                 document, error = None, str(failure)
-        if document is not None:
-            try:
-                labels.send(document, target)
-            except labels.TransportError as failure:
-                error = str(failure)
-        with unit_of_work(factory) as db:
-            job = db.get_one(PrintJob, job_id)
-            if error is None:
-                record_sent(job, moment)
-                done.sent += 1
-            else:
-                record_failure(job, error, moment)
-                done.failed += 1
-            db.execute(
-                update(Printer).where(Printer.id == printer_id).values(lease_until=utcnow() + LEASE)
-            )
+        with tracing.traced(request_id):  # its lines carry the request that queued it
+            if document is not None:
+                try:  # the lease renewed while a slow printer takes its time
+                    with beating(lambda: _renew(factory, printer_id, lease), lease / 4):
+                        labels.send(document, target)
+                except labels.TransportError as failure:
+                    error = str(failure)
+            with unit_of_work(factory) as db:
+                job = db.get_one(PrintJob, job_id)
+                if error is None:
+                    record_sent(job, moment)
+                    done.sent += 1
+                else:
+                    record_failure(job, error, moment)
+                    done.failed += 1
+                _hold(db, printer_id, lease)
+            _log_outcome(job_id, printer_id, error)
         if error is not None:
             return
+
+
+def _hold(session: Session, printer_id: int, lease: timedelta) -> None:
+    """Renew this worker's lease on the printer."""
+    session.execute(
+        update(Printer).where(Printer.id == printer_id).values(lease_until=utcnow() + lease)
+    )
+
+
+def _renew(factory: sessionmaker[Session], printer_id: int, lease: timedelta) -> bool:
+    with unit_of_work(factory) as db:
+        _hold(db, printer_id, lease)
+    return True
+
+
+def _log_outcome(job_id: int, printer_id: int, error: str | None) -> None:
+    extra = {"print_job": job_id, "printer_id": printer_id}
+    if error is None:
+        log.info("print job %s sent", job_id, extra=extra)
+    else:
+        log.warning("print job %s not sent: %s", job_id, error, extra=extra)
 
 
 def destination(printer: Printer) -> labels.Destination:

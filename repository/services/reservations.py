@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from ..db import conflict_from
 from ..errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ..models import Allocation, Item, Lot, Material, MaterialRequest, RequestLine, Seed, StockAlert
 from ..models.base import utcnow
-from ..sql import rows_changed
+from ..sql import day_of, rows_changed
 from ..vocabulary import AlertKind, EventType, ItemForm, ItemStatus
 from . import due_line
 from .cell_culture import holds
@@ -253,29 +254,39 @@ def resolve_alert(session: Session, alert: StockAlert) -> StockAlert:
     return alert
 
 
-def due(session: Session, today: date) -> list[DueLine]:
+def _alert_rows(today: date) -> Select[Any]:
     """The open stock alerts raised by `today`: regenerate or re-culture the material, due
-    since the alert was raised."""
-    return [
-        due_line.line(
-            "low_stock",
-            "material",
-            alert.material_id,
-            f"{accession_number} {designation or ''}".strip(),
-            alert.raised_at.date(),
-            collection_id,
-            "low_stock",
-            available=alert.available,
-            threshold=alert.threshold,
-            alert=str(alert.kind),
+    since the alert was raised (a material's alerts by their order)."""
+    raised = day_of(StockAlert.raised_at)
+    return (
+        select(
+            *due_line.key(
+                raised, "low_stock", StockAlert.material_id, Material.collection_id, StockAlert.id
+            ),
+            Material.accession_number,
+            Material.designation,
+            StockAlert.available,
+            StockAlert.threshold,
+            StockAlert.kind.label("alert"),
         )
-        for alert, accession_number, designation, collection_id in session.execute(
-            select(
-                StockAlert, Material.accession_number, Material.designation, Material.collection_id
-            )
-            .join(Material, Material.id == StockAlert.material_id)
-            .where(StockAlert.resolved_at.is_(None))
-            .order_by(StockAlert.id)
-        )
-        if alert.raised_at.date() <= today
-    ]
+        .join(Material, Material.id == StockAlert.material_id)
+        .where(StockAlert.resolved_at.is_(None), raised <= today)
+    )
+
+
+def _alert_line(row: Any) -> DueLine:
+    return due_line.line(
+        "low_stock",
+        "material",
+        row.record_id,
+        f"{row.accession_number} {row.designation or ''}".strip(),
+        row.due_on,
+        row.collection_id,
+        "low_stock",
+        available=row.available,
+        threshold=row.threshold,
+        alert=str(row.alert),
+    )
+
+
+due = due_line.Rule(_alert_rows, _alert_line)

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, ColumnElement, case, func, select, true, type_coerce
+from sqlalchemy import Boolean, ColumnElement, Select, case, func, select, true, type_coerce
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidState, NotFound
@@ -372,10 +372,54 @@ def due(session: Session, today: date, materials: Iterable[int] | None = None) -
     passed) or regeneration (viability below the threshold share of the initial viability,
     fewer seeds than three regenerations sow, or what is distributable under the material's
     minimum stock) is due by `today`; each line's reason starts with the rule's name. Given
-    `materials`, the lines of their lots only (the same the whole list has for them).
+    `materials`, the lines of their lots only (the same the whole list has for them)."""
+    chosen = None if materials is None else list(materials)
+    return [
+        *INITIAL_TEST.lines(session, _untested(today, chosen)),
+        *_tested_due(session, today, chosen),
+    ]
 
-    Every lot holding seeds is read in one select; then the stock of the few a stock rule asks
-    about."""
+
+def _untested(day: date, materials: Iterable[int] | None = None) -> Select[Any]:
+    """The initial_test rule: the lots holding seeds that have no germination test, due since
+    they were preserved (of `materials` only, when given)."""
+    of = Lot.material_id.in_(list(materials)) if materials is not None else true()
+    return (
+        select(
+            *due_line.key(Lot.preserved_on, "germination_test", Lot.id, Material.collection_id),
+            Lot.number,
+            Material.accession_number,
+        )
+        .join(Material, Material.id == Lot.material_id)
+        .join(Seed.__table__, Seed.__table__.c.id == Lot.material_id)
+        .where(of, Lot.preserved_on <= day, ~_tested(Lot.id), _holds_seeds(Lot.id))
+    )
+
+
+def _untested_line(row: Any) -> DueLine:
+    label = Lot.label_of(row.accession_number, row.number)
+    return due_line.line(
+        "germination_test",
+        "lot",
+        row.record_id,
+        label,
+        row.due_on,
+        row.collection_id,
+        f"seed_{SeedRule.INITIAL_TEST}",
+        rule=SeedRule.INITIAL_TEST,
+        lot=label,
+    )
+
+
+INITIAL_TEST = due_line.Rule(_untested, _untested_line)
+
+
+def _tested_due(
+    session: Session, today: date, materials: Iterable[int] | None = None
+) -> list[DueLine]:
+    """The lines of the rules other than initial_test, on the lots holding seeds that have a
+    germination test or whose stock a rule asks about, read by two selects; then the stock of
+    the few a stock rule asks about."""
     of = Lot.material_id.in_(list(materials)) if materials is not None else true()
     settings = _settings(session)
     germinations = (
@@ -388,7 +432,15 @@ def due(session: Session, today: date, materials: Iterable[int] | None = None) -
     tests: dict[int, list[tuple[date, float]]] = defaultdict(list)
     for lot_id, tested_on, viable in session.execute(germinations):
         tests[lot_id].append((tested_on, viable))
-    held_lots = _held_lots(session, of)
+    asked = {  # the lots tested, then those of the materials a stock rule asks about
+        lot.id: lot
+        for which in (
+            Lot.id.in_(select(GerminationTest.lot_id)),
+            Lot.material_id.in_(select(Material.id).where(_stock_asked())),
+        )
+        for lot in _held_lots(session, of & which)
+    }
+    held_lots = [asked[lot_id] for lot_id in sorted(asked)]
     stocked = [
         lot
         for lot in held_lots
@@ -423,9 +475,19 @@ def due(session: Session, today: date, materials: Iterable[int] | None = None) -
     return lines
 
 
+# The seed bank's source of the due list: the initial_test rule in SQL, the others on the lots
+# tested or stocked.
+SOURCE = due_line.Parts(INITIAL_TEST, _tested_due)
+
+
 def _holds_seeds(lot_id: Any) -> ColumnElement[bool]:
     """Whether the lot still holds seeds in store: an item of it available or reserved."""
     return select(Item.id).where(Item.lot_id == lot_id, Item.status.in_(HELD)).exists()
+
+
+def _tested(lot_id: Any) -> ColumnElement[bool]:
+    """Whether the lot has a germination test."""
+    return select(GerminationTest.id).where(GerminationTest.lot_id == lot_id).exists()
 
 
 def _stock_asked() -> ColumnElement[bool]:
@@ -573,7 +635,7 @@ def _test_due(
     lot: HeldLot, held: Settings, tests: list[tuple[date, float]], today: date
 ) -> list[DueLine]:
     if not tests:
-        return _lines(lot, "germination_test", SeedRule.INITIAL_TEST, lot.preserved_on, today)
+        return []  # the initial_test rule's (INITIAL_TEST)
     store, last = store_of(lot), tests[-1][0]
     every = held.every_years(store)
     return _lines(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -43,6 +44,7 @@ from ..schemas.sharing import (
     Ship,
     Step,
 )
+from ..sql import day_of, days_after
 from ..visibility import requests_filter, sees_request
 from ..vocabulary import (
     CANCELLABLE,
@@ -637,26 +639,55 @@ def stalled_since(since: datetime) -> Select[MaterialRequest]:
     )
 
 
-def due(session: Session, today: date, days: int = OVERDUE_DAYS) -> list[DueLine]:
-    """The requests that wait for their collection and are overdue by the end of `today`: due
-    `days` after their last step."""
-    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
-    return [
-        due_line.line(
-            "request",
-            "request",
-            request.id,
-            request.number,
-            (request.changed_at + timedelta(days=days)).date(),
-            request.collection_id,
-            "request_overdue",
-            number=request.number,
-            status=request.status.value,
-            since=f"{request.changed_at:%Y-%m-%d}",
+# The unfinished steps that wait for the collection.
+WAITING = tuple(status for status, step in NEXT_STEPS.items() if step.actor is Actor.COLLECTION)
+
+
+@lru_cache(maxsize=8)
+def overdue_requests(days: int = OVERDUE_DAYS) -> due_line.Rule:
+    """The rule of the requests that wait for their collection and are overdue by the end of
+    a day: due `days` after their last step (one rule for each `days`)."""
+
+    def rows(today: date) -> Select[Any]:
+        end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
+        return (
+            stalled_since(end - timedelta(days=days))
+            .with_only_columns(
+                *due_line.key(
+                    days_after(day_of(MaterialRequest.changed_at), days),
+                    "request",
+                    MaterialRequest.id,
+                    MaterialRequest.collection_id,
+                ),
+                MaterialRequest.number,
+                MaterialRequest.status,
+                MaterialRequest.changed_at,
+            )
+            .where(MaterialRequest.status.in_(WAITING))
+            .order_by(None)
         )
-        for request in session.scalars(stalled_since(end - timedelta(days=days)))
-        if NEXT_STEPS[request.status].actor is Actor.COLLECTION
-    ]
+
+    return due_line.Rule(rows, _overdue_line)
+
+
+def _overdue_line(row: Any) -> DueLine:
+    return due_line.line(
+        "request",
+        "request",
+        row.record_id,
+        row.number,
+        row.due_on,
+        row.collection_id,
+        "request_overdue",
+        number=row.number,
+        status=row.status.value,
+        since=f"{row.changed_at:%Y-%m-%d}",
+    )
+
+
+def due(session: Session, today: date, days: int = OVERDUE_DAYS) -> list[DueLine]:
+    """The requests overdue by the end of `today` (overdue_requests)."""
+    return overdue_requests(days)(session, today)
 
 
 def _words(status: RequestStatus) -> str:

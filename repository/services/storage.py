@@ -4,7 +4,7 @@ boxes, racks and freezers, empty a failed freezer into a twin, and find free pos
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Protocol
@@ -395,6 +395,8 @@ def _check_places(
 
 
 def _adjust_occupancy(session: Session, delta: Counter[int]) -> None:
+    """Count the items that came into (or left) each unit of `delta`, and measure again the
+    free runs of those that are boxes (an item moved within a box counts 0 there)."""
     for unit_id, change in delta.items():
         if change:
             session.execute(
@@ -406,6 +408,36 @@ def _adjust_occupancy(session: Session, delta: Counter[int]) -> None:
     for unit in session.identity_map.values():
         if isinstance(unit, StorageUnit) and unit.id in delta:
             session.expire(unit, ["occupied"])
+    measure_free_runs(session, list(delta))
+
+
+def measure_free_runs(session: Session, unit_ids: Sequence[int]) -> None:
+    """Set `free_run` of the boxes among these units from the items they hold now: the boxes
+    locked first, so that the items are read after any other writer's to them is committed."""
+    session.flush()
+    boxes = session.connection().execute(
+        select(units.c.id, units.c.rows, units.c.cols)
+        .where(units.c.id.in_(unit_ids), units.c.rows.is_not(None))
+        .order_by(units.c.id)
+        .with_for_update(key_share=True)  # as the occupancy's UPDATE: not against the items' keys
+    )
+    runs = []
+    for chunk in _chunks(boxes.all(), 500):
+        taken = _taken_positions(session, [box.id for box in chunk])
+        runs += [
+            {"b_id": box.id, "b_run": longest_free_run(box.rows, box.cols, taken[box.id])}
+            for box in chunk
+        ]
+    if runs:
+        session.connection().execute(
+            update(units)
+            .where(units.c.id == bindparam("b_id"))
+            .values(free_run=bindparam("b_run")),
+            runs,
+        )
+    for unit in session.identity_map.values():
+        if isinstance(unit, StorageUnit) and unit.id in unit_ids:
+            session.expire(unit, ["free_run"])
 
 
 def _chunks(seq: Sequence, size: int) -> Iterable[Sequence]:
@@ -413,15 +445,26 @@ def _chunks(seq: Sequence, size: int) -> Iterable[Sequence]:
         yield seq[start : start + size]
 
 
-_PAGE = 100  # boxes examined per query when searching for space
-# Boxes with room for `need` items, with their effective temperature (fullest first).
-_SPACE = with_path(
-    select(units.c.id, units.c.rows, units.c.cols, units.c.occupied).where(
-        units.c.kind == StorageKind.BOX,
-        units.c.rows * units.c.cols - units.c.occupied >= bindparam("need"),
-    ),
-    units.c.id,
-)
+_PAGE = 100  # boxes whose items are read at once when searching for space
+
+
+def _space(need: int, contiguous: bool, start: int, size: int) -> Select:
+    """Boxes `start` to `start + size` of those with room for `need` items (with `contiguous`,
+    a run of `need` free positions as their kept free runs tell), fullest first, with their
+    effective temperature: the page is cut before the paths are joined, so that a page costs
+    the same however many boxes have room."""
+    room = units.c.free_run if contiguous else units.c.rows * units.c.cols - units.c.occupied
+    page = (
+        select(units.c.id, units.c.rows, units.c.cols, units.c.occupied)
+        .where(units.c.kind == StorageKind.BOX, room >= need)
+        .order_by(units.c.occupied.desc(), units.c.id)
+        .limit(size)
+        .offset(start)
+        .subquery()
+    )
+    return with_path(select(page.c.id, page.c.rows, page.c.cols), page.c.id).order_by(
+        page.c.occupied.desc(), page.c.id
+    )
 
 
 def _taken_positions(session: Session, box_ids: Sequence[int]) -> dict[int, set[tuple[int, int]]]:
@@ -444,17 +487,27 @@ def _free_in_grid(
     return [Place(box, row, col) for row, col in cells]
 
 
+def _gaps(rows: int, cols: int, taken: set[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The runs of free cells of a grid, as [start, end) of row-major indexes, in order."""
+    start = 0  # first cell of the current gap between occupied cells
+    for end in [*sorted((r - 1) * cols + (c - 1) for r, c in taken), rows * cols]:
+        yield start, end
+        start = end + 1
+
+
+def longest_free_run(rows: int, cols: int, taken: set[tuple[int, int]]) -> int:
+    """How many consecutive free cells (row-major) a grid has at most."""
+    return max(end - start for start, end in _gaps(rows, cols, taken))
+
+
 def free_cells(
     rows: int, cols: int, taken: set[tuple[int, int]], count: int | None, contiguous: bool
 ) -> list[tuple[int, int]]:
     """Free (row, col) of a grid in row-major order: the first `count`, or with `contiguous`
     the first run of `count` consecutive ones (none if there is no such run)."""
-    size = rows * cols
-    wanted = size if count is None else count
-    occupied = sorted((r - 1) * cols + (c - 1) for r, c in taken)
+    wanted = rows * cols if count is None else count
     cells: list[int] = []
-    start = 0  # first cell of the current gap between occupied cells
-    for end in [*occupied, size]:  # the gap is [start, end)
+    for start, end in _gaps(rows, cols, taken):
         if contiguous:
             if end - start >= wanted:
                 cells = list(range(start, start + wanted))
@@ -463,7 +516,6 @@ def free_cells(
             cells.extend(range(start, min(end, start + wanted - len(cells))))
             if len(cells) == wanted:
                 break
-        start = end + 1
     return [(index // cols + 1, index % cols + 1) for index in cells]
 
 
@@ -538,31 +590,27 @@ def find_free_positions(
     `contiguous`, a run of `count` consecutive positions in one box."""
     if count < 1:
         raise ValidationFailed({"count": ["Ask for at least one position."]})
-    boxes = _SPACE.subquery()
-    candidates = (
-        session.connection()
-        .execute(
-            select(boxes.c.id, boxes.c.rows, boxes.c.cols)
-            .where(
-                boxes.c.temperature.between(temperature_c - tolerance, temperature_c + tolerance)
-            )
-            .order_by(boxes.c.occupied.desc(), boxes.c.id),
-            {"need": count if contiguous else 1},
-        )
-        .all()
-    )
     found: list[Place] = []
-    for start in range(0, len(candidates), _PAGE):
-        page = candidates[start : start + _PAGE]
-        taken = _taken_positions(session, [box.id for box in page])
-        for box in page:
-            wanted = count if contiguous else count - len(found)
-            cells = free_cells(box.rows, box.cols, taken[box.id], wanted, contiguous)
-            if cells:
-                unit = session.get_one(StorageUnit, box.id)
-                found.extend(Place(unit, row, col) for row, col in cells)
-            if len(found) >= count:
-                return found[:count]
+    start, size = 0, 4  # the first box mostly has the room: pages grow from a few boxes
+    need = count if contiguous else 1
+    while page := session.connection().execute(_space(need, contiguous, start, size)).all():
+        start, size = start + size, size * 4
+        at = [
+            box
+            for box in page
+            if box.temperature is not None
+            and temperature_c - tolerance <= box.temperature <= temperature_c + tolerance
+        ]
+        for boxes in _chunks(at, _PAGE):
+            taken = _taken_positions(session, [box.id for box in boxes])
+            for box in boxes:
+                wanted = count if contiguous else count - len(found)
+                cells = free_cells(box.rows, box.cols, taken[box.id], wanted, contiguous)
+                if cells:
+                    unit = session.get_one(StorageUnit, box.id)
+                    found.extend(Place(unit, row, col) for row, col in cells)
+                if len(found) >= count:
+                    return found[:count]
     raise Conflict(
         f"No {'run of ' if contiguous else ''}{count} free positions at {temperature_c} °C.",
         field="count",

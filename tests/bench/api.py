@@ -11,6 +11,7 @@ import json
 import multiprocessing
 import os
 import random
+import secrets
 import shutil
 import signal
 import statistics
@@ -37,7 +38,8 @@ def serve(app: str, url: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     process = subprocess.Popen(
         [GUNICORN, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
-        env={**os.environ, "DATABASE_URL": url},
+        # a server on PostgreSQL starts only with a key (the bench signs no cookies)
+        env={"SECRET_KEY": secrets.token_urlsafe(48), **os.environ, "DATABASE_URL": url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -47,21 +49,26 @@ def serve(app: str, url: str) -> tuple[subprocess.Popen, int]:
     raise RuntimeError(f"gunicorn did not start for {app}")
 
 
+Request = tuple[str, str, bytes | None]  # method, path, body
+
+
 def client(
-    port: int, path: str, codes: list[str], headers: dict, seconds: float, seed: int, out
+    port: int, requests: list[Request], headers: dict, seconds: float, seed: int, out
 ) -> None:
-    """One client process: requests back to back for `seconds`; sends its latencies."""
+    """One client process: requests (drawn from `requests`) back to back for `seconds`; sends
+    its latencies. An answer other than 200 or 201 counts as an error."""
     rng = random.Random(seed)
     latencies, errors = [], 0
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
+        method, path, body = rng.choice(requests)
         started = time.perf_counter()
         try:
-            connection.request("GET", path.format(rng.choice(codes)), headers=headers)
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             response.read()
-            if response.status != 200:
+            if response.status not in (200, 201):
                 errors += 1
             if response.getheader("Connection", "").lower() == "close":
                 connection.close()
@@ -78,13 +85,11 @@ def fetch(port: int, path: str, headers: dict) -> object:
     return json.loads(connection.getresponse().read())
 
 
-def load(port: int, path: str, codes: list[str], headers: dict) -> tuple[float, float, float, int]:
+def load(port: int, requests: list[Request], headers: dict) -> tuple[float, float, float, int]:
     """(requests/s, p50 ms, p99 ms, errors) with CLIENTS concurrent client processes."""
     queue: multiprocessing.Queue = multiprocessing.Queue()
     workers = [
-        multiprocessing.Process(
-            target=client, args=(port, path, codes, headers, SECONDS, seed, queue)
-        )
+        multiprocessing.Process(target=client, args=(port, requests, headers, SECONDS, seed, queue))
         for seed in range(CLIENTS)
     ]
     for worker in workers:
@@ -115,8 +120,9 @@ def run(backend: str, url: str, schema: str | None, n_items: int) -> None:
         process, port = serve(app, url)
         try:
             samples[name] = fetch(port, path.format(codes[0]), headers)
-            load(port, path, codes[:500], headers)  # warm up
-            figures[name] = load(port, path, codes, headers)
+            requests: list[Request] = [("GET", path.format(code), None) for code in codes]
+            load(port, requests[:500], headers)  # warm up
+            figures[name] = load(port, requests, headers)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)

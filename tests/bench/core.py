@@ -108,6 +108,7 @@ def build(engine: Engine, n_items: int, seed: int = 7) -> dict:
                 "cols": None,
                 "capacity": None,
                 "occupied": 0,
+                "free_run": extra["rows"] * extra["cols"] if "rows" in extra else None,
                 "temperature_c": None,
                 "description": None,
                 **extra,
@@ -139,6 +140,7 @@ def build(engine: Engine, n_items: int, seed: int = 7) -> dict:
                     boxes.append(box)
     for box, taken in zip(boxes, plan, strict=True):
         units[box - 1]["occupied"] = len(taken)
+        units[box - 1]["free_run"] = storage.longest_free_run(BOX, BOX, set(taken))
 
     collections, materials, subtypes, lots = [], [], {k[1]: [] for k in KINDS}, []
     names = {
@@ -394,10 +396,14 @@ def move_figures(engine: Engine, built: dict) -> list[tuple[str, float, float, i
                 update(Item).where(Item.container_id == twin_box).values(container_id=box)
             )
             connection.execute(
-                update(StorageUnit).where(StorageUnit.id == twin_box).values(occupied=0)
+                update(StorageUnit)
+                .where(StorageUnit.id == twin_box)
+                .values(occupied=0, free_run=BOX * BOX)
             )
             connection.execute(
-                update(StorageUnit).where(StorageUnit.id == box).values(occupied=BOX * BOX)
+                update(StorageUnit)
+                .where(StorageUnit.id == box)
+                .values(occupied=BOX * BOX, free_run=0)
             )
         raw_s = time.perf_counter() - started
     figures.append(("move its vials into a twin's boxes", transferred_s, raw_s, moved))

@@ -25,7 +25,7 @@ from repository.db import session_factory, unit_of_work
 from repository.models import Material, StorageUnit
 from repository.services import accounts
 from repository.vocabulary import Role
-from tests.bench.core import build, fresh, postgres_url, row
+from tests.bench.core import NOW, build, fresh, postgres_url, row
 from tests.factories import add_token
 
 SMALL = 100_000
@@ -105,8 +105,8 @@ def measure(engine: Engine, url: str, codes: list[str]) -> dict[str, tuple[float
         * 200,
         "catalogue page (anonymous)": ["/catalogue"] * 200,
         "due list, first page": ["/api/v1/due?page_size=50"] * 50,
-        "statistics of a year, by month": [
-            "/api/v1/statistics?from=2025-01-01&to=2025-12-31&period=month"
+        "statistics of a year, by month": [  # the year the inventory is dated in
+            f"/api/v1/statistics?from={NOW.year}-01-01&to={NOW.year}-12-31&period=month"
         ]
         * 50,
     }

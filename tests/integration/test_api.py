@@ -74,6 +74,23 @@ def matrix(ids):
         ("POST", "/api/v1/items/batch-edits/1/undo", {}, STAFF),
         ("POST", "/api/v1/items/batch-edits/sheet/preview", None, STAFF),  # no file: a 422
         ("POST", "/api/v1/items/batch-edits/sheet", None, STAFF),
+        (
+            "POST",
+            "/api/v1/materials/batch-edits/preview",
+            {"search": {"collection": "API"}, "changes": {"remarks": "Batch."}},
+            CURATORS,
+        ),
+        (
+            "POST",
+            "/api/v1/materials/batch-edits",
+            {"search": {"q": "NONE 0"}, "changes": {"remarks": "Batch."}},  # nothing: a 409
+            CURATORS,
+        ),
+        ("GET", "/api/v1/materials/batch-edits", None, CURATORS),
+        ("GET", "/api/v1/materials/batch-edits/1", None, CURATORS),
+        ("POST", "/api/v1/materials/batch-edits/1/undo", {}, CURATORS),
+        ("POST", "/api/v1/materials/batch-edits/sheet/preview", None, CURATORS),  # no file: 422
+        ("POST", "/api/v1/materials/batch-edits/sheet", None, CURATORS),
         ("GET", f"/api/v1/lots/{ids['lot']}", None, STAFF),
         (
             "POST",

@@ -103,7 +103,8 @@ def test_a_good_file_registers_materials_lots_and_placed_items(factory, stock, t
         }
         assert ("PRE001", 1, 1) in placed and len(placed) == 4
         assert {(r, c) for _, r, c in placed} == {(1, 1), (1, 2), (2, 1), (9, 9)}
-        assert db.get(StorageUnit, stock["box_id"]).occupied == 4
+        box = db.get(StorageUnit, stock["box_id"])
+        assert (box.occupied, box.free_run) == (4, 70)  # B2 to I8 free
         existing = db.scalar(select(Material).where(Material.accession_number == "TST 1"))
         assert db.scalar(select(Lot.number).where(Lot.material_id == existing.id)) == 1
         types = Counter_of(db, Event.type)

@@ -70,7 +70,10 @@ def test_many_users_fill_a_box_without_losing_count(committing_factory):
     actions = [place(code, box, i // 3 + 1, i % 3 + 1) for i, code in enumerate(vials)]
     assert race(committing_factory, actions) == ["ok"] * 9
     with unit_of_work(committing_factory, write=False) as db:
-        assert db.scalar(select(StorageUnit.occupied).where(StorageUnit.barcode == box)) == 9
+        filled = select(StorageUnit.occupied, StorageUnit.free_run).where(
+            StorageUnit.barcode == box
+        )
+        assert tuple(db.execute(filled).one()) == (9, 0)  # each counted after the one before
         assert (
             db.scalar(select(func.count()).select_from(Item).where(Item.container_id.is_not(None)))
             == 9

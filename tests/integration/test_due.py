@@ -5,11 +5,12 @@ digest with its idempotency."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, literal, select
 
 from repository.db import make_engine, session_factory, unit_of_work
 from repository.models import Lot, OutboxMessage, StockAlert
@@ -18,6 +19,7 @@ from repository.schemas.inventory import QcSchema
 from repository.schemas.sharing import RequestSchema
 from repository.services import accounts, cell_culture, due, inventory, sharing
 from repository.services.accounts import Principal
+from repository.sql import months_later
 from repository.vocabulary import RequestStatus, Role
 from tests.clients import call, logged_in
 from tests.databases import migrated
@@ -142,6 +144,21 @@ def test_cell_culture_tests_due_or_missing_under_the_schedule(db, w):
     assert fresh.id in ahead
 
 
+@pytest.mark.parametrize(
+    ("day", "months", "later"),
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2027, 8, 31), 6, date(2028, 2, 29)),
+        (date(2026, 3, 15), 6, date(2026, 9, 15)),
+        (date(2026, 10, 31), 14, date(2027, 12, 31)),
+        (date(2026, 5, 31), 1, date(2026, 6, 30)),
+    ],
+)
+def test_a_schedule_s_months_end_on_the_same_day_or_the_month_s_last(db, day, months, later):
+    assert db.scalar(select(months_later(literal(day, Date), months))) == later
+    assert cell_culture.months_before(day, -months) == later  # as the holds count them
+
+
 def test_quarantined_lots_and_unscheduled_collections_owe_no_tests(db, w):
     lot = preserve(db, w.line, VIALS)
     qc(db, lot, "mycoplasma", TODAY, outcome="fail")
@@ -186,6 +203,35 @@ def test_a_source_is_one_entry_of_the_registry(db, w):
     lines = due.due_list(db, ADMIN, TODAY, ["extra"], sources=sources)
     assert lines == [extra] and extra.said("zh") == "Because."
     assert set(due.SOURCES) >= {"request", "low_stock", "cell_culture"}
+
+
+def test_a_page_is_the_lists_lines_with_its_counts_by_kind(db, w):
+    """Seed lots never tested (a rule in SQL) beside the requests, alerts and cell culture
+    tests: each page is the whole list's slice, the counts are the whole list's."""
+    preserve(db, w.line, VIALS)
+    seed = add_material(
+        db, "SEED", {"kind": "seed", "designation": "IR64", "taxon_name": "Oryza sativa"}
+    )
+    packets = {"method": "dried_seed_minus18", "items": 2, "quantity": "500"}
+    lots = {
+        preserve(db, seed, {**packets, "preserved_on": day, "unit": "seeds", "form": "seed_packet"})
+        for day in ("2026-01-10", "2025-03-01", "2026-01-10")
+    }
+    today = utcnow().date()
+    curators = ("curator.shr@example.org", "curator.seed@example.org", w.requester.email)
+    for who in (ADMIN, *[principal(db, email) for email in curators]):
+        whole = due.due_list(db, who, today)
+        for offset, limit in ((0, 2), (1, 3), (2, 50), (len(whole), 5)):
+            found = due.page(db, who, today, offset=offset, limit=limit)
+            assert found.lines == whole[offset : offset + limit]
+            assert found.counts == Counter(line.kind for line in whole)
+            assert found.total == len(whole)
+    everything = due.due_list(db, ADMIN, today)
+    untested = {line.record_id for line in everything if line.kind == "germination_test"}
+    assert untested >= {lot.id for lot in lots}
+    seeds = due.page(db, ADMIN, today, ["seed_bank"], within=[seed.collection_id])
+    assert seeds.lines == [line for line in everything if line.kind == "germination_test"]
+    assert due.page(db, ADMIN, today, within=[None]).lines == []  # no line of no collection
 
 
 def test_the_digest_is_sent_once_a_day_to_each_staff_person_with_work(db, w):

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from api import background
 from repository.db import unit_of_work
 from repository.errors import InvalidState
-from repository.exchange import imports
+from repository.exchange import imports, uploads
 from repository.models import ImportJob
 from repository.models.base import utcnow
 from repository.processes import this_process
@@ -66,7 +66,8 @@ def test_a_job_goes_queued_then_succeeded_with_counts(world):
     assert shown["report"] == {"count": 0, "problems": []}
     assert shown["started_at"] and shown["finished_at"]
     assert b"Job strain" in materials(app, tokens["admin"])
-    assert not (background.spool_of(app) / str(job["id"])).exists()  # its file removed
+    with unit_of_work(app.extensions["biorepo"], write=False) as db:
+        assert uploads.of_job(db, job["id"]) is None  # its file removed with its end
 
 
 def test_a_job_runs_in_a_consumer_of_a_sqlite_queue(world, tmp_path):

@@ -59,22 +59,23 @@ def test_liveness_and_readiness(world, client):
     assert client.get("/api/v1/health/live").json == {"status": "alive"}
     ready = client.get("/api/v1/health/ready")
     assert ready.status_code == 200
-    assert ready.json == {"status": "ready", "checks": {"database": "ok"}}
+    assert ready.json == {"status": "ready", "checks": {"database": "ok", "queue": "ok"}}
 
 
 def test_readiness_is_extendable_and_names_what_failed(world):
     app = an_app(world)
 
-    def queue(_app) -> None:
-        raise ConnectionError("the queue does not answer")
+    def mail(_app) -> None:
+        raise ConnectionError("the mail server does not answer")
 
-    add_check(app, "queue", queue)
+    add_check(app, "mail", mail)
     answer = app.test_client().get("/api/v1/health/ready")
     assert answer.status_code == 503
     assert answer.json["status"] == "unready"
     assert answer.json["checks"] == {
         "database": "ok",
-        "queue": "failed: the queue does not answer",
+        "queue": "ok",
+        "mail": "failed: the mail server does not answer",
     }
     app.extensions["biorepo.engine"].dispose()
 

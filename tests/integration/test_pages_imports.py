@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from repository.db import unit_of_work
-from repository.models import Item, Lot, Material
+from repository.models import Item, Lot, Material, Upload
+from repository.models.base import utcnow
 from tests.clients import csrf_of, logged_in
 
 HEADER = "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form,"
@@ -108,7 +110,7 @@ def test_commit_imports_the_checked_upload_once(world):
     assert count(app, "IMP-OK") == 1
 
 
-def test_an_unknown_or_expired_upload_is_a_clear_error(world, monkeypatch):
+def test_an_unknown_or_expired_upload_is_a_clear_error(world):
     app, _, ids = world
     client = logged_in(app, "curator")
     forged = client.post(
@@ -116,7 +118,10 @@ def test_an_unknown_or_expired_upload_is_a_clear_error(world, monkeypatch):
     )
     assert forged.status_code == 422 and "unknown or expired" in forged.data.decode()
     dry = upload(client, csv("IMP-OLD", ids["box"], "I4"), csrf_of(client))
-    monkeypatch.setattr("api.web.uploads.LIFETIME", -1)
+    token = re.search(rb'name="token" value="([^"]+)"', dry.data)[1].decode()
+    with unit_of_work(app.extensions["biorepo"]) as db:  # its hour is over
+        past = utcnow() - timedelta(seconds=1)
+        db.execute(update(Upload).where(Upload.token == token).values(expires_at=past))
     expired = commit(client, dry.data)
     assert expired.status_code == 422 and "unknown or expired" in expired.data.decode()
     assert count(app, "IMP-OLD") == 0

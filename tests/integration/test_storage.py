@@ -146,7 +146,7 @@ def test_evacuate_failed_freezer_into_twin(db, collection):
     after = [(v.row, v.col, v.container.name, v.container.parent.name) for v in vials]
     assert after == before
     assert all(v.container.parent.parent_id == freezers[1].id for v in vials)
-    assert all(b.occupied == 0 for b in source_boxes)
+    assert all(b.occupied == 0 and b.free_run == 9 for b in source_boxes)
     assert sum(e.type is EventType.MOVED for e in db.scalars(select(Event))) == 6
 
 
@@ -194,3 +194,37 @@ def test_find_free_positions_at_a_temperature(db, vials):
     with pytest.raises(Conflict):
         storage.find_free_positions(db, -80, 8)
     assert storage.find_free_positions(db, 4, 9, contiguous=True)[0].container.id == warm.id
+
+
+def free_run(db, box: StorageUnit) -> tuple[int | None, int]:
+    """The box's kept free run, and the one its items make now."""
+    db.expire(box)
+    taken = {(i.row, i.col) for i in db.scalars(select(Item).where(Item.container_id == box.id))}
+    return box.free_run, storage.longest_free_run(box.rows, box.cols, taken)
+
+
+def test_free_run_follows_the_items(db, collection):
+    box, other = make_box(db, rows=3, cols=3), make_box(db, rows=3, cols=3)
+    assert free_run(db, box) == (9, 9)  # a new box is all free
+    vials = lot_items(db, make_lot(db, make_strain(db), items=4))
+    storage.place_items(db, vials[:3], box, [(1, 2), (2, 2), (3, 1)])
+    assert free_run(db, box) == (2, 2)  # cells 1 to 9, free: 1 | 3 4 | 6 | 8 9
+    storage.place_items(db, [vials[1]], box, [(3, 3)])  # within the box
+    assert free_run(db, box) == (4, 4)  # free: 1 | 3 4 5 6 | 8
+    storage.relocate(db, [(vials[0], None)])  # out of storage
+    assert free_run(db, box) == (6, 6)  # free: 1 2 3 4 5 6 | 8
+    storage.place_items(db, [vials[2]], other, [(2, 2)])  # into another box
+    assert free_run(db, box) == (8, 8) and free_run(db, other) == (4, 4)
+
+
+def test_contiguous_search_reads_only_boxes_with_a_run(db, collection):
+    scattered, roomy = make_box(db, rows=3, cols=3), make_box(db, rows=3, cols=3)
+    vials = lot_items(db, make_lot(db, make_strain(db), items=7))
+    storage.place_items(db, vials[:4], scattered, [(1, 2), (2, 1), (2, 3), (3, 2)])
+    storage.place_items(db, vials[4:], roomy, [(1, 1), (1, 2), (1, 3)])
+    assert free_run(db, scattered) == (1, 1) and free_run(db, roomy) == (6, 6)
+    places = storage.find_free_positions(db, -80, 2, contiguous=True)
+    assert {p.container.id for p in places} == {roomy.id}  # the fuller box has no run of 2
+    assert {p.container.id for p in storage.find_free_positions(db, -80, 2)} == {scattered.id}
+    spread = storage.find_free_positions(db, -80, 9)  # fullest first, then the next box
+    assert [p.container.id for p in spread] == [scattered.id] * 5 + [roomy.id] * 4

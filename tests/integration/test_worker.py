@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from api import background
 from repository import later
 from repository.db import session_factory, unit_of_work
+from repository.exchange import uploads
 from repository.models import ImportJob, Item, OutboxMessage, PrintJob
 from repository.models.base import utcnow
 from repository.processes import this_process
@@ -187,7 +188,8 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_next_one_finishes_it(
     left = job_of(client, tokens["curator"], job_id)
     assert left["status"] == "running", left  # as the killed worker left it
     assert items() == before  # nothing of the file was written
-    assert (background.spool_of(app) / str(job_id) / "vials.csv").is_file()  # the file waits
+    with unit_of_work(factory, write=False) as db:
+        assert uploads.of_job(db, job_id) is not None  # the file waits
 
     second = started(app, tmp_path, "second")
     try:
@@ -208,7 +210,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_next_one_finishes_it(
     with unit_of_work(factory, write=False) as db:
         job = db.get(ImportJob, job_id)
         assert job.status is ImportJobStatus.SUCCEEDED
-    assert not (background.spool_of(app) / str(job_id)).exists()
+        assert uploads.of_job(db, job_id) is None  # gone with the job's end
 
 
 def test_the_periodic_work_is_scheduled_by_the_engine(world) -> None:

@@ -7,6 +7,7 @@ edit) do not."""
 from __future__ import annotations
 
 import hashlib
+import io
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 
 from repository import audit
 from repository.db import unit_of_work
-from repository.exchange import jobs, spool
+from repository.exchange import jobs, uploads
 from repository.exchange.bulk import Options, import_tables
 from repository.models import (
     AuditEntry,
@@ -170,7 +171,7 @@ def test_single_edits_after_the_import_keep_it_verified(factory, imported):
         assert audit.verify(db) is None
 
 
-def test_an_import_job_s_batches_name_the_job_and_its_file(factory, tmp_path):
+def test_an_import_job_s_batches_name_the_job_and_its_file(factory):
     with unit_of_work(factory) as db:
         collection = make_collection(db)
         box = make_box(db).barcode
@@ -182,15 +183,14 @@ def test_an_import_job_s_batches_name_the_job_and_its_file(factory, tmp_path):
             dry_run=False,
             created_by=None,
         ).id
-    path = spool.job_folder(tmp_path, job) / "v.csv"
-    path.parent.mkdir(parents=True)
-    path.write_text(
+    content = (
         f"{HEADER}\nJB 1,Strain,Bacillus subtilis,L1,glycerol_minus80,2025-01-01,1,ml,cryovial,"
-        f"{box},A1\n",
-        encoding="utf-8",
-    )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert jobs.run_job(factory, job, tmp_path)
+        f"{box},A1\n"
+    ).encode()
+    with unit_of_work(factory) as db:
+        uploads.keep(db, [("v.csv", io.BytesIO(content))], owner=None, job_id=job)
+    digest = hashlib.sha256(content).hexdigest()
+    assert jobs.run_job(factory, job)
     with unit_of_work(factory, write=False) as db:
         assert db.get_one(ImportJob, job).status is ImportJobStatus.SUCCEEDED
         batches = db.scalars(

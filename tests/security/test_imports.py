@@ -1,22 +1,21 @@
 """Import edge cases: a UTF-8 file read as GB18030 because the uploader said so is refused (not
-imported as mojibake); the uploads a killed import left behind are swept by the queue's periodic
-sweep (and a page's at start), never those of a job still to run or younger than their
-lifetime."""
+imported as mojibake); the uploads no import waits for any more are swept by the queue's
+periodic sweep (and by a new upload), never those of a job still to run or of a page within its
+hour."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
-from pathlib import Path
+import io
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
-from api import background, create_app
+from api import background
 from repository.db import unit_of_work
-from repository.exchange import spool
-from repository.models import ImportJob, Material
+from repository.exchange import uploads
+from repository.models import ImportJob, Material, Upload
+from repository.models.base import utcnow
 from repository.services import import_jobs
 from repository.vocabulary import ImportJobStatus
 from tests.clients import CliRunner
@@ -24,7 +23,7 @@ from tests.factories import add_material
 
 HEADER = "accession_number,designation,taxon_name\n"
 CHINESE = HEADER + "GB 1,枯草芽孢杆菌 甲,Bacillus subtilis\n"
-HOURS_AGO = 2 * 3600
+YEARS_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -76,48 +75,39 @@ def test_an_unknown_encoding_is_a_problem_not_a_crash(cli, tmp_path, runner: Cli
     assert "The encoding 'klingon' is unknown" in result.output
 
 
-def aged(folder: Path, seconds: float = HOURS_AGO) -> Path:
-    then = time.time() - seconds
-    os.utime(folder, (then, then))
-    return folder
-
-
-def test_uploads_no_job_waits_for_are_swept_and_those_of_jobs_to_run_kept(world):
+def test_uploads_no_job_or_page_waits_for_are_swept_and_the_others_kept(world):
     app, _, _ = world
-    root = background.spool_of(app)
-    pages_root = Path(app.instance_path) / "imports"
-    with unit_of_work(app.extensions["biorepo"]) as db:
+    factory = app.extensions["biorepo"]
+
+    def kept(db, job_id: int | None = None) -> str:
+        return uploads.keep(db, [("x.csv", io.BytesIO(b"x"))], owner=None, job_id=job_id)
+
+    with unit_of_work(factory) as db:
         queued, done = (
             import_jobs.create_job(
                 db, collection_id=None, fmt="csv", files=["x.csv"], dry_run=False, created_by=None
             )
             for _ in range(2)
         )
+        waiting = kept(db, queued.id)  # its job is still to run, however old: kept
+        finished = kept(db, done.id)  # its job has ended (its end recorded by an older version)
+        old, young = kept(db), kept(db)  # a page's dry run whose commit never came; one now
+        db.execute(update(Upload).where(Upload.token == old).values(expires_at=utcnow()))
+        db.execute(update(Upload).where(Upload.token == waiting).values(created_at=YEARS_AGO))
         done.status = ImportJobStatus.FAILED
-    waiting = aged(spool.new_folder(root, queued.id))  # its job is still to run: kept
-    finished = spool.new_folder(root, done.id)  # its job has ended (a worker killed after)
-    unknown = aged(spool.new_folder(root, 2**30))  # a request that died before its commit
-    young = spool.new_folder(root, 2**30 + 1)  # perhaps one committing now
-    unnamed = root / "tmp_unnamed_h2"  # an older version's
-    page_upload = pages_root / ("h2" + "x" * 30)  # a page's dry run whose commit was killed
-    for folder in (unnamed, page_upload):
-        (folder / "01").mkdir(parents=True, exist_ok=True)
-        aged(folder)
     try:
-        background.of(app).sweep()
-        assert not finished.exists() and not unknown.exists() and not unnamed.exists()
-        assert not page_upload.exists()
-        assert waiting.exists() and young.exists()
-        config = {key: app.config[key] for key in ("DATABASE_URL", "TESTING", "SECRET_KEY")}
-        (page_upload / "01").mkdir(parents=True)
-        aged(page_upload)
-        create_app(config)  # a server starting sweeps the pages' uploads too
-        assert not page_upload.exists()
+        assert background.of(app).sweep() >= 2
+        with unit_of_work(factory, write=False) as db:
+            left = set(db.scalars(select(Upload.token)))
+        assert {waiting, young} <= left and not {finished, old} & left
+        with unit_of_work(factory) as db:  # a new upload sweeps too (with no worker running)
+            db.execute(update(Upload).where(Upload.token == young).values(expires_at=utcnow()))
+            kept(db)
+            assert db.scalar(select(Upload.id).where(Upload.token == young)) is None
     finally:
-        for folder in (waiting, finished, unknown, young, unnamed, page_upload):
-            shutil.rmtree(folder, ignore_errors=True)
-        with unit_of_work(app.extensions["biorepo"]) as db:
+        with unit_of_work(factory) as db:
             db.get(ImportJob, queued.id).status = ImportJobStatus.FAILED
+            db.execute(delete(Upload).where(Upload.owner_id.is_(None)))
 
 
 def test_blank_accessions_drawn_in_the_write_pass_never_collide_with_a_registration(

@@ -99,7 +99,9 @@ def test_processes_starting_together_agree_on_one_key(tmp_path):
     assert len(keys) == 1 and all(p.returncode == 0 for p in racing)
 
 
-@pytest.mark.parametrize("key", ["dev-only-change-me", SECRET_KEY])
+@pytest.mark.parametrize(
+    "key", ["dev-only-change-me", SECRET_KEY], ids=["old-constant", "real-key"]
+)
 def test_forged_cookies_are_anonymous(world, key):
     """The old constant, or even the real key with a made-up or pre-upgrade payload: no user."""
     app, _, _ = world
@@ -341,3 +343,22 @@ def test_the_api_documentation_runs_only_its_own_script(world):
         d for d in docs.headers["Content-Security-Policy"].split(";") if "script-src" in d
     )
     assert "'sha256-" in script_src and "unsafe-inline" not in script_src
+
+
+def test_a_server_database_with_settings_of_one_machine_is_warned_of(tmp_path, caplog):
+    """Counters in one process's memory and a queue in one machine's folder are said at start
+    (one server alone is fine: not refused); the embedded SQLite default is not warned of."""
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # never reached: nothing is read
+    create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "TESTING": True})
+    assert "RATELIMIT_STORAGE_URI is memory://" in caplog.text
+    caplog.clear()
+    create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "SECRET_KEY": SECRET_KEY})
+    assert "RATELIMIT_STORAGE_URI" not in caplog.text
+    defaults = config.load(str(tmp_path), {"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
+    assert [said.split(" ", 1)[0] for said in config.unshared(defaults)] == [
+        "RATELIMIT_STORAGE_URI",
+        "QUEUE_URL",
+    ]
+    redis = "redis://127.0.0.1:6379/0"
+    shared = {**defaults, "RATELIMIT_STORAGE_URI": redis, "QUEUE_URL": redis}
+    assert config.unshared(shared) == []

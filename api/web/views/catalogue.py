@@ -32,9 +32,8 @@ LAST_PAGE = 10_000  # far beyond any catalogue; a larger number is a typing erro
 
 
 class CatalogueQuery(MaterialQuery):
-    """The catalogue's search form: the API's material query, a taxon and a page."""
+    """The catalogue's search form: the API's material query and a page."""
 
-    taxon = fields.String(validate=validate.Length(max=200))
     page = fields.Integer(load_default=1, validate=validate.Range(1, LAST_PAGE))
 
 

@@ -17,7 +17,7 @@ from repository.vocabulary import GONE
 
 from ...context import database
 from ...policy import Permission, require
-from ...resources.due import DueQuery, due_lines, today
+from ...resources.due import DueQuery, page_asked, today
 from ..pages import show
 from ..terms import language
 
@@ -37,6 +37,9 @@ KINDS = {
     "weight": lazy_gettext("Weighing"),
     "protocol_expiry": lazy_gettext("Protocol expiry"),
 }
+
+
+SHOWN = 500  # the lines the page shows
 
 
 def _lot_items(lines: Iterable[DueLine]) -> dict[int, str]:
@@ -77,7 +80,7 @@ def due_page() -> tuple[str, int]:
         query = DueQuery().load(given)
     except ValidationError as error:
         raise ValidationFailed(error.normalized_messages()) from None
-    lines = due_lines(query)[:500]
+    lines = page_asked(query, 0, SHOWN).lines
     lot_items = _lot_items(lines)
     locale, now = language(), today()
     shown = [

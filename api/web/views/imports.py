@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from repository.errors import DomainError, NotFound, ValidationFailed
 from repository.exchange import bulk
-from repository.exchange.imports import FORMATS, check_files, in_two_passes
+from repository.exchange.imports import FORMATS, Written, check_files, in_two_passes
 from repository.exchange.problems import ImportRejected
 from repository.models import Collection, Lot, Material
 from repository.vocabulary import CollectionKind
@@ -75,13 +75,19 @@ def _options(chosen: dict[str, str], dry_run: bool) -> bulk.Options:
     return bulk.Options(chosen["collection"], dry_run=dry_run, encoding=chosen["encoding"] or None)
 
 
-def _in_two_passes(paths: list, fmt: str, options: bulk.Options) -> bulk.Outcome:
+def _in_two_passes(
+    paths: list, fmt: str, options: bulk.Options, written: Written | None = None
+) -> bulk.Outcome:
     """The import's check pass without SQLite's write lock, then its write in a unit of its
-    own (the request's look-ups are committed first, so it holds no lock the import waits for)."""
+    own (the request's look-ups are committed first, so it holds no lock the import waits for)
+    running `written` too."""
     database().commit()
     factory = current_app.extensions["biorepo"]
     return in_two_passes(
-        factory, principal().user_id, lambda db: check_files(db, paths, fmt, options)
+        factory,
+        principal().user_id,
+        lambda db: check_files(db, paths, fmt, options),
+        written=written,
     )
 
 
@@ -100,34 +106,33 @@ def _dry_run() -> tuple[str, int]:
     except DomainError as error:
         return refused("imports.html", error, **_values())
     uploads.drop(session.pop(PENDING, {}).get("token"))
-    token, paths = uploads.keep([f for f in request.files.getlist("files") if f.filename])
-    outcome = _in_two_passes(paths, chosen["format"], _options(chosen, True))
+    with uploads.keep([f for f in request.files.getlist("files") if f.filename]) as (token, paths):
+        outcome = _in_two_passes(paths, chosen["format"], _options(chosen, True))
+    names = [p.name for p in paths]
     if outcome.report.ok:
-        session[PENDING] = {**chosen, "token": token, "files": [p.name for p in paths]}
+        session[PENDING] = {**chosen, "token": token, "files": names}
     else:
         uploads.drop(token)
-    names = [p.name for p in paths]
     return show("imports.html", form=chosen, outcome=outcome, token=token, files=names, **_values())
 
 
 def commit() -> Response | tuple[str, int]:
     """Import the upload the dry run checked, for real: all of it or nothing."""
     require(Permission.REGISTER)
-    pending = session.get(PENDING) or {}
-    paths = uploads.kept(pending.get("token"))
-    if paths is None or request.form.get("token") != pending.get("token"):
-        session.pop(PENDING, None)
-        expired = ValidationFailed(
-            {"": [_("This upload is unknown or expired (after an hour); upload the files again.")]}
-        )
-        return refused("imports.html", expired, form_values={}, **_values())
-    _collection(pending["collection"])
+    pending = session.pop(PENDING, None) or {}
+    token = str(pending.get("token", ""))
     done: list[bulk.Outcome] = []
-    error = attempt(
-        lambda: done.append(_in_two_passes(paths, pending["format"], _options(pending, False)))
-    )
-    session.pop(PENDING, None)
-    uploads.drop(pending["token"])
+    with uploads.kept(token if request.form.get("token") == token else None) as paths:
+        if paths is None:
+            return refused("imports.html", _expired(), form_values={}, **_values())
+        _collection(pending["collection"])
+        options = _options(pending, False)
+        error = attempt(
+            lambda: done.append(
+                _in_two_passes(paths, pending["format"], options, uploads.taken(token))
+            )
+        )
+    uploads.drop(token)
     if isinstance(error, ImportRejected):
         outcome = bulk.Outcome(False, report=error.report)
         return show(
@@ -143,6 +148,11 @@ def commit() -> Response | tuple[str, int]:
         **_created(counts),
     }
     return back("web.imports")
+
+
+def _expired() -> ValidationFailed:
+    message = _("This upload is unknown or expired (after an hour); upload the files again.")
+    return ValidationFailed({"": [message]})
 
 
 def _created(outcome: bulk.Outcome) -> dict[str, list]:
@@ -166,4 +176,3 @@ def _created(outcome: bulk.Outcome) -> dict[str, list]:
 def routes(web: Blueprint) -> None:
     web.add_url_rule("/imports", "imports", page, methods=["GET", "POST"])
     web.add_url_rule("/imports/commit", "import_commit", commit, methods=["POST"])
-    web.record_once(lambda state: uploads.sweep(state.app))  # at start: what a killed commit left
