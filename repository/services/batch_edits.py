@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import barcodes
@@ -36,7 +36,7 @@ from .accounts import Principal
 from .batch_engine import MOST, Outcome, Preview, paged, reason
 from .events import record_events
 from .inventory import check_status, check_use
-from .storage import Place, Rewrite, rewrite_items
+from .storage import Place, Rewrite, at_positions, rewrite_items
 
 KIND = "item"
 _LEAVES = GONE | {ItemStatus.MISSING}  # an item with one of these statuses has no place
@@ -554,9 +554,7 @@ def _place_free(
     taken: dict[tuple[Any, Any, Any], str] = {}
     for chunk in chunked(wanted):
         for code, unit_id, at_row, at_col in session.execute(
-            select(Item.barcode, Item.container_id, Item.row, Item.col).where(
-                tuple_(Item.container_id, Item.row, Item.col).in_(chunk)
-            )
+            select(Item.barcode, Item.container_id, Item.row, Item.col).where(*at_positions(chunk))
         ):
             taken[(unit_id, at_row, at_col)] = code
     free, refused = [], []

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from .. import audit, barcodes
@@ -347,6 +347,18 @@ def rewrite_items(session: Session, rewrites: Sequence[Rewrite]) -> None:
     audit.record(session, entries)
 
 
+def at_positions(
+    positions: Sequence[tuple[Any, Any, Any]],
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The items at these (container, row, column) positions. The containers are named apart:
+    SQLite reads a list of row values by scanning every item, but their containers by the
+    index of positions."""
+    units = {unit_id for unit_id, _, _ in positions}
+    return Item.container_id.in_(units), tuple_(Item.container_id, Item.row, Item.col).in_(
+        positions
+    )
+
+
 def _check_places(
     session: Session, targets: Sequence[tuple[Placing, Place]], moving: set[int]
 ) -> None:
@@ -374,7 +386,7 @@ def _check_places(
     for chunk in _chunks(grid_keys, 500):
         held = session.execute(  # the moving filtered here: a NOT IN of thousands costs more
             select(Item.id, Item.barcode, Item.container_id, Item.row, Item.col).where(
-                tuple_(Item.container_id, Item.row, Item.col).in_(chunk)
+                *at_positions(chunk)
             )
         ).all()
         taken = next((h for h in held if h.id not in moving), None)
