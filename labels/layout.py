@@ -297,6 +297,24 @@ def text_block(
     return marks
 
 
+def text_if_room(
+    label: Label,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    max_pt: float,
+    min_pt: float,
+    align: str = "left",
+) -> list[Mark]:
+    """`text_block` where the text comes after the code and its caption (what else fits):
+    nothing when not even its first line fits the room left."""
+    try:
+        return text_block(label, x, y, w, h, max_pt, min_pt, align)
+    except LabelError:
+        return []
+
+
 def _pieces(text: str, count: int) -> list[str]:
     """Text cut into `count` pieces of equal length (a code has no spaces to wrap at)."""
     step = math.ceil(len(text) / count)
@@ -400,7 +418,7 @@ def layout_label(
     marks += _caption(lines, size, text_x, h - m - used, text_w, "left")
     room = h - 2 * m - used - 0.3
     if room >= _height(1, settings.min_text_pt):
-        marks += text_block(label, text_x, m, text_w, room, spec.max_pt, settings.min_text_pt)
+        marks += text_if_room(label, text_x, m, text_w, room, spec.max_pt, settings.min_text_pt)
     return Page(w, h, tuple(marks))
 
 
@@ -440,7 +458,7 @@ def _round(label: Label, stock: Stock, spec: _Spec, qr: QrCode, settings: Settin
     size, lines, end = best
     marks += _caption(lines, size, r - chord(end) / 2, text_top, chord(end), "center")
     if bottom - end >= _height(1, settings.min_text_pt) + 0.2:
-        marks += text_block(
+        marks += text_if_room(
             label,
             r - chord(bottom) / 2,
             end + 0.2,

@@ -16,6 +16,7 @@ from labels import (
     PackingList,
     PackingRow,
     cage_card,
+    render,
     render_png,
     render_svg,
 )
@@ -61,3 +62,11 @@ def test_svg_is_well_formed_with_text_and_modules() -> None:
     assert "枯草芽孢杆菌 & <Co>" in " ".join(texts)
     (path,) = root.iter(f"{ns}path")
     assert path.get("d", "").count("z") > 50
+
+
+def test_a_cap_without_room_for_its_text_keeps_its_code_and_caption() -> None:
+    """A 13 mm cap leaves under its code and caption less room than a bold title's line: the
+    text is left out (it used to refuse the whole label, and so break a streamed download)."""
+    cap = Label("4JP9DJN6", "4JP9DJN6", ("K-12 MG1655", "Lot 1"), template="cap")
+    assert decoded(render_png(cap, 600)) == ["4JP9DJN6"]
+    assert render([cap], "pdf").startswith(b"%PDF")
