@@ -13,7 +13,8 @@ import hmac
 import ipaddress
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import func, select
@@ -22,6 +23,9 @@ from werkzeug.exceptions import Forbidden
 
 from repository.models import ImportJob, OutboxMessage, Printer, PrintJob
 from repository.vocabulary import ImportJobStatus, PrintJobStatus
+
+if TYPE_CHECKING:
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 # prometheus-client decides between one process and several when it is first imported (from
 # PROMETHEUS_MULTIPROC_DIR): it is imported only once `serve` has set that, hence inside the
@@ -134,37 +138,8 @@ class DatabaseCollector:
     def _figures(self) -> Iterator:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-        waiting = GaugeMetricFamily(
-            "biorepo_print_jobs_waiting",
-            "Print jobs queued (or retrying) per printer.",
-            labels=["printer"],
-        )
-        queued = GaugeMetricFamily(
-            "biorepo_jobs_queued", "Background jobs waiting to run, per kind.", labels=["kind"]
-        )
-        running = GaugeMetricFamily(
-            "biorepo_jobs_running", "Background jobs running now, per kind.", labels=["kind"]
-        )
-        retrying = GaugeMetricFamily(
-            "biorepo_jobs_retrying",
-            "Jobs waiting after a failed attempt (they are retried), per kind.",
-            labels=["kind"],
-        )
-        failed = CounterMetricFamily(
-            "biorepo_jobs_failed", "Jobs that ended failed, per kind.", labels=["kind"]
-        )
-        rows = CounterMetricFamily(
-            "biorepo_import_rows",
-            "Rows written by finished imports, per format.",
-            labels=["format"],
-        )
-        speed = GaugeMetricFamily(
-            "biorepo_import_rows_per_second",
-            "Rows per second of the latest finished import, per format.",
-            labels=["format"],
-        )
         with self.factory() as db:
-            for name, count in db.execute(
+            waiting = db.execute(
                 select(Printer.name, func.count(PrintJob.id))
                 .outerjoin(
                     PrintJob,
@@ -172,8 +147,7 @@ class DatabaseCollector:
                     & (PrintJob.status == PrintJobStatus.QUEUED),
                 )
                 .group_by(Printer.name)
-            ):
-                waiting.add_metric([name], count)
+            ).all()
             imports = dict(
                 db.execute(select(ImportJob.status, func.count()).group_by(ImportJob.status)).all()
             )
@@ -200,18 +174,74 @@ class DatabaseCollector:
                 written[fmt] = written.get(fmt, 0) + count
                 if began is not None and ended is not None and ended > began:
                     latest[fmt] = count / (ended - began).total_seconds()
-        queued.add_metric(["import"], imports.get(ImportJobStatus.QUEUED, 0))
-        queued.add_metric(["print"], prints[0])
-        queued.add_metric(["mail"], mails[0])
-        running.add_metric(["import"], imports.get(ImportJobStatus.RUNNING, 0))
-        retrying.add_metric(["print"], prints[1])
-        retrying.add_metric(["mail"], mails[1])
-        failed.add_metric(["import"], imports.get(ImportJobStatus.FAILED, 0))
-        for fmt, count in sorted(written.items()):
-            rows.add_metric([fmt], count)
-        for fmt, rate in sorted(latest.items()):
-            speed.add_metric([fmt], rate)
-        yield from (waiting, queued, running, retrying, failed, rows, speed)
+        yield _family(
+            GaugeMetricFamily,
+            "biorepo_print_jobs_waiting",
+            "Print jobs queued (or retrying) per printer.",
+            "printer",
+            waiting,
+        )
+        yield _family(
+            GaugeMetricFamily,
+            "biorepo_jobs_queued",
+            "Background jobs waiting to run, per kind.",
+            "kind",
+            [
+                ("import", imports.get(ImportJobStatus.QUEUED, 0)),
+                ("print", prints[0]),
+                ("mail", mails[0]),
+            ],
+        )
+        yield _family(
+            GaugeMetricFamily,
+            "biorepo_jobs_running",
+            "Background jobs running now, per kind.",
+            "kind",
+            [("import", imports.get(ImportJobStatus.RUNNING, 0))],
+        )
+        yield _family(
+            GaugeMetricFamily,
+            "biorepo_jobs_retrying",
+            "Jobs waiting after a failed attempt (they are retried), per kind.",
+            "kind",
+            [("print", prints[1]), ("mail", mails[1])],
+        )
+        yield _family(
+            CounterMetricFamily,
+            "biorepo_jobs_failed",
+            "Jobs that ended failed, per kind.",
+            "kind",
+            [("import", imports.get(ImportJobStatus.FAILED, 0))],
+        )
+        yield _family(
+            CounterMetricFamily,
+            "biorepo_import_rows",
+            "Rows written by finished imports, per format.",
+            "format",
+            sorted(written.items()),
+        )
+        yield _family(
+            GaugeMetricFamily,
+            "biorepo_import_rows_per_second",
+            "Rows per second of the latest finished import, per format.",
+            "format",
+            sorted(latest.items()),
+        )
+
+
+def _family(
+    kind: type[GaugeMetricFamily | CounterMetricFamily],
+    name: str,
+    documentation: str,
+    label: str,
+    figures: Iterable[tuple[str, float]],
+) -> GaugeMetricFamily | CounterMetricFamily:
+    """A metric family of `kind` (a gauge's or a counter's) labelled by `label`, with a
+    figure per value of it."""
+    family = kind(name, documentation, labels=[label])
+    for value, figure in figures:
+        family.add_metric([value], figure)
+    return family
 
 
 def _rows(counts: dict | None) -> int:

@@ -277,8 +277,12 @@ def text_block(
     max_pt: float,
     min_pt: float,
     align: str = "left",
+    *,
+    optional: bool = False,
 ) -> list[Mark]:
-    """A label's marking, title (bold, 1.2 times larger) and lines, fitted in the box."""
+    """A label's marking, title (bold, 1.2 times larger) and lines, fitted in the box.
+    `optional` where the text comes after the code and its caption (what else fits): nothing
+    when not even its first line fits the room left, where otherwise that is a LabelError."""
     marks: list[Mark] = []
     if label.marking:
         size = max(min_pt, min(max_pt, h / 3 / (LEADING * PT)))
@@ -293,26 +297,12 @@ def text_block(
             y, h = y + tag_h + 0.3, h - tag_h - 0.3
     paras = [Para(label.title, True, 1.2)] if label.title else []
     paras += [Para(line) for line in label.lines]
-    marks += fit_text(paras, x, y, w, h, max_pt, min_pt, align)
-    return marks
-
-
-def text_if_room(
-    label: Label,
-    x: float,
-    y: float,
-    w: float,
-    h: float,
-    max_pt: float,
-    min_pt: float,
-    align: str = "left",
-) -> list[Mark]:
-    """`text_block` where the text comes after the code and its caption (what else fits):
-    nothing when not even its first line fits the room left."""
     try:
-        return text_block(label, x, y, w, h, max_pt, min_pt, align)
+        return marks + fit_text(paras, x, y, w, h, max_pt, min_pt, align)
     except LabelError:
-        return []
+        if optional:
+            return []
+        raise
 
 
 def _pieces(text: str, count: int) -> list[str]:
@@ -418,7 +408,9 @@ def layout_label(
     marks += _caption(lines, size, text_x, h - m - used, text_w, "left")
     room = h - 2 * m - used - 0.3
     if room >= _height(1, settings.min_text_pt):
-        marks += text_if_room(label, text_x, m, text_w, room, spec.max_pt, settings.min_text_pt)
+        marks += text_block(
+            label, text_x, m, text_w, room, spec.max_pt, settings.min_text_pt, optional=True
+        )
     return Page(w, h, tuple(marks))
 
 
@@ -458,7 +450,7 @@ def _round(label: Label, stock: Stock, spec: _Spec, qr: QrCode, settings: Settin
     size, lines, end = best
     marks += _caption(lines, size, r - chord(end) / 2, text_top, chord(end), "center")
     if bottom - end >= _height(1, settings.min_text_pt) + 0.2:
-        marks += text_if_room(
+        marks += text_block(
             label,
             r - chord(bottom) / 2,
             end + 0.2,
@@ -467,6 +459,7 @@ def _round(label: Label, stock: Stock, spec: _Spec, qr: QrCode, settings: Settin
             spec.max_pt,
             settings.min_text_pt,
             "center",
+            optional=True,
         )
     return Page(d, d, tuple(marks), round=True)
 

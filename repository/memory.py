@@ -1,6 +1,7 @@
 """Pausing Python's cyclic garbage collector while a computation makes many small objects that
-all live on (a search index, the lines of the due list): run meanwhile, the collector walks
-them again and again, and a full collection can cost more than the work itself."""
+all live on (a search index, the lines of the due list, an import's batch of rows): run
+meanwhile, the collector walks them again and again, and a full collection can cost more than
+the work itself."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing
 from functools import lru_cache
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, cast
 
@@ -62,15 +63,22 @@ def insert_many(
         convert = [_copy_converter(c) if c.name not in encoded else None for c in columns]
     else:
         convert = [None if c.name in encoded else _bind_converter(c, dialect) for c in columns]
-    converters = [(i, f) for i, f in enumerate(convert) if f is not None]
-    fixed = tuple(defaults.values())
+    converted = convert[: len(names)]
+    fixed = [
+        value if f is None or value is None else f(value)
+        for f, value in zip(convert[len(names) :], defaults.values(), strict=True)
+    ]
 
-    def values(row: dict) -> list:
-        out = [*given(row), *fixed]
-        for i, f in converters:
-            if out[i] is not None:
-                out[i] = f(out[i])
-        return out
+    def values_of(part: Sequence[dict]) -> Iterator[tuple]:
+        """The rows' values converted a column at a time (the defaults once each)."""
+        by_column: list[Iterable[Any]] = list(zip(*map(given, part), strict=True))
+        for i, f in enumerate(converted):
+            if f is not None:
+                by_column[i] = [None if v is None else f(v) for v in by_column[i]]
+        by_column.extend(repeat(value, len(part)) for value in fixed)
+        return zip(*by_column, strict=True)
+
+    values = chain.from_iterable(map(values_of, chunked(rows, 10_000)))
 
     driver = connection.connection.driver_connection
     assert driver is not None, "a checked-out connection has a driver connection"
@@ -80,13 +88,11 @@ def insert_many(
         with closing(cursor):
             if dialect.name == "postgresql":
                 with cursor.copy(f"COPY {table.name} ({listed}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(values(row))
+                    for row in values:
+                        copy.write_row(row)
             else:
                 marks = ", ".join("?" * len(columns))
-                cursor.executemany(
-                    f"INSERT INTO {table.name} ({listed}) VALUES ({marks})", map(values, rows)
-                )
+                cursor.executemany(f"INSERT INTO {table.name} ({listed}) VALUES ({marks})", values)
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(
             f"INSERT INTO {table.name}", None, error, dialect.loaded_dbapi.Error

@@ -21,9 +21,14 @@ def migrated(url: str, schema: str | None = None) -> str:
     else:
         _run(url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE', f'CREATE SCHEMA "{schema}"')
         if schema != "public":
-            url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+            url = in_schema(url, schema)
     migrate.upgrade(url)
     return url
+
+
+def in_schema(url: str, schema: str) -> str:
+    """The URL of the PostgreSQL database `url` whose connections work in `schema`."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
 def drop_schema(url: str, schema: str) -> None:

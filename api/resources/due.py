@@ -81,7 +81,9 @@ def page_asked(query: dict[str, Any], offset: int, limit: int) -> due.Page:
 def list_due(query: dict, pagination_parameters) -> list[Any]:
     """What is due by today (or `until`) in the collections the asker sees, overdue first,
     then by date: requests waiting for the collection too long, open stock alerts, and the
-    scheduled tests of cell line lots. Staff only."""
+    scheduled tests of cell line lots. Staff only. The pagination's total counts each rule's
+    lines up to 1,000 beyond the page asked: past that (a backlog of untested seed lots, say)
+    it is a lower bound, which grows as the pages go on."""
     limit, offset = window(pagination_parameters)
     found = page_asked(query, offset, limit)
     pagination_parameters.item_count = found.total

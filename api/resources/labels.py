@@ -122,7 +122,7 @@ def document(chosen: labelling.Selected, fmt: str, dpi: int, sheet: dict | None 
     (the first is drawn beforehand, so that a label the stock cannot hold is a 422, not a
     broken download); the labels are read and drawn a chunk at a time in a read-only unit of
     work of the response's own (the request's has ended when the body is sent)."""
-    if fmt in PREVIEWS and chosen.count != 1:
+    if fmt in PREVIEWS and chosen.label_count(database()) != 1:
         raise ValidationFailed({"format": [f"A {fmt} preview shows one label: use pdf or zpl."]})
     if fmt == "zpl" and not all(isinstance(t, labels.Label) for t in chosen.things):
         raise ValidationFailed({"format": ["Box maps and packing lists are A4 PDF, not ZPL."]})

@@ -30,8 +30,9 @@ blp = UploadBlueprint(
 @blp.response(200, MaterialPreviewOut)
 def preview(command: MaterialBatchEdit) -> Preview[MaterialLine]:
     """What setting `changes` (any field a single edit of a material takes: access level,
-    remarks, terms, risk group…) on every material the `search` matches among the collections
-    you curate would do, by the rules of a single edit: the counts updated / unchanged /
+    remarks, terms, risk group, a kind's own fields — which a material of another kind
+    refuses…) on every material the `search` matches among the collections you curate would
+    do, by the rules of a single edit: the counts updated / unchanged /
     refused, and one page of the materials (refused first) with the fields before and after,
     or why each is refused. Nothing is written. The collections' curators."""
     who = require(Permission.REGISTER)
@@ -56,10 +57,12 @@ def commit(command: MaterialBatchEdit) -> ItemBatch:
 @blp.response(200, MaterialPreviewOut)
 def preview_sheet(form: dict) -> Preview[MaterialLine]:
     """What a sheet of changes (CSV: a header naming `accession_number`, optionally
-    `collection`, and the fields to set; a line per material) would do, line by line: the
-    counts and one page of the materials (refused first: an accession number of no material of
-    your collections, a change it cannot take). A bad sheet is a 422 naming each line. Nothing
-    is written. The collections' curators."""
+    `collection`, and the fields to set, as a single edit names them; a line per material; an
+    empty cell changes nothing, `(clear)` clears an optional field, a list's values are
+    separated by `;`) would do, line by line: the counts and one page of the materials
+    (refused first: an accession number of no material of your collections, a change it
+    cannot take, a field of another kind than its own). A bad sheet is a 422 naming each line.
+    Nothing is written. The collections' curators."""
     who = require(Permission.REGISTER)
     sheet = sheet_of(form.get("file"), MATERIALS)
     return material_batch_edits.preview_sheet(

@@ -135,7 +135,11 @@ def register_as_curator(command: RegisterMaterial) -> Material:
 @blp.arguments(MaterialPatchSchema)
 @blp.response(200, MaterialView)
 def edit(changes: dict, material_id: int) -> Material:
-    """Change a material; send the ETag you read as If-Match (a stale one gets 412)."""
+    """Change a material: any field of every material here, and its kind's own (a strain's
+    growth medium, a specimen's storage temperature…; a field of another kind is a 422, and
+    so are those other records key on: a cell line's Cellosaurus id and STR profile, a
+    specimen's donor); null clears an optional field. Send the ETag you read as If-Match (a
+    stale one gets 412)."""
     db = database()
     material = _visible(db.get(Material, material_id))
     require(Permission.REGISTER, material.collection_id)

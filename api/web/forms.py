@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
+from werkzeug.datastructures import MultiDict
 
 from repository.errors import ValidationFailed
 from repository.models.storage import parse_position
@@ -38,6 +39,22 @@ def load_data(schema: type[Schema], data: Mapping[str, Any]) -> Any:
         return schema().load(data)
     except ValidationError as error:
         raise ValidationFailed(error.normalized_messages()) from None
+
+
+def given(source: MultiDict[str, str], declared: Mapping[str, fields.Field]) -> dict[str, Any]:
+    """The non-empty values of the parameters a schema's fields (`declared`, by name) name: a
+    list for a field that takes several (a list field), else the first."""
+    found: dict[str, Any] = {}
+    for name, field in declared.items():
+        values = [v.strip() for v in source.getlist(name) if v.strip()]
+        if values:
+            found[name] = values if isinstance(field, fields.List) else values[0]
+    return found
+
+
+def pairs(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Parameters as a query string has them (a several-valued one repeated)."""
+    return [(k, v) for k, vs in values.items() for v in (vs if isinstance(vs, list) else [vs])]
 
 
 def rows(prefix: str, names: Iterable[str], most: int) -> list[dict[str, str]]:

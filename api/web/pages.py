@@ -78,6 +78,16 @@ def for_form(error: DomainError, names: Iterable[str]) -> DomainError:
     return error
 
 
+def on_field(errors: dict[str, Any], name: str) -> dict[str, Any]:
+    """`errors` with the nested messages of the field `name` (by line, by marker: no inputs of
+    their own) said on that field, each after where it is ("TH01: …")."""
+    nested = errors.get(name)
+    if not isinstance(nested, dict):
+        return errors
+    said = [f"{where}: {m}" if where else m for where, ms in _flatten(nested) for m in ms]
+    return {**errors, name: said}
+
+
 def _flatten(errors: Any, prefix: str = "") -> list[tuple[str, list[str]]]:
     if isinstance(errors, list):
         return [(prefix, [str(e) for e in errors])]

@@ -2,8 +2,11 @@
 header line naming the records' code column and the fields to change, one line per record —
 items by `barcode` (any of `status`, `quantity` and `note`), materials by `accession_number`
 (and, where a number is used in two collections, `collection`; any field a single edit of a
-material takes). Each line's changes are read by the batch edit's own schema (`ChangesIn`,
-`MaterialChangesIn`), so a cell is checked as the API checks it.
+material takes, a kind's own fields too, which only materials of that kind take). Each line's
+changes are read by the batch edit's own schema (`ChangesIn`, `MaterialChangesIn`), so a cell
+is checked as the API checks it. An empty cell changes nothing; a cell holding exactly
+`(clear)` clears an optional field (a list: emptied), and is refused for a field that must
+have a value; a list's values are separated by `;`.
 
 Reading is pure: bytes in, the lines (or every problem, with its line number) out."""
 
@@ -16,15 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 
 from ..schemas.batch_edits import ChangesIn
 from ..schemas.fields import StrictSchema
 from ..schemas.material_batch_edits import MaterialChangesIn
 from . import limits
+from .columns import cell_value
 from .formulas import TRIGGERS, restored
 from .problems import ImportRejected, Report
-from .rack_scans import _code, small_text
+from .rack_scans import read_code, small_text
 from .tabular import sniff_delimiter
 
 SHEET_FILE = 2 * limits.MIB  # a sheet of changes, as uploaded
@@ -33,6 +37,7 @@ CODE = "barcode"
 COLUMNS = (CODE, "status", "quantity", "note")
 ACCESSION = "accession_number"
 COLLECTION = "collection"
+CLEAR = "(clear)"  # a cell that clears an optional field
 
 
 def _accession(line: int, column: str, value: str, report: Report) -> str | None:
@@ -70,7 +75,7 @@ class SheetForm:
         return (self.code, *self.keys, *self.changes)
 
 
-ITEMS = SheetForm(CODE, (), COLUMNS[1:], ChangesIn, _code, "item")
+ITEMS = SheetForm(CODE, (), COLUMNS[1:], ChangesIn, read_code, "item")
 MATERIALS = SheetForm(
     ACCESSION,
     (COLLECTION,),
@@ -176,14 +181,43 @@ def read_sheet(data: bytes, form: SheetForm = ITEMS) -> Sheet:
     return Sheet(tuple(found), hashlib.sha256(data).hexdigest())
 
 
-def _changes(schema: StrictSchema, line: int, given: dict[str, str], report: Report) -> Any:
+def _cell(field: fields.Field, text: str) -> Any:
+    """A cell as `field` loads it: `(clear)` is null, or an empty list (a ValueError for a
+    field that must have a value); a list's values are separated by `;`."""
+    if text != CLEAR:
+        return cell_value(field, text)
+    if isinstance(field, fields.List):
+        return []
+    if not field.allow_none:
+        raise ValueError(f"This field must have a value: {CLEAR} cannot clear it.")
+    return None
+
+
+def _changes(schema: StrictSchema, line: int, cells: dict[str, str], report: Report) -> Any:
     """A line's changes, read by the batch edit's schema; its problems reported by column."""
+    given: dict[str, Any] = {}
+    for column, text in cells.items():
+        try:
+            given[column] = _cell(schema.fields[column], text)
+        except ValueError as error:
+            report.add(line, column, text, str(error))
+    if len(given) < len(cells):
+        return None
     try:
         changes = schema.load(given)
     except ValidationError as error:
         messages = error.normalized_messages()
         for column, said in messages.items() if isinstance(messages, dict) else []:
-            for message in said if isinstance(said, list) else [str(said)]:
-                report.add(line, column, given.get(column), str(message))
+            for message in _flat(said):
+                report.add(line, column, cells.get(column), message)
         return None
     return changes
+
+
+def _flat(said: Any) -> list[str]:
+    """A field's messages, a list's by value (marshmallow keys them by the value's index)."""
+    if isinstance(said, dict):
+        return [message for value in said.values() for message in _flat(value)]
+    if isinstance(said, list):
+        return [message for value in said for message in _flat(value)]
+    return [str(said)]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from .. import barcodes
 from ..errors import ValidationFailed
+from ..memory import collection_paused
 from ..models import Barcode, Collection, Donor, Item, Lot, Material, StorageUnit
 from ..models.storage import parse_position
 from ..placement import Misfit, capacity_misfit, occupied, position_misfit
@@ -56,6 +58,8 @@ LOT_DECLARATION = frozenset(
 ITEM_FIELDS = frozenset({"barcode", "quantity", "unit", "form", "box", "position", "row", "col"})
 LOT_NAMES = frozenset({"lot", "existing_lot"})  # a lot of the import, or the number of one stored
 KNOWN = MATERIAL_FIELDS | LOT_DECLARATION | ITEM_FIELDS | LOT_NAMES
+DECLARING = MATERIAL_FIELDS - {"accession_number"}  # fields that declare a new material
+LOT_FIELDS = LOT_DECLARATION | ITEM_FIELDS | LOT_NAMES  # fields that name a lot
 Translate = Callable[[Table, Report], Table | None]
 Read = Callable[[Path, Report], Iterable[Table]]  # an exchange format's own file reader
 DEFAULT_KIND = {
@@ -120,7 +124,7 @@ class Box:
     occupied: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One row of a table, validated on its own; checked against the database with its batch."""
 
@@ -156,7 +160,8 @@ class Checked:
         if self.prepared is None:
             raise ValueError("Only an import checked without problems, not dry, is written.")
         writer = writing.Writer(session, self._code, self.prepared, self._batch, self.source)
-        writer.write()
+        with collection_paused():
+            writer.write()
         self.outcome.created = writer.created
         return self.outcome
 
@@ -179,7 +184,8 @@ def check_tables(
     exchange format (MCPD) into tables of our fields."""
     importer = BulkImport(session, get_collection(session, options.collection), options)
     try:
-        outcome = _import(importer, paths, options, progress, translate, read)
+        with collection_paused():
+            outcome = _import(importer, paths, options, progress, translate, read)
         outcome.report.in_order()
         if not options.dry_run and not outcome.report.ok:
             raise ImportRejected(outcome.report)
@@ -243,7 +249,7 @@ class BulkImport:
         self.dialect = session.get_bind().dialect
         self.report = Report(sink=options.problems)
         self.outcome = Outcome(options.dry_run, report=self.report)
-        self.default_kind = DEFAULT_KIND[collection.kind]
+        self.default_kind = DEFAULT_KIND[collection.kind].value
         self.scratch = scratch()
         self.declared = Declared(self.scratch)  # the materials and lots named so far
         self.seen = FirstSeen(self.scratch)  # barcodes and positions, with their first rows
@@ -267,15 +273,17 @@ class BulkImport:
         }
         if not self._header_complete(set(titles), table):
             return
-        only_materials = not (set(titles) & (LOT_DECLARATION | ITEM_FIELDS | LOT_NAMES))
+        only_materials = not (set(titles) & LOT_FIELDS)
+        kept = [name for name in names if name]
+        cells_of = _cells_of([i for i, name in enumerate(names) if name])
         for number, cells in table.rows:
             if "\x00" in "".join(cells):
                 self._nul(number, cells, table)
                 continue
             values = {
-                name: cell.strip()
-                for name, cell in zip(names, cells, strict=True)
-                if name and cell.strip()
+                name: cell
+                for name, cell in zip(kept, map(str.strip, cells_of(cells)), strict=True)
+                if cell
             }
             self._row(
                 Row(number, values.get("accession_number", ""), titles, values), only_materials
@@ -320,12 +328,12 @@ class BulkImport:
         self.outcome.rows += 1
         if not row.accession and not self._drawn(row):
             return
-        values = row.values
-        if set(values) & (MATERIAL_FIELDS - {"accession_number"}):
+        given = row.values.keys()
+        if not given.isdisjoint(DECLARING):
             self._material(row, only_materials)
-        if set(values) & (LOT_DECLARATION | ITEM_FIELDS | LOT_NAMES):
+        if not given.isdisjoint(LOT_FIELDS):
             self._lot(row)
-        if set(values) & ITEM_FIELDS:
+        if not given.isdisjoint(ITEM_FIELDS):
             self._item(row)
         self.batch.append(row)
 
@@ -340,7 +348,7 @@ class BulkImport:
                 "item joins.",
             )
             return False
-        if not set(row.values) & (MATERIAL_FIELDS - {"accession_number"}):
+        if row.values.keys().isdisjoint(DECLARING):
             self._problem(
                 row,
                 "accession_number",
@@ -376,7 +384,7 @@ class BulkImport:
 
     def _material(self, row: Row, only_materials: bool) -> None:
         values = {k: v for k, v in row.values.items() if k in MATERIAL_FIELDS}
-        values.setdefault("kind", self.default_kind.value)
+        values.setdefault("kind", self.default_kind)
         first = self.declared.material(row.accession)
         if first is not None:
             if only_materials or not self._as_declared(first, values):
@@ -503,14 +511,14 @@ class BulkImport:
         if "barcode" in values:
             self._barcode(row, values["barcode"])
         if "box" in values:
-            row.box = barcodes.normalise(values["box"])
+            row.box = _box_code(values["box"])
             self._position(row)
         elif {"position", "row", "col"} & set(values):
             self._problem(row, "box", "A position needs its box.")
 
     def _barcode(self, row: Row, given: str) -> None:
         code = barcodes.normalise(given)
-        if len(code) > 32 or any(c in "_^~" for c in code) or not code.isascii():
+        if len(code) > 32 or "_" in code or "^" in code or "~" in code or not code.isascii():
             self._problem(row, "barcode", "Barcodes are 1-32 ASCII characters, no _ ^ ~.")
             return
         row.barcode = code
@@ -713,6 +721,14 @@ class BulkImport:
         return self.outcome
 
 
+def _cells_of(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cells of a row at these places (one or more), as a tuple."""
+    if len(indexes) == 1:
+        index = indexes[0]
+        return lambda cells: (cells[index],)
+    return itemgetter(*indexes)
+
+
 def _file_digest(path: str | Path) -> str | None:
     """The SHA-256 of a file's bytes (hex); None when it cannot be read (its reader says so)."""
     try:
@@ -726,6 +742,10 @@ def _signature(values: dict[str, str]) -> bytes:
     """A digest of the values a material or lot was declared with, to tell a repeat from a
     redeclaration without keeping the values."""
     return hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=16).digest()
+
+
+# the rows of a box follow each other: its code normalised once
+_box_code = lru_cache(maxsize=1024)(barcodes.normalise)
 
 
 @lru_cache(maxsize=4096)

@@ -36,7 +36,9 @@ def restored(text: str) -> str:
 def restored_rows(rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
     """The rows of a table read from a file, each cell `restored`."""
     for number, cells in rows:
-        yield number, [restored(c) if c[:1] == QUOTE else c for c in cells]
+        if QUOTE in "".join(cells):
+            cells = [restored(c) if c[:1] == QUOTE else c for c in cells]
+        yield number, cells
 
 
 class SafeWriter:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..models import KIND_MODELS, Material
 from ..models.base import QUANTUM
-from ..vocabulary import ItemForm, MaterialKind, Unit
+from ..vocabulary import ItemForm, MaterialKind, PreservationMethod, Unit
 from .declared import DRAWN, LotRef, MaterialRef
 from .inserts import complete, table_of
 
@@ -81,12 +81,8 @@ class Prepared:
             "CREATE TABLE new_lots (place INTEGER PRIMARY KEY, material INTEGER, "
             "material_id INTEGER, fields BLOB, quanta INTEGER NOT NULL DEFAULT 0)"
         )
-        db.execute(
-            "CREATE TABLE new_items (lot INTEGER, lot_id INTEGER, lot_number INTEGER, "
-            "material_id INTEGER, method TEXT, barcode TEXT, quanta INTEGER, unit TEXT, "
-            "form TEXT, container_id INTEGER, row INTEGER, col INTEGER, grid_rows INTEGER, "
-            "grid_cols INTEGER)"
-        )
+        # the items of a batch together, pickled: one record each of _new_item's fields
+        db.execute("CREATE TABLE new_items (batch INTEGER PRIMARY KEY, records BLOB)")
 
     def add(self, batch: list[Row], donors: dict[str, int], boxes: dict[str, Box | None]) -> None:
         """A checked batch's new materials, lots and items (a batch without problems: every
@@ -149,11 +145,11 @@ class Prepared:
                     lot.id if lot.stored else None,
                     lot.number if lot.stored else None,
                     lot.material.id if lot.stored else None,
-                    lot.method.value if lot.method else None,
+                    _VALUES[lot.method] if lot.method else None,
                     row.barcode,
                     quanta,
-                    item["unit"].value,
-                    item["form"].value,
+                    _VALUES[item["unit"]],
+                    _VALUES[item["form"]],
                     box.id if box else None,
                     r,
                     c,
@@ -161,7 +157,11 @@ class Prepared:
                     box.cols if box else None,
                 )
             )
-        self._db.executemany(f"INSERT INTO new_items VALUES ({', '.join('?' * 14)})", records)
+        if records:
+            self._db.execute(
+                "INSERT INTO new_items (records) VALUES (?)",
+                (pickle.dumps(records, pickle.HIGHEST_PROTOCOL),),
+            )
         self._db.executemany(
             "UPDATE new_lots SET quanta = quanta + ? WHERE place = ?",
             ((total, place) for place, total in totals.items()),
@@ -188,8 +188,17 @@ class Prepared:
             ]
 
     def new_items(self, size: int) -> Iterator[list[NewItem]]:
-        for chunk in self._chunks("SELECT * FROM new_items ORDER BY rowid", size):
-            yield [_new_item(record) for record in chunk]
+        """The items in the order they were prepared, `size` at a time (a batch of the check
+        pass in memory at most besides)."""
+        chunk: list[NewItem] = []
+        for (records,) in self._db.execute("SELECT records FROM new_items ORDER BY batch"):
+            for record in pickle.loads(records):
+                chunk.append(_new_item(record))
+                if len(chunk) == size:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
 
     def _chunks(self, query: str, size: int) -> Iterator[list[Any]]:
         cursor = self._db.execute(query)
@@ -211,9 +220,10 @@ def _new_item(record: tuple[Any, ...]) -> NewItem:
     )
 
 
-# the members by their values, looked up without an Enum call per item
+# the members by their values, looked up without an Enum call per item; and their values
 _UNITS = {member.value: member for member in Unit}
 _FORMS = {member.value: member for member in ItemForm}
+_VALUES = {member: member.value for kind in (Unit, ItemForm, PreservationMethod) for member in kind}
 
 
 def _quanta(quantity: Decimal) -> int:

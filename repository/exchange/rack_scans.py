@@ -145,7 +145,7 @@ def read_rack_file(data: bytes, rows: int = 8, cols: int = 12) -> RackFile:
 
     def rack_code(line: int, value: str) -> None:
         nonlocal rack, rack_line
-        code = _code(line, "rack", value, report)
+        code = read_code(line, "rack", value, report)
         if code is None:
             return
         if rack is not None and code != rack:
@@ -207,7 +207,7 @@ def read_rack_file(data: bytes, rows: int = 8, cols: int = 12) -> RackFile:
         elif word in NO_READ:
             scans.append(Scan(line, row, col, no_read=True))
         else:
-            tube = _code(line, "tube", value, report)
+            tube = read_code(line, "tube", value, report)
             if tube is None:
                 continue
             if tube in seen_tubes:
@@ -232,7 +232,7 @@ def read_codes(data: bytes) -> tuple[tuple[int, str], ...]:
     for line, raw in enumerate(text.splitlines(), start=1):
         value = raw.strip()
         if value:
-            code = _code(line, "code", value, report)
+            code = read_code(line, "code", value, report)
             if code is not None:
                 codes.append((line, code))
     if not report.ok:
@@ -240,7 +240,7 @@ def read_codes(data: bytes) -> tuple[tuple[int, str], ...]:
     return tuple(codes)
 
 
-def _code(line: int, column: str, value: str, report: Report) -> str | None:
+def read_code(line: int, column: str, value: str, report: Report) -> str | None:
     """A tube's or a rack's code as stored, or None (a problem reported): not a formula, not too
     long, no control character."""
     if value[:1] in TRIGGERS:

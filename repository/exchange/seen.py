@@ -31,7 +31,8 @@ class FirstSeen:
     def repeats(self, kind: str, keys: Iterable[tuple[str, int]]) -> dict[int, int]:
         """Record the (key, row) pairs in order; for each row whose key was seen before (in an
         earlier call or earlier in this one), the row that first had it."""
-        pairs = [(kind, key, row, next(self._turns)) for key, row in keys]
+        turns = self._turns  # endless: zip draws one turn per pair
+        pairs = [(kind, key, row, turn) for (key, row), turn in zip(keys, turns, strict=False)]
         before = self._db.total_changes
         self._db.executemany("INSERT INTO seen VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", pairs)
         if self._db.total_changes - before == len(pairs):

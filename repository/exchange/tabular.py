@@ -257,7 +257,7 @@ def _width_checked(
     rows: Iterator[tuple[int, list[str]]], width: int, report: Report
 ) -> Iterator[tuple[int, list[str]]]:
     for number, cells in rows:
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():  # blank
             continue
         if len(cells) != width:
             report.add(

@@ -27,7 +27,7 @@ from ..models.base import utcnow
 from ..services.collections import get_collection, next_accession_numbers
 from ..services.events import accessioned_event, record_events, registered_event
 from ..services.inventory import number_lots
-from ..services.storage import PathUnit, measure_free_runs, path_label, path_rows
+from ..services.storage import measure_free_runs, path_label, path_rows, placed_label
 from ..sql import one_of
 from ..vocabulary import EventType, ItemStatus, MaterialKind
 from .inserts import complete, insert_rows, reserve_ids, table_of
@@ -78,7 +78,7 @@ class Writer:
         self.source = source or {}  # what each batch's audit entry says it came from
         self.material_ids = array("q")  # by the material's place in the import
         self.lot_ids, self.lot_numbers, self.lot_materials = array("q"), array("q"), array("q")
-        self.paths: dict[int, list[PathUnit]] = {}
+        self.paths: dict[int, str] = {}  # the path label of each unit items went into
         self.inserted: Counter[str] = Counter()
         self.analysed: dict[str, int] = {}
         self.created = Created()
@@ -254,7 +254,10 @@ class Writer:
             )
             measure_free_runs(self.session, list(occupancy))
         audit.record_batch(self.session, ITEMS, items, self.source)
-        self.paths.update(path_rows(self.session, set(occupancy) - set(self.paths)))
+        new_units = set(occupancy) - self.paths.keys()
+        self.paths.update(
+            (unit, path_label(path)) for unit, path in path_rows(self.session, new_units).items()
+        )
         record_events(
             self.session,
             EventType.REGISTERED,
@@ -270,4 +273,4 @@ class Writer:
         """Where a new item was put: its path (with its position), or None."""
         if item["container_id"] is None:
             return None
-        return path_label(self.paths[item["container_id"]], item["row"], item["col"])
+        return placed_label(self.paths[item["container_id"]], item["row"], item["col"])

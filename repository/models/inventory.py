@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     Text,
@@ -41,6 +42,8 @@ class Lot(Base):
         CheckConstraint("passage_number >= 0", name="passage_number"),
         CheckConstraint("regeneration_cycle >= 0", name="regeneration_cycle"),
         CheckConstraint("initial_quantity >= 0", name="initial_quantity"),
+        # the lots in the order the due list reads the oldest first (never germination-tested)
+        Index("ix_lots_preserved_on_id", "preserved_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,8 @@ its input with the collection (KIND_INPUTS, one of MaterialIn) the RegisterMater
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -368,8 +369,52 @@ class MaterialIn(Schema):
             raise ValidationFailed(error.normalized_messages()) from error
 
 
+# A kind's fields an edit does not change: what other records key on (a cell line's Cellosaurus
+# accession and STR profile, by which its reference and its authentications find it; a
+# specimen's donor, a record of its own).
+KEYED = frozenset({"cellosaurus_id", "str_profile", "donor"})
+
+KIND_FIELDS: dict[MaterialKind, tuple[str, ...]] = {
+    MaterialKind(kind): tuple(
+        name
+        for name in schema._declared_fields
+        if name not in MaterialSchema._declared_fields and name not in KEYED
+    )
+    for kind, schema in KIND_SCHEMAS.items()
+}
+"""Each kind's own fields a curator may change after registration (its registration's)."""
+
+
+def _edited(field: fields.Field) -> fields.Field:
+    """A registration field as an edit reads it: never required; an optional value may be
+    cleared (null), but not a required one, a yes/no, or a list (it is emptied instead)."""
+    edited = copy.copy(field)
+    edited.allow_none = not (field.required or isinstance(field, fields.Boolean | fields.List))
+    edited.required = False
+    return edited
+
+
+# every kind's own fields, each read as its kind's registration reads it (a name two kinds share,
+# a genotype, is declared alike by both)
+_KIND_EDITS = {
+    name: _edited(KIND_SCHEMAS[kind]._declared_fields[name])
+    for kind, names in KIND_FIELDS.items()
+    for name in names
+}
+
+
+def foreign_fields(kind: MaterialKind, changes: Iterable[str]) -> list[str]:
+    """The fields of other kinds that `changes` name, which a material of `kind` has not."""
+    own = KIND_FIELDS[kind]
+    return [name for name in changes if name in _KIND_EDITS and name not in own]
+
+
 class MaterialPatchSchema(StrictSchema):
-    """Fields a curator may change after registration."""
+    """Fields a curator may change after registration: those of every material, and a kind's
+    own (a material of another kind refuses them)."""
+
+    class Meta(StrictSchema.Meta):
+        include = _KIND_EDITS
 
     designation = text(also=validate.Length(min=1, max=200))
     designation_zh = text(allow_none=True)

@@ -70,6 +70,7 @@ SOURCES: dict[str, Source] = {
 }
 
 DIGEST = "What is due on "  # the digest's subject, before the day
+COUNTED = 1000  # a rule's lines counted beyond the page asked (Page.more names the kinds cut)
 
 
 def gather(
@@ -118,10 +119,14 @@ def due_list(
 
 @dataclass(frozen=True)
 class Page:
-    """A page of the due list: its lines, and how many lines the whole list has of each kind."""
+    """A page of the due list: its lines, and how many lines the whole list has of each kind,
+    counted up to COUNTED lines of a rule beyond the page: a kind in `more` has more lines
+    than its count says (a backlog of a hundred thousand untested seed lots is not counted to
+    its last line on every page)."""
 
     lines: list[DueLine]
     counts: dict[str, int]
+    more: frozenset[str] = frozenset()
 
     @property
     def total(self) -> int:
@@ -139,6 +144,7 @@ def page(
     offset: int = 0,
     limit: int = 50,
     sources: Mapping[str, Source] = SOURCES,
+    counted: int = COUNTED,
 ) -> Page:
     """The lines `offset` to `offset + limit` of what `who` must do (due_list's, of the
     collections `within` when given: None for the lines of no collection), and the counts of
@@ -171,50 +177,60 @@ def page(
     first: list[tuple[tuple[Any, ...], int | DueLine]] = [
         ((line.due_on, line.kind, line.record_id, n), line) for n, line in enumerate(made)
     ]
+    more: set[str] = set()
     if rules:
-        ranked = _ranked(tuple(rules), day, admitted, offset + limit)
+        ranked = _ranked(tuple(rules), day, admitted, offset + limit, counted)
         for row in session.connection().execute(ranked):
-            if row.of_kind is not None:
-                counts[row.kind] += row.of_kind
-            else:
+            if row.of_kind is None:
                 first.append(((row.due_on, row.kind, row.record_id, row.tie), row.rule))
+            elif row.of_kind > offset + limit + counted:  # one more than counted: cut
+                counts[row.kind] += row.of_kind - 1
+                more.add(row.kind)
+            else:
+                counts[row.kind] += row.of_kind
     first.sort(key=lambda found: found[0])
     shown = first[offset : offset + limit]
-    return Page(_lines(session, rules, day, shown), dict(counts))
+    return Page(_lines(session, rules, day, shown), dict(counts), frozenset(more))
 
 
 @lru_cache(maxsize=64)
 def _ranked(
-    rules: tuple[Rule, ...], day: date, admitted: frozenset[int | None] | None, first: int
+    rules: tuple[Rule, ...],
+    day: date,
+    admitted: frozenset[int | None] | None,
+    first: int,
+    counted: int,
 ) -> Any:
-    """The keys of the `first` lines of the rules due by `day` (in the collections admitted),
-    then the count of the lines of each kind (a row with no key): by one select of them all,
-    made once for the same question (a select is immutable; building it costs more than
-    running it on a small facility)."""
-    keys = union_all(
-        *[
-            select(*[rows.c[name] for name in KEY], literal_column(str(n)).label("rule")).where(
-                _among(rows.c.collection_id, admitted)
-            )
-            for n, rows in enumerate(rule.rows(day).subquery() for rule in rules)
-        ]
-    ).cte("due_keys")
-    leading = (
-        select(keys, cast(null(), Integer).label("of_kind"))
-        .order_by(*[keys.c[name] for name in KEY], keys.c.rule)
-        .limit(first)
-        .subquery()
-    )
+    """The keys of the `first` lines of each rule due by `day` (in the collections admitted),
+    then each rule's count of its lines by kind, up to `first + counted + 1` (a row with no
+    key): by one select of them all, each part cut short by its limit, made once for the same
+    question (a select is immutable; building it costs more than running it on a small
+    facility)."""
     nothing = cast(null(), Integer)
-    counted = select(
-        cast(null(), Date),
-        keys.c.kind,
-        nothing,
-        nothing,
-        nothing,
-        func.count().label("of_kind"),
-    ).group_by(keys.c.kind)
-    return union_all(select(leading), counted)
+    parts: list[Any] = []
+    for n, rule in enumerate(rules):
+        rows = rule.rows(day).subquery()
+        chosen = select(rows).where(_among(rows.c.collection_id, admitted)).subquery()
+        keys = [chosen.c[name] for name in KEY]
+        leading = (
+            select(*keys, literal_column(str(n)).label("rule"), nothing.label("of_kind"))
+            .order_by(*keys)
+            .limit(first)
+            .subquery()
+        )
+        counting = select(chosen.c.kind).limit(first + counted + 1).subquery()
+        parts.append(select(leading))
+        parts.append(
+            select(
+                cast(null(), Date),
+                counting.c.kind,
+                nothing,
+                nothing,
+                literal_column(str(n)),
+                func.count(),
+            ).group_by(counting.c.kind)
+        )
+    return union_all(*parts)
 
 
 def _among(column: Any, admitted: frozenset[int | None] | None) -> ColumnElement[bool]:

@@ -1,14 +1,16 @@
 """Label data from the records: what a vial, cap, seed packet, cage card, box lid or box map
 shows for each kind of material (the `labels` package renders it). Every set of items labelled
 (barcodes, a lot, a box's items, an item search, a request's items) is one `Selected`: the
-items' ids in order, their labels read a chunk at a time as they are drawn."""
+items' ids in order, their labels read a chunk at a time as they are drawn. What each label
+holds is said in one place, `cards`: an item, or the animals of a cage on its one card, which
+no chunk and no print job parts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
@@ -91,26 +93,25 @@ class Selected:
 
     @property
     def count(self) -> int:
-        """How many items (or documents); cage cards gather the animals of a cage."""
+        """How many items (or documents); `label_count` says how many labels they print."""
         return len(self.ids) + len(self.things)
 
     def label_count(self, session: Session) -> int:
-        """How many labels it prints: its count, but one card per cage for cage cards (which
-        are read to be counted)."""
-        if self.template != "cage-card" or not self.ids:
-            return self.count
-        return sum(1 for _ in self.labels(session))
+        """How many labels it prints: one per item or document, but one card per cage for
+        the animals of a cage (`cards`)."""
+        return len(self.things) + len(cards(session, self.ids, self.template))
 
     def labels(self, session: Session) -> Iterator[Label | BoxMap | PackingList | PickList]:
         yield from self.things
         yield from labels_of(session, self.ids, self.template, self.url)
 
-    def parts(self, size: int) -> Iterator[Selected]:
-        """The selection in parts of `size` items, in order (a print job each)."""
+    def parts(self, session: Session, size: int) -> Iterator[Selected]:
+        """The selection in parts of about `size` items, in order (a print job each); the
+        animals of a cage stay in one part, its card's."""
         if self.things:
             yield replace(self, ids=())
-        for start in range(0, len(self.ids), size):
-            yield replace(self, ids=self.ids[start : start + size], things=())
+        for part in _parts(cards(session, self.ids, self.template), size):
+            yield replace(self, ids=tuple(i for card in part for i in card.ids), things=())
 
 
 def selection(
@@ -199,15 +200,78 @@ def _ids(session: Session, statement: Select) -> list[int]:
     return list(session.scalars(statement.limit(MAX_LABELS + 1)))
 
 
+class Card(NamedTuple):
+    """What one label holds: an item (`cage` None), or the animals of a cage on its card."""
+
+    cage: int | None
+    ids: tuple[int, ...]
+
+
+def cards(session: Session, ids: Sequence[int], template: str | None = None) -> list[Card]:
+    """The labels these items print, in their order: one per item, but one card per cage for
+    the animals of a cage (where its first one comes; cage cards by `template`, or each
+    item's own), whatever chunks they are read in; an animal kept in no cage has a card of
+    its own. Only the cages of the items are read here."""
+    if template not in (None, "cage-card"):
+        return [Card(None, (id_,)) for id_ in ids]
+    caged = select(Item.id, Item.container_id).where(Item.container_id.is_not(None))
+    if template is None:  # each item's own: the forms whose own label is a cage card
+        caged = caged.where(Item.form.in_([f for f in ItemForm if template_for(f) == "cage-card"]))
+    cage_of: dict[int, int | None] = {}
+    for start in range(0, len(ids), CHUNK):
+        for id_, cage in session.execute(caged.where(Item.id.in_(ids[start : start + CHUNK]))):
+            cage_of[id_] = cage
+    animals: dict[int, list[int]] = {}
+    out: list[Card | list[int]] = []
+    for id_ in ids:
+        cage = cage_of.get(id_)
+        if cage is None:
+            out.append(Card(None, (id_,)))
+        elif cage in animals:
+            animals[cage].append(id_)
+        else:
+            animals[cage] = [id_]
+            out.append(animals[cage])  # the cage's card, once all its animals are known
+    return [
+        entry if isinstance(entry, Card) else Card(cage_of[entry[0]], tuple(entry)) for entry in out
+    ]
+
+
+def _parts(cards_: Sequence[Card], size: int) -> Iterator[list[Card]]:
+    """Cards in runs of about `size` items, in order (one card's animals may make a run
+    longer)."""
+    part: list[Card] = []
+    held = 0
+    for card in cards_:
+        if part and held + len(card.ids) > size:
+            yield part
+            part, held = [], 0
+        part.append(card)
+        held += len(card.ids)
+    if part:
+        yield part
+
+
 def labels_of(
     session: Session, ids: Sequence[int], template: str | None = None, url: str | None = None
 ) -> Iterator[Label]:
-    """The labels of these items, in this order, read CHUNK items at a time. Cage cards
-    gather the animals of a cage found in the same chunk."""
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    """The labels of these items, in this order (`cards`), read about CHUNK items at a time."""
+    for part in _parts(cards(session, ids, template), CHUNK):
+        chunk = [id_ for card in part for id_ in card.ids]
         rows = {r.id: r for r in session.execute(_ROWS.where(Item.id.in_(chunk)))}
-        yield from _items(session, [rows[i] for i in chunk if i in rows], template, url)
+        cages = {card.cage for card in part if card.cage is not None}
+        units = {}
+        if cages:
+            units = {
+                u.id: u
+                for u in session.scalars(select(StorageUnit).where(StorageUnit.id.in_(cages)))
+            }
+        for card in part:
+            held = [rows[id_] for id_ in card.ids if id_ in rows]
+            if card.cage is not None and held:
+                yield _cage_card(units[card.cage], held, url)
+            elif held:
+                yield _label(held[0], template, url)
 
 
 def item_labels(
@@ -296,28 +360,6 @@ def pick_list(session: Session, request_id: int) -> PickList:
         ),
         date=date.today().isoformat(),
     )
-
-
-def _items(session: Session, rows: Sequence[Any], template: str | None, url: str | None) -> list:
-    """A label per item, except cage cards: one per cage for the animals in it (in the order
-    of the first of them), one per animal kept in no cage."""
-    out: list[Label] = []
-    cages: dict[int, list[Any]] = {}
-    for row in rows:
-        if (template or template_for(row.form)) != "cage-card" or row.container_id is None:
-            out.append(_label(row, template, url))
-        elif row.container_id not in cages:
-            cages[row.container_id] = [row]
-            out.append(row.container_id)  # its card, once all its animals are known
-        else:
-            cages[row.container_id].append(row)
-    if not cages:
-        return out
-    units = {u.id: u for u in session.scalars(select(StorageUnit).where(StorageUnit.id.in_(cages)))}
-    return [
-        _cage_card(units[entry], cages[entry], url) if isinstance(entry, int) else entry
-        for entry in out
-    ]
 
 
 def _animal(row: Any) -> str:

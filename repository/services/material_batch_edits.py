@@ -1,6 +1,7 @@
 """Batch edits of materials: the materials a material search matches (or the lines of a sheet
 keyed by accession number) take the changes a curator makes one material at a time — any field
-a single edit takes (access level, remarks, terms, risk group…) — read by the same schema
+a single edit takes (access level, remarks, terms, risk group, a kind's own fields: a storage
+temperature, a growth medium…; a material of another kind refuses them) — read by the same schema
 (`MaterialPatchSchema`) and checked by the same rules (`materials.edit_refusals`), and written
 by the same code (`materials.edit_materials`: audit and events). Only the materials of the
 collections the asker curates are chosen. The preview, the refusal, the record of the batch and
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import fields
@@ -58,9 +60,16 @@ class MaterialLine:
 
 
 def _typed(name: str, value: Any) -> Any:
-    """A field's value from its JSON form (a vocabulary's member from its value)."""
+    """A field's value from its JSON form (`plain`'s: a vocabulary's member from its value, a
+    moment from its ISO form in UTC)."""
     given = _FIELDS[name]
-    return given.enum(value) if isinstance(given, fields.Enum) and value is not None else value
+    if value is None:
+        return None
+    if isinstance(given, fields.Enum):
+        return given.enum(value)
+    if isinstance(given, fields.DateTime):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
 
 
 def _lines(
@@ -69,20 +78,23 @@ def _lines(
     """What each material's changes do to it (material, its collection's code, changes, sheet
     line): by the rules of a single edit, asked once for all the materials that take the same
     changes."""
-    alike: dict[tuple[tuple[str, Any], ...], list[Material]] = {}
+    alike: dict[str, tuple[Mapping[str, Any], list[Material]]] = {}
     for material, _, changes, _ in wanted:
-        alike.setdefault(tuple(sorted(changes.items())), []).append(material)
+        alike.setdefault(as_json(dict(changes)), (changes, []))[1].append(material)
     refused: dict[int, str] = {}
-    for pairs, group in alike.items():
-        refused.update(edit_refusals(session, group, dict(pairs)))
+    for changes, group in alike.values():
+        refused.update(edit_refusals(session, group, changes))
     lines = []
     for material, code, changes, line in wanted:
-        differ = {k: v for k, v in changes.items() if getattr(material, k) != v}
-        old = {k: plain(getattr(material, k)) for k in differ}
-        new = {k: plain(v) for k, v in differ.items()}
-        if material.id in refused:
-            outcome, why, old, new = Outcome.REFUSED, refused[material.id], {}, {}
+        differ: dict[str, Any] = {}
+        old: dict[str, Any] = {}
+        new: dict[str, Any] = {}
+        if material.id in refused:  # perhaps a field its kind has not
+            outcome, why = Outcome.REFUSED, refused[material.id]
         else:
+            differ = {k: v for k, v in changes.items() if plain(getattr(material, k)) != plain(v)}
+            old = {k: plain(getattr(material, k)) for k in differ}
+            new = {k: plain(v) for k, v in differ.items()}
             outcome, why = (Outcome.UPDATED if differ else Outcome.UNCHANGED), None
         lines.append(
             MaterialLine(

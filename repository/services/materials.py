@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -11,6 +10,7 @@ from sqlalchemy import Table, inspect, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..audit import as_json, plain
 from ..errors import Conflict, InvalidState, ValidationFailed
 from ..models import (
     KIND_MODELS,
@@ -25,7 +25,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..schemas.donors import NewConsent, RegisterDonor
 from ..schemas.fields import given
-from ..schemas.materials import RegisterMaterial
+from ..schemas.materials import RegisterMaterial, foreign_fields
 from ..sql import chunked
 from ..vocabulary import FINISHED, AccessLevel, EventType, RequestStatus
 from .collections import get_collection, next_accession_number
@@ -70,12 +70,22 @@ def edit_refusals(
 ) -> dict[int, str]:
     """Why each of these materials cannot take validated changes (MaterialPatchSchema), by
     id: the rules of an edit beyond its fields', which a single edit and a batch share. A
-    material a requester holds under a request in progress (submitted, not yet closed) keeps
-    an access level at least as open as the one it is held under."""
+    material takes no field of another kind than its own; one a requester holds under a
+    request in progress (submitted, not yet closed) keeps an access level at least as open as
+    the one it is held under."""
+    refused = {}
+    for material in materials:
+        foreign = foreign_fields(material.kind, changes)
+        if foreign:
+            refused[material.id] = _not_of_kind(material, foreign)
     level = changes.get("access_level")
     if level is None:
-        return {}
-    closing = {m.id: m for m in materials if _OPENNESS[level] < _OPENNESS[m.access_level]}
+        return refused
+    closing = {
+        m.id: m
+        for m in materials
+        if m.id not in refused and _OPENNESS[level] < _OPENNESS[m.access_level]
+    }
     held: dict[int, list[str]] = {}
     for chunk in chunked(sorted(closing)):
         for material_id, number in session.execute(
@@ -85,7 +95,7 @@ def edit_refusals(
             .order_by(MaterialRequest.number)
         ):
             held.setdefault(material_id, []).append(number)
-    return {
+    return refused | {
         material_id: (
             f"requests in progress ({', '.join(dict.fromkeys(numbers))}) hold it under access "
             f"level {closing[material_id].access_level.value}; it cannot become {level.value}."
@@ -94,9 +104,21 @@ def edit_refusals(
     }
 
 
+def _not_of_kind(material: Material, foreign: Sequence[str]) -> str:
+    """Why a material does not take fields of another kind (`foreign_fields`)."""
+    kind = material.kind.value.replace("_", " ")
+    named = ", ".join(foreign)
+    return f"{named} {'is not a field' if len(foreign) == 1 else 'are not fields'} of a {kind}."
+
+
 def edit_material(session: Session, material: Material, changes: dict) -> Material:
-    """Apply validated changes (MaterialPatchSchema) to a material, if it can take them
-    (`edit_refusals`: a 409 otherwise); the audit log keeps the values before and after."""
+    """Apply validated changes (MaterialPatchSchema) to a material, if it can take them: a
+    field of another kind is a 422 (nothing written), the other rules' refusals
+    (`edit_refusals`) a 409; the audit log keeps the values before and after."""
+    foreign = foreign_fields(material.kind, changes)
+    if foreign:
+        why = _not_of_kind(material, foreign)
+        raise ValidationFailed({name: [why] for name in foreign}, why)
     refused = edit_refusals(session, [material], changes)
     if refused:
         raise Conflict(f"{material.accession_number}: {refused[material.id]}", field="access_level")
@@ -117,17 +139,19 @@ def edit_materials(
     if not changed:
         return
     session.flush()
-    alike: dict[tuple[Table, tuple[tuple[str, Any], ...]], list[int]] = defaultdict(list)
+    # the values to write and the ids taking them, by table and the values' JSON (a list, a
+    # strain's form of supply, is no key itself)
+    alike: dict[tuple[Table, str], tuple[dict[str, Any], list[int]]] = {}
     entries = []
     for material, changes in changed:
         before = {name: getattr(material, name) for name in changes}
-        differ = [name for name, value in changes.items() if before[name] != value]
+        differ = [name for name, value in changes.items() if plain(before[name]) != plain(value)]
         columns = inspect(type(material)).columns  # the kind's own fields are in its table
         tables: dict[Table, dict[str, Any]] = {Material.__table__: {}}
         for name, value in changes.items():
             tables.setdefault(columns[name].table, {})[name] = value
         for table, values in tables.items():
-            alike[(table, tuple(sorted(values.items())))].append(material.id)
+            alike.setdefault((table, as_json(values)), (values, []))[1].append(material.id)
         if differ:
             entries.append(
                 audit.entry(
@@ -139,12 +163,10 @@ def edit_materials(
                 )
             )
     now = utcnow()
-    for (table, pairs), ids in alike.items():
+    for (table, _), (values, ids) in alike.items():
         stamp = {"updated_at": now} if table is Material.__table__ else {}
         for chunk in chunked(ids):
-            session.execute(
-                update(table).where(table.c.id.in_(chunk)).values(**dict(pairs), **stamp)
-            )
+            session.execute(update(table).where(table.c.id.in_(chunk)).values(**values, **stamp))
     audit.record(session, entries)
     for material, changes in changed:
         session.expire(material, [*changes, "updated_at"])

@@ -183,21 +183,22 @@ def submit_parts(
     template: str,
     created_by: int | None = None,
 ) -> list[PrintJob]:
-    """Queue the items of a large selection as a job per `labelling.CHUNK` of them, in order,
-    each rendered when it is sent (so nothing here grows with the labels but their ids). The
-    jobs make one batch, named in each title by the first job's id (`progress`)."""
+    """Queue the items of a large selection as a job per `labelling.CHUNK` of them or so (a
+    cage's animals in one, on its card), in order, each rendered when it is sent (so nothing
+    here grows with the labels but their ids). The jobs make one batch, named in each title
+    by the first job's id (`progress`), counted in labels."""
     if not printer.active:
         raise InvalidState(f"Printer {printer.name} is switched off in biorepo.", field="printer")
     if selected.things:
         raise ValueError("box maps, lids and packing lists are queued whole (submit)")
-    jobs, first = [], 1
-    for part in selected.parts(labelling.CHUNK):
+    jobs, first, total = [], 1, selected.label_count(session)
+    for part in selected.parts(session, labelling.CHUNK):
         spec = {"ids": list(part.ids), "template": part.template, "url": part.url}
         job = PrintJob(
             printer=printer,
             title=title[:120],
             template=template,
-            labels=len(part.ids),
+            labels=part.label_count(session),
             document=DEFERRED + json.dumps(spec).encode("ascii"),
             media_type=labels.MEDIA_TYPES[printer.protocol.value],
             created_by=created_by,
@@ -205,8 +206,8 @@ def submit_parts(
         )
         session.add(job)
         session.flush()  # in order: the worker sends a printer's jobs by id
-        job.title = f"{title[:120]}: labels {first}–{first + len(part.ids) - 1} of {selected.count}"
-        first += len(part.ids)
+        job.title = f"{title[:120]}: labels {first}–{first + job.labels - 1} of {total}"
+        first += job.labels
         jobs.append(job)
     for job in jobs:
         job.title += f" · batch {jobs[0].id}"

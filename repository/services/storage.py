@@ -147,7 +147,11 @@ def path_rows(session: Session, unit_ids: Iterable[int]) -> dict[int, list[PathU
 
 
 def path_label(path: Sequence[Any], row: int | None = None, col: int | None = None) -> str:
-    label = " › ".join(p.name for p in path)
+    return placed_label(" › ".join(p.name for p in path), row, col)
+
+
+def placed_label(label: str, row: int | None = None, col: int | None = None) -> str:
+    """A unit's path label (path_label without a position) with a position in it."""
     return f"{label} [{position_label(row, col)}]" if row is not None else label
 
 
@@ -160,6 +164,23 @@ def subtree(root_id: int) -> Select:
 
 
 # --- placing and moving items ------------------------------------------------------------------
+
+
+Spot = tuple[int | None, int | None, int | None]  # container, row, column: None, out of storage
+_NOWHERE: Spot = (None, None, None)
+
+
+def _move_event(
+    paths: dict[int, list[PathUnit]], item_id: int, lot_id: int, old: Spot, new: Spot
+) -> tuple[EventType, dict[str, Any]]:
+    """The event of an item going from `old` to `new` (`paths` holding their containers'),
+    as a row for record_events: `moved`, or `placed` when it was out of storage."""
+    data = {
+        "from": path_label(paths[old[0]], old[1], old[2]) if old[0] else None,
+        "to": path_label(paths[new[0]], new[1], new[2]) if new[0] else None,
+    }
+    kind = EventType.MOVED if data["from"] else EventType.PLACED
+    return kind, {"item_id": item_id, "lot_id": lot_id, "data": data}
 
 
 def relocate(
@@ -191,18 +212,16 @@ def relocate(
     _adjust_occupancy(session, delta)
     session.flush()
 
-    history: list[dict[str, Any]] = []
+    history: dict[EventType, list[dict[str, Any]]] = defaultdict(list)
     for item, place in moves:
         old = before[item.id]
         if old[0] is None and place is None:
             continue
-        data = {
-            "from": path_label(paths[old[0]], old[1], old[2]) if old[0] else None,
-            "to": path_label(paths[place.container.id], place.row, place.col) if place else None,
-        }
-        history.append({"item_id": item.id, "lot_id": item.lot_id, "data": data})
-    record_events(session, EventType.MOVED, [h for h in history if h["data"]["from"]], note)
-    record_events(session, EventType.PLACED, [h for h in history if not h["data"]["from"]], note)
+        new = (place.container.id, place.row, place.col) if place else _NOWHERE
+        kind, event = _move_event(paths, item.id, item.lot_id, old, new)
+        history[kind].append(event)
+    record_events(session, EventType.MOVED, history[EventType.MOVED], note)
+    record_events(session, EventType.PLACED, history[EventType.PLACED], note)
 
 
 class Placing(Protocol):
@@ -279,11 +298,11 @@ def rewrite_items(session: Session, rewrites: Sequence[Rewrite]) -> None:
     entries = []
     for r in rewrites:
         old = (r.old_container_id, r.old_row, r.old_col)
-        new: tuple[int | None, int | None, int | None] = old
+        new: Spot = old
         grid = (r.old_grid_rows, r.old_grid_cols)
         if not r.keep_place:
             unit = r.place.container if r.place is not None else None
-            new = (unit.id, r.place.row, r.place.col) if unit and r.place else (None, None, None)
+            new = (unit.id, r.place.row, r.place.col) if unit and r.place else _NOWHERE
             grid = (unit.rows, unit.cols) if unit else (None, None)
         values.append(
             {
@@ -306,12 +325,8 @@ def rewrite_items(session: Session, rewrites: Sequence[Rewrite]) -> None:
                 delta[new[0]] += 1
             before.update(container_id=old[0], row=old[1], col=old[2])
             after.update(container_id=new[0], row=new[1], col=new[2])
-            data = {
-                "from": path_label(paths[old[0]], old[1], old[2]) if old[0] else None,
-                "to": path_label(paths[new[0]], new[1], new[2]) if new[0] else None,
-            }
-            kind = EventType.MOVED if data["from"] else EventType.PLACED
-            history[(kind, r.note)].append({"item_id": r.id, "lot_id": r.lot_id, "data": data})
+            kind, event = _move_event(paths, r.id, r.lot_id, old, new)
+            history[(kind, r.note)].append(event)
         changed = [k for k in after if before[k] != after[k]]
         entries.append(
             audit.entry(

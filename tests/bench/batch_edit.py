@@ -12,12 +12,8 @@ baseline."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, select, text
 
@@ -30,7 +26,7 @@ from repository.services import batch_edits, material_batch_edits
 from repository.services.accounts import Principal
 from repository.services.storage import subtree
 from repository.vocabulary import AccessLevel, ItemStatus, Role, StorageKind
-from tests.bench.core import build, fresh, postgres_url, row
+from tests.bench.core import built, on_each_backend, row
 
 WHO = Principal(user_id=None, roles=frozenset({Role.TECHNICIAN}))
 CURATOR = Principal(user_id=None, roles=frozenset({Role.CURATOR}), curated=frozenset({1}))
@@ -195,14 +191,7 @@ TARGETS = {"preview": "target < 2 s", "commit": "target < 5 s", "undo": "target 
 
 
 def run(backend: str, url: str, n_items: int, postgres: bool) -> None:
-    started = time.perf_counter()
-    engine, url = fresh(url, "bench_batch" if postgres else None)
-    built = build(engine, n_items)
-    print(
-        f"{backend:<11} built {built['items']:,} items in {built['boxes']:,} boxes in "
-        f"{time.perf_counter() - started:.0f} s",
-        flush=True,
-    )
+    engine, _, _ = built(backend, url, "bench_batch" if postgres else None, n_items)
     for figure, (value, raw, count) in measure(engine).items():
         row(
             backend,
@@ -225,14 +214,7 @@ def run(backend: str, url: str, n_items: int, postgres: bool) -> None:
 
 
 def main() -> None:
-    n_items = int(os.environ.get("BENCH_ITEMS", "1000000"))
-    print(f"{'backend':<11} {'figure':<60} {'value':>12} {'baseline':>12} {'ratio':>8}")
-    folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-"))
-    run("sqlite", f"sqlite:///{folder / 'batch.db'}", n_items, postgres=False)
-    postgres = postgres_url()
-    if postgres:
-        run("postgresql", postgres, n_items, postgres=True)
-    shutil.rmtree(folder)
+    on_each_backend(run, "batch.db")
 
 
 if __name__ == "__main__":

@@ -448,10 +448,49 @@ def postgres_url() -> str | None:
     return url
 
 
+HEADER = f"{'backend':<11} {'figure':<60} {'value':>12} {'baseline':>12} {'ratio':>8}"
+
+
 def row(backend: str, figure: str, value: str, baseline: str, ratio: float, target: str) -> None:
     print(
         f"{backend:<11} {figure:<60} {value:>12} {baseline:>12} {ratio:>8.2f}  {target}", flush=True
     )
+
+
+def built(
+    backend: str,
+    url: str,
+    schema: str | None,
+    n_items: int,
+    then: Callable[[Engine], object] | None = None,
+) -> tuple[Engine, str, dict]:
+    """A new database (`schema` on PostgreSQL), its url and the inventory `build` makes in it
+    of `n_items` (and whatever `then` adds), said with the time it took."""
+    started = time.perf_counter()
+    engine, url = fresh(url, schema)
+    inventory = build(engine, n_items)
+    if then is not None:
+        then(engine)
+    print(
+        f"{backend:<11} built {inventory['items']:,} items in {inventory['boxes']:,} boxes in "
+        f"{time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    return engine, url, inventory
+
+
+def on_each_backend(run: Callable[[str, str, int, bool], None], file: str) -> None:
+    """The figures' header, then `run` (backend, url, items, on PostgreSQL) on a new SQLite
+    file named `file` and on PostgreSQL when BIOREPO_BENCH_POSTGRES_URL is set, on BENCH_ITEMS
+    items (a million unless set)."""
+    n_items = int(os.environ.get("BENCH_ITEMS", "1000000"))
+    print(HEADER)
+    folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-"))
+    run("sqlite", f"sqlite:///{folder / file}", n_items, False)
+    postgres = postgres_url()
+    if postgres:
+        run("postgresql", postgres, n_items, True)
+    shutil.rmtree(folder)
 
 
 def run(backend: str, url_big: str, url_small: str, n_items: int, postgres: bool) -> None:
@@ -512,7 +551,7 @@ def run(backend: str, url_big: str, url_small: str, n_items: int, postgres: bool
 
 def main() -> None:
     n_items = int(os.environ.get("BENCH_ITEMS", "1000000"))
-    print(f"{'backend':<11} {'figure':<60} {'value':>12} {'baseline':>12} {'ratio':>8}")
+    print(HEADER)
     folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-"))
     run(
         "sqlite",

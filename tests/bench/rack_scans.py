@@ -12,12 +12,8 @@ and one apply of it (two tubes swapped across boxes, two missing) with history."
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, select, text
 
@@ -27,7 +23,7 @@ from repository.models import Item, StorageUnit
 from repository.models.storage import position_label
 from repository.services import stocktaking
 from repository.vocabulary import StorageKind
-from tests.bench.core import build, fresh, latencies, postgres_url, row
+from tests.bench.core import built, latencies, on_each_backend, row
 
 RACKS = 50  # boxes verified, each once (the median is reported)
 READ = 96  # positions of a 96-rack reader's file
@@ -182,14 +178,7 @@ def measure_freezer(engine: Engine, freezer: int) -> dict[str, float]:
 
 
 def run(backend: str, url: str, n_items: int, postgres: bool) -> None:
-    started = time.perf_counter()
-    engine, url = fresh(url, "bench_racks" if postgres else None)
-    built = build(engine, n_items)
-    print(
-        f"{backend:<11} built {built['items']:,} items in {built['boxes']:,} boxes in "
-        f"{time.perf_counter() - started:.0f} s",
-        flush=True,
-    )
+    engine, _, inventory = built(backend, url, "bench_racks" if postgres else None, n_items)
     full, verify_only, raw = measure(engine)
     for figure, value in (
         (f"rack scan: {READ}-tube file read + verify", full),
@@ -203,7 +192,7 @@ def run(backend: str, url: str, n_items: int, postgres: bool) -> None:
             value / raw,
             "target < 100 ms",
         )
-    freezer = measure_freezer(engine, built["source"])
+    freezer = measure_freezer(engine, inventory["source"])
     items = int(freezer["items"])
     for figure, value in (
         (f"freezer stocktake: {items:,} tubes, codes scanned, verify", freezer["codes"]),
@@ -222,14 +211,7 @@ def run(backend: str, url: str, n_items: int, postgres: bool) -> None:
 
 
 def main() -> None:
-    n_items = int(os.environ.get("BENCH_ITEMS", "1000000"))
-    print(f"{'backend':<11} {'figure':<60} {'value':>12} {'baseline':>12} {'ratio':>8}")
-    folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-"))
-    run("sqlite", f"sqlite:///{folder / 'racks.db'}", n_items, postgres=False)
-    postgres = postgres_url()
-    if postgres:
-        run("postgresql", postgres, n_items, postgres=True)
-    shutil.rmtree(folder)
+    on_each_backend(run, "racks.db")
 
 
 if __name__ == "__main__":

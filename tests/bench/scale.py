@@ -18,17 +18,22 @@ import statistics
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 
 from api import create_app
-from repository.db import session_factory, unit_of_work
-from repository.models import Material, StorageUnit
+from repository import migrate
+from repository.db import make_engine, session_factory, unit_of_work
+from repository.models import Item, Material, StorageUnit, User
 from repository.services import accounts
 from repository.vocabulary import Role
 from tests.bench.core import NOW, build, fresh, postgres_url, row
+from tests.databases import in_schema
 from tests.factories import add_token
 
 SMALL = 100_000
+# measure again the inventories a previous run built (BENCH_SCALE_REUSE=1): the ten-million-item
+# one takes about 45 minutes to build
+REUSE = bool(os.environ.get("BENCH_SCALE_REUSE"))
 BUDGET_S = 60.0  # at most this long (and at least 10 calls) per figure
 
 
@@ -65,7 +70,8 @@ def measure(engine: Engine, url: str, codes: list[str]) -> dict[str, tuple[float
     """Each figure's (p50, p99, calls) through the API (and the catalogue page)."""
     factory = session_factory(engine)
     with unit_of_work(factory) as db:
-        accounts.register_user(db, "scale@example.org", "Scale", roles=[(Role.ADMIN, None)])
+        if db.scalar(select(User.id).where(User.email == "scale@example.org")) is None:
+            accounts.register_user(db, "scale@example.org", "Scale", roles=[(Role.ADMIN, None)])
     with unit_of_work(factory) as db:
         token = add_token(db, "scale@example.org", 1).secret
     with engine.connect() as connection:
@@ -115,23 +121,40 @@ def measure(engine: Engine, url: str, codes: list[str]) -> dict[str, tuple[float
     return found
 
 
+def built(url: str, schema: str, n: int) -> tuple[Engine, str, list[str]]:
+    """A new inventory of `n` items in `schema`, settled as autovacuum leaves it."""
+    engine, scoped = fresh(url, schema)
+    found = build(engine, n)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    return engine, scoped, found["codes"]
+
+
+def reused(url: str, schema: str) -> tuple[Engine, str, list[str]]:
+    """The inventory a previous run built in `schema` (migrated to head), and 2,000 of its
+    items' codes spread over it."""
+    scoped = in_schema(url, schema)
+    migrate.upgrade(scoped)
+    engine = make_engine(scoped)
+    with engine.connect() as connection:
+        step = max(1, (connection.scalar(select(func.max(Item.id))) or 0) // 2000)
+        codes = list(connection.scalars(select(Item.barcode).where(Item.id % step == 0)))
+    return engine, scoped, codes
+
+
 def run(url: str, n_items: int) -> None:
     figures, sizes = {}, {}
     for n, schema in ((SMALL, "bench_scale_small"), (n_items, "bench_scale")):
         started = time.perf_counter()
-        engine, scoped = fresh(url, schema)
-        built = build(engine, n)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))  # as autovacuum leaves a settled table
+        engine, scoped, codes = reused(url, schema) if REUSE else built(url, schema, n)
         sizes[n] = size_mb(engine, schema)
+        what = "measured again" if REUSE else f"built in {time.perf_counter() - started:.0f} s"
         print(
-            f"postgresql  built {built['items']:,} items in {built['boxes']:,} boxes "
-            f"({built['freezers']} freezers): {sizes[n]:,.0f} MB, "
-            f"{sizes[n] / (built['items'] / 1e6):,.0f} MB per million items, in "
-            f"{time.perf_counter() - started:.0f} s",
+            f"postgresql  {schema}: {n:,} items, {what}: {sizes[n]:,.0f} MB, "
+            f"{sizes[n] / (n / 1e6):,.0f} MB per million items",
             flush=True,
         )
-        figures[n] = measure(engine, scoped, built["codes"])
+        figures[n] = measure(engine, scoped, codes)
         engine.dispose()
     for what, (p50, p99, calls) in figures[n_items].items():
         _, small_p99, _ = figures[SMALL][what]

@@ -11,12 +11,7 @@ page of the freezer's search."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -30,7 +25,7 @@ from repository.schemas.search import ItemSearch, ItemSearchQuery
 from repository.services import accounts, item_search
 from repository.services.accounts import Principal
 from repository.vocabulary import Role
-from tests.bench.core import build, fresh, latencies, postgres_url, row
+from tests.bench.core import built, latencies, on_each_backend, row
 from tests.factories import add_token
 
 PAGE = 50
@@ -181,14 +176,8 @@ def measure(engine: Engine, url: str) -> list[tuple[str, int, float, float, floa
 
 
 def run(backend: str, url: str, n_items: int, postgres: bool) -> None:
-    started = time.perf_counter()
-    engine, url = fresh(url, "bench_search" if postgres else None)
-    built = build(engine, n_items)
-    vary_statuses(engine)
-    print(
-        f"{backend:<11} built {built['items']:,} items in {built['boxes']:,} boxes in "
-        f"{time.perf_counter() - started:.0f} s",
-        flush=True,
+    engine, url, _ = built(
+        backend, url, "bench_search" if postgres else None, n_items, vary_statuses
     )
     for what, total, service_s, api_s, raw_s in measure(engine, url):
         row(
@@ -211,14 +200,7 @@ def run(backend: str, url: str, n_items: int, postgres: bool) -> None:
 
 
 def main() -> None:
-    n_items = int(os.environ.get("BENCH_ITEMS", "1000000"))
-    print(f"{'backend':<11} {'figure':<60} {'value':>12} {'baseline':>12} {'ratio':>8}")
-    folder = Path(tempfile.mkdtemp(prefix="biorepo-bench-"))
-    run("sqlite", f"sqlite:///{folder / 'search.db'}", n_items, postgres=False)
-    postgres = postgres_url()
-    if postgres:
-        run("postgresql", postgres, n_items, postgres=True)
-    shutil.rmtree(folder)
+    on_each_backend(run, "search.db")
 
 
 if __name__ == "__main__":

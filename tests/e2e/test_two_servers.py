@@ -12,7 +12,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,13 +29,12 @@ from tests.conftest import POSTGRES_URL, SECRET_KEY
 from tests.databases import drop_schema, migrated
 from tests.factories import add_printer
 from tests.integration.test_printing import LoopbackPrinter
+from tests.queues import REDIS, redis_runs, wait_until, worker_process
 from tests.queues import stop as stop_worker
-from tests.queues import wait_until, worker_process
 from tests.servers import BIN, free_port, wait_for_port
 from tests.servers import stop as stop_server
 from tests.world import PASSWORD, build_world
 
-REDIS = ("127.0.0.1", 6379)
 LIMIT = 3  # failed logins per address in the walk
 HEADER = "accession_number,designation,taxon_name,lot,method,preserved_on,quantity,unit,form,"
 HEADER += "barcode,box,position\n"
@@ -45,14 +43,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set BIOREPO_TEST_POSTGRES_URL"),
 ]
-
-
-def redis_runs() -> bool:
-    try:
-        socket.create_connection(REDIS, timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 def vials(accession: str, box: str, position: str) -> bytes:

@@ -21,18 +21,10 @@ from repository.models.base import aware
 from repository.processes import this_process
 from repository.services import import_jobs
 from repository.vocabulary import ImportJobStatus
+from tests.queues import REDIS_URL, redis_runs
 from tests.world import an_app
 
-REDIS = ("127.0.0.1", 6379)
 ELSEWHERE = "another-machine/boot-id/4242/12345"  # a worker's identity on another machine
-
-
-def redis_runs() -> bool:
-    try:
-        socket.create_connection(REDIS, timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 def test_a_running_job_is_taken_over_once_its_heartbeat_is_older_than_its_lease(world) -> None:
@@ -133,7 +125,7 @@ def ready(app) -> tuple[int, dict]:
 def test_readiness_checks_a_redis_queue(world) -> None:
     if not redis_runs():
         pytest.skip("no Redis on 127.0.0.1:6379")
-    app = an_app(world, QUEUE_URL=f"redis://{REDIS[0]}:{REDIS[1]}/0", QUEUE_NAME="ready")
+    app = an_app(world, QUEUE_URL=REDIS_URL, QUEUE_NAME=f"ready-{secrets.token_hex(4)}")
     status, shown = ready(app)
     assert status == 200 and shown["checks"]["queue"] == "ok", shown
     app.extensions["biorepo.engine"].dispose()

@@ -232,6 +232,12 @@ def test_a_page_is_the_lists_lines_with_its_counts_by_kind(db, w):
     seeds = due.page(db, ADMIN, today, ["seed_bank"], within=[seed.collection_id])
     assert seeds.lines == [line for line in everything if line.kind == "germination_test"]
     assert due.page(db, ADMIN, today, within=[None]).lines == []  # no line of no collection
+    # a rule's lines are counted up to `counted` beyond the page; a kind cut short is named
+    cut = due.page(db, ADMIN, today, ["seed_bank"], limit=1, counted=1)
+    assert cut.lines == seeds.lines[:1]
+    assert cut.counts == {"germination_test": 2} and cut.more == {"germination_test"}
+    whole_count = due.page(db, ADMIN, today, ["seed_bank"], limit=1, counted=len(untested))
+    assert whole_count.counts == {"germination_test": len(untested)} and not whole_count.more
 
 
 def test_the_digest_is_sent_once_a_day_to_each_staff_person_with_work(db, w):

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from repository.audit import verify
+from repository.audit import plain, verify
 from repository.db import unit_of_work
 from repository.errors import Conflict, ValidationFailed
 from repository.models import AuditEntry, Event, ItemBatch, Material
@@ -262,3 +262,212 @@ def test_an_access_level_requesters_hold_the_material_under_is_refused(held):
     assert db.get(ItemBatch, batch.id) is not None
     back = material_batch_edits.undo(db, held.who, batch.id, Undo())
     assert back.undone == batch.updated
+
+
+# --- a kind's own fields -----------------------------------------------------------------------
+
+
+def kinds_of(world, name: str) -> dict[str, str]:
+    """Two strains, a seed and a specimen of the test's own (designations starting with
+    `name`), their accession numbers by what they are."""
+    made = {
+        "strain": {"kind": "strain", "taxon_name": "Bacillus cereus"},
+        "strain 2": {"kind": "strain", "taxon_name": "Bacillus cereus"},
+        "seed": {"kind": "seed", "taxon_name": "Oryza sativa"},
+        "specimen": {"kind": "specimen", "taxon_name": "Homo sapiens", "specimen_type": "serum"},
+    }
+    with unit_of_work(world.app.extensions["biorepo"]) as db:
+        return {
+            what: add_material(
+                db, "API", {**fields, "designation": f"{name} {what}"}
+            ).accession_number
+            for what, fields in made.items()
+        }
+
+
+def patch(world, number: str, body: dict):
+    found = material_id(world, number)
+    path = f"/api/v1/materials/{found}"
+    etag = call(world.app, "GET", path, world.tokens["curator"]).headers["ETag"]
+    return call(world.app, "PATCH", path, world.tokens["curator"], body, {"If-Match": etag})
+
+
+def last_audit(world, number: str) -> tuple[int, dict | None, dict | None]:
+    with unit_of_work(world.app.extensions["biorepo"]) as db:
+        entry = db.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.table_name == "materials",
+                AuditEntry.row_id == str(material_id(world, number)),
+            )
+            .order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry is not None
+        return entry.id, entry.before, entry.after
+
+
+def test_a_single_edit_sets_and_clears_a_kind_s_own_fields(world):
+    numbers = kinds_of(world, "Mkind single")
+    strain, specimen = numbers["strain"], numbers["specimen"]
+    done = patch(
+        world,
+        strain,
+        {"growth_temperature_c": 37, "growth_medium": "LB", "form_of_supply": ["agar", "frozen"]},
+    )
+    assert done.status_code == 200, done.json
+    assert fields_of(
+        world, [strain], "growth_temperature_c", "growth_medium", "form_of_supply"
+    ) == [(37.0, "LB", ["agar", "frozen"])]
+    _, before, after = last_audit(world, strain)
+    assert before == {"growth_temperature_c": None, "growth_medium": None, "form_of_supply": []}
+    assert after == {
+        "growth_temperature_c": 37,
+        "growth_medium": "LB",
+        "form_of_supply": ["agar", "frozen"],
+    }
+    with unit_of_work(world.app.extensions["biorepo"]) as db:
+        said = db.scalars(
+            select(Event.data)
+            .where(
+                Event.material_id == material_id(world, strain),
+                Event.type == EventType.ANNOTATED,
+            )
+            .order_by(Event.id.desc())
+        ).first()
+        assert said == {"changed": ["form_of_supply", "growth_medium", "growth_temperature_c"]}
+        assert verify(db) is None
+    cleared = patch(world, strain, {"growth_medium": None})
+    assert cleared.status_code == 200, cleared.json
+    assert fields_of(world, [strain], "growth_medium") == [(None,)]
+    assert last_audit(world, strain)[1:] == ({"growth_medium": "LB"}, {"growth_medium": None})
+
+    frozen = patch(
+        world,
+        specimen,
+        {"storage_temperature": "-80 °C", "collected_at": "2025-03-01T09:30:00+08:00"},
+    )
+    assert frozen.status_code == 200, frozen.json
+    _, before, after = last_audit(world, specimen)
+    assert before == {"storage_temperature": None, "collected_at": None}
+    assert after == {"storage_temperature": "-80 °C", "collected_at": "2025-03-01T01:30:00.000000"}
+
+
+def test_a_field_of_another_kind_is_a_422_and_nothing_is_written(world):
+    numbers = kinds_of(world, "Mkind wrong")
+    seed = numbers["seed"]
+    entry = last_audit(world, seed)[0]
+    refused = patch(world, seed, {"remarks": "Warm.", "growth_temperature_c": 30})
+    assert refused.status_code == 422, refused.json
+    assert refused.json["errors"] == {
+        "growth_temperature_c": ["growth_temperature_c is not a field of a seed."]
+    }
+    assert fields_of(world, [seed], "remarks") == [(None,)]
+    assert last_audit(world, seed)[0] == entry  # nothing audited
+    for keyed in ({"cellosaurus_id": "CVCL_0030"}, {"donor": "D001"}, {"str_profile": {}}):
+        response = patch(world, numbers["specimen"], keyed)
+        assert response.status_code == 422, response.json
+        assert list(keyed) == list(response.json["errors"]), response.json
+
+
+def test_a_batch_sets_a_kind_s_field_refusing_the_other_kinds_and_undoes_it(world):
+    numbers = kinds_of(world, "Mkind batch")
+    strains = [numbers["strain"], numbers["strain 2"]]
+    body = {
+        "search": {"q": "Mkind batch"},
+        "changes": {"growth_temperature_c": 28.5, "remarks": "Grows cool."},
+    }
+    shown = post(world, PREVIEW, body)
+    assert shown.status_code == 200, shown.json
+    counts = [shown.json[k] for k in ("matched", "updated", "unchanged", "refused")]
+    assert counts == [4, 2, 0, 2]
+    refused = {line["accession_number"]: line["reason"] for line in shown.json["lines"][:2]}
+    assert refused == {
+        numbers["seed"]: "growth_temperature_c is not a field of a seed.",
+        numbers["specimen"]: "growth_temperature_c is not a field of a specimen.",
+    }
+    updated = shown.json["lines"][2]
+    assert updated["old"] == {"growth_temperature_c": None, "remarks": None}
+    assert updated["new"] == {"growth_temperature_c": 28.5, "remarks": "Grows cool."}
+
+    whole = post(world, COMMIT, body)
+    assert whole.status_code == 422, whole.json
+    assert (
+        f"{numbers['seed']}: growth_temperature_c is not a field of a seed."
+        in (whole.json["errors"]["materials"])
+    )
+    assert fields_of(world, strains, "growth_temperature_c") == [(None,), (None,)]
+
+    made = post(world, COMMIT, {**body, "skip_refused": True})
+    assert made.status_code == 201, made.json
+    assert (made.json["updated"], made.json["refused"]) == (2, 2)
+    assert (
+        fields_of(world, strains, "growth_temperature_c", "remarks") == [(28.5, "Grows cool.")] * 2
+    )
+    assert last_audit(world, strains[0])[1:] == (
+        {"growth_temperature_c": None, "remarks": None},
+        {"growth_temperature_c": 28.5, "remarks": "Grows cool."},
+    )
+    read = call(world.app, "GET", f"{BASE}/{made.json['id']}", world.tokens["curator"]).json
+    assert (read["total"], read["changed_since"]) == (2, 0)
+    assert read["lines"][0]["new"] == {"growth_temperature_c": 28.5, "remarks": "Grows cool."}
+    back = post(world, f"{BASE}/{made.json['id']}/undo", {})
+    assert back.status_code == 200, back.json
+    assert fields_of(world, strains, "growth_temperature_c", "remarks") == [(None, None)] * 2
+    assert last_audit(world, strains[1])[1:] == (
+        {"growth_temperature_c": 28.5, "remarks": "Grows cool."},
+        {"growth_temperature_c": None, "remarks": None},
+    )
+
+
+def test_a_sheet_sets_each_kind_s_fields_and_clears_optional_ones(world):
+    numbers = kinds_of(world, "Mkind sheet")
+    strain, seed, specimen = numbers["strain"], numbers["seed"], numbers["specimen"]
+    data = (
+        "accession_number,growth_medium,form_of_supply,crop_name,storage_types,"
+        "storage_temperature,collected_at,remarks\n"
+        f"{strain},LB,agar;frozen,,,,,Kept.\n"
+        f"{seed},,,Rice,11;13,,,Kept.\n"
+        f"{specimen},,,,,-80 °C,2025-03-01T09:30:00+00:00,Kept.\n"
+    ).encode()
+    made = sheet(world, SHEET, data)
+    assert made.status_code == 201, made.json
+    assert made.json["updated"] == 3
+    assert fields_of(world, [strain], "growth_medium", "form_of_supply") == [
+        ("LB", ["agar", "frozen"])
+    ]
+    assert fields_of(world, [seed], "crop_name", "storage_types") == [("Rice", [11, 13])]
+    assert fields_of(world, [specimen], "storage_temperature") == [("-80 °C",)]
+
+    clearing = (
+        "accession_number,growth_medium,form_of_supply,storage_types,collected_at,remarks\n"
+        f"{strain},(clear),(clear),,,(clear)\n"
+        f"{seed},,,(clear),,\n"
+        f"{specimen},,,,(clear),(clear)\n"
+    ).encode()
+    shown = sheet(world, SHEET_PREVIEW, clearing)
+    assert shown.status_code == 200, shown.json
+    lines = {line["accession_number"]: line for line in shown.json["lines"]}
+    assert lines[strain]["new"] == {"growth_medium": None, "form_of_supply": [], "remarks": None}
+    assert lines[specimen]["old"] == {
+        "collected_at": "2025-03-01T09:30:00.000000",
+        "remarks": "Kept.",
+    }
+    cleared = sheet(world, SHEET, clearing)
+    assert cleared.status_code == 201, cleared.json
+    assert fields_of(world, [strain], "growth_medium", "form_of_supply", "remarks") == [
+        (None, [], None)
+    ]
+    assert fields_of(world, [seed], "storage_types", "remarks") == [([], "Kept.")]
+    assert fields_of(world, [specimen], "collected_at", "remarks") == [(None, None)]
+    back = post(world, f"{BASE}/{cleared.json['id']}/undo", {})
+    assert back.status_code == 200, back.json
+    assert fields_of(world, [seed], "storage_types") == [([11, 13],)]
+    assert fields_of(world, [strain], "form_of_supply", "remarks") == [
+        (["agar", "frozen"], "Kept.")
+    ]
+    (collected,) = fields_of(world, [specimen], "collected_at")[0]
+    assert plain(collected) == "2025-03-01T09:30:00.000000"
+
+    other = sheet(world, SHEET, f"accession_number,crop_name\n{strain},Wheat\n".encode())
+    assert other.status_code == 422, other.json
+    assert other.json["errors"]["materials"] == [f"{strain}: crop_name is not a field of a strain."]

@@ -81,3 +81,27 @@ def test_who_may_and_both_languages(world):
         text = unescape(client.get(f"{PAGE}?{query}").data.decode())
         assert all(word in text for word in words), (language, words)
     client.set_cookie("lang", "en")
+
+
+def test_a_kind_chosen_offers_its_own_fields(world):
+    numbers = own_materials(world, "Mpagekind", 2)
+    client = logged_in(world.app, "curator")
+    plain_page = unescape(client.get(f"{PAGE}?q=Mpagekind").data.decode())
+    assert 'name="changes.growth_medium"' not in plain_page
+    assert "Choose a kind, then preview, to set that kind's own fields too." in plain_page
+    chosen = unescape(client.get(f"{PAGE}?q=Mpagekind&kind=strain").data.decode())
+    assert 'name="changes.growth_medium"' in chosen and "Growth temperature (°C)" in chosen
+    assert 'name="changes.crop_name"' not in chosen
+    query = {
+        "q": "Mpagekind",
+        "kind": "strain",
+        "changes.growth_temperature_c": "42",
+        "changes.type_strain": "true",
+    }
+    shown = unescape(client.get(f"{PAGE}?{urlencode(query)}").data.decode())
+    assert "2 materials matched: 2 updated, 0 unchanged, 0 refused." in shown, shown[:3000]
+    assert "Growth temperature (°C): 42.0" in shown
+    made = client.post(PAGE, data={"csrf_token": csrf_of(client), **query})
+    assert made.status_code == 303, made.data.decode()[:2000]
+    assert "Type strain: True" in unescape(client.get(made.location).data.decode())
+    assert fields_of(world, numbers, "growth_temperature_c", "type_strain") == [(42.0, True)] * 2

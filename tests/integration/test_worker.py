@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import io
 import secrets
-import socket
-import subprocess
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,44 +23,16 @@ from repository.models.base import utcnow
 from repository.processes import this_process
 from repository.services import due, labelling, printing
 from repository.vocabulary import ImportJobStatus, PrintJobStatus
+from tests import queues
 from tests.clients import ApiClient, CliRunner
 from tests.factories import add_printer
 from tests.integration.test_printing import LoopbackPrinter
-from tests.queues import stop, wait_until, worker_process
+from tests.queues import started, stop, wait_until
 from tests.security.test_races import large_csv
 from tests.world import an_app
 
-REDIS = ("127.0.0.1", 6379)
 IMPORTS = "/api/v1/exchange/imports"
-
-
-def redis_runs() -> bool:
-    try:
-        socket.create_connection(REDIS, timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture(params=["sqlite-queue", "redis-queue"])
-def queued(request, world, tmp_path) -> Iterator[Any]:
-    """An app on the world's database whose queue is a SQLite file or Redis (a queue name of
-    its own), and the configuration a worker process needs to share it."""
-    if request.param == "redis-queue":
-        if not redis_runs():
-            pytest.skip("no Redis on 127.0.0.1:6379")
-        url = f"redis://{REDIS[0]}:{REDIS[1]}/0"
-    else:
-        url = f"sqlite:///{tmp_path / 'queue.db'}"
-    name = f"biorepo-test-{secrets.token_hex(4)}"
-    app = an_app(world, QUEUE_URL=url, QUEUE_NAME=name)
-    yield app
-    background.of(app).huey.flush()  # a Redis queue outlives the test: leave nothing in it
-    app.extensions["biorepo.engine"].dispose()
-
-
-def started(app: Any, tmp_path: Path, name: str) -> subprocess.Popen:
-    return worker_process(app.config, tmp_path / f"{name}.log")
+queued = queues.queued  # the app on a SQLite file queue, and on Redis
 
 
 def job_of(client: ApiClient, token: str, job_id: int) -> dict:

@@ -28,19 +28,20 @@ from repository.models.base import aware, utcnow
 from repository.processes import this_process
 from repository.services import import_jobs, labelling, printing
 from repository.vocabulary import ImportJobStatus, PrintJobStatus
+from tests import queues
 from tests.clients import ApiClient
 from tests.factories import add_printer
 from tests.integration import test_worker
 from tests.integration.test_background import ELSEWHERE
 from tests.integration.test_printing import LoopbackPrinter
-from tests.queues import stop, wait_until, worker_process
+from tests.queues import started, stop, wait_until, worker_process
 from tests.security.test_races import large_csv
 from tests.world import an_app
 
 SETTINGS = labels.DEFAULT_SETTINGS
 LEASE = 2.0  # seconds a worker of these tests holds a job unrenewed (it beats every 0.5 s)
 IMPORTS = test_worker.IMPORTS
-queued = test_worker.queued  # the app on a SQLite file queue, and on Redis
+queued = queues.queued  # the app on a SQLite file queue, and on Redis
 linux_only = pytest.mark.skipif(
     this_process() is None, reason="processes are told apart on Linux only"
 )
@@ -51,10 +52,6 @@ def quick(queued) -> Any:
     """The queued app, whose workers hold their jobs and printers for LEASE seconds."""
     queued.config["WORKER_LEASE"] = LEASE
     return queued
-
-
-def started(app: Any, tmp_path: Path, name: str) -> subprocess.Popen:
-    return worker_process(app.config, tmp_path / f"{name}.log")
 
 
 def log_lines(path: Path) -> list[dict]:

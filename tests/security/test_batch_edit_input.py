@@ -142,6 +142,11 @@ BAD_SHEETS = [
     ("barcode,quantity\n{a},=1+1\n", 2, "Not a valid number."),
     ("barcode,quantity\n{a},-1\n", 2, "Between 0 and 1000000000000."),
     (
+        "barcode,status,note\n{a},missing,(clear)\n",
+        2,
+        "This field must have a value: (clear) cannot clear it.",
+    ),
+    (
         "barcode,status\n{a},reserved\n",
         2,
         "An edit makes an item available (found), missing or destroyed.",

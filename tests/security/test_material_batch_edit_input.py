@@ -21,6 +21,7 @@ from tests.integration.test_material_batch_edits import (
     SHEET,
     SHEET_PREVIEW,
     fields_of,
+    material_id,
     own_materials,
     post,
     sheet,
@@ -41,7 +42,18 @@ BAD_BODIES = [
     ({"changes": {"remarks": "x" * 5001}}, "remarks"),
     ({"changes": {"accession_number": "NEW-1"}}, "accession_number"),  # not a single edit's
     ({"changes": {"collection_id": 2}}, "collection_id"),
-    ({"changes": {"storage_temperature": "-80"}}, "storage_temperature"),
+    ({"changes": {"cellosaurus_id": "CVCL_0030"}}, "cellosaurus_id"),  # others key on it
+    ({"changes": {"donor": "D001"}}, "donor"),
+    ({"changes": {"str_profile": {"TH01": "6,9.3"}}}, "str_profile"),
+    ({"changes": {"growth_temperature_c": 500}}, "growth_temperature_c"),  # a strain's, checked
+    ({"changes": {"growth_temperature_c": "warm"}}, "growth_temperature_c"),
+    ({"changes": {"type_strain": None}}, "type_strain"),  # a yes/no is never null
+    ({"changes": {"form_of_supply": None}}, "form_of_supply"),  # a list is emptied, not null
+    ({"changes": {"form_of_supply": "agar"}}, "form_of_supply"),
+    ({"changes": {"form_of_supply": ["mould"]}}, "form_of_supply"),
+    ({"changes": {"specimen_type": None}}, "specimen_type"),  # required at registration
+    ({"changes": {"storage_temperature": "x" * 33}}, "storage_temperature"),
+    ({"changes": {"collected_at": "2025-03-01T09:30:00"}}, "collected_at"),  # no time zone
     ({"changes": {"designation": ""}}, "designation"),
     ({"changes": "internal"}, "changes"),
     ({"changes": ["remarks"]}, "changes"),
@@ -118,6 +130,12 @@ BAD_SHEETS = [
     ("accession_number,remarks\n{a},x,extra\n", 2, "A line has at most 2 cells."),
     ("accession_number,remarks\n,x\n", 2, "Give the material's accession_number."),
     ("accession_number,remarks\n" + "A" * 65 + ",x\n", 2, "at most 64 characters"),
+    ("accession_number,designation\n{a},(clear)\n", 2, "must have a value: (clear) cannot"),
+    ("accession_number,risk_group,remarks\n{a},(clear),x\n", 2, "must have a value"),
+    ("accession_number,type_strain\n{a},(clear)\n", 2, "must have a value"),
+    ("accession_number,form_of_supply\n{a},agar;mould\n", 2, "Must be one of: lyophilised"),
+    ("accession_number,growth_temperature_c\n{a},=1+1\n", 2, "valid number"),
+    ("accession_number,cellosaurus_id\n{a},CVCL_0030\n", 1, "Not a column of a sheet"),
 ]
 
 
@@ -184,3 +202,46 @@ def test_unknown_accession_numbers_refuse_the_sheet(world):
     formula = sheet(world, SHEET, f"accession_number,remarks\n{numbers[0]},=1+1\n".encode())
     assert formula.status_code == 201, formula.json  # a formula in a text is kept as text
     assert fields_of(world, numbers, "remarks") == [("=1+1",)]
+
+
+def test_a_field_of_another_kind_refuses_the_batch_and_writes_nothing(world):
+    numbers = own_materials(world, "Mforeignkind", 2)
+    before, made = fields_of(world, numbers, "remarks"), batches(world)
+    body = {"search": {"q": "Mforeignkind"}, "changes": {"crop_name": "Rice", "remarks": "x"}}
+    shown = post(world, PREVIEW, body)
+    assert shown.status_code == 200, shown.json
+    assert shown.json["refused"] == 2 and shown.json["updated"] == 0
+    assert {line["reason"] for line in shown.json["lines"]} == {
+        "crop_name is not a field of a strain."
+    }
+    for extra in ({}, {"skip_refused": True}):  # left out, nothing is left to change
+        response = post(world, COMMIT, {**body, **extra})
+        assert response.status_code in (409, 422), response.json
+    data = f"accession_number,crop_name,remarks\n{numbers[0]},Rice,x\n{numbers[1]},,x\n"
+    refused = sheet(world, SHEET, data.encode())
+    assert refused.status_code == 422, refused.json
+    assert refused.json["errors"]["materials"] == [
+        f"{numbers[0]}: crop_name is not a field of a strain."
+    ]
+    assert fields_of(world, numbers, "remarks") == before
+    assert batches(world) == made
+    kept = sheet(world, SHEET, data.encode(), skip_refused="true")  # only the other line
+    assert kept.status_code == 201, kept.json
+    assert fields_of(world, numbers, "remarks") == [before[0], ("x",)]
+
+
+def test_a_single_edit_of_another_kind_s_fields_writes_nothing(world):
+    numbers = own_materials(world, "Mforeignpatch", 1)
+    found = material_id(world, numbers[0])
+    path = f"/api/v1/materials/{found}"
+    etag = call(world.app, "GET", path, world.tokens["curator"]).headers["ETag"]
+    for body in (
+        {"specimen_type": "serum", "remarks": "x"},
+        {"storage_temperature": None, "remarks": "x"},  # a clearing too
+        {"wean_age_days": 21, "max_passage": 3, "remarks": "x"},
+    ):
+        response = call(world.app, "PATCH", path, world.tokens["curator"], body, {"If-Match": etag})
+        assert response.status_code == 422, response.json
+        assert set(response.json["errors"]) == set(body) - {"remarks"}, response.json
+    assert call(world.app, "GET", path, world.tokens["curator"]).headers["ETag"] == etag
+    assert fields_of(world, numbers, "remarks") == [(None,)]

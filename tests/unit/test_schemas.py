@@ -118,3 +118,33 @@ def test_a_number_with_a_fraction_is_not_an_integer():
         with pytest.raises(ValidationError):
             field.deserialize(bad)
     assert field.deserialize(3.0) == 3 and field.deserialize("3") == 3
+
+
+def test_an_edit_reads_each_kind_s_own_fields_as_its_registration_does():
+    from repository.schemas.materials import (
+        KEYED,
+        KIND_FIELDS,
+        KIND_SCHEMAS,
+        MaterialPatchSchema,
+        foreign_fields,
+    )
+
+    edit = MaterialPatchSchema._declared_fields
+    assert KEYED.isdisjoint(edit)
+    for kind, names in KIND_FIELDS.items():
+        declared = KIND_SCHEMAS[kind]._declared_fields
+        for name in names:  # a name two kinds share (genotype) is declared alike
+            assert (type(edit[name]), repr(edit[name].validators)) == (
+                type(declared[name]),
+                repr(declared[name].validators),
+            ), name
+            assert not edit[name].required
+    assert edit["growth_medium"].allow_none and edit["collected_at"].allow_none
+    for never_null in ("specimen_type", "type_strain", "storage_types", "designation"):
+        assert not edit[never_null].allow_none, never_null
+    with pytest.raises(ValidationError) as hot:
+        MaterialPatchSchema().load({"growth_temperature_c": 500})
+    assert "growth_temperature_c" in hot.value.messages
+    changes = ["remarks", "genotype", "crop_name", "growth_medium"]
+    assert foreign_fields(MaterialKind.ANIMAL_LINE, changes) == ["crop_name", "growth_medium"]
+    assert foreign_fields(MaterialKind.STRAIN, changes) == ["crop_name"]

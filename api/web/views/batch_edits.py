@@ -27,7 +27,7 @@ from ...resources.batch_edits import sheet_of
 from .. import forms
 from ..pages import attempt, back, refused, show
 from ..terms import term
-from .search import LABELS, _given, _pairs
+from .search import LABELS
 
 CHANGES = ("status", "quantity", "note")
 SHOWN = {
@@ -52,7 +52,7 @@ def _body(source: MultiDict[str, str]) -> dict[str, Any]:
         if source.get(f"changes.{name}", "").strip()
     }
     body: dict[str, Any] = {
-        "search": _given(source, ItemSearchIn._declared_fields),
+        "search": forms.given(source, ItemSearchIn._declared_fields),
         "changes": changes,
         "skip_refused": source.get("skip_refused") == "on",
     }
@@ -67,7 +67,7 @@ def _values(body: dict[str, Any]) -> dict[str, Any]:
     form = {f"changes.{k}": v for k, v in body["changes"].items()}
     if body["skip_refused"]:
         form["skip_refused"] = "on"
-    filters = _pairs(body["search"])
+    filters = forms.pairs(body["search"])
     return {
         "form": form,
         "filters": filters,

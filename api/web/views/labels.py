@@ -26,7 +26,6 @@ from ...resources.labels import SORTS, LabelSearch, Selection, document, selecte
 from ...resources.printing import JobIn, queue, visible_job
 from .. import forms
 from ..pages import attempt, back, refused, safe_next, show
-from .search import _given, _pairs
 
 Code = fields.String(validate=validate.Length(min=1, max=32))
 # What a ZPL printer cannot print (printing.SHEETS), in the user's words.
@@ -152,7 +151,7 @@ def preview() -> Response:
     source = _source(request.args)
     chosen = selected(source["body"])
     if source["format"] == "png":
-        chosen = next(chosen.parts(1))
+        chosen = next(chosen.parts(database(), 1))
     return document(chosen, source["format"], 300)
 
 
@@ -202,14 +201,14 @@ ORDERS = {
 def _search(args: Any) -> dict[str, Any]:
     """The labels of an item search (its filters, or `saved`: a saved search) that a page's
     query or form names, in the API's terms; the order and template the page chose."""
-    values = _given(args, LabelSearch._declared_fields)
+    values = forms.given(args, LabelSearch._declared_fields)
     if values.get("sort") not in SORTS:  # the search page's other sorts: the page's default
         values.pop("sort", None)
     raw: dict[str, Any] = {"search": values}
     template = (args.get("template") or "").strip()
     if template:
         raw["template"] = template
-    return {"raw": raw, "pairs": _pairs({k: v for k, v in values.items() if k != "sort"})}
+    return {"raw": raw, "pairs": forms.pairs({k: v for k, v in values.items() if k != "sort"})}
 
 
 def _search_values(source: dict[str, Any]) -> dict[str, Any]:
@@ -248,7 +247,8 @@ def search_labels_page() -> tuple[str, int]:
     source = _search(request.args)
     values = _search_values(source)
     try:
-        values["count"] = selected(forms.load_data(Selection, _with_order(source))).count
+        chosen = selected(forms.load_data(Selection, _with_order(source)))
+        values["count"] = chosen.label_count(database())
     except DomainError as error:
         return refused("search_labels.html", error, **values)
     return show("search_labels.html", form=values.pop("form_values"), **values)

@@ -30,6 +30,7 @@ from repository.vocabulary import MaterialKind
 from ...policy import Permission, require
 from .. import forms
 from ..inputs import Input, labelled
+from ..pages import on_field
 from ..terms import language
 
 LABELS: dict[str, Any] = {
@@ -196,16 +197,8 @@ def _str_test(db: Session, item: Item) -> None:
     try:
         command = forms.load(StrTestIn)
     except ValidationFailed as error:  # a profile's problems by line or marker: on its field
-        nested = error.errors.get("profile")
-        if not isinstance(nested, dict):
-            raise
-        said = [f"{where}: {m}" for where, found in nested.items() for m in _listed(found)]
-        raise ValidationFailed({**error.errors, "profile": said}) from None
+        raise ValidationFailed(on_field(error.errors, "profile"), error.detail) from None
     authentication.record_str_test(db, item.lot_id, command)
-
-
-def _listed(found: Any) -> list[str]:
-    return [str(m) for m in found] if isinstance(found, list) else [str(found)]
 
 
 def _release(db: Session, item: Item) -> None:

@@ -6,6 +6,7 @@ templates' parts."""
 
 from __future__ import annotations
 
+import dataclasses
 from math import ceil
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +22,7 @@ from repository.exchange.problems import ImportRejected
 from repository.models import ItemBatch
 from repository.schemas.batch_edits import UndoIn
 from repository.schemas.material_batch_edits import MaterialBatchEditIn, MaterialFilters
+from repository.schemas.materials import KIND_FIELDS, MaterialPatchSchema
 from repository.services import material_batch_edits
 from repository.vocabulary import AbsStatus, AccessLevel, MaterialKind
 
@@ -28,9 +30,9 @@ from ...context import database
 from ...policy import Permission, require
 from ...resources.batch_edits import sheet_of
 from .. import forms
+from ..inputs import LABELS, Input, inputs
 from ..pages import attempt, back, refused, show
 from ..terms import term
-from .search import _given, _pairs
 
 TEMPLATE = "material_batch_edit.html"
 CHANGES = (
@@ -61,19 +63,36 @@ SHOWN = {
     "materials": _l("Materials"),
     "file": _l("Sheet of changes (CSV)"),
     "problems": _l("Sheet of changes (CSV)"),
+} | {
+    f"changes.{name}": LABELS.get(name, name.replace("_", " "))
+    for names in KIND_FIELDS.values()
+    for name in names
 }
+YES_NO = [("true", _l("Yes")), ("false", _l("No"))]
+
+
+def _kind_inputs(kind: str | None) -> list[Input]:
+    """The inputs of the own fields of the kind the search chooses (none without one): a
+    yes/no as a choice, since a box left unticked would say nothing."""
+    if kind not in set(MaterialKind):
+        return []
+    return [
+        dataclasses.replace(i, type="select", options=YES_NO) if i.type == "checkbox" else i
+        for i in inputs(MaterialPatchSchema, list(KIND_FIELDS[MaterialKind(kind)]))
+    ]
 
 
 def _body(source: MultiDict[str, str]) -> dict[str, Any]:
     """A batch edit in the API's terms from a page's query or form."""
+    names = [*CHANGES, *(i.name for i in _kind_inputs(source.get("kind", "").strip()))]
     changes = {
         name: source.get(f"changes.{name}", "").strip()
-        for name in CHANGES
+        for name in names
         if source.get(f"changes.{name}", "").strip()
     }
     page = source.get("page", "1").strip()
     return {
-        "search": _given(source, MaterialFilters._declared_fields),
+        "search": forms.given(source, MaterialFilters._declared_fields),
         "changes": changes,
         "skip_refused": source.get("skip_refused") == "on",
         "page": page or "1",
@@ -90,10 +109,11 @@ def _values(body: dict[str, Any]) -> dict[str, Any]:
 
     return {
         "form": form,
-        "filters": _pairs(body["search"]),
+        "filters": forms.pairs(body["search"]),
         "levels": of(AccessLevel, "access_level"),
         "abs_statuses": of(AbsStatus, "abs_status"),
         "kinds": of(MaterialKind, "kind"),
+        "kind_fields": _kind_inputs(body["search"].get("kind")),
         "labels": SHOWN,
         "preview": None,
     }

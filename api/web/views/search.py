@@ -3,16 +3,14 @@ is, and the asker's saved searches (save this search, run one, delete one)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from math import ceil
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, request, url_for
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, post_load, validate
+from marshmallow import post_load, validate
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from repository.errors import DomainError
@@ -43,9 +41,6 @@ from ..terms import term
 
 PER_PAGE = 50
 LAST_PAGE = 100_000  # 5 million items; a larger number is a typing error
-MULTIPLE = frozenset(
-    n for n, f in ItemSearchQuery._declared_fields.items() if isinstance(f, fields.List)
-)
 # The inputs' labels, by name, for the form and the summary of what was wrong.
 LABELS = {
     "q": _l("Text: barcode, accession number, name, taxon"),
@@ -88,22 +83,6 @@ class ItemsPageQuery(ItemSearchQuery):
         return super()._command(data, **kwargs), number
 
 
-def _given(source: MultiDict[str, str], names: Iterable[str]) -> dict[str, Any]:
-    """The non-empty values of the named parameters: a list for those a search takes several
-    of, else the first."""
-    found: dict[str, Any] = {}
-    for name in names:
-        values = [v.strip() for v in source.getlist(name) if v.strip()]
-        if values:
-            found[name] = values if name in MULTIPLE else values[0]
-    return found
-
-
-def _pairs(values: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Parameters as a query string has them (a several-valued one repeated)."""
-    return [(k, v) for k, vs in values.items() for v in (vs if isinstance(vs, list) else [vs])]
-
-
 def _choices() -> dict[str, Any]:
     def of(vocabulary: Any, name: str) -> list[tuple[str, str]]:
         return [(member.value, term(member, name)) for member in vocabulary]
@@ -142,14 +121,14 @@ def _render(values: dict[str, Any], error: DomainError | None = None) -> tuple[s
         results = {"found": found, "total": total, "page": number, "pages": ceil(total / PER_PAGE)}
     except DomainError as refusal:
         error = error or refusal
-    linked = _pairs({k: v for k, v in values.items() if k != "page"})
+    linked = forms.pairs({k: v for k, v in values.items() if k != "page"})
     form = {k: v[0] if isinstance(v, list) else v for k, v in shown.items()}
     common = {
         **results,
         **_choices(),
         "searched": bool(values),
         "chosen": {k: v for k, v in shown.items() if isinstance(v, list)},
-        "query": _pairs({k: v for k, v in shown.items() if k not in ("page", "saved")}),
+        "query": forms.pairs({k: v for k, v in shown.items() if k not in ("page", "saved")}),
         "page_url": lambda n: f"{url_for('web.items')}?{urlencode([*linked, ('page', n)])}",
         "saved": list(db.scalars(saved_searches.saved_of(who))),
     }
@@ -162,13 +141,13 @@ def items_page() -> tuple[str, int]:
     """Search the items: by material, lot, kind, collection, status, place, positions, form,
     preservation, dates, QC, quantity and text; a page at a time; or run a saved search."""
     require(Permission.INVENTORY_READ)
-    return _render(_given(request.args, ItemsPageQuery._declared_fields))
+    return _render(forms.given(request.args, ItemsPageQuery._declared_fields))
 
 
 def save_search() -> Response | tuple[str, int]:
     """Keep the search the page shows (its filters, posted with the name) under a name."""
     who = require(Permission.INVENTORY_READ)
-    values = _given(request.form, ItemQuery._declared_fields)
+    values = forms.given(request.form, ItemQuery._declared_fields)
     made: list[SavedSearch] = []
 
     def save() -> None:
