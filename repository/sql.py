@@ -22,9 +22,13 @@ from sqlalchemy import (
     Enum,
     Result,
     Select,
+    String,
     Table,
     any_,
     bindparam,
+    func,
+    literal_column,
+    select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
@@ -125,12 +129,18 @@ def chunked(values: Sequence, size: int = 500) -> Iterator[Sequence]:
 def one_of(
     column: ColumnElement[Any] | QueryableAttribute[Any], values: Iterable, dialect: Dialect
 ) -> ColumnElement[bool]:
-    """`column IN (values)`; on PostgreSQL `column = ANY(array)`: one parameter whatever the
-    count, so the statement's text is the same each time (an IN list of a thousand values is
-    rendered, converted and parsed anew for each statement)."""
+    """`column IN (values)`, as one parameter whatever the count, so that the statement's text
+    is the same each time (an IN list of a thousand values is rendered, converted and parsed
+    anew for each statement: 2 ms for 500 barcodes on SQLite, four times the look-up itself).
+    On PostgreSQL `column = ANY(array)`; on SQLite, ids or texts as one JSON array that
+    `json_each` reads (other values, a date say, as an IN list)."""
     if dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(values)
+    values = list(values)
+    if not all(type(v) is str or type(v) is int for v in values):  # not an enum's member
+        return column.in_(values)
+    listed = bindparam(None, json.dumps(values, ensure_ascii=False), type_=String)
+    return column.in_(select(literal_column("value")).select_from(func.json_each(listed)))
 
 
 def among(

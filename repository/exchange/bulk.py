@@ -259,6 +259,8 @@ class BulkImport:
         self.batch: list[Row] = []
         self.files: list[dict[str, str | None]] = []  # each file's name and SHA-256, in order
         self.agreed: dict[type, tuple[MaterialRef | LotRef, dict[str, str]]] = {}
+        self.material_names: list[str] = []  # of the table being read, set by `table`
+        self.lot_names: list[str] = []
         # what the write pass will write: none when dry
         self.prepared = None if options.dry_run else Prepared(self.scratch, collection.id)
 
@@ -275,6 +277,9 @@ class BulkImport:
             return
         only_materials = not (set(titles) & LOT_FIELDS)
         kept = [name for name in names if name]
+        # the table's columns of a material's and of a lot's declaration
+        self.material_names = [name for name in kept if name in MATERIAL_FIELDS]
+        self.lot_names = [name for name in kept if name in LOT_DECLARATION]
         cells_of = _cells_of([i for i, name in enumerate(names) if name])
         for number, cells in table.rows:
             if "\x00" in "".join(cells):
@@ -362,8 +367,9 @@ class BulkImport:
         return True
 
     def _matching(self, query: Select, column: Any, values: Iterable) -> Iterator[Any]:
-        """The rows of `query` whose `column` is one of `values`, a chunk of them at a time."""
-        for chunk in chunked(sorted(set(values))):
+        """The rows of `query` whose `column` is one of `values` (ids or texts, which `one_of`
+        binds as one parameter), a batch's worth at a time."""
+        for chunk in chunked(sorted(set(values)), self.options.batch):
             yield from self.session.execute(query.where(one_of(column, chunk, self.dialect)))
 
     def _problem(self, row: Row, name: str | None, message: str) -> None:
@@ -383,7 +389,8 @@ class BulkImport:
         self.report.add_errors(row.number, messages, titles, values)
 
     def _material(self, row: Row, only_materials: bool) -> None:
-        values = {k: v for k, v in row.values.items() if k in MATERIAL_FIELDS}
+        given = row.values
+        values = {k: given[k] for k in self.material_names if k in given}
         values.setdefault("kind", self.default_kind)
         first = self.declared.material(row.accession)
         if first is not None:
@@ -419,9 +426,10 @@ class BulkImport:
             row.donor = loaded.get("donor")
 
     def _lot(self, row: Row) -> None:
-        key = row.values.get("lot")
-        declared = {k: v for k, v in row.values.items() if k in LOT_DECLARATION}
-        if "existing_lot" in row.values:
+        given = row.values
+        key = given.get("lot")
+        declared = {k: given[k] for k in self.lot_names if k in given}
+        if "existing_lot" in given:
             if key or declared:
                 self._problem(
                     row,
@@ -526,7 +534,7 @@ class BulkImport:
     def _position(self, row: Row) -> None:
         values = row.values
         if "position" in values:
-            position = parse_position(values["position"])
+            position = _position_of(values["position"])
             if position is None:
                 self._problem(
                     row, "position", "Write a position as A1 (row letter, column) or 1:1."
@@ -744,8 +752,9 @@ def _signature(values: dict[str, str]) -> bytes:
     return hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=16).digest()
 
 
-# the rows of a box follow each other: its code normalised once
+# the rows of a box follow each other: its code normalised once; a box's positions repeat
 _box_code = lru_cache(maxsize=1024)(barcodes.normalise)
+_position_of = lru_cache(maxsize=4096)(parse_position)
 
 
 @lru_cache(maxsize=4096)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..vocabulary import AuditAction, EventType, QcOutcome, QcTest
@@ -19,7 +19,14 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_item_id_id", "item_id", "id"),
         Index("ix_events_lot_id_id", "lot_id", "id"),
-        Index("ix_events_material_id_id", "material_id", "id"),
+        # only the events that name a material: most are an item's (migration 0031)
+        Index(
+            "ix_events_material_id_id",
+            "material_id",
+            "id",
+            sqlite_where=text("material_id IS NOT NULL"),
+            postgresql_where=text("material_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
