@@ -60,6 +60,7 @@ LOT_NAMES = frozenset({"lot", "existing_lot"})  # a lot of the import, or the nu
 KNOWN = MATERIAL_FIELDS | LOT_DECLARATION | ITEM_FIELDS | LOT_NAMES
 DECLARING = MATERIAL_FIELDS - {"accession_number"}  # fields that declare a new material
 LOT_FIELDS = LOT_DECLARATION | ITEM_FIELDS | LOT_NAMES  # fields that name a lot
+DECLARATION = MATERIAL_FIELDS | LOT_DECLARATION | LOT_NAMES  # a row's material and lot
 Translate = Callable[[Table, Report], Table | None]
 Read = Callable[[Path, Report], Iterable[Table]]  # an exchange format's own file reader
 DEFAULT_KIND = {
@@ -261,6 +262,9 @@ class BulkImport:
         self.agreed: dict[type, tuple[MaterialRef | LotRef, dict[str, str]]] = {}
         self.material_names: list[str] = []  # of the table being read, set by `table`
         self.lot_names: list[str] = []
+        # the cells that declared the last row's material and lot, and its lot, when the row
+        # found them fine: a row with the same cells has the same (and no new problem)
+        self.repeated: tuple[tuple[str, ...] | None, LotRef | None] = None, None
         # what the write pass will write: none when dry
         self.prepared = None if options.dry_run else Prepared(self.scratch, collection.id)
 
@@ -281,6 +285,9 @@ class BulkImport:
         self.material_names = [name for name in kept if name in MATERIAL_FIELDS]
         self.lot_names = [name for name in kept if name in LOT_DECLARATION]
         cells_of = _cells_of([i for i, name in enumerate(names) if name])
+        # the cells that declare a row's material and lot: a row of a vial repeats its own's
+        declaration_of = _cells_of([i for i, name in enumerate(names) if name in DECLARATION])
+        self.repeated = None, None
         for number, cells in table.rows:
             if "\x00" in "".join(cells):
                 self._nul(number, cells, table)
@@ -291,7 +298,9 @@ class BulkImport:
                 if cell
             }
             self._row(
-                Row(number, values.get("accession_number", ""), titles, values), only_materials
+                Row(number, values.get("accession_number", ""), titles, values),
+                only_materials,
+                declaration_of(cells),
             )
             if len(self.batch) >= self.options.batch:
                 self._flush_batch()
@@ -329,15 +338,21 @@ class BulkImport:
             return False
         return not missing
 
-    def _row(self, row: Row, only_materials: bool) -> None:
+    def _row(self, row: Row, only_materials: bool, declaration: tuple[str, ...]) -> None:
         self.outcome.rows += 1
         if not row.accession and not self._drawn(row):
             return
         given = row.values.keys()
-        if not given.isdisjoint(DECLARING):
-            self._material(row, only_materials)
-        if not given.isdisjoint(LOT_FIELDS):
-            self._lot(row)
+        last, lot = self.repeated
+        if lot is not None and declaration == last:
+            row.lot = lot  # declared as in the row before, which found them fine
+        else:
+            if not given.isdisjoint(DECLARING):
+                self._material(row, only_materials)
+            if not given.isdisjoint(LOT_FIELDS):
+                self._lot(row)
+            fine = row.ok and row.lot is not None and not row.accession.startswith(DRAWN)
+            self.repeated = (declaration, row.lot) if fine else (None, None)
         if not given.isdisjoint(ITEM_FIELDS):
             self._item(row)
         self.batch.append(row)
@@ -573,8 +588,9 @@ class BulkImport:
                 row.material.data = None  # prepared, or (dry, or not to be written) not needed
         self.outcome.materials += sum(1 for r in batch if r.material is not None)
         self.outcome.items += sum(1 for r in batch if r.item is not None)
-        if self.declared.settle():
+        if self.declared.settle():  # the refs in memory moved to the scratch database
             self.agreed.clear()
+            self.repeated = None, None
 
     def _check_repeats(self, batch: list[Row]) -> None:
         """Barcodes and positions given twice in the import (also across batches)."""
@@ -730,7 +746,9 @@ class BulkImport:
 
 
 def _cells_of(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
-    """The cells of a row at these places (one or more), as a tuple."""
+    """The cells of a row at these places, as a tuple."""
+    if not indexes:
+        return lambda cells: ()
     if len(indexes) == 1:
         index = indexes[0]
         return lambda cells: (cells[index],)

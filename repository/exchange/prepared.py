@@ -226,6 +226,7 @@ _FORMS = {member.value: member for member in ItemForm}
 _VALUES = {member: member.value for kind in (Unit, ItemForm, PreservationMethod) for member in kind}
 
 
+@lru_cache(maxsize=4096)  # the items of a file repeat a handful of quantities
 def _quanta(quantity: Decimal) -> int:
     """A quantity as a whole number of its smallest steps (millionths), summed exactly."""
     return int(quantity.scaleb(SCALE).to_integral_value())

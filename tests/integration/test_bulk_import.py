@@ -472,6 +472,7 @@ def test_a_missing_stored_lot_a_foreign_unit_and_a_doubly_named_lot_are_reported
             "TST 1,1,,1,ml,cryovial,,\n",
         ),
     )
+    print("FOUND", found)
     assert [(row, column) for row, column, _, _ in found] == [
         (2, "existing_lot"),
         (3, "unit"),
@@ -525,6 +526,50 @@ def test_a_material_or_lot_declared_again_with_other_values(factory, stock, tmp_
         (7, "lot", lot_again),
         (8, "lot", lot_again),
     ]
+
+
+def test_rows_that_repeat_the_row_before_are_checked_like_it(factory, stock, tmp_path):
+    """A vial's row that declares its material and lot as the row before did is taken as a
+    repeat of it only when that row found them fine: a lot that cannot be declared is reported
+    in every row that gives it, a stored material that is missing too, and rows without an
+    accession number each declare a material of their own."""
+    box = stock["box"]
+    found = problems(
+        factory,
+        write(
+            tmp_path,
+            f"{HEADER}\n"
+            f"CC 80,A,B,{LOT},{VIAL},,{box},A1\n"  # taxon too short
+            f"CC 80,A,B,{LOT},{VIAL},,{box},A2\n"
+            f"CC 81,A,Bacillus subtilis,L1,glycerol_minus80,2025-13-01,{VIAL},,{box},A3\n"
+            f"CC 81,A,Bacillus subtilis,L1,glycerol_minus80,2025-13-01,{VIAL},,{box},A4\n"
+            f"NOPE 1,,,L1,glycerol_minus80,2025-01-01,{VIAL},,{box},A5\n"
+            f"NOPE 1,,,L1,glycerol_minus80,2025-01-01,{VIAL},,{box},A6\n"
+            f"CC 82,A,Bacillus subtilis,{LOT},{VIAL},,{box},A7\n"
+            f"CC 82,A,Bacillus subtilis,{LOT},{VIAL},,{box},A7\n",  # a repeat, but its place
+        ),
+        batch=3,  # a repeat in the next batch too
+    )
+    assert [(row, column) for row, column, _, _ in found] == [
+        (2, "taxon_name"),  # once: the rows after it repeat what it declared
+        (4, "preserved_on"),
+        (5, "preserved_on"),
+        (6, "accession_number"),
+        (7, "accession_number"),
+        (9, "position"),
+    ]
+    outcome = run(
+        factory,
+        write(
+            tmp_path,
+            "designation,taxon_name,lot,method,preserved_on,quantity,unit,form,box,position\n"
+            f"A,Bacillus subtilis,{LOT},{VIAL},{box},B1\n"
+            f"A,Bacillus subtilis,{LOT},{VIAL},{box},B2\n"
+            f"A,Bacillus subtilis,{LOT},{VIAL},{box},B3\n",
+            "drawn.csv",
+        ),
+    )
+    assert (outcome.materials, outcome.lots, outcome.items) == (3, 3, 3)  # a material each
 
 
 def test_a_barcode_repeated_in_a_second_file_at_the_same_row(factory, stock, tmp_path):
