@@ -21,6 +21,7 @@ from ..models import (
     Material,
     MaterialRequest,
     RequestLine,
+    Seed,
 )
 from ..models.base import utcnow
 from ..schemas.donors import NewConsent, RegisterDonor
@@ -70,24 +71,52 @@ def edit_refusals(
 ) -> dict[int, str]:
     """Why each of these materials cannot take validated changes (MaterialPatchSchema), by
     id: the rules of an edit beyond its fields', which a single edit and a batch share. A
-    material takes no field of another kind than its own; one a requester holds under a
+    material takes no field of another kind than its own. One a requester holds under a
     request in progress (submitted, not yet closed) keeps an access level at least as open as
-    the one it is held under."""
+    the one it is held under, and a seed so held stays in or out of the Multilateral System
+    (which decides whether the request's agreement is the SMTA)."""
     refused = {}
     for material in materials:
         foreign = foreign_fields(material.kind, changes)
         if foreign:
             refused[material.id] = _not_of_kind(material, foreign)
+    rest = [m for m in materials if m.id not in refused]
     level = changes.get("access_level")
-    if level is None:
-        return refused
-    closing = {
-        m.id: m
-        for m in materials
-        if m.id not in refused and _OPENNESS[level] < _OPENNESS[m.access_level]
-    }
+    closing = [m for m in rest if _closes(m, level)]
+    crossing = [m for m in rest if _crosses_mls(m, changes)]
+    held = _held(session, {m.id for m in (*closing, *crossing)})
+    for material in closing:
+        if level is not None and material.id in held:
+            refused[material.id] = (
+                f"requests in progress ({held[material.id]}) hold it under access level "
+                f"{material.access_level.value}; it cannot become {level.value}."
+            )
+    for material in crossing:
+        if material.id in held and material.id not in refused:
+            agreement = "the SMTA" if isinstance(material, Seed) and material.in_mls else "an MTA"
+            refused[material.id] = (
+                f"requests in progress ({held[material.id]}) hold it under {agreement}; it "
+                "cannot move into or out of the Multilateral System until they close."
+            )
+    return refused
+
+
+def _closes(material: Material, level: AccessLevel | None) -> bool:
+    """Whether an access level is less open than the material's."""
+    return level is not None and _OPENNESS[level] < _OPENNESS[material.access_level]
+
+
+def _crosses_mls(material: Material, changes: Mapping[str, Any]) -> bool:
+    """Whether the changes move a seed into or out of the Multilateral System."""
+    if "mls_status" not in changes or not isinstance(material, Seed):
+        return False
+    return (changes["mls_status"] == 1) != material.in_mls
+
+
+def _held(session: Session, ids: set[int]) -> dict[int, str]:
+    """The numbers of the requests in progress that hold each of these materials, listed."""
     held: dict[int, list[str]] = {}
-    for chunk in chunked(sorted(closing)):
+    for chunk in chunked(sorted(ids)):
         for material_id, number in session.execute(
             select(RequestLine.material_id, MaterialRequest.number)
             .join(MaterialRequest, MaterialRequest.id == RequestLine.request_id)
@@ -95,13 +124,7 @@ def edit_refusals(
             .order_by(MaterialRequest.number)
         ):
             held.setdefault(material_id, []).append(number)
-    return refused | {
-        material_id: (
-            f"requests in progress ({', '.join(dict.fromkeys(numbers))}) hold it under access "
-            f"level {closing[material_id].access_level.value}; it cannot become {level.value}."
-        )
-        for material_id, numbers in held.items()
-    }
+    return {id_: ", ".join(dict.fromkeys(numbers)) for id_, numbers in held.items()}
 
 
 def _not_of_kind(material: Material, foreign: Sequence[str]) -> str:
@@ -121,7 +144,8 @@ def edit_material(session: Session, material: Material, changes: dict) -> Materi
         raise ValidationFailed({name: [why] for name in foreign}, why)
     refused = edit_refusals(session, [material], changes)
     if refused:
-        raise Conflict(f"{material.accession_number}: {refused[material.id]}", field="access_level")
+        field = "access_level" if _closes(material, changes.get("access_level")) else "mls_status"
+        raise Conflict(f"{material.accession_number}: {refused[material.id]}", field=field)
     edit_materials(session, [(material, changes)])
     return material
 

@@ -232,6 +232,37 @@ def held(world):
         db.rollback()
 
 
+def test_a_seed_requested_under_the_smta_stays_in_the_multilateral_system(held):
+    """A seed a request in progress holds cannot move out of the MLS (nor a seed out of it
+    into it): the request's agreement was chosen by it. Other MLS codes that keep it in or out
+    are no harm."""
+    db, seed = held.db, held.w.seed
+    body = {
+        "lines": [{"material_id": seed.id, "form": "seed_packet", "quantity": 1}],
+        "submit": True,
+        "purpose": "Breeding.",
+        "phytosanitary_certificate": "PC-2026-118",
+        **DESTINATION,
+    }
+    request, _ = sharing.create_request(db, held.w.requester, RequestSchema().load_or_fail(body))
+    with pytest.raises(Conflict, match="the SMTA") as caught:
+        materials.edit_material(db, seed, {"mls_status": 0})
+    assert request.number in str(caught.value) and caught.value.field == "mls_status"
+    assert seed.mls_status == 1
+    admin = Principal(user_id=None, roles=frozenset({Role.ADMIN}), curated=frozenset())
+    command = MaterialBatchEditIn().load_or_fail(
+        {"search": {"kind": "seed", "q": seed.accession_number}, "changes": {"mls_status": 99}}
+    )
+    refused = [
+        line
+        for line in material_batch_edits.preview(db, admin, command).lines
+        if line.outcome == "refused"
+    ]
+    assert [line.accession_number for line in refused] == [seed.accession_number]
+    assert "Multilateral System" in (refused[0].reason or "")
+    materials.edit_material(db, seed, {"mls_status": 1, "remarks": "Checked."})  # still in
+
+
 def test_an_access_level_requesters_hold_the_material_under_is_refused(held):
     db, strain = held.db, held.w.strain
     assert strain.access_level is AccessLevel.OPEN
