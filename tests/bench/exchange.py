@@ -8,9 +8,10 @@ material, one audit entry per batch of each table). On SQLite and (when
 BIOREPO_BENCH_POSTGRES_URL is set) PostgreSQL. BENCH_IMPORT_ROWS changes the size; the import
 also runs at a tenth of it, to show its memory flat.
 
-Beside the times, how much the process's peak resident anonymous memory grew during the import
-(not the database file SQLite maps into the process): the importer keeps neither the rows nor
-their audit (on SQLite the figure includes SQLite's own page cache, up to 64 MiB).
+Beside the times, how much the process's peak resident anonymous memory grew during one more
+import, untimed (not the database file SQLite maps into the process): the importer keeps neither
+the rows nor their audit (on SQLite the figure includes SQLite's own page cache, up to 64 MiB).
+Each import and raw insert runs BENCH_ROUNDS times (3), in turn; the figure compares medians.
 
 Darwin Core export: 100,000 strains (a lot and a vial each) written as a Darwin Core Archive,
 beside a raw Core select of their columns written as a zipped tab-separated file, in the same
@@ -30,6 +31,8 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -324,35 +327,31 @@ def run(backend: str, url: str, folder: Path, n_rows: int, postgres: bool) -> No
 def import_figures(
     backend: str, url: str, folder: Path, n_rows: int, postgres: bool, full: bool
 ) -> tuple[int, float]:
-    """The import of `n_rows` placed items beside a raw Core insert of the same bare rows, each
-    into a database of its own, in turn, ROUNDS times (the machine's changing load falls on
-    both); the ratio of their median times. With `full`, the last round's import has its audit
-    verified, and a raw insert of all the import writes is timed beside it. The rows and how
-    much the process's peak memory grew during an import (MiB, the most of any round)."""
+    """First an import with its memory sampled (the sampling thread slows an import by up to a
+    fifth: it is left out of the timed ones) and, with `full`, its audit verified and a raw
+    insert of all the import writes timed beside it. Then the import of `n_rows` placed items
+    beside a raw Core insert of the same bare rows, each into a database of its own, in turn,
+    ROUNDS times (the machine's changing load falls on both): the ratio of their median times.
+    The rows and how much the process's peak memory grew during the first import (MiB)."""
     path = folder / f"items_{n_rows}.csv"
+    with _databases(url, n_rows, postgres, ["import", "full"]) as (service, everything):
+        boxes = prepare(service, n_rows)
+        twins = dict(zip(boxes, prepare(everything, n_rows), strict=True))
+        write_csv(path, boxes, n_rows, {*boxes, *twins.values()})  # free in both
+        gc.collect()
+        with PeakMemory() as memory:
+            _timed_import(service, path, n_rows)
+        if full:
+            _full_figures(backend, service, everything, path, twins, n_rows)
     service_times: list[float] = []
     raw_times: list[float] = []
-    grown = 0.0
-    for round_ in range(ROUNDS):
-        names = ["import", "raw"] + (["full"] if full and round_ == ROUNDS - 1 else [])
-        engines = [_database(url, name, n_rows, postgres) for name in names]
-        try:
-            boxes = prepare(engines[0], n_rows)
-            twins = [dict(zip(boxes, prepare(e, n_rows), strict=True)) for e in engines[1:]]
-            taken = {*boxes, *(code for t in twins for code in t.values())}
-            write_csv(path, boxes, n_rows, taken)  # free in every database
-            service_s, memory = _timed_import(engines[0], path, n_rows)
-            service_times.append(service_s)
-            grown = max(grown, memory)
-            raw_times.append(raw_insert(engines[1], path, twins[0], history=False))
-            if len(engines) == 3:
-                _full_figures(backend, engines[0], engines[2], path, twins[1], n_rows, service_s)
-        finally:
-            for engine in engines:
-                engine.dispose()
-            if postgres:
-                for name in names:
-                    drop_schema(url, f"bench_{name}_{n_rows}")
+    for _ in range(ROUNDS):
+        with _databases(url, n_rows, postgres, ["import", "raw"]) as (service, raw):
+            boxes = prepare(service, n_rows)
+            twins = dict(zip(boxes, prepare(raw, n_rows), strict=True))
+            write_csv(path, boxes, n_rows, {*boxes, *twins.values()})
+            service_times.append(_timed_import(service, path, n_rows))
+            raw_times.append(raw_insert(raw, path, twins, history=False))
     service_s, raw_s = statistics.median(service_times), statistics.median(raw_times)
     row(
         backend,
@@ -362,62 +361,67 @@ def import_figures(
         raw_s / service_s,
         f"target >= 0.5; median of {ROUNDS} rounds: {_seconds(service_times)} vs "
         f"{_seconds(raw_times)} (bare rows: materials, lots, barcodes, items); peak memory "
-        f"+{grown:.0f} MiB for a {path.stat().st_size / 2**20:.0f} MiB file",
+        f"+{memory.grown:.0f} MiB for a {path.stat().st_size / 2**20:.0f} MiB file",
     )
     path.unlink()
-    return n_rows, grown
+    return n_rows, memory.grown
 
 
-def _database(url: str, name: str, n_rows: int, postgres: bool) -> Engine:
-    """A new migrated database for a round's `name` (import, raw, full)."""
-    schema = f"bench_{name}_{n_rows}"
-    return fresh(url if postgres else f"{url}/{schema}.db", schema if postgres else None)[0]
+@contextmanager
+def _databases(url: str, n_rows: int, postgres: bool, names: list[str]) -> Iterator[list[Engine]]:
+    """New migrated databases, one per name (import, raw, full), dropped after."""
+    schemas = [f"bench_{name}_{n_rows}" for name in names]
+    engines = [
+        fresh(url if postgres else f"{url}/{schema}.db", schema if postgres else None)[0]
+        for schema in schemas
+    ]
+    try:
+        yield engines
+    finally:
+        for engine in engines:
+            engine.dispose()
+        if postgres:
+            for schema in schemas:
+                drop_schema(url, schema)
 
 
-def _timed_import(engine: Engine, path: Path, n_rows: int) -> tuple[float, float]:
-    """Seconds to import the file, checked and committed, and how much the process's peak
-    memory grew meanwhile (MiB)."""
-    gc.collect()
-    with PeakMemory() as memory:
-        started = time.perf_counter()
-        with unit_of_work(session_factory(engine)) as session:
-            outcome = import_tables(session, [path], Options("BEN"))
-        took = time.perf_counter() - started
+def _timed_import(engine: Engine, path: Path, n_rows: int) -> float:
+    """Seconds to import the file, checked and committed."""
+    started = time.perf_counter()
+    with unit_of_work(session_factory(engine)) as session:
+        outcome = import_tables(session, [path], Options("BEN"))
+    took = time.perf_counter() - started
     assert outcome.items == n_rows and outcome.report.ok
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Item)) == n_rows
-    return took, memory.grown
+    return took
 
 
 def _full_figures(
     backend: str,
-    service_engine: Engine,
-    full_engine: Engine,
+    service: Engine,
+    everything: Engine,
     path: Path,
     boxes: dict[str, str],
     n_rows: int,
-    service_s: float,
 ) -> None:
-    """The import's audit verified; a raw insert of all it writes (events and audit too) beside
-    the import's time."""
+    """The import's audit verified, and how long a raw insert of all it writes (events and
+    audit too) takes."""
     started = time.perf_counter()
-    with unit_of_work(session_factory(service_engine), write=False) as session:
+    with unit_of_work(session_factory(service), write=False) as session:
         broken = audit.verify(session)
     verify_s = time.perf_counter() - started
     assert broken is None, f"the audit chain breaks at entry {broken}"
     print(
-        f"{backend:<11} audit.verify of the import's database (the chain, and every batch's "
-        f"digest recomputed from its rows): {verify_s:.1f} s, intact",
+        f"{backend:<11} audit.verify after importing {n_rows:,} items (the chain, and every "
+        f"batch's digest recomputed from its rows): {verify_s:.1f} s, intact",
         flush=True,
     )
-    full_s = raw_insert(full_engine, path, boxes, history=True)
-    row(
-        backend,
-        "  the same vs raw Core insert of all it writes (+events, audit)",
-        f"{n_rows / service_s:,.0f}/s",
-        f"{n_rows / full_s:,.0f}/s",
-        full_s / service_s,
-        f"{service_s:.1f} s vs {full_s:.1f} s (the last round)",
+    full_s = raw_insert(everything, path, boxes, history=True)
+    print(
+        f"{backend:<11} raw Core insert of all an import of {n_rows:,} items writes (+events, "
+        f"audit): {n_rows / full_s:,.0f}/s, {full_s:.1f} s",
+        flush=True,
     )
 
 
