@@ -55,6 +55,8 @@ BAD_BODIES = [
     ({"changes": {"storage_temperature": "x" * 33}}, "storage_temperature"),
     ({"changes": {"collected_at": "2025-03-01T09:30:00"}}, "collected_at"),  # no time zone
     ({"changes": {"designation": ""}}, "designation"),
+    ({"changes": {"mls_status": 2}}, "mls_status"),  # MLSSTAT is 0, 1 or 99
+    ({"changes": {"mls_status": "1; DROP TABLE seeds"}}, "mls_status"),
     ({"changes": "internal"}, "changes"),
     ({"changes": ["remarks"]}, "changes"),
     ({"changes": {"remarks": "x"}, "search": {"kind": "virus"}}, "kind"),
