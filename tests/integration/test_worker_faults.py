@@ -89,7 +89,9 @@ def test_an_import_of_a_worker_killed_elsewhere_is_taken_over_once_its_heartbeat
     _, tokens, _ = world
     app = quick
     factory = app.extensions["biorepo"]
-    rows = 40_000  # long enough (seconds) for the worker to renew its heartbeat before it ends
+    # long enough for the worker to renew its heartbeat in the check pass (on SQLite the write
+    # pass holds the write lock, which a renewal waits for): 40,000 rows grew too quick for it
+    rows = 80_000
     upload = tmp_path / "beats.csv"
     large_csv(upload, rows)
     upload.write_text(upload.read_text().replace("RACE ", f"H{secrets.token_hex(3).upper()} "))
