@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from json.encoder import encode_basestring as _quoted
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
@@ -184,23 +184,36 @@ def record_inserts(session: Session, table: Table, rows: Iterable[Mapping[str, A
 
 
 def record_batch(
-    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], source: Mapping[str, Any]
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
+    source: Mapping[str, Any],
+    names: Sequence[str] | None = None,
 ) -> None:
     """Queue one audit entry for a bulk insert of `rows` (each with every column named alike,
-    keyed by `id`) into `table`: `source` (the import job and its files' SHA-256), the ids
-    written (as runs), the columns and a SHA-256 over the rows as written, which `verify`
-    recomputes from the table."""
+    keyed by `id`; or, with `names`, tuples of the values of those columns, `id` among them)
+    into `table`: `source` (the import job and its files' SHA-256), the ids written (as runs),
+    the columns and a SHA-256 over the rows as written, which `verify` recomputes from the
+    table."""
     if not rows:
         return
+    if names is None:
+        names = list(cast("Mapping[str, Any]", rows[0]))
+        rows = [[row[name] for name in names] for row in cast("Sequence[Mapping]", rows)]
     # a column the database sets on every update (updated_at) is no part of what was written
-    columns = [name for name in rows[0] if table.c[name].onupdate is None]
-    ids = [row["id"] for row in rows]
+    kept = [i for i, name in enumerate(names) if table.c[name].onupdate is None]
+    columns = [names[i] for i in kept]
+    tuples = cast("Sequence[Sequence[Any]]", rows)
+    at = names.index("id")
+    ids = [row[at] for row in tuples]
+    if len(kept) < len(names):
+        tuples = [[row[i] for i in kept] for row in tuples]
     after = {
         **source,
         "ids": _runs(ids),
         "rows": len(ids),
         "columns": columns,
-        "sha256": rows_digest(table, columns, ([row[c] for c in columns] for row in rows)),
+        "sha256": rows_digest(table, columns, tuples),
     }
     record(session, [entry(table.name, f"{ids[0]}-{ids[-1]}", BATCH_INSERT, None, after)])
 

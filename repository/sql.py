@@ -41,27 +41,31 @@ from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefa
 def insert_many(
     connection: Connection | Session,
     table: Table,
-    rows: list[dict],
+    rows: Sequence[dict] | Sequence[tuple],
     *,
     encoded: Collection[str] = (),
+    names: Sequence[str] | None = None,
 ) -> None:
-    """Insert many rows (each with the same keys) in the current transaction, straight through
-    the driver: COPY on PostgreSQL, executemany elsewhere, with the values converted by the
-    columns' own types once per column rather than by a statement per row. Python-side column
-    defaults are applied as an INSERT would apply them; `encoded` names JSON columns whose
-    values are JSON text already. Driver errors are raised as SQLAlchemy's (IntegrityError…)."""
+    """Insert many rows (each with the same keys; or, with `names`, tuples of the values of
+    those columns) in the current transaction, straight through the driver: COPY on
+    PostgreSQL, executemany elsewhere, with the values converted by the columns' own types once
+    per column rather than by a statement per row. Python-side column defaults are applied as
+    an INSERT would apply them; `encoded` names JSON columns whose values are JSON text
+    already. Driver errors are raised as SQLAlchemy's (IntegrityError…)."""
     if not rows:
         return
     if isinstance(connection, Session):
         connection = connection.connection()
     dialect = connection.dialect
+    given: Callable[[Any], tuple] | None = None  # a row's values, in the order of `names`
+    if names is None:
+        names = list(cast("dict", rows[0]))
+        given = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     defaults = {
         column.name: default_of(column)
         for column in table.columns
-        if column.default is not None and column.name not in rows[0]
+        if column.default is not None and column.name not in names
     }
-    names = list(rows[0])
-    given = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     columns = [table.c[name] for name in (*names, *defaults)]
     if dialect.name == "postgresql":
         convert = [_copy_converter(c) if c.name not in encoded else None for c in columns]
@@ -73,9 +77,10 @@ def insert_many(
         for f, value in zip(convert[len(names) :], defaults.values(), strict=True)
     ]
 
-    def values_of(part: Sequence[dict]) -> Iterator[tuple]:
+    def values_of(part: Sequence[Any]) -> Iterator[tuple]:
         """The rows' values converted a column at a time (the defaults once each)."""
-        by_column: list[Iterable[Any]] = list(zip(*map(given, part), strict=True))
+        tuples = part if given is None else map(given, part)
+        by_column: list[Iterable[Any]] = list(zip(*tuples, strict=True))
         for i, f in enumerate(converted):
             if f is not None:
                 by_column[i] = [None if v is None else f(v) for v in by_column[i]]

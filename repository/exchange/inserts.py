@@ -3,6 +3,7 @@ with the columns' defaults, in the caller's transaction (audit.record_inserts re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -69,10 +70,15 @@ def _blank(table: Table) -> tuple[dict[str, Any], tuple[Column, ...]]:
     return blank, tuple(computed)
 
 
-def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def insert_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]] | Sequence[tuple],
+    names: Sequence[str] | None = None,
+) -> None:
     """insert_many, with a broken constraint (a concurrent writer took a barcode or a position
     since it was checked) raised as the service's Conflict."""
     try:
-        insert_many(session, table, rows)
+        insert_many(session, table, rows, names=names)
     except IntegrityError as error:
         raise conflict_from(error) from error

@@ -25,7 +25,12 @@ from ..errors import Conflict
 from ..models import KIND_MODELS, Barcode, Identifier, Item, Lot, Material, StorageUnit
 from ..models.base import utcnow
 from ..services.collections import get_collection, next_accession_numbers
-from ..services.events import accessioned_event, record_events, registered_event
+from ..services.events import (
+    accessioned_event,
+    record_events,
+    record_registered,
+    registered_data,
+)
 from ..services.inventory import number_lots
 from ..services.storage import measure_free_runs, path_label, path_rows, placed_label
 from ..sql import one_of
@@ -36,6 +41,24 @@ from .prepared import NewItem, NewLot, NewMaterial, Prepared, StoredLot
 MATERIALS, IDENTIFIERS = table_of(Material), table_of(Identifier)
 LOTS, ITEMS, UNITS = table_of(Lot), table_of(Item), table_of(StorageUnit)
 BARCODES = table_of(Barcode)
+# the columns of an item's row, in the order `_items` gives them
+ITEM_COLUMNS = (
+    "id",
+    "barcode",
+    "barcode_owner",
+    "lot_id",
+    "parent_id",
+    "form",
+    "quantity",
+    "unit",
+    "status",
+    "container_id",
+    "row",
+    "col",
+    "grid_rows",
+    "grid_cols",
+    "created_at",
+)
 SHOWN = 100  # the new materials and lots an import names after its commit
 CHANGED = "The storage changed during the import ({}); nothing was imported: re-run it."
 Row = dict[str, Any]
@@ -215,36 +238,36 @@ class Writer:
         return self.lot_ids[lot], self.lot_numbers[lot], self.lot_materials[lot]
 
     def _items(self, new: list[NewItem]) -> None:
-        given = [i.barcode for i in new if i.barcode]
-        insert_rows(self.session, BARCODES, [{"value": c, "owner": "item"} for c in given])
+        given = [(c, "item") for c in (i.barcode for i in new) if c]
+        insert_rows(self.session, BARCODES, given, names=("value", "owner"))
         drawn = iter(barcodes.allocate(self.session, len(new) - len(given), "item"))
         now = utcnow()
         lots = [self._lot_of(item) for item in new]
+        available = ItemStatus.AVAILABLE
         items = [
-            complete(
-                ITEMS,
-                {
-                    "id": id_,
-                    "barcode": item.barcode or next(drawn),
-                    "lot_id": lot_id,
-                    "form": item.form,
-                    "quantity": item.quantity,
-                    "unit": item.unit,
-                    "status": ItemStatus.AVAILABLE,
-                    "container_id": item.container_id,
-                    "row": item.row,
-                    "col": item.col,
-                    "grid_rows": item.grid_rows,
-                    "grid_cols": item.grid_cols,
-                    "created_at": now,
-                },
+            (
+                id_,
+                item.barcode or next(drawn),
+                "item",
+                lot_id,
+                None,
+                item.form,
+                item.quantity,
+                item.unit,
+                available,
+                item.container_id,
+                item.row,
+                item.col,
+                item.grid_rows,
+                item.grid_cols,
+                now,
             )
             for item, id_, (lot_id, _, _) in zip(
                 new, reserve_ids(self.session, ITEMS, len(new)), lots, strict=True
             )
         ]
-        insert_rows(self.session, ITEMS, items)
-        occupancy = Counter(i["container_id"] for i in items if i["container_id"])
+        insert_rows(self.session, ITEMS, items, names=ITEM_COLUMNS)
+        occupancy = Counter(item.container_id for item in new if item.container_id)
         if occupancy:
             self.session.connection().execute(
                 update(UNITS)
@@ -253,24 +276,27 @@ class Writer:
                 [{"unit_id": k, "count": v} for k, v in occupancy.items()],
             )
             measure_free_runs(self.session, list(occupancy))
-        audit.record_batch(self.session, ITEMS, items, self.source)
+        audit.record_batch(self.session, ITEMS, items, self.source, names=ITEM_COLUMNS)
         new_units = set(occupancy) - self.paths.keys()
         self.paths.update(
             (unit, path_label(path)) for unit, path in path_rows(self.session, new_units).items()
         )
-        record_events(
+        record_registered(
             self.session,
-            EventType.REGISTERED,
             (
-                registered_event(
-                    i["id"], lot_id, number, item.method, i["quantity"], i["unit"], self._place(i)
+                (
+                    row[0],
+                    lot_id,
+                    registered_data(
+                        number, item.method, item.quantity, item.unit, self._place(item)
+                    ),
                 )
-                for item, i, (lot_id, number, _) in zip(new, items, lots, strict=True)
+                for item, row, (lot_id, number, _) in zip(new, items, lots, strict=True)
             ),
         )
 
-    def _place(self, item: Row) -> str | None:
+    def _place(self, item: NewItem) -> str | None:
         """Where a new item was put: its path (with its position), or None."""
-        if item["container_id"] is None:
+        if item.container_id is None:
             return None
-        return placed_label(self.paths[item["container_id"]], item["row"], item["col"])
+        return placed_label(self.paths[item.container_id], item.row, item.col)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -68,21 +69,38 @@ def preserved_event(
     }
 
 
-def registered_event(
-    item_id: int,
-    lot_id: int,
-    lot_number: int,
-    method: Any,
-    quantity: Decimal,
-    unit: Any,
-    place: str | None,
-) -> dict[str, Any]:
-    """The one `registered` event of an item of a bulk registration, as a row for
-    record_events: its lot as the `preserved` event tells it, and the place it was put in (its
-    path, or None). Its material is its lot's (item history reads it by item)."""
-    data = _of_lot(lot_number, method, quantity, unit)
-    data["place"] = place
-    return {"item_id": item_id, "lot_id": lot_id, "data": data}
+def record_registered(session: Session, events: Iterable[tuple[int, int, str]]) -> None:
+    """The one `registered` event of each item of a bulk registration, given as its item's id,
+    its lot's id and `registered_data`. Its material is its lot's (item history reads it by
+    item)."""
+    at, actor = utcnow(), actor_id(session)
+    insert_many(
+        session,
+        Event.__table__,
+        [(at, EventType.REGISTERED, actor, lot, item, data) for item, lot, data in events],
+        names=("at", "type", "actor_id", "lot_id", "item_id", "data"),
+        encoded={"data"},
+    )
+
+
+def registered_data(
+    lot_number: int, method: Any, quantity: Decimal, unit: Any, place: str | None
+) -> str:
+    """The data of a `registered` event as JSON text (`as_json`): its lot as the `preserved`
+    event tells it, and the place its item was put in (its path, or None). Only the place is
+    encoded per item; the rest, shared by the items of a lot, once per lot."""
+    head, tail = _registered_frame(lot_number, method, quantity, unit)
+    return f"{head}{as_json(place)}{tail}"
+
+
+@lru_cache(maxsize=4096)
+def _registered_frame(
+    lot_number: int, method: Any, quantity: Decimal, unit: Any
+) -> tuple[str, str]:
+    """The JSON of a `registered` event's data before its place and after it."""
+    data = {**_of_lot(lot_number, method, quantity, unit), "place": None}
+    head, _, tail = as_json(data).partition('"place":null')
+    return f'{head}"place":', tail
 
 
 def _of_lot(lot_number: int, method: Any, quantity: Decimal, unit: Any) -> dict[str, Any]:
