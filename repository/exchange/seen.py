@@ -29,8 +29,8 @@ class FirstSeen:
     in the scratch database, a table per kind (keyed by the key alone, whose B-tree an insert
     walks: a third less than keyed by kind and key)."""
 
-    def __init__(self, db: sqlite3.Connection, kept: int = KEPT) -> None:
-        self._db, self._kept = db, kept
+    def __init__(self, db: sqlite3.Connection, kept: int | None = None) -> None:
+        self._db, self._kept = db, KEPT if kept is None else kept
         self._first: dict[str, dict[str, int]] = {}  # in memory: by kind, key → first row
         self._moved = False  # the keys went to the scratch database
         self._kinds: set[str] = set()
