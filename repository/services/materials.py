@@ -27,7 +27,7 @@ from ..models.base import utcnow
 from ..schemas.donors import NewConsent, RegisterDonor
 from ..schemas.fields import given
 from ..schemas.materials import RegisterMaterial, foreign_fields
-from ..sql import chunked
+from ..sql import chunked, one_of
 from ..vocabulary import FINISHED, AccessLevel, EventType, RequestStatus
 from .collections import get_collection, next_accession_number
 from .events import accessioned_event, record_events
@@ -116,14 +116,16 @@ def _crosses_mls(material: Material, changes: Mapping[str, Any]) -> bool:
 def _held(session: Session, ids: set[int]) -> dict[int, str]:
     """The numbers of the requests in progress that hold each of these materials, listed."""
     held: dict[int, list[str]] = {}
-    for chunk in chunked(sorted(ids)):
-        for material_id, number in session.execute(
-            select(RequestLine.material_id, MaterialRequest.number)
-            .join(MaterialRequest, MaterialRequest.id == RequestLine.request_id)
-            .where(RequestLine.material_id.in_(chunk), MaterialRequest.status.in_(_HOLDING))
-            .order_by(MaterialRequest.number)
-        ):
-            held.setdefault(material_id, []).append(number)
+    for material_id, number in session.execute(
+        select(RequestLine.material_id, MaterialRequest.number)
+        .join(MaterialRequest, MaterialRequest.id == RequestLine.request_id)
+        .where(
+            one_of(RequestLine.material_id, sorted(ids), session.get_bind().dialect),
+            MaterialRequest.status.in_(_HOLDING),
+        )
+        .order_by(MaterialRequest.number)
+    ):
+        held.setdefault(material_id, []).append(number)
     return {id_: ", ".join(dict.fromkeys(numbers)) for id_, numbers in held.items()}
 
 
