@@ -105,13 +105,16 @@ class Selected:
         yield from self.things
         yield from labels_of(session, self.ids, self.template, self.url)
 
-    def parts(self, session: Session, size: int) -> Iterator[Selected]:
-        """The selection in parts of about `size` items, in order (a print job each); the
-        animals of a cage stay in one part, its card's."""
+    def parts(self, session: Session, size: int) -> Iterator[tuple[Selected, int]]:
+        """The selection in parts of about `size` items, in order (a print job each), with
+        how many labels each prints; the animals of a cage stay in one part, its card's."""
         if self.things:
-            yield replace(self, ids=())
+            yield replace(self, ids=()), len(self.things)
         for part in _parts(cards(session, self.ids, self.template), size):
-            yield replace(self, ids=tuple(i for card in part for i in card.ids), things=())
+            yield (
+                replace(self, ids=tuple(i for card in part for i in card.ids), things=()),
+                len(part),
+            )
 
 
 def selection(

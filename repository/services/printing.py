@@ -191,14 +191,15 @@ def submit_parts(
         raise InvalidState(f"Printer {printer.name} is switched off in biorepo.", field="printer")
     if selected.things:
         raise ValueError("box maps, lids and packing lists are queued whole (submit)")
-    jobs, first, total = [], 1, selected.label_count(session)
-    for part in selected.parts(session, labelling.CHUNK):
+    parts = list(selected.parts(session, labelling.CHUNK))  # the cages read once
+    jobs, first, total = [], 1, sum(count for _, count in parts)
+    for part, count in parts:
         spec = {"ids": list(part.ids), "template": part.template, "url": part.url}
         job = PrintJob(
             printer=printer,
             title=title[:120],
             template=template,
-            labels=part.label_count(session),
+            labels=count,
             document=DEFERRED + json.dumps(spec).encode("ascii"),
             media_type=labels.MEDIA_TYPES[printer.protocol.value],
             created_by=created_by,

@@ -151,7 +151,7 @@ def preview() -> Response:
     source = _source(request.args)
     chosen = selected(source["body"])
     if source["format"] == "png":
-        chosen = next(chosen.parts(database(), 1))
+        chosen, _ = next(chosen.parts(database(), 1))
     return document(chosen, source["format"], 300)
 
 
