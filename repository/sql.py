@@ -50,10 +50,11 @@ def insert_many(
 ) -> None:
     """Insert many rows (each with the same keys; or, with `names`, tuples of the values of
     those columns) in the current transaction, straight through the driver: COPY on
-    PostgreSQL, executemany elsewhere, with the values converted by the columns' own types once
-    per column rather than by a statement per row. Python-side column defaults are applied as
-    an INSERT would apply them; `encoded` names JSON columns whose values are JSON text
-    already. Driver errors are raised as SQLAlchemy's (IntegrityError…)."""
+    PostgreSQL, statements of many rows each on SQLite (`_insert_sqlite`), with the values
+    converted by the columns' own types once per column rather than by a statement per row.
+    Python-side column defaults are applied as an INSERT would apply them; `encoded` names JSON
+    columns whose values are JSON text already. Driver errors are raised as SQLAlchemy's
+    (IntegrityError…)."""
     if not rows:
         return
     if isinstance(connection, Session):
